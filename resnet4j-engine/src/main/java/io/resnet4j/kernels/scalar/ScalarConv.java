@@ -1,0 +1,114 @@
+package io.resnet4j.kernels.scalar;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.ConvOps;
+
+/**
+ * The reference convolution: direct loops over the definition, double accumulation, one thread.
+ * <pre>
+ * y[i, o, a, b] = sum over (ch, u, v) of x[i, ch, a*sh - pt + u, b*sw - pl + v] * w[o, ch, u, v]
+ * </pre>
+ * Positions outside the input are the zero padding.
+ */
+public final class ScalarConv implements ConvOps {
+    public static final ScalarConv INSTANCE = new ScalarConv();
+
+    private ScalarConv() {
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
+        int p = g.p(), q = g.q();
+        for (int i = 0; i < g.n(); i++) {
+            for (int o = 0; o < g.k(); o++) {
+                for (int a = 0; a < p; a++) {
+                    for (int b = 0; b < q; b++) {
+                        double sum = 0;
+                        for (int ch = 0; ch < g.c(); ch++) {
+                            for (int u = 0; u < g.r(); u++) {
+                                int hy = a * g.strideH() - g.padTop() + u;
+                                if (hy < 0 || hy >= g.h()) {
+                                    continue;
+                                }
+                                for (int v = 0; v < g.s(); v++) {
+                                    int wx = b * g.strideW() - g.padLeft() + v;
+                                    if (wx < 0 || wx >= g.w()) {
+                                        continue;
+                                    }
+                                    sum += (double) x[xOff + ((i * g.c() + ch) * g.h() + hy) * g.w() + wx]
+                                            * w[wOff + ((o * g.c() + ch) * g.r() + u) * g.s() + v];
+                                }
+                            }
+                        }
+                        y[yOff + ((i * g.k() + o) * p + a) * q + b] = (float) sum;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backwardData(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        int p = g.p(), q = g.q();
+        // Gather form: dx[i, ch, hy, wx] sums dy[i, o, a, b] * w[o, ch, u, v] over hy = a*sh - pt + u.
+        for (int i = 0; i < g.n(); i++) {
+            for (int ch = 0; ch < g.c(); ch++) {
+                for (int hy = 0; hy < g.h(); hy++) {
+                    for (int wx = 0; wx < g.w(); wx++) {
+                        double sum = 0;
+                        for (int o = 0; o < g.k(); o++) {
+                            for (int u = 0; u < g.r(); u++) {
+                                int ta = hy + g.padTop() - u;
+                                if (ta < 0 || ta % g.strideH() != 0 || ta / g.strideH() >= p) {
+                                    continue;
+                                }
+                                int a = ta / g.strideH();
+                                for (int v = 0; v < g.s(); v++) {
+                                    int tb = wx + g.padLeft() - v;
+                                    if (tb < 0 || tb % g.strideW() != 0 || tb / g.strideW() >= q) {
+                                        continue;
+                                    }
+                                    int b = tb / g.strideW();
+                                    sum += (double) dy[dyOff + ((i * g.k() + o) * p + a) * q + b]
+                                            * w[wOff + ((o * g.c() + ch) * g.r() + u) * g.s() + v];
+                                }
+                            }
+                        }
+                        dx[dxOff + ((i * g.c() + ch) * g.h() + hy) * g.w() + wx] = (float) sum;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        int p = g.p(), q = g.q();
+        for (int o = 0; o < g.k(); o++) {
+            for (int ch = 0; ch < g.c(); ch++) {
+                for (int u = 0; u < g.r(); u++) {
+                    for (int v = 0; v < g.s(); v++) {
+                        double sum = 0;
+                        for (int i = 0; i < g.n(); i++) {
+                            for (int a = 0; a < p; a++) {
+                                int hy = a * g.strideH() - g.padTop() + u;
+                                if (hy < 0 || hy >= g.h()) {
+                                    continue;
+                                }
+                                for (int b = 0; b < q; b++) {
+                                    int wx = b * g.strideW() - g.padLeft() + v;
+                                    if (wx < 0 || wx >= g.w()) {
+                                        continue;
+                                    }
+                                    sum += (double) x[xOff + ((i * g.c() + ch) * g.h() + hy) * g.w() + wx]
+                                            * dy[dyOff + ((i * g.k() + o) * p + a) * q + b];
+                                }
+                            }
+                        }
+                        dw[dwOff + ((o * g.c() + ch) * g.r() + u) * g.s() + v] += (float) sum;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.resnet4j.nn;
+
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+/**
+ * Batch normalisation over (N, H, W) per channel, torch.nn.BatchNorm2d's semantics: training mode
+ * normalises with the batch mean and biased variance and updates
+ * {@code running = (1 - momentum) * running + momentum * batch} with the unbiased variance; eval mode uses
+ * the running statistics. Initialisation: weight (gamma) 1, bias (beta) 0, running mean 0, running var 1.
+ */
+public final class BatchNorm2d extends Module {
+    private final int channels;
+    private final float eps, momentum;
+    private final Parameter weight, bias;
+    private final Tensor runningMean, runningVar;
+    private final float[] saveMean, saveVar;
+    private long numBatchesTracked;
+    private boolean forwardUsedBatchStats;
+    private Tensor input, output, gradInput;
+
+    public BatchNorm2d(int channels) {
+        this(channels, 1e-5f, 0.1f);
+    }
+
+    public BatchNorm2d(int channels, float eps, float momentum) {
+        if (channels < 1 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("BatchNorm2d(" + channels + ", eps=" + eps + ", momentum=" + momentum
+                    + "): channels >= 1, eps > 0 and momentum in [0, 1] required");
+        }
+        this.channels = channels;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.weight = register("weight", new Parameter(Shape.of(channels), Parameter.Kind.NORM_SCALE));
+        this.bias = register("bias", new Parameter(Shape.of(channels), Parameter.Kind.NORM_SHIFT));
+        this.runningMean = registerBuffer("running_mean", new Tensor(Shape.of(channels)));
+        this.runningVar = registerBuffer("running_var", new Tensor(Shape.of(channels)));
+        this.saveMean = new float[channels];
+        this.saveVar = new float[channels];
+        resetParameters(null);
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    public Tensor runningMean() {
+        return runningMean;
+    }
+
+    public Tensor runningVar() {
+        return runningVar;
+    }
+
+    /** PyTorch's num_batches_tracked: training-mode forward passes so far. */
+    public long numBatchesTracked() {
+        return numBatchesTracked;
+    }
+
+    public void setNumBatchesTracked(long n) {
+        numBatchesTracked = n;
+    }
+
+    @Override
+    protected void resetParameters(SplittableRandom rng) {
+        weight.value().fill(1f);
+        bias.value().fill(0f);
+        runningMean.fill(0f);
+        runningVar.fill(1f);
+        numBatchesTracked = 0;
+    }
+
+    @Override
+    public Shape outputShape(Shape s) {
+        requireRank4(s, "BatchNorm2d");
+        if (s.c() != channels) {
+            throw new IllegalArgumentException("BatchNorm2d expects " + channels + " channels, got " + s);
+        }
+        return s;
+    }
+
+    @Override
+    public long ownMacs(Shape s) {
+        return s.numel();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Shape s = outputShape(x.shape());
+        int n = s.n(), hw = s.h() * s.w();
+        output = reuse(output, s);
+        if (training) {
+            long count = (long) n * hw;
+            if (count < 2) {
+                throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per channel, got input " + s);
+            }
+            Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
+                    weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+            float[] rm = runningMean.data(), rv = runningVar.data();
+            double unbias = (double) count / (count - 1);
+            for (int j = 0; j < channels; j++) {
+                // Double arithmetic, as PyTorch's CPU kernel (acc_type<float> is double there).
+                rm[j] = (float) ((1.0 - momentum) * rm[j] + (double) momentum * saveMean[j]);
+                rv[j] = (float) ((1.0 - momentum) * rv[j] + (double) momentum * saveVar[j] * unbias);
+            }
+            numBatchesTracked++;
+            forwardUsedBatchStats = true;
+            input = x;
+        } else {
+            Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
+                    weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+            forwardUsedBatchStats = false;
+            input = x;
+        }
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        requireForward(input, gradOutput, output == null ? null : output.shape());
+        Shape s = input.shape();
+        gradInput = reuse(gradInput, s);
+        float[] mean = forwardUsedBatchStats ? saveMean : runningMean.data();
+        float[] var = forwardUsedBatchStats ? saveVar : runningVar.data();
+        Kernels.NORM.backward(s.n(), channels, s.h() * s.w(), input.data(), 0, gradOutput.data(), 0,
+                weight.value().data(), mean, var, eps, forwardUsedBatchStats,
+                gradInput.data(), 0, weight.grad().data(), bias.grad().data());
+        return gradInput;
+    }
+
+    @Override
+    public String toString() {
+        return "BatchNorm2d(" + channels + ", eps=" + eps + ", momentum=" + momentum + ")";
+    }
+}

@@ -1,0 +1,69 @@
+package io.resnet4j.nn;
+
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.kernels.PoolGeometry;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+
+/** Max pooling with a square window (the ImageNet stem uses kernel 3, stride 2, padding 1). */
+public final class MaxPool2d extends Module {
+    private final int kernel, stride, padding;
+    private PoolGeometry geometry;
+    private Tensor output, gradInput;
+    private int[] argmax;
+    private Shape inputShape;
+
+    public MaxPool2d(int kernel, int stride, int padding) {
+        if (kernel < 1 || stride < 1 || padding < 0 || padding > kernel / 2) {
+            throw new IllegalArgumentException("MaxPool2d(kernel=" + kernel + ", stride=" + stride + ", padding=" + padding
+                    + "): kernel, stride >= 1 and 0 <= padding <= kernel / 2 required");
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    private PoolGeometry geometry(Shape s) {
+        requireRank4(s, "MaxPool2d");
+        return PoolGeometry.of(s.n(), s.c(), s.h(), s.w(), kernel, stride, padding);
+    }
+
+    @Override
+    public Shape outputShape(Shape s) {
+        PoolGeometry g = geometry(s);
+        return Shape.of(g.n(), g.c(), g.p(), g.q());
+    }
+
+    @Override
+    public long ownMacs(Shape s) {
+        return outputShape(s).numel() * (long) kernel * kernel;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (geometry == null || !x.shape().equals(inputShape)) {
+            geometry = geometry(x.shape());
+            inputShape = x.shape();
+        }
+        PoolGeometry g = geometry;
+        output = reuse(output, Shape.of(g.n(), g.c(), g.p(), g.q()));
+        if (argmax == null || argmax.length != output.numel()) {
+            argmax = new int[output.numel()];
+        }
+        Kernels.POOL.maxForward(g, x.data(), 0, output.data(), 0, argmax);
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        requireForward(geometry, gradOutput, output == null ? null : output.shape());
+        gradInput = reuse(gradInput, inputShape);
+        Kernels.POOL.maxBackward(geometry, gradOutput.data(), 0, argmax, gradInput.data(), 0);
+        return gradInput;
+    }
+
+    @Override
+    public String toString() {
+        return "MaxPool2d(kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding + ")";
+    }
+}

@@ -1,0 +1,211 @@
+package io.resnet4j.nn;
+
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A layer or a composite of layers with an explicit forward and backward pass.
+ *
+ * <p>{@link #forward} in training mode keeps what {@link #backward} needs; {@link #backward} takes the
+ * gradient of the loss with respect to the output, adds the parameter gradients into each
+ * {@link Parameter#grad()} and returns the gradient with respect to the input. Outputs and input gradients
+ * live in buffers owned by the module and reused while the input shape stays the same: a returned tensor is
+ * valid until the module's next call.
+ *
+ * <p>Children, parameters and buffers are registered under names, so that {@link #namedParameters()} gives
+ * torchvision's state_dict keys ({@code layer1.0.conv1.weight}). A child registered under the empty name
+ * is inlined: its entries appear without a prefix of their own.
+ */
+public abstract class Module {
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    protected boolean training = true;
+
+    /** The output for input x; in training mode also remembers what backward needs. */
+    public abstract Tensor forward(Tensor x);
+
+    /** Gradient w.r.t. the input of the last forward, given the gradient w.r.t. its output. */
+    public abstract Tensor backward(Tensor gradOutput);
+
+    /** The output shape for an input shape; throws IllegalArgumentException when the input does not fit. */
+    public abstract Shape outputShape(Shape input);
+
+    /** Multiply-adds of this module's own forward pass (not its children's) for one input of that shape. */
+    public long ownMacs(Shape input) {
+        return 0;
+    }
+
+    /** Switches training mode (batch statistics, saved activations) on or off, for this module and its children. */
+    public void train(boolean on) {
+        training = on;
+        for (Module m : children.values()) {
+            m.train(on);
+        }
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Re-initialises every parameter of the tree in registration order from one seed. */
+    public final void initialize(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (Module m : modules()) {
+            m.resetParameters(rng);
+        }
+    }
+
+    /** This module's own initialisation (children are visited by {@link #initialize}). */
+    protected void resetParameters(SplittableRandom rng) {
+    }
+
+    protected final <M extends Module> M register(String name, M child) {
+        checkName(name);
+        children.put(name, child);
+        return child;
+    }
+
+    protected final Parameter register(String name, Parameter p) {
+        checkName(name);
+        params.put(name, p);
+        return p;
+    }
+
+    protected final Tensor registerBuffer(String name, Tensor t) {
+        checkName(name);
+        buffers.put(name, t);
+        return t;
+    }
+
+    private void checkName(String name) {
+        if (children.containsKey(name) || params.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalArgumentException("name already registered: " + name);
+        }
+    }
+
+    /** Direct children in registration order (inlined children keep the empty name). */
+    public final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** This module and all descendants, depth first, in registration order. */
+    public final List<Module> modules() {
+        List<Module> out = new ArrayList<>();
+        collectModules(this, out);
+        return out;
+    }
+
+    private static void collectModules(Module m, List<Module> out) {
+        out.add(m);
+        for (Module c : m.children.values()) {
+            collectModules(c, out);
+        }
+    }
+
+    /** Every descendant under its dotted name ("" for this module), depth first. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectNamed(this, "", out);
+        return out;
+    }
+
+    private static void collectNamed(Module m, String prefix, Map<String, Module> out) {
+        out.putIfAbsent(prefix, m);
+        for (Map.Entry<String, Module> e : m.children.entrySet()) {
+            collectNamed(e.getValue(), join(prefix, e.getKey()), out);
+        }
+    }
+
+    /** Parameters under torchvision-style dotted names, in registration order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collectParams(this, "", out);
+        return out;
+    }
+
+    private static void collectParams(Module m, String prefix, Map<String, Parameter> out) {
+        for (Map.Entry<String, Parameter> e : m.params.entrySet()) {
+            putUnique(out, join(prefix, e.getKey()), e.getValue());
+        }
+        for (Map.Entry<String, Module> e : m.children.entrySet()) {
+            collectParams(e.getValue(), join(prefix, e.getKey()), out);
+        }
+    }
+
+    /** Non-trainable state (BN running statistics) under dotted names. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers(this, "", out);
+        return out;
+    }
+
+    private static void collectBuffers(Module m, String prefix, Map<String, Tensor> out) {
+        for (Map.Entry<String, Tensor> e : m.buffers.entrySet()) {
+            putUnique(out, join(prefix, e.getKey()), e.getValue());
+        }
+        for (Map.Entry<String, Module> e : m.children.entrySet()) {
+            collectBuffers(e.getValue(), join(prefix, e.getKey()), out);
+        }
+    }
+
+    private static <T> void putUnique(Map<String, T> out, String name, T value) {
+        if (out.put(name, value) != null) {
+            throw new IllegalStateException("two entries share the name " + name);
+        }
+    }
+
+    private static String join(String prefix, String name) {
+        if (prefix.isEmpty()) {
+            return name;
+        }
+        return name.isEmpty() ? prefix : prefix + "." + name;
+    }
+
+    public final List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) {
+            n += p.value().numel();
+        }
+        return n;
+    }
+
+    public final void zeroGrad() {
+        for (Parameter p : namedParameters().values()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** The buffer to write an output of {@code shape} into: {@code current} when it fits, a new one otherwise. */
+    protected static Tensor reuse(Tensor current, Shape shape) {
+        return current != null && current.shape().equals(shape) ? current : new Tensor(shape);
+    }
+
+    /** Throws when backward is called without a training-mode forward before it. */
+    protected final void requireForward(Object saved, Tensor gradOutput, Shape expected) {
+        if (saved == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".backward called before forward");
+        }
+        if (!gradOutput.shape().equals(expected)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".backward: gradient shape "
+                    + gradOutput.shape() + " does not match the output shape " + expected);
+        }
+    }
+
+    protected static void requireRank4(Shape s, String who) {
+        if (s.rank() != 4) {
+            throw new IllegalArgumentException(who + " expects an (N, C, H, W) input, got " + s);
+        }
+    }
+}
