@@ -25,6 +25,58 @@ public sealed interface LrSchedule
     /** The schedule as plain maps and lists (for the run's configuration record, JSON). */
     Map<String, Object> describe();
 
+    /**
+     * The schedule that {@link #describe()} described (maps, lists, strings, numbers and booleans, as a JSON
+     * reader returns them); an unknown type or a missing or mistyped field is an IllegalArgumentException
+     * naming it.
+     */
+    static LrSchedule fromDescription(Map<?, ?> d) {
+        String type = Descriptions.string(d, "type");
+        switch (type) {
+            case "constant":
+                return new Constant(Descriptions.number(d, "lr"));
+            case "multistep": {
+                Object ms = d.get("milestones");
+                if (!(ms instanceof List<?> list)) {
+                    throw new IllegalArgumentException("multistep schedule: \"milestones\" must be a list, got " + ms);
+                }
+                List<Long> milestones = new ArrayList<>();
+                for (Object o : list) {
+                    if (!(o instanceof Number n) || n.doubleValue() != n.longValue()) {
+                        throw new IllegalArgumentException("multistep schedule: milestone " + o + " is not an integer");
+                    }
+                    milestones.add(n.longValue());
+                }
+                return new MultiStep(Descriptions.number(d, "base"), Descriptions.number(d, "gamma"), Descriptions.unit(d), milestones);
+            }
+            case "cosine":
+                return new Cosine(Descriptions.number(d, "base"), Descriptions.number(d, "min"));
+            case "onecycle":
+                return new OneCycle(Descriptions.number(d, "max_lr"), Descriptions.number(d, "pct_start"),
+                        Descriptions.number(d, "div_factor"), Descriptions.number(d, "final_div_factor"),
+                        Descriptions.bool(d, "cycle_momentum"), Descriptions.number(d, "base_momentum"),
+                        Descriptions.number(d, "max_momentum"));
+            case "warmup": {
+                Object after = d.get("after");
+                if (!(after instanceof Map<?, ?> inner)) {
+                    throw new IllegalArgumentException("warmup schedule: \"after\" must be a schedule, got " + after);
+                }
+                String kind = Descriptions.string(d, "kind");
+                Warmup.Kind k;
+                try {
+                    k = Warmup.Kind.valueOf(kind.toUpperCase());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("warmup schedule: kind must be linear or constant, got " + kind);
+                }
+                return new Warmup((long) Descriptions.number(d, "length"), Descriptions.unit(d),
+                        Descriptions.number(d, "start_factor"), k, fromDescription(inner));
+            }
+            default:
+                throw new IllegalArgumentException("unknown schedule type \"" + type
+                        + "\" (known: constant, multistep, cosine, onecycle, warmup)");
+        }
+    }
+
     /** Whether milestones and lengths count optimiser steps or epochs. */
     enum Unit {
         ITERATIONS, EPOCHS;

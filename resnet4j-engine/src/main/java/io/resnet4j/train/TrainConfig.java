@@ -104,6 +104,64 @@ public record TrainConfig(int epochs, int batchSize, LrSchedule schedule, SgdCon
         return m;
     }
 
+    /**
+     * The configuration {@link #describe()} described, as a JSON reader returns it (the {@code config} metadata
+     * of a checkpoint): the CLI resumes a run from its checkpoint alone. A missing or mistyped field is an
+     * IllegalArgumentException naming it.
+     */
+    public static TrainConfig fromDescription(Map<?, ?> d) {
+        Map<?, ?> s = map(d, "sgd");
+        Map<?, ?> c = map(d, "checkpoints");
+        return new TrainConfig(integer(d, "epochs"), integer(d, "batch_size"), LrSchedule.fromDescription(map(d, "schedule")),
+                new SgdConfig(number(s, "momentum"), number(s, "dampening"), bool(s, "nesterov"), number(s, "weight_decay"),
+                        bool(s, "no_decay_for_norm_and_bias")),
+                number(d, "label_smoothing"), number(d, "ema_decay"), (long) number(d, "seed"), bool(d, "initialize"),
+                Path.of(string(d, "run_dir")), new CheckpointPolicy(bool(c, "last"), bool(c, "best"), integer(c, "keep_every")),
+                integer(d, "eval_every"));
+    }
+
+    private static Object field(Map<?, ?> d, String key) {
+        if (!d.containsKey(key)) {
+            throw new IllegalArgumentException("training configuration lacks \"" + key + "\" (it has " + d.keySet() + ")");
+        }
+        return d.get(key);
+    }
+
+    private static Map<?, ?> map(Map<?, ?> d, String key) {
+        if (field(d, key) instanceof Map<?, ?> m) {
+            return m;
+        }
+        throw new IllegalArgumentException("training configuration field \"" + key + "\" must be an object, got " + d.get(key));
+    }
+
+    private static double number(Map<?, ?> d, String key) {
+        if (field(d, key) instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new IllegalArgumentException("training configuration field \"" + key + "\" must be a number, got " + d.get(key));
+    }
+
+    private static int integer(Map<?, ?> d, String key) {
+        if (field(d, key) instanceof Number n && n.doubleValue() == n.intValue()) {
+            return n.intValue();
+        }
+        throw new IllegalArgumentException("training configuration field \"" + key + "\" must be an integer, got " + d.get(key));
+    }
+
+    private static boolean bool(Map<?, ?> d, String key) {
+        if (field(d, key) instanceof Boolean b) {
+            return b;
+        }
+        throw new IllegalArgumentException("training configuration field \"" + key + "\" must be true or false, got " + d.get(key));
+    }
+
+    private static String string(Map<?, ?> d, String key) {
+        if (field(d, key) instanceof String str) {
+            return str;
+        }
+        throw new IllegalArgumentException("training configuration field \"" + key + "\" must be a string, got " + d.get(key));
+    }
+
     /** Fills a {@link TrainConfig} field by field; {@link #build} validates. */
     public static final class Builder {
         private int epochs = 1, batchSize = 128, evalEvery = 1;

@@ -3,6 +3,7 @@ package io.resnet4j.train;
 import io.resnet4j.io.CheckpointException;
 import io.resnet4j.io.Json;
 import io.resnet4j.io.ModuleState;
+import io.resnet4j.io.Safetensors;
 import io.resnet4j.kernels.Kernels;
 import io.resnet4j.nn.CrossEntropyLoss;
 import io.resnet4j.nn.Module;
@@ -82,6 +83,24 @@ public final class Trainer {
         Map<String, Parameter> named = module.namedParameters();
         this.paramNames = named.keySet().toArray(new String[0]);
         this.params = named.values().toArray(new Parameter[0]);
+    }
+
+    /**
+     * The configuration a training checkpoint was written with (its {@code config} metadata), so that a run can
+     * be resumed from the file alone: {@code new Trainer(module, Trainer.configOf(last), ...).resumeFrom(last)}.
+     */
+    public static TrainConfig configOf(Path checkpoint) {
+        try (Safetensors.Reader r = Safetensors.open(checkpoint)) {
+            String json = r.metadata().get("config");
+            if (json == null || !TrainingState.FORMAT.equals(r.metadata().get("format"))) {
+                throw new CheckpointException(checkpoint + " is not a resnet4j training checkpoint (no training configuration in its metadata)");
+            }
+            try {
+                return TrainConfig.fromDescription(Json.parseObject(json));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(checkpoint + ": its training configuration cannot be read: " + e.getMessage(), e);
+            }
+        }
     }
 
     public Trainer addListener(TrainListener l) {

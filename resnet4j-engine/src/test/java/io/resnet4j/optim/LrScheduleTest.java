@@ -1,5 +1,6 @@
 package io.resnet4j.optim;
 
+import io.resnet4j.io.Json;
 import io.resnet4j.testing.Fixture;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +77,23 @@ class LrScheduleTest {
         assertThat(LrSchedule.Warmup.linear(10, 0.1, LrSchedule.MultiStep.epochs(0.1, 82, 123)).describe().toString())
                 .isEqualTo("{type=warmup, length=10, unit=iterations, start_factor=0.1, kind=linear, "
                         + "after={type=multistep, base=0.1, gamma=0.1, unit=epochs, milestones=[82, 123]}}");
+    }
+
+    @Test
+    void descriptionsReadBackThroughJson() {
+        List<LrSchedule> all = List.of(new LrSchedule.Constant(0.05), LrSchedule.MultiStep.epochs(0.1, 82, 123),
+                new LrSchedule.Cosine(0.2, 1e-4), LrSchedule.OneCycle.of(0.4),
+                new LrSchedule.OneCycle(0.1, 0.25, 10, 100, false, 0.85, 0.95),
+                new LrSchedule.Warmup(400, LrSchedule.Unit.ITERATIONS, 0.1, LrSchedule.Warmup.Kind.CONSTANT,
+                        LrSchedule.MultiStep.iterations(0.1, 32000, 48000)),
+                new LrSchedule.Warmup(2, LrSchedule.Unit.EPOCHS, 0.01, LrSchedule.Warmup.Kind.LINEAR, new LrSchedule.Cosine(0.1, 0)));
+        for (LrSchedule s : all) {
+            assertThat(LrSchedule.fromDescription(Json.parseObject(Json.write(s.describe())))).isEqualTo(s);
+        }
+        assertThatThrownBy(() -> LrSchedule.fromDescription(Json.parseObject("{\"type\":\"step\"}")))
+                .hasMessageContaining("unknown schedule type \"step\"");
+        assertThatThrownBy(() -> LrSchedule.fromDescription(Json.parseObject("{\"type\":\"cosine\",\"base\":0.1}")))
+                .hasMessageContaining("\"min\" must be a number");
     }
 
     /**

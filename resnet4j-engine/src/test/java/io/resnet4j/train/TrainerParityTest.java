@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * The trainer against PyTorch (tools/reference/train_steps.py): the same small residual net, initial weights and
  * batch order, ten steps of SGD with Nesterov momentum, weight decay excluding BN and biases, label smoothing and
- * a multistep schedule. Losses agree to 1e-6 relative (measured: 8e-8), final weights and BN statistics to 1e-4 relative (measured: 9e-6), the
- * float32 noise of different summation orders.
+ * a multistep schedule. Losses agree to 1e-6 relative (measured: 8e-8), final weights and BN statistics to
+ * 1e-4 relative (measured: 9e-6): the float32 noise of different summation orders.
  */
 class TrainerParityTest {
     private static final Fixture F = Fixture.load("resnet4j-engine", "train/tiny_resnet_sgd.bin");

@@ -286,6 +286,16 @@ class TrainerTest {
     }
 
     @Test
+    void aRunResumesFromItsCheckpointAlone() {
+        Path dir = tmp.resolve("alone");
+        TrainConfig cfg = recipe(dir).epochs(2).schedule(LrSchedule.OneCycle.of(0.3)).build();
+        run(TinyTraining.net(), cfg);
+        assertThat(Trainer.configOf(dir.resolve(Trainer.LAST))).isEqualTo(cfg);
+        assertThatThrownBy(() -> Trainer.configOf(dir.resolve(Trainer.BEST)))
+                .hasMessageContaining("not a resnet4j training checkpoint");
+    }
+
+    @Test
     void batchSizeMustMatchTheSource() {
         assertThatThrownBy(() -> new Trainer(TinyTraining.net(), recipe(tmp).batchSize(16).build(),
                 TinyTraining.data(48, 10, true, 5), TinyTraining.data(21, 8, false, 6)))
