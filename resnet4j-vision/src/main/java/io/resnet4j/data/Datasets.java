@@ -56,6 +56,9 @@ public final class Datasets {
      */
     public static Optional<Location> find(DatasetSpec spec, Split split, Path explicit, DataConfig config) {
         if (explicit != null) {
+            if (!Files.exists(explicit)) {
+                throw new DatasetException(explicit + " does not exist; give the directory that holds the " + spec.title() + " files");
+            }
             Path base = Files.isRegularFile(explicit) ? explicit.toAbsolutePath().getParent() : explicit;
             Optional<Path> dir = holding(spec, split, base);
             if (dir.isEmpty()) {

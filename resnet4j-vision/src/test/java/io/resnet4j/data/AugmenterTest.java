@@ -229,6 +229,15 @@ class AugmenterTest {
     }
 
     @Test
+    void presetsSayWhetherTheyAreRandom() {
+        assertThat(Augmentation.normalizeOnly(4, 4, UNIT1).deterministic()).isTrue();
+        assertThat(Augmentation.imagenetEval(256, 224, Normalization.imagenet()).deterministic()).isTrue();
+        assertThat(Augmentation.padCropFlip(32, 4, Normalization.cifar10()).deterministic()).isFalse();
+        assertThat(Augmentation.imagenetTrain(224, Normalization.imagenet()).deterministic()).isFalse();
+        assertThat(Augmentation.normalizeOnly(4, 4, UNIT1).withErasing(Erasing.RandomErasing.standard()).deterministic()).isFalse();
+    }
+
+    @Test
     void configsValidateAndMismatchesAreReported() {
         assertThatThrownBy(() -> new Crop.PadRandom(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Crop.RandomResized(0.5, 0.2, 1, 1)).isInstanceOf(IllegalArgumentException.class);

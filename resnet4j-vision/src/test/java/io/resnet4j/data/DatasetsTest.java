@@ -164,6 +164,8 @@ class DatasetsTest {
         assertThatThrownBy(() -> Datasets.locate(spec, Split.TRAIN, tmp.resolve("empty"), config(true)))
                 .isInstanceOf(DatasetException.class)
                 .hasMessageContaining("empty").hasMessageContaining("train-images-idx3-ubyte[.gz]");
+        assertThatThrownBy(() -> Datasets.locate(spec, Split.TRAIN, tmp.resolve("typo"), config(true)))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("typo does not exist");
         assertThat(requests).isEmpty();
     }
 
@@ -291,6 +293,18 @@ class DatasetsTest {
             assertThat(all.get(0).detail()).contains("apt-get install dataset-fashion-mnist");
         }
         assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void knownDatasetsAreFoundByIdAndUnknownIdsListTheKnownOnes() {
+        assertThat(DatasetSpec.byId("CIFAR-10")).isSameAs(DatasetSpec.CIFAR10);
+        assertThat(DatasetSpec.byId("fashion-mnist")).isSameAs(DatasetSpec.FASHION_MNIST);
+        assertThatThrownBy(() -> DatasetSpec.byId("imagenet"))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("imagenet").hasMessageContaining("cifar-100");
+        for (DatasetSpec s : DatasetSpec.known()) {
+            assertThat(s.downloadBytes()).isPositive();
+            assertThat(s.remote()).allMatch(f -> f.url().getScheme().startsWith("http"));
+        }
     }
 
     private static List<Path> leftovers(Path dir) throws IOException {
