@@ -48,6 +48,8 @@ public final class LoaderBench {
         Augmentation cifarAug = Augmentation.padCropFlip(32, 4, Augmentation.Normalization.cifar10());
         Augmentation cifarCutout = cifarAug.withErasing(new Augmentation.Erasing.Cutout(16, 1.0));
 
+        trainerLike("cifar-shaped  3x32x32 pad4-crop-flip", cifarShaped, cifarAug, 1000, 60);
+        trainerLike("fashion-mnist 1x28x28 pad4-crop-flip", fashion, fashionAug, 1000, 60);
         for (int workers : new int[]{1, 2}) {
             run("fashion-mnist 1x28x28 pad4-crop-flip", fashion, fashionAug, workers, epochs);
             run("cifar-shaped  3x32x32 pad4-crop-flip", cifarShaped, cifarAug, workers, epochs);
@@ -76,6 +78,59 @@ public final class LoaderBench {
             System.out.printf("%s  workers %d: %,9.0f img/s   loader CPU %5.1f us/img   allocated %,6d B/batch%n",
                     label, workers, images / seconds, cpu / images * 1e6, alloc / batches);
         }
+    }
+
+    /**
+     * A consumer that behaves like a trainer running at {@code trainerImgPerS} on both cores (it computes for
+     * batch/rate seconds per batch while a second thread computes alongside): reports the share of its time spent
+     * waiting in {@code next()}.
+     */
+    private static void trainerLike(String label, ArrayDataset data, Augmentation aug, int trainerImgPerS, int batches) {
+        LoaderConfig cfg = LoaderConfig.train(128, 1);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread second = new Thread(() -> {
+            double x = 0;
+            while (running.get()) {
+                x += spin(1_000_000);
+            }
+            if (x == 42) {
+                System.out.print("");
+            }
+        }, "bench-second-core");
+        try (DataLoader loader = new DataLoader(data, aug, cfg)) {
+            second.start();
+            Iterator<Batch> it = loader.epoch(0);
+            it.next();   // the first batch is a cold start in any trainer
+            long waited = 0;
+            long t0 = System.nanoTime();
+            for (int b = 1; b < batches && it.hasNext(); b++) {
+                long w0 = System.nanoTime();
+                Batch batch = it.next();
+                waited += System.nanoTime() - w0;
+                long busyUntil = System.nanoTime() + (long) (batch.size() * 1e9 / trainerImgPerS);
+                while (System.nanoTime() < busyUntil) {
+                    spin(10_000);
+                }
+            }
+            double total = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("%s  trainer at %d img/s on 2 busy cores, 1 worker: waited for data %.2f%% of %.1f s%n",
+                    label, trainerImgPerS, 100.0 * waited / 1e9 / total, total);
+        } finally {
+            running.set(false);
+            try {
+                second.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static double spin(int n) {
+        double x = 0;
+        for (int i = 0; i < n; i++) {
+            x += Math.sqrt(i);
+        }
+        return x;
     }
 
     /** Batch 0 of epoch 0 must equal the augmentation applied directly to the shuffled examples. */
