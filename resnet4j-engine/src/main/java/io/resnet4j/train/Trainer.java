@@ -261,9 +261,9 @@ public final class Trainer {
         double testLoss = Double.NaN, testAcc = Double.NaN;
         long e0 = System.nanoTime();
         if (evaluate) {
-            double[] r = evaluateNow();
-            testLoss = r[0];
-            testAcc = r[1];
+            Evaluation r = evaluate();
+            testLoss = r.loss();
+            testAcc = r.accuracy();
         }
         double evalSec = (System.nanoTime() - e0) / 1e9;
         boolean improved = evaluate && (Double.isNaN(bestTestAcc) || testAcc > bestTestAcc);
@@ -283,7 +283,7 @@ public final class Trainer {
     }
 
     /** Test loss and accuracy in eval mode, with the EMA weights when EMA is on; the module returns to training mode. */
-    public double[] evaluateNow() {
+    public Evaluation evaluate() {
         if (ema != null) {
             ema.swapIn();
         }
@@ -299,7 +299,7 @@ public final class Trainer {
                 correct += countCorrect(logits, b.labels(), b.size());
                 seen += b.size();
             }
-            return new double[] {lossSum / seen, (double) correct / seen};
+            return new Evaluation(lossSum / seen, (double) correct / seen, seen);
         } finally {
             module.train(true);
             if (ema != null) {

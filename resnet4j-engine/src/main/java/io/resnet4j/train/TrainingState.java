@@ -4,6 +4,7 @@ import io.resnet4j.io.CheckpointException;
 import io.resnet4j.io.ModuleState;
 import io.resnet4j.io.Safetensors;
 import io.resnet4j.nn.Module;
+import io.resnet4j.nn.Parameter;
 import io.resnet4j.optim.Ema;
 import io.resnet4j.optim.Sgd;
 import io.resnet4j.tensor.Tensor;
@@ -36,8 +37,9 @@ final class TrainingState {
     /** Writes the full state atomically. */
     static void write(Path file, Module module, Sgd sgd, Ema ema, Map<String, String> metadata) {
         List<Safetensors.Entry> entries = new ArrayList<>(ModuleState.entries(module));
+        Map<String, Parameter> params = module.namedParameters();
         for (Map.Entry<String, float[]> e : sgd.exportState().momentumBuffers().entrySet()) {
-            int[] dims = module.namedParameters().get(e.getKey()).shape().dims();
+            int[] dims = params.get(e.getKey()).shape().dims();
             entries.add(Safetensors.Entry.f32(MOMENTUM + e.getKey(), dims, e.getValue()));
         }
         if (ema != null) {
@@ -65,8 +67,9 @@ final class TrainingState {
             }
             Map<String, int[]> extra = new LinkedHashMap<>();
             Sgd.State now = sgd.exportState();
+            Map<String, Parameter> params = module.namedParameters();
             for (String k : now.momentumBuffers().keySet()) {
-                extra.put(MOMENTUM + k, module.namedParameters().get(k).shape().dims());
+                extra.put(MOMENTUM + k, params.get(k).shape().dims());
             }
             if (ema != null) {
                 ema.averages().forEach((k, t) -> extra.put(EMA + k, t.shape().dims()));

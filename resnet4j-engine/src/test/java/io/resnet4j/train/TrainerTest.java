@@ -188,7 +188,7 @@ class TrainerTest {
                 TinyTraining.data(48, 10, true, 5), TinyTraining.data(21, 8, false, 6));
         t.fit();
         Map<String, float[]> before = TinyTraining.snapshot(net);
-        double[] r = t.evaluateNow();
+        Evaluation r = t.evaluate();
         assertSameState(before, TinyTraining.snapshot(net));
         assertThat(net.isTraining()).isTrue();
         // the same numbers from an explicit eval-mode pass
@@ -199,7 +199,8 @@ class TrainerTest {
             Batch b = it.next();
             correct += Trainer.countCorrect(net.forward(b.images()), b.labels(), b.size());
         }
-        assertThat(r[1]).isEqualTo(correct / 21.0);
+        assertThat(r.accuracy()).isEqualTo(correct / 21.0);
+        assertThat(r.examples()).isEqualTo(21);
     }
 
     @Test
@@ -215,7 +216,7 @@ class TrainerTest {
         // evaluating the loaded best weights reproduces the best accuracy
         Trainer evalOnly = new Trainer(fresh, recipe(tmp.resolve("x")).emaDecay(0).build(),
                 TinyTraining.data(48, 10, true, 5), TinyTraining.data(21, 8, false, 6));
-        assertThat(evalOnly.evaluateNow()[1]).isEqualTo(r.bestTestAcc());
+        assertThat(evalOnly.evaluate().accuracy()).isEqualTo(r.bestTestAcc());
     }
 
     @Test
