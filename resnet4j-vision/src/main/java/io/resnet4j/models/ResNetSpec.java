@@ -183,7 +183,7 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * The plain twin: the same layers without the skip connections. A plain net has no shortcut parameters,
      * so it has exactly the parameters of this spec with option-A shortcuts (He et al. 2015 compare plain-18/34
      * with option-A ResNet-18/34, §4.1). torchvision's resnet18 uses option B (11,689,512 parameters);
-     * plain18 has 11,511,784, the count of resnet18 with option A.
+     * plain18 has 11,515,688, the count of resnet18 with option A.
      */
     public ResNetSpec plain() {
         return new ResNetSpec(block, stageSizes, widths, stem, stridePlacement, Shortcut.A, preActivation,
