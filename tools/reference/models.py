@@ -1,6 +1,8 @@
 """Whole-network parity fixtures: CIFAR resnet20 (option A, 2x3x32x32) and torchvision resnet18 (1000 classes,
 2x3x48x48: every stage keeps at least 2x2 positions, layer4 2x2 as at 64x64, at 56% of the work, so that the
-test stays short with the scalar reference kernels).
+test stays short with the scalar reference kernels); and two small pre-activation nets, preact-resnet11
+(bottleneck, n = 1) and wrn-10-2 (n = 1, k = 2) at 2x3x16x16, whose projections take the pre-activated input
+as in the reference code (KaimingHe/resnet-1k-layers, szagoruyko/wide-residual-networks).
 
 Writes resnet4j-vision/src/test/resources/fixtures/models/{resnet20,resnet18}.bin, read by
 io.resnet4j.models.WholeNetworkParityTest. Run: /usr/bin/python3.11 tools/reference/models.py
@@ -28,7 +30,9 @@ The pattern (resnet18 only; its 11.7 M float32 weights would be 46 MB): for the 
 tensor, w[i] = float32((((offset + i) * 2654435761) mod 2^32 / 2^32 - 0.5) * scale), computed in float64.
 Every step is exact or one IEEE rounding, so Java reproduces it bit for bit. scale = sqrt(24 / fan_in) gives
 He's standard deviation sqrt(2 / fan_in); offset is the running element count over the patterned tensors.
-resnet18 stores conv1, layer1 and every BN; layer2..layer4 convolutions and fc use the pattern.
+resnet18 stores conv1, layer1 and every BN; layer2..layer4 convolutions and fc use the pattern. The two
+pre-activation nets store their BN tensors and pattern every convolution and fc, and sample gradients of more
+than 4096 elements.
 """
 import math
 import os
@@ -95,6 +99,50 @@ class CifarResNet(nn.Module):
         return self.fc(out)
 
 
+# ---- Pre-activation units (He et al. 2016 Fig. 4e) with resnet4j's names for them.
+class PreActUnit(nn.Module):
+    def __init__(self, cin, planes, stride, bottleneck):
+        super().__init__()
+        self.bottleneck = bottleneck
+        cout = planes * 4 if bottleneck else planes
+        convs = [(cin, planes, 1, 1), (planes, planes, 3, stride), (planes, cout, 1, 1)] if bottleneck \
+            else [(cin, planes, 3, stride), (planes, planes, 3, 1)]
+        for k, (i, o, size, st) in enumerate(convs, 1):
+            setattr(self, f"bn{k}", nn.BatchNorm2d(i))
+            setattr(self, f"conv{k}", nn.Conv2d(i, o, size, st, size // 2, bias=False))
+        self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False)) \
+            if stride != 1 or cin != cout else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(x))
+        skip = x if self.downsample is None else self.downsample(out)  # the projection sees the pre-activation
+        out = self.conv1(out)
+        out = self.conv2(F.relu(self.bn2(out)))
+        if self.bottleneck:
+            out = self.conv3(F.relu(self.bn3(out)))
+        return out + skip
+
+
+class PreActNet(nn.Module):
+    def __init__(self, n, bottleneck, k=1, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        cin = 16
+        for i, planes in enumerate([16 * k, 32 * k, 64 * k]):
+            units = []
+            for j in range(n):
+                units.append(PreActUnit(cin, planes, 2 if i > 0 and j == 0 else 1, bottleneck))
+                cin = planes * 4 if bottleneck else planes
+            setattr(self, f"layer{i + 1}", nn.Sequential(*units))
+        self.bn_final = nn.BatchNorm2d(cin)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        out = self.layer3(self.layer2(self.layer1(self.conv1(x))))
+        out = F.relu(self.bn_final(out))
+        return self.fc(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
 def pattern(numel, offset, scale):
     i = np.arange(numel, dtype=np.uint64) + np.uint64(offset)
     u = (i * np.uint64(2654435761)) % np.uint64(2 ** 32)
@@ -135,11 +183,11 @@ def randomize(model, gen, patterned):
     return entries
 
 
-def gradient_entries(model):
+def gradient_entries(model, full_limit):
     entries = {}
     for name, p in model.named_parameters():
         g = p.grad.detach().double().numpy().ravel()
-        if g.size <= FULL_LIMIT:
+        if g.size <= full_limit:
             entries["grad." + name] = p.grad.detach().float().clone()
             continue
         idx = (np.arange(SAMPLES, dtype=np.int64) * g.size) // SAMPLES
@@ -149,7 +197,7 @@ def gradient_entries(model):
     return entries
 
 
-def run(name, model, x, labels, entries):
+def run(name, model, x, labels, entries, full_limit=FULL_LIMIT):
     model = model.double()
     model.eval()
     with torch.no_grad():
@@ -161,7 +209,7 @@ def run(name, model, x, labels, entries):
     loss.backward()
     entries["train.logits"] = logits.detach()
     entries["train.loss"] = loss.detach()
-    entries.update(gradient_entries(model))
+    entries.update(gradient_entries(model, full_limit))
     entries["grad.input"] = xd.grad.detach().float()
     for bname, b in model.named_buffers():
         if bname.endswith("running_mean") or bname.endswith("running_var"):
@@ -190,6 +238,16 @@ def main():
     x = torch.randn(2, 3, 48, 48, generator=gen)
     labels = torch.randint(0, 1000, (2,), generator=gen)
     run("resnet18", model, x, labels, {"input": x, "labels": labels, **entries})
+
+    # Small fixtures: BN tensors stored, convolutions and fc patterned, gradients above 4096 elements sampled.
+    for name, model, seed in (("preact-resnet11", PreActNet(1, True), 11), ("wrn-10-2", PreActNet(1, False, k=2), 10)):
+        gen = torch.Generator().manual_seed(seed)
+        bns = {f"{m}.{p}" for m, mod in model.named_modules() if isinstance(mod, nn.BatchNorm2d)
+               for p, _ in mod.named_parameters(recurse=False)}
+        entries = randomize(model, gen, lambda n: n not in bns)
+        x = torch.randn(2, 3, 16, 16, generator=gen)
+        labels = torch.randint(0, 10, (2,), generator=gen)
+        run(name, model, x, labels, {"input": x, "labels": labels, **entries}, full_limit=4096)
 
 
 if __name__ == "__main__":

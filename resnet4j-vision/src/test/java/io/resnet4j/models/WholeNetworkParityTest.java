@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Whole networks against PyTorch (fixtures from {@code tools/reference/models.py}, which documents them):
  * CIFAR resnet20 (option A, 2x3x32x32) and torchvision resnet18 (2x3x48x48, 1000 classes), random weights and
  * random BN running statistics. Eval-mode logits, then one train-mode step: logits, loss, every parameter
- * gradient, the input gradient and the running statistics after the step.
+ * gradient, the input gradient and the running statistics after the step. Two small pre-activation nets
+ * (preact-resnet11 with bottlenecks, wrn-10-2) check the pre-activation units and their projection shortcuts.
  *
  * <p>The reference is computed in float64 from the same float32 values, so the differences below are this
  * implementation's float32 error. Tolerances, relative to the largest magnitude of each reference tensor:
@@ -40,6 +41,17 @@ class WholeNetworkParityTest {
     @Test
     void torchvisionResNet18MatchesPyTorch() {
         check("resnet18", ResNetSpec.resnet18());
+    }
+
+    @Test
+    void preActivationBottleneckNetMatchesPyTorch() {
+        // preact-resnet11: one bottleneck unit per stage; every first unit has a projection on its pre-activation.
+        check("preact-resnet11", ResNetSpec.preActResNet(11, ResNetSpec.Block.BOTTLENECK));
+    }
+
+    @Test
+    void wideResNetMatchesPyTorch() {
+        check("wrn-10-2", ResNetSpec.wideResNet(10, 2));
     }
 
     private static void check(String name, ResNetSpec spec) {
