@@ -50,10 +50,10 @@ public final class ModelRegistry {
             throw new IllegalArgumentException("no model name given; known names: " + String.join(", ", names()));
         }
         String n = name.trim();
+        if (n.startsWith("plain-")) {
+            return spec(n.substring("plain-".length())).plain();
+        }
         try {
-            if (n.startsWith("plain-")) {
-                return spec(n.substring("plain-".length())).plain();
-            }
             Matcher m = PLAIN_SHORT.matcher(n);
             if (m.matches()) {
                 return resnet(false, Integer.parseInt(m.group(1))).plain();

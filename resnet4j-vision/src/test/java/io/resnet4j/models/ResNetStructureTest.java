@@ -225,6 +225,48 @@ class ResNetStructureTest {
     }
 
     @Test
+    void preActivationAfterTheImageNetStemSkipsTheFirstUnitsPreActivation() {
+        // fb.resnet.torch preresnet.lua: layer(block, 64, def[1], 1, 'first') -> 'no_preact', because the stem
+        // already ends in BN-ReLU-maxpool.
+        ResNetSpec spec = new ResNetSpec(ResNetSpec.Block.BOTTLENECK, List.of(1, 1), List.of(64, 128),
+                ResNetSpec.Stem.IMAGENET, StridePlacement.V1_5, Shortcut.B, true, 1, false, true, 3, 5);
+        Sequential net = ResNet.build(spec, 3);
+        Residual first = (Residual) net.namedModules().get("layer1.0");
+        assertThat(first.branch().children().keySet()).containsExactly("conv1", "bn2", "relu2", "conv2", "bn3", "relu3", "conv3");
+        assertThat(net.namedModules().get("layer2.0").children().keySet()).containsExactly("bn1", "relu1", "");
+        assertThat(net.children().keySet()).containsExactly("conv1", "bn1", "relu", "maxpool", "layer1", "layer2",
+                "bn_final", "relu_final", "avgpool", "flatten", "fc");
+        runsForwardAndBackward(net, Shape.of(2, 3, 32, 32), Shape.of(2, 5));
+    }
+
+    @Test
+    void plainTwinsTrainLikeAnyNetwork() {
+        runsForwardAndBackward(ResNet.build(ModelRegistry.spec("plain8"), 4), Shape.of(2, 3, 8, 8), Shape.of(2, 10));
+        runsForwardAndBackward(ResNet.build(ResNetSpec.preActResNet(11, ResNetSpec.Block.BOTTLENECK).plain(), 4), Shape.of(2, 3, 8, 8), Shape.of(2, 10));
+    }
+
+    private static void runsForwardAndBackward(Sequential net, Shape in, Shape out) {
+        Tensor x = new Tensor(in);
+        for (int i = 0; i < x.numel(); i++) {
+            x.data()[i] = (float) Math.sin(0.37 * i);
+        }
+        Tensor y = net.forward(x);
+        assertThat(y.shape()).isEqualTo(out);
+        io.resnet4j.nn.CrossEntropyLoss loss = new io.resnet4j.nn.CrossEntropyLoss();
+        assertThat(loss.forward(y, new int[] {0, 1})).isFinite();
+        Tensor dx = net.backward(loss.backward());
+        assertThat(dx.shape()).isEqualTo(in);
+        for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
+            float[] g = e.getValue().grad().data();
+            double norm = 0;
+            for (float v : g) {
+                norm += Math.abs(v);
+            }
+            assertThat(norm).as("gradient of " + e.getKey()).isGreaterThan(0);
+        }
+    }
+
+    @Test
     void zeroInitSetsTheLastBnOfEachBranchToZeroAndSurvivesInitialize() {
         // A two-stage bottleneck net stands in for resnet50 (same units, a fraction of the parameters).
         Sequential net = ResNet.build(ResNetSpec.imagenet(ResNetSpec.Block.BOTTLENECK, 1, 1).withZeroInitLastBn(true), 7);
