@@ -17,7 +17,9 @@ import io.resnet4j.nn.Sequential;
 import io.resnet4j.nn.ShortcutA;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds every network of the family from a {@link ResNetSpec} with one stage loop. Module names are
@@ -108,26 +110,34 @@ public final class ResNet {
      */
     static Module preActivationUnit(ResNetSpec spec, int in, int planes, int stride, boolean preactivate) {
         List<Conv2d> convs = convs(spec, in, planes, stride);
-        int out = planes * spec.block().expansion();
-        Module shortcut = shortcut(spec, in, out, stride, false);
-        boolean shared = preactivate && spec.residual() && shortcut != null;
-        Sequential unit = new Sequential();
-        Sequential branch = shared ? new Sequential() : unit;
+        Map<String, Module> pre = new LinkedHashMap<>();   // bn1, relu1 (none right after the ImageNet stem)
+        Map<String, Module> rest = new LinkedHashMap<>();  // conv1, bn2, relu2, conv2, ...
         for (int k = 1; k <= convs.size(); k++) {
             Conv2d conv = convs.get(k - 1);
             if (k > 1 || preactivate) {
-                Sequential into = k == 1 ? unit : branch;
-                into.add("bn" + k, new BatchNorm2d(conv.inChannels())).add("relu" + k, new ReLU());
+                Map<String, Module> into = k == 1 ? pre : rest;
+                into.put("bn" + k, new BatchNorm2d(conv.inChannels()));
+                into.put("relu" + k, new ReLU());
             }
-            branch.add("conv" + k, conv);
+            rest.put("conv" + k, conv);
         }
         if (!spec.residual()) {
-            return unit;
+            return sequential(pre, rest);
         }
-        if (shared) {
-            return unit.add("", new Residual(branch, shortcut, false));
+        Module shortcut = shortcut(spec, in, planes * spec.block().expansion(), stride, false);
+        if (shortcut == null || !preactivate) {
+            return new Residual(sequential(pre, rest), shortcut, false);
         }
-        return new Residual(branch, shortcut, false);
+        return sequential(pre, Map.of("", new Residual(sequential(rest), shortcut, false)));
+    }
+
+    @SafeVarargs
+    private static Sequential sequential(Map<String, Module>... parts) {
+        Sequential s = new Sequential();
+        for (Map<String, Module> part : parts) {
+            part.forEach(s::add);
+        }
+        return s;
     }
 
     /** The unit's convolutions: two 3x3 (basic) or 1x1-3x3-1x1 (bottleneck, stride per {@link StridePlacement}). */
