@@ -129,6 +129,15 @@ public final class ModelCheckpoint {
         try (Safetensors.Reader r = Safetensors.open(file)) {
             Map<String, String> meta = r.metadata();
             ModelCard card = card(file, meta);
+            // The spec comes from the file: build nothing larger than the tensors the file actually holds.
+            long stored = 0;
+            for (Safetensors.Info info : r.tensors().values()) {
+                stored += info.dtype().isFloat() ? info.numel() : 0;
+            }
+            if (card.spec().parameterCount() > stored) {
+                throw new CheckpointException(file + ": the metadata describes a network of "
+                        + card.spec().parameterCount() + " parameters, but the file holds " + stored + " values");
+            }
             Sequential model = ResNet.build(card.spec());
             ModuleState.load(model, r, true);
             return new Loaded(card, model, meta);

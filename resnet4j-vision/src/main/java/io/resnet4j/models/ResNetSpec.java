@@ -74,12 +74,22 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
     /** Channels above this are refused: a typo, not a network (ResNet-152 peaks at 2048, WRN-28-10 at 640). */
     public static final int MAX_CHANNELS = 1 << 16;
 
+    /** At most this many stages (ImageNet nets have 4, CIFAR nets 3; each stage but the first halves the map). */
+    public static final int MAX_STAGES = 8;
+
+    /**
+     * Specs with more parameters are refused before anything is allocated (a spec read from a file cannot ask
+     * for an out-of-memory): 1e9 parameters are 8 GB with their gradients; ResNet-152 has 60 M, WRN-28-10 36 M.
+     */
+    public static final long MAX_PARAMETERS = 1_000_000_000L;
+
     public ResNetSpec {
         require(block != null && stem != null && stridePlacement != null && shortcut != null,
                 "block, stem, stride placement and shortcut must be given");
         require(stageSizes != null && widths != null && !stageSizes.isEmpty(), "at least one stage is required");
         stageSizes = List.copyOf(stageSizes);
         widths = List.copyOf(widths);
+        require(stageSizes.size() <= MAX_STAGES, "at most " + MAX_STAGES + " stages, got " + stageSizes.size());
         require(stageSizes.size() == widths.size(),
                 "stage sizes " + stageSizes + " and widths " + widths + " must have the same length");
         for (int units : stageSizes) {
@@ -108,6 +118,9 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
                 in = out;
             }
         }
+        long params = countParameters(block, stageSizes, widths, stem, shortcut, preActivation, widthMultiplier,
+                residual, inputChannels, numClasses);
+        require(params <= MAX_PARAMETERS, "the network would have more than " + MAX_PARAMETERS + " parameters");
     }
 
     // ---- The tables of the papers ----
@@ -235,6 +248,48 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
             units += s;
         }
         return 2 + convsPerUnit * units;
+    }
+
+    /**
+     * The number of parameters {@link ResNet#build} allocates for this spec, computed without building
+     * (ResNetStructureTest checks it against the built networks).
+     */
+    public long parameterCount() {
+        return countParameters(block, stageSizes, widths, stem, shortcut, preActivation, widthMultiplier, residual,
+                inputChannels, numClasses);
+    }
+
+    /** The count of {@link ResNet#build}'s modules, unit by unit; stops early once above MAX_PARAMETERS. */
+    private static long countParameters(Block block, List<Integer> stageSizes, List<Integer> widths, Stem stem,
+                                        Shortcut shortcut, boolean preActivation, int k, boolean residual,
+                                        int inputChannels, int numClasses) {
+        long stemWidth = widths.get(0);
+        long n = inputChannels * stemWidth * (stem == Stem.IMAGENET ? 49 : 9);
+        if (stem == Stem.IMAGENET || !preActivation) {
+            n += 2 * stemWidth;                                          // bn1
+        }
+        long in = stemWidth;
+        for (int i = 0; i < stageSizes.size(); i++) {
+            long planes = (long) widths.get(i) * k, out = planes * block.expansion();
+            for (int j = 0; j < stageSizes.get(i); j++) {
+                boolean reshapes = in != out || (i > 0 && j == 0);
+                long convs = block == Block.BASIC ? 9 * (in * planes + planes * planes)
+                        : in * planes + 9 * planes * planes + planes * out;
+                long norms = preActivation ? (block == Block.BASIC ? in + planes : in + 2 * planes)
+                        : (block == Block.BASIC ? 2 * planes : 2 * planes + out);
+                if (preActivation && stem == Stem.IMAGENET && i == 0 && j == 0) {
+                    norms -= in;                                         // no pre-activation after this stem
+                }
+                long projection = residual && (shortcut == Shortcut.C || (shortcut == Shortcut.B && reshapes))
+                        ? in * out + (preActivation ? 0 : 2 * out) : 0;
+                n += convs + 2 * norms + projection;
+                if (n > MAX_PARAMETERS) {
+                    return n;
+                }
+                in = out;
+            }
+        }
+        return n + (preActivation ? 2 * in : 0) + in * numClasses + numClasses;
     }
 
     // ---- A text form, for checkpoint metadata ----

@@ -119,6 +119,11 @@ class ModelCheckpointTest {
                 "1 to 100000 units");
         assertLoadFails(Map.of(ModelCheckpoint.SPEC, spec.replace("widths=16,32,64", "widths=16,32,99999999")), entries,
                 "stage widths");
+        assertLoadFails(Map.of(ModelCheckpoint.SPEC, spec.replace("stages=1,1,1", "stages=100000,100000,100000")
+                .replace("widths=16,32,64", "widths=16,32,4096")), entries, "more than 1000000000 parameters");
+        // Within the limit but larger than the file: refused before building (resnet1202 would be 19.4 M).
+        assertLoadFails(Map.of(ModelCheckpoint.SPEC, spec.replace("stages=1,1,1", "stages=200,200,200")), entries,
+                "the file holds");
         assertLoadFails(Map.of(ModelCheckpoint.SPEC, spec, ModelCheckpoint.CLASSES, "[\"a\",\"b\"]"), entries,
                 "2 class names for a model with 10 classes");
         assertLoadFails(Map.of(ModelCheckpoint.SPEC, spec, ModelCheckpoint.CLASSES, "{\"a\": 1}"), entries, "array of strings");

@@ -44,6 +44,43 @@ class ResNetStructureTest {
             "resnet110, 1727962", "resnet1202, 19421274"})
     void parameterCountsEqualTheReferences(String name, long count) {
         assertThat(ResNet.build(ModelRegistry.spec(name)).parameterCount()).isEqualTo(count);
+        assertThat(ModelRegistry.spec(name).parameterCount()).as("counted without building").isEqualTo(count);
+    }
+
+    @Test
+    void theSpecCountsWhatTheBuilderAllocatesForEveryVariant() {
+        List<ResNetSpec> specs = new ArrayList<>();
+        for (String name : List.of("resnet8", "resnet14", "preact-resnet8", "preact-resnet164", "wrn-10-2", "wrn-16-4")) {
+            ResNetSpec s = ModelRegistry.spec(name);
+            specs.add(s);
+            specs.add(s.plain());
+            specs.add(s.withInputChannels(1).withNumClasses(7));
+            for (Shortcut option : Shortcut.values()) {
+                specs.add(s.withShortcut(option));
+            }
+        }
+        ResNetSpec small = ResNetSpec.imagenet(ResNetSpec.Block.BOTTLENECK, 1, 2);
+        specs.add(small);
+        specs.add(small.withStridePlacement(StridePlacement.V1).withShortcut(Shortcut.C));
+        specs.add(ResNetSpec.imagenet(ResNetSpec.Block.BASIC, 1, 1).plain());
+        specs.add(new ResNetSpec(ResNetSpec.Block.BOTTLENECK, List.of(1, 2), List.of(64, 128), ResNetSpec.Stem.IMAGENET,
+                StridePlacement.V1_5, Shortcut.B, true, 1, false, true, 3, 5));
+        specs.add(new ResNetSpec(ResNetSpec.Block.BASIC, List.of(2, 1), List.of(64, 128), ResNetSpec.Stem.IMAGENET,
+                StridePlacement.V1_5, Shortcut.A, true, 2, false, true, 1, 5));
+        for (ResNetSpec s : specs) {
+            assertThat(s.parameterCount()).as(s.encode()).isEqualTo(ResNet.build(s).parameterCount());
+        }
+    }
+
+    @Test
+    void aSpecTooLargeToAllocateIsRefusedBeforeBuilding() {
+        // What a hostile checkpoint header could ask for: 3 x 100000 units of 4096 channels (1.3e13 parameters).
+        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, List.of(100000, 100000, 100000),
+                List.of(4096, 4096, 4096), ResNetSpec.Stem.CIFAR, StridePlacement.V1_5, Shortcut.A, false, 1, false,
+                true, 3, 10)).hasMessageContaining("more than 1000000000 parameters");
+        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, java.util.Collections.nCopies(9, 1),
+                java.util.Collections.nCopies(9, 16), ResNetSpec.Stem.CIFAR, StridePlacement.V1_5, Shortcut.A, false, 1,
+                false, true, 3, 10)).hasMessageContaining("at most 8 stages");
     }
 
     @ParameterizedTest(name = "{0} has the parameters of {1} with option A")
