@@ -64,6 +64,13 @@ public record TrainConfig(int epochs, int batchSize, LrSchedule schedule, SgdCon
         return new Builder(runDir);
     }
 
+    /** A builder holding this configuration (to change a field, e.g. the run directory of a moved run). */
+    public Builder toBuilder() {
+        return new Builder(runDir).epochs(epochs).batchSize(batchSize).schedule(schedule).sgd(sgd)
+                .labelSmoothing(labelSmoothing).emaDecay(emaDecay).seed(seed).initialize(initialize)
+                .checkpoints(checkpoints).evalEvery(evalEvery);
+    }
+
     public boolean emaEnabled() {
         return emaDecay != 0;
     }

@@ -292,6 +292,8 @@ class TrainerTest {
         TrainConfig cfg = recipe(dir).epochs(2).schedule(LrSchedule.OneCycle.of(0.3)).build();
         run(TinyTraining.net(), cfg);
         assertThat(Trainer.configOf(dir.resolve(Trainer.LAST))).isEqualTo(cfg);
+        assertThat(cfg.toBuilder().build()).isEqualTo(cfg);
+        assertThat(cfg.toBuilder().runDir(tmp.resolve("moved")).build().recipe()).isEqualTo(cfg.recipe());
         assertThatThrownBy(() -> Trainer.configOf(dir.resolve(Trainer.BEST)))
                 .hasMessageContaining("not a resnet4j training checkpoint");
     }
