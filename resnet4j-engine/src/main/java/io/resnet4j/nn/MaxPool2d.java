@@ -23,6 +23,18 @@ public final class MaxPool2d extends Module {
         this.padding = padding;
     }
 
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
     private PoolGeometry geometry(Shape s) {
         requireRank4(s, "MaxPool2d");
         return PoolGeometry.of(s.n(), s.c(), s.h(), s.w(), kernel, stride, padding);

@@ -22,6 +22,18 @@ public final class ShortcutA extends Module {
         this.stride = stride;
     }
 
+    public int inChannels() {
+        return in;
+    }
+
+    public int outChannels() {
+        return out;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
     @Override
     public Shape outputShape(Shape s) {
         requireRank4(s, "ShortcutA");
