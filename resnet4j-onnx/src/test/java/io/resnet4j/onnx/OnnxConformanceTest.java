@@ -34,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * runs: an applicable case must import, run and match ONNX's outputs; a case listed in {@link #NOT_APPLICABLE}
  * must be rejected at import with an {@link OnnxException} (never run silently with other semantics).
  *
+ * The pytorch-converted and pytorch-operator cases of the same operators run the same way.
+ *
  * <p>Graph inputs after the first are bound as constants (weights, biases, statistics, shapes, as they are
  * initializers in a real model), except for Add and Sum, whose inputs all stay run-time tensors.
  */
@@ -48,6 +50,10 @@ class OnnxConformanceTest {
     /** The matching PyTorch-converted cases (data/pytorch-converted). */
     static final List<String> CONVERTED_PREFIXES = List.of("test_AvgPool2d", "test_BatchNorm2d", "test_Conv2d", "test_Linear",
             "test_MaxPool2d", "test_ReLU", "test_Softmax", "test_softmax_", "test_ConstantPad2d", "test_ZeroPad2d");
+
+    /** The matching PyTorch operator-export cases (data/pytorch-operator). */
+    static final List<String> OPERATOR_PREFIXES = List.of("test_operator_add", "test_operator_conv", "test_operator_flatten",
+            "test_operator_maxpool", "test_operator_mm", "test_operator_pad", "test_operator_permute2", "test_operator_view");
 
     /** Cases outside what the importer implements, with the reason; each must fail to import. */
     static final Map<String, String> NOT_APPLICABLE = new LinkedHashMap<>();
@@ -70,6 +76,14 @@ class OnnxConformanceTest {
         na("pytorch-converted/test_Conv2d_groups_thnn", "group > 1");
         na("pytorch-converted/test_Conv2d_dilated", "dilations other than 1");
         na("pytorch-converted/test_MaxPool2d_stride_padding_dilation", "dilations other than 1");
+        for (String s : List.of("add_broadcast", "add_size1_broadcast", "add_size1_right_broadcast", "add_size1_singleton_broadcast", "addconstant")) {
+            na("pytorch-operator/test_operator_" + s, "float64 (double) tensors: only float data runs");
+        }
+        na("pytorch-operator/test_operator_addmm", "Gemm whose C operand is computed at run time (a bias must be a constant)");
+        na("pytorch-operator/test_operator_convtranspose", "ConvTranspose is not a supported operator");
+        na("pytorch-operator/test_operator_maxpool", "1-D pooling (N, C, L)");
+        na("pytorch-operator/test_operator_pad", "Pad in reflect mode");
+        na("pytorch-operator/test_operator_permute2", "a rank-6 tensor (run-time tensors have rank 1 to 4)");
     }
 
     private static void na(String k, String reason) {
@@ -101,6 +115,11 @@ class OnnxConformanceTest {
     @TestFactory
     Stream<DynamicTest> pytorchConvertedTests() throws IOException {
         return tests("pytorch-converted", CONVERTED_PREFIXES);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> pytorchOperatorTests() throws IOException {
+        return tests("pytorch-operator", OPERATOR_PREFIXES);
     }
 
     private Stream<DynamicTest> tests(String dir, List<String> prefixes) throws IOException {
