@@ -195,7 +195,8 @@ public abstract class Module {
     /** Throws when backward is called without a training-mode forward before it. */
     protected final void requireForward(Object saved, Tensor gradOutput, Shape expected) {
         if (saved == null) {
-            throw new IllegalStateException(getClass().getSimpleName() + ".backward called before forward");
+            throw new IllegalStateException(getClass().getSimpleName() + ".backward needs a training-mode forward before it"
+                    + " (eval mode keeps no activations): call train(true), then forward, then backward");
         }
         if (!gradOutput.shape().equals(expected)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".backward: gradient shape "
