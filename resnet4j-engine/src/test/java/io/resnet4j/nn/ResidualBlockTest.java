@@ -149,7 +149,7 @@ class ResidualBlockTest {
         assertThat(basicBlock(4, 4, 1).namedModules()).doesNotContainKey("downsample");
     }
 
-    private static void randomizeBn(Module m, long seed) {
+    static void randomizeBn(Module m, long seed) {
         for (Module c : m.modules()) {
             if (c instanceof BatchNorm2d bn) {
                 int n = bn.channels();
