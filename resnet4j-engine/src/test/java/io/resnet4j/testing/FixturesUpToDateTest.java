@@ -28,8 +28,14 @@ class FixturesUpToDateTest {
         assertThat(files.stream().filter(f -> f.module().equals("resnet4j-engine")).count()).isGreaterThanOrEqualTo(48);
         List<String> problems = new ArrayList<>();
         for (FixtureFiles.Located f : files) {
+            if (f.relative().endsWith(".tmp")) {
+                problems.add(f.module() + "/" + f.relative() + ": a temp file left by an interrupted generator; rerun it");
+                continue;
+            }
             if (!f.relative().endsWith(".bin")) {
-                problems.add(f.module() + "/" + f.relative() + ": not a fixture (.bin); a leftover of an interrupted generator?");
+                // Data in other formats (e.g. .safetensors inputs) is checked by the tests that read it, next to
+                // a .bin fixture of the same generator that carries the digest.
+                System.out.println("not an R4JFIX01 fixture, not checked here: " + f.module() + "/" + f.relative());
                 continue;
             }
             try {
