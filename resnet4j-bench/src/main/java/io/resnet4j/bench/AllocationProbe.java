@@ -42,12 +42,13 @@ import java.util.TreeMap;
  * allocation too large for a thread-local buffer, i.e. every activation-sized array;
  * {@code jdk.ObjectAllocationInNewTLAB}: one sample per buffer refill, so small arrays show only as samples),
  * counting float[] and int[] events and naming the allocation sites. Run with {@code -XX:-UseTLAB} to make
- * JFR see every allocation (slower, for diagnosis).
+ * JFR see every allocation (slower, for diagnosis). The warm-up must be long enough for C2 to compile the
+ * Vector API kernels: interpreted or C1 code boxes every vector (check with {@code -XX:+PrintCompilation}).
  *
  * <pre>
  * mvn -B -q -o compile -pl resnet4j-bench -am
  * java --add-modules jdk.incubator.vector -cp resnet4j-engine/target/classes:resnet4j-bench/target/classes \
- *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=5] [steps=20] [threads=cores]
+ *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=100] [steps=20] [threads=cores]
  * </pre>
  */
 public final class AllocationProbe {
@@ -88,7 +89,7 @@ public final class AllocationProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        int batch = arg(args, 0, 8), size = arg(args, 1, 16), warmup = arg(args, 2, 5), steps = arg(args, 3, 20);
+        int batch = arg(args, 0, 8), size = arg(args, 1, 16), warmup = arg(args, 2, 100), steps = arg(args, 3, 20);
         int threads = arg(args, 4, Runtime.getRuntime().availableProcessors());
         if (batch < 1 || size < 4 || warmup < 1 || steps < 1 || threads < 1) {
             throw new IllegalArgumentException("usage: AllocationProbe [batch>=1] [size>=4] [warmup>=1] [steps>=1] [threads>=1]");
