@@ -54,11 +54,12 @@ public final class MaxPool2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (geometry == null || !x.shape().equals(inputShape)) {
+            // A new batch shape; the same shape reuses geometry and buffers without allocating.
             geometry = geometry(x.shape());
             inputShape = x.shape();
+            output = reuse(output, Shape.of(geometry.n(), geometry.c(), geometry.p(), geometry.q()));
         }
         PoolGeometry g = geometry;
-        output = reuse(output, Shape.of(g.n(), g.c(), g.p(), g.q()));
         if (argmax == null || argmax.length != output.numel()) {
             argmax = new int[output.numel()];
         }
