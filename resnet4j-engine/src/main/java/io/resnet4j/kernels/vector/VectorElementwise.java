@@ -1,10 +1,8 @@
 package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.ElementwiseOps;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import static io.resnet4j.kernels.vector.Simd.F;
 import static io.resnet4j.kernels.vector.Simd.LANES;
@@ -12,8 +10,9 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
 /**
  * Vector API twin of {@link io.resnet4j.kernels.scalar.ScalarElementwise}. Every kernel except
  * {@link #biasBackward} does one float operation per element exactly as the reference, so the results are
- * bitwise equal to it (NaN and -0 included). biasBackward sums in float vector runs combined in double
- * ({@link LaneMath#CHUNK}); it agrees with the double reference to ~1e-6 of the sum of magnitudes.
+ * bitwise equal to it (NaN and -0 included). biasBackward over planes (hw > 1) sums in float vector runs
+ * combined in double ({@link LaneMath#CHUNK}) and agrees with the double reference to ~1e-6 of the sum of
+ * magnitudes; over rows (hw = 1, Linear) it is the reference's loop.
  *
  * <p>Flat kernels are cut into blocks of {@link #BLOCK} floats, one pool task per group of blocks
  * ({@link Split}); the per-channel kernels split over planes or channels.
@@ -23,8 +22,6 @@ public final class VectorElementwise implements ElementwiseOps {
 
     /** Flat kernels: elements per block, the unit of the task split. */
     static final int BLOCK = 4096;
-
-    private static final VectorSpecies<Double> D = F.withLanes(double.class);
 
     private VectorElementwise() {
     }
@@ -194,29 +191,11 @@ public final class VectorElementwise implements ElementwiseOps {
     }
 
     /**
-     * dy (n, c) summed over the rows, vectorised along c: float vector runs of at most ROWS rows, each
-     * widened into two double vectors; channels past the last full vector use the scalar double loop.
+     * dy (n, c) summed over the rows in double, as the reference (bitwise equal): Linear's bias, a few
+     * hundred thousand adds next to a GEMM of n * c * in multiply-adds.
      */
     private static void biasBackwardRows(int n, int c, float[] dy, int dyOff, float[] dBias, int dBiasOff) {
-        final int rows = LaneMath.CHUNK / LANES;
-        int half = D.length();
-        int j = 0;
-        for (; j <= c - LANES; j += LANES) {
-            DoubleVector lo = DoubleVector.zero(D), hi = DoubleVector.zero(D);
-            for (int i0 = 0; i0 < n; i0 += rows) {
-                FloatVector acc = FloatVector.zero(F);
-                for (int i = i0, i1 = Math.min(n, i0 + rows); i < i1; i++) {
-                    acc = acc.add(FloatVector.fromArray(F, dy, dyOff + i * c + j));
-                }
-                lo = lo.add((DoubleVector) acc.convertShape(VectorOperators.F2D, D, 0));
-                hi = hi.add((DoubleVector) acc.convertShape(VectorOperators.F2D, D, 1));
-            }
-            for (int l = 0; l < half; l++) {
-                dBias[dBiasOff + j + l] += (float) lo.lane(l);
-                dBias[dBiasOff + j + half + l] += (float) hi.lane(l);
-            }
-        }
-        for (; j < c; j++) {
+        for (int j = 0; j < c; j++) {
             double s = 0;
             for (int i = 0; i < n; i++) {
                 s += dy[dyOff + i * c + j];

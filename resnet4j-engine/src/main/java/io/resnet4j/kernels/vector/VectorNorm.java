@@ -41,54 +41,68 @@ public final class VectorNorm implements NormOps {
 
     private static void forwardTrain(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                                      float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
-        double count = (double) n * hw;
         for (int j = j0; j < j1; j++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                int base = xOff + (i * c + j) * hw;
-                sum += LaneMath.sum(x, base, base + hw);
-            }
-            float m = (float) (sum / count);
-            double s1 = 0, s2 = 0;
-            for (int i = 0; i < n; i++) {
-                int base = xOff + (i * c + j) * hw;
-                for (int c0 = base, end = base + hw; c0 < end; c0 += LaneMath.CHUNK) {
-                    int c1 = Math.min(end, c0 + LaneMath.CHUNK);
-                    FloatVector mv = FloatVector.broadcast(F, m);
-                    FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
-                    FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
-                    int e = c0;
-                    for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
-                        FloatVector d0 = FloatVector.fromArray(F, x, e).sub(mv);
-                        FloatVector d1 = FloatVector.fromArray(F, x, e + LANES).sub(mv);
-                        a1 = a1.add(d0);
-                        a2 = d0.fma(d0, a2);
-                        b1 = b1.add(d1);
-                        b2 = d1.fma(d1, b2);
-                    }
-                    for (; e <= c1 - LANES; e += LANES) {
-                        FloatVector d0 = FloatVector.fromArray(F, x, e).sub(mv);
-                        a1 = a1.add(d0);
-                        a2 = d0.fma(d0, a2);
-                    }
-                    float t1 = 0, t2 = 0;
-                    for (; e < c1; e++) {
-                        float d = x[e] - m;
-                        t1 += d;
-                        t2 += d * d;
-                    }
-                    s1 += LaneMath.sumLanes(a1.add(b1)) + t1;
-                    s2 += LaneMath.sumLanes(a2.add(b2)) + t2;
+            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
+        }
+    }
+
+    private static void trainChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        double count = (double) n * hw;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            int base = xOff + (i * c + j) * hw;
+            sum += LaneMath.sum(x, base, base + hw);
+        }
+        float m = (float) (sum / count);
+        FloatVector mv = FloatVector.broadcast(F, m);
+        double s1 = 0, s2 = 0;
+        for (int i = 0; i < n; i++) {
+            int base = xOff + (i * c + j) * hw;
+            for (int c0 = base, end = base + hw; c0 < end; c0 += LaneMath.CHUNK) {
+                int c1 = Math.min(end, c0 + LaneMath.CHUNK);
+                FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
+                FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
+                int e = c0;
+                for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
+                    FloatVector d0 = FloatVector.fromArray(F, x, e).sub(mv);
+                    FloatVector d1 = FloatVector.fromArray(F, x, e + LANES).sub(mv);
+                    a1 = a1.add(d0);
+                    a2 = d0.fma(d0, a2);
+                    b1 = b1.add(d1);
+                    b2 = d1.fma(d1, b2);
                 }
+                for (; e <= c1 - LANES; e += LANES) {
+                    FloatVector d0 = FloatVector.fromArray(F, x, e).sub(mv);
+                    a1 = a1.add(d0);
+                    a2 = d0.fma(d0, a2);
+                }
+                float t1 = 0, t2 = 0;
+                for (; e < c1; e++) {
+                    float d = x[e] - m;
+                    t1 += d;
+                    t2 += d * d;
+                }
+                a1 = a1.add(b1);
+                a2 = a2.add(b2);
+                for (int l = 0; l < LANES; l++) {
+                    s1 += a1.lane(l);
+                    s2 += a2.lane(l);
+                }
+                s1 += t1;
+                s2 += t2;
             }
-            // The first pass's float runs leave an error of a few ulp of |x| in the mean; s1 / N measures the
-            // true mean's offset from m, so the corrected mean and the variance are accurate to ulps of std.
-            double shift = s1 / count;
-            double var = Math.max(s2 / count - shift * shift, 0.0);
-            saveMean[j] = (float) (m + shift);
-            saveVar[j] = (float) var;
-            double scale = gamma[j] / Math.sqrt(var + eps);
-            normalise(n, c, hw, j, j + 1, x, xOff, y, yOff, m, (float) scale, (float) (beta[j] - scale * shift));
+        }
+        // The first pass's float runs leave an error of a few ulp of |x| in the mean; s1 / N measures the
+        // true mean's offset from m, so the corrected mean and the variance are accurate to ulps of std.
+        double shift = s1 / count;
+        double var = Math.max(s2 / count - shift * shift, 0.0);
+        saveMean[j] = (float) (m + shift);
+        saveVar[j] = (float) var;
+        double scale = gamma[j] / Math.sqrt(var + eps);
+        float a = (float) scale, b = (float) (beta[j] - scale * shift);
+        for (int i = 0; i < n; i++) {
+            normalise(hw, x, xOff + (i * c + j) * hw, y, yOff + (i * c + j) * hw, m, a, b);
         }
     }
 
@@ -108,26 +122,19 @@ public final class VectorNorm implements NormOps {
         for (int plane = p0; plane < p1; plane++) {
             int j = plane % c;
             float scale = (float) (gamma[j] / Math.sqrt(runVar[j] + (double) eps));
-            // Plane (i, j) of (n, c, hw) is plane i * c + j; a one-plane range of "channel" j with n = 1.
-            int i = plane / c;
-            normalise(1, c, hw, j, j + 1, x, xOff + i * c * hw, y, yOff + i * c * hw, runMean[j], scale, beta[j]);
+            normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j]);
         }
     }
 
-    /** y[i, j, :] = (x[i, j, :] - m) * scale + shift for the channels [j0, j1) of every sample. */
-    private static void normalise(int n, int c, int hw, int j0, int j1, float[] x, int xOff, float[] y, int yOff,
-                                  float m, float scale, float shift) {
+    /** One plane: y[e] = (x[e] - m) * scale + shift, e < hw. */
+    private static void normalise(int hw, float[] x, int xb, float[] y, int yb, float m, float scale, float shift) {
         FloatVector mv = FloatVector.broadcast(F, m), sv = FloatVector.broadcast(F, scale), tv = FloatVector.broadcast(F, shift);
-        for (int i = 0; i < n; i++) {
-            for (int j = j0; j < j1; j++) {
-                int xb = xOff + (i * c + j) * hw, yb = yOff + (i * c + j) * hw, e = 0;
-                for (; e <= hw - LANES; e += LANES) {
-                    FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv).intoArray(y, yb + e);
-                }
-                for (; e < hw; e++) {
-                    y[yb + e] = Math.fma(x[xb + e] - m, scale, shift);
-                }
-            }
+        int e = 0;
+        for (; e <= hw - LANES; e += LANES) {
+            FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv).intoArray(y, yb + e);
+        }
+        for (; e < hw; e++) {
+            y[yb + e] = Math.fma(x[xb + e] - m, scale, shift);
         }
     }
 
@@ -147,71 +154,98 @@ public final class VectorNorm implements NormOps {
     private static void backward(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
                                  float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
                                  float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
-        double count = (double) n * hw;
         for (int j = j0; j < j1; j++) {
-            float mu = mean[j];
-            double invStd = 1.0 / Math.sqrt(var[j] + (double) eps);
-            FloatVector mv = FloatVector.broadcast(F, mu);
-            // sumDy = sum(dy), sumDyD = sum(dy * (x - mu)) over (n, hw).
-            double sumDy = 0, sumDyD = 0;
-            for (int i = 0; i < n; i++) {
-                int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw;
-                for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
-                    int c1 = Math.min(hw, c0 + LaneMath.CHUNK);
-                    FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
-                    FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
-                    int e = c0;
-                    for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
-                        FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
-                        FloatVector g1 = FloatVector.fromArray(F, dy, gb + e + LANES);
-                        a1 = a1.add(g0);
-                        a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
-                        b1 = b1.add(g1);
-                        b2 = g1.fma(FloatVector.fromArray(F, x, xb + e + LANES).sub(mv), b2);
-                    }
-                    for (; e <= c1 - LANES; e += LANES) {
-                        FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
-                        a1 = a1.add(g0);
-                        a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
-                    }
-                    float t1 = 0, t2 = 0;
-                    for (; e < c1; e++) {
-                        float g = dy[gb + e];
-                        t1 += g;
-                        t2 += g * (x[xb + e] - mu);
-                    }
-                    sumDy += LaneMath.sumLanes(a1.add(b1)) + t1;
-                    sumDyD += LaneMath.sumLanes(a2.add(b2)) + t2;
+            backwardChannel(j, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+        }
+    }
+
+    private static void backwardChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
+                                        float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
+                                        float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        double count = (double) n * hw;
+        float mu = mean[j];
+        double invStd = 1.0 / Math.sqrt(var[j] + (double) eps);
+        FloatVector mv = FloatVector.broadcast(F, mu);
+        // sumDy = sum(dy), sumDyD = sum(dy * (x - mu)) over (n, hw).
+        double sumDy = 0, sumDyD = 0;
+        for (int i = 0; i < n; i++) {
+            int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw;
+            for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
+                int c1 = Math.min(hw, c0 + LaneMath.CHUNK);
+                FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
+                FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
+                int e = c0;
+                for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
+                    FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
+                    FloatVector g1 = FloatVector.fromArray(F, dy, gb + e + LANES);
+                    a1 = a1.add(g0);
+                    a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
+                    b1 = b1.add(g1);
+                    b2 = g1.fma(FloatVector.fromArray(F, x, xb + e + LANES).sub(mv), b2);
                 }
-            }
-            double sumDyXhat = sumDyD * invStd;
-            dGamma[j] += (float) sumDyXhat;
-            dBeta[j] += (float) sumDy;
-            double scale = gamma[j] * invStd;
-            // dx = scale * (dy - sumDy / N - xhat * sumDyXhat / N) = A * dy + B * (x - mu) + C
-            float a = (float) scale;
-            float b = batchStats ? (float) (-scale * invStd * sumDyXhat / count) : 0f;
-            float cc = batchStats ? (float) (-scale * sumDy / count) : 0f;
-            FloatVector av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b), cv = FloatVector.broadcast(F, cc);
-            for (int i = 0; i < n; i++) {
-                int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw, ob = dxOff + (i * c + j) * hw, e = 0;
-                if (batchStats) {
-                    for (; e <= hw - LANES; e += LANES) {
-                        FloatVector d = FloatVector.fromArray(F, x, xb + e).sub(mv);
-                        FloatVector.fromArray(F, dy, gb + e).fma(av, d.fma(bv, cv)).intoArray(dx, ob + e);
-                    }
-                    for (; e < hw; e++) {
-                        dx[ob + e] = Math.fma(dy[gb + e], a, Math.fma(x[xb + e] - mu, b, cc));
-                    }
-                } else {
-                    for (; e <= hw - LANES; e += LANES) {
-                        FloatVector.fromArray(F, dy, gb + e).mul(av).intoArray(dx, ob + e);
-                    }
-                    for (; e < hw; e++) {
-                        dx[ob + e] = dy[gb + e] * a;
-                    }
+                for (; e <= c1 - LANES; e += LANES) {
+                    FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
+                    a1 = a1.add(g0);
+                    a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
                 }
+                float t1 = 0, t2 = 0;
+                for (; e < c1; e++) {
+                    float g = dy[gb + e];
+                    t1 += g;
+                    t2 += g * (x[xb + e] - mu);
+                }
+                a1 = a1.add(b1);
+                a2 = a2.add(b2);
+                for (int l = 0; l < LANES; l++) {
+                    sumDy += a1.lane(l);
+                    sumDyD += a2.lane(l);
+                }
+                sumDy += t1;
+                sumDyD += t2;
             }
+        }
+        double sumDyXhat = sumDyD * invStd;
+        dGamma[j] += (float) sumDyXhat;
+        dBeta[j] += (float) sumDy;
+        double scale = gamma[j] * invStd;
+        // dx = scale * (dy - sumDy / N - xhat * sumDyXhat / N) = A * dy + B * (x - mu) + C
+        float a = (float) scale;
+        float b = batchStats ? (float) (-scale * invStd * sumDyXhat / count) : 0f;
+        float cc = batchStats ? (float) (-scale * sumDy / count) : 0f;
+        for (int i = 0; i < n; i++) {
+            int k = (i * c + j) * hw;
+            if (batchStats) {
+                gradient(hw, x, xOff + k, dy, dyOff + k, dx, dxOff + k, mu, a, b, cc);
+            } else {
+                scaled(hw, dy, dyOff + k, dx, dxOff + k, a);
+            }
+        }
+    }
+
+    /** One plane: dx = dy * a + (x - mu) * b + cc. */
+    private static void gradient(int hw, float[] x, int xb, float[] dy, int gb, float[] dx, int ob,
+                                 float mu, float a, float b, float cc) {
+        FloatVector mv = FloatVector.broadcast(F, mu);
+        FloatVector av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b), cv = FloatVector.broadcast(F, cc);
+        int e = 0;
+        for (; e <= hw - LANES; e += LANES) {
+            FloatVector d = FloatVector.fromArray(F, x, xb + e).sub(mv);
+            FloatVector.fromArray(F, dy, gb + e).fma(av, d.fma(bv, cv)).intoArray(dx, ob + e);
+        }
+        for (; e < hw; e++) {
+            dx[ob + e] = Math.fma(dy[gb + e], a, Math.fma(x[xb + e] - mu, b, cc));
+        }
+    }
+
+    /** One plane: dx = dy * a. */
+    private static void scaled(int hw, float[] dy, int gb, float[] dx, int ob, float a) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int e = 0;
+        for (; e <= hw - LANES; e += LANES) {
+            FloatVector.fromArray(F, dy, gb + e).mul(av).intoArray(dx, ob + e);
+        }
+        for (; e < hw; e++) {
+            dx[ob + e] = dy[gb + e] * a;
         }
     }
 }

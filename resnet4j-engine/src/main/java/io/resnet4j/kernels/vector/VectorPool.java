@@ -17,12 +17,12 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
  *
  * <p>Window kernels put LANES consecutive output columns of one output row in the lanes. A lane block is
  * vectorised when every window in it lies inside the row horizontally and the stride is 1 or 2 (stride 2
- * loads two vectors and keeps the even lanes); the padded edge columns, the other strides and planes of 2^24
+ * loads two vectors and keeps the even lanes); the padded edge columns, the other strides and planes of 2^23
  * or more cells run the reference's scalar code. Rows are clipped to the input as in the reference.
  * <ul>
  *   <li>Max pool: the window is scanned in the reference's order with its rule (a value wins when strictly
  *       larger or NaN), so outputs and argmax indices are bitwise equal to ScalarPool (lanes track indices as
- *       exact floats, below 2^24). Backward scatters each plane's dy in order, one plane per task at most, so it
+ *       exact floats, below 2^23). Backward scatters each plane's dy in order, one plane per task at most, so it
  *       is deterministic and bitwise equal to the reference.</li>
  *   <li>Average pool forward sums the window in float (the reference in double): within a few ulp. Average
  *       pool backward is the reference's loop run per plane in parallel (bitwise equal).</li>
@@ -34,8 +34,10 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
 public final class VectorPool implements PoolOps {
     public static final VectorPool INSTANCE = new VectorPool();
 
-    /** Cells per plane from which lane indices would no longer be exact in float. */
-    private static final int EXACT_FLOAT_INDEX = 1 << 24;
+    /** Cells per plane from which lane indices would no longer convert by the 2^23 trick below. */
+    private static final int EXACT_FLOAT_INDEX = 1 << 23;
+    private static final float TWO_POW_23 = 8388608f;
+    private static final int TWO_POW_23_BITS = 0x4B000000;
 
     private VectorPool() {
     }
@@ -57,8 +59,6 @@ public final class VectorPool implements PoolOps {
         int sh = g.strideH(), sw = g.strideW(), padT = g.padTop(), padL = g.padLeft();
         boolean vector = (sw == 1 || sw == 2) && (long) h * w < EXACT_FLOAT_INDEX;
         int bLo = (padL + sw - 1) / sw;
-        FloatVector laneStep = LaneMath.IOTA.mul((float) sw);
-        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int plane = p0; plane < p1; plane++) {
             int xb = xOff + plane * h * w;
             for (int a = 0; a < p; a++) {
@@ -71,21 +71,11 @@ public final class VectorPool implements PoolOps {
                     }
                     // A block of LANES outputs from b reads columns b*sw - padL .. b*sw - padL + kw - 1 + sw*LANES - 1.
                     for (; b + LANES <= q && b * sw - padL + kw + sw * LANES - 2 < w; b += LANES) {
-                        int c0 = b * sw - padL;
-                        FloatVector best = negInf;
-                        FloatVector idx = laneStep.add((float) (h0 * w + c0));
-                        for (int hy = h0; hy < h1; hy++) {
-                            int row = xb + hy * w;
-                            for (int v = 0; v < kw; v++) {
-                                FloatVector val = LaneMath.loadStrided(x, row + c0 + v, sw);
-                                VectorMask<Float> win = val.compare(VectorOperators.GT, best)
-                                        .or(val.compare(VectorOperators.NE, val));
-                                best = best.blend(val, win);
-                                idx = idx.blend(laneStep.add((float) (hy * w + c0 + v)), win);
-                            }
+                        if (sw == 1) {
+                            maxBlockStride1(x, xb, w, h0, h1, b - padL, kw, y, yOff + o + b, argmax, o + b);
+                        } else {
+                            maxBlockStride2(x, xb, w, h0, h1, 2 * b - padL, kw, y, yOff + o + b, argmax, o + b);
                         }
-                        best.intoArray(y, yOff + o + b);
-                        ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, o + b);
                     }
                 }
                 for (; b < q; b++) {
@@ -93,6 +83,55 @@ public final class VectorPool implements PoolOps {
                 }
             }
         }
+    }
+
+    /**
+     * LANES outputs whose windows start at column c0 + l (rows h0..h1, kw columns, all inside the plane at xb):
+     * the reference's scan, lane by lane. Indices ride along as exact floats. The window is walked in one flat
+     * loop: vectors carried through nested loops defeat C2's box elimination on JDK 17 (a heap box per step).
+     */
+    private static void maxBlockStride1(float[] x, int xb, int w, int h0, int h1, int c0, int kw,
+                                        float[] y, int yAt, int[] argmax, int at) {
+        FloatVector best = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector idx = LaneMath.IOTA.add((float) (h0 * w + c0));
+        int rowStart = h0 * w + c0, v = 0;
+        for (int cell = 0, cells = (h1 - h0) * kw; cell < cells; cell++) {
+            int off = rowStart + v;
+            FloatVector val = FloatVector.fromArray(F, x, xb + off);
+            VectorMask<Float> win = val.compare(VectorOperators.GT, best).or(val.compare(VectorOperators.NE, val));
+            best = best.blend(val, win);
+            idx = idx.blend(LaneMath.IOTA.add((float) off), win);
+            if (++v == kw) {
+                v = 0;
+                rowStart += w;
+            }
+        }
+        best.intoArray(y, yAt);
+        // idx < 2^23: 2^23 + idx is exact and its bit pattern is 0x4B000000 + idx.
+        ((IntVector) idx.add(TWO_POW_23).reinterpretAsInts()).sub(TWO_POW_23_BITS).intoArray(argmax, at);
+    }
+
+    /** As {@link #maxBlockStride1} with windows starting at c0 + 2 l: two loads, even lanes kept. */
+    private static void maxBlockStride2(float[] x, int xb, int w, int h0, int h1, int c0, int kw,
+                                        float[] y, int yAt, int[] argmax, int at) {
+        FloatVector step = LaneMath.IOTA.mul(2f);
+        FloatVector best = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector idx = step.add((float) (h0 * w + c0));
+        int rowStart = h0 * w + c0, v = 0;
+        for (int cell = 0, cells = (h1 - h0) * kw; cell < cells; cell++) {
+            int off = rowStart + v;
+            FloatVector lo = FloatVector.fromArray(F, x, xb + off), hi = FloatVector.fromArray(F, x, xb + off + LANES);
+            FloatVector val = lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF);
+            VectorMask<Float> win = val.compare(VectorOperators.GT, best).or(val.compare(VectorOperators.NE, val));
+            best = best.blend(val, win);
+            idx = idx.blend(step.add((float) off), win);
+            if (++v == kw) {
+                v = 0;
+                rowStart += w;
+            }
+        }
+        best.intoArray(y, yAt);
+        ((IntVector) idx.add(TWO_POW_23).reinterpretAsInts()).sub(TWO_POW_23_BITS).intoArray(argmax, at);
     }
 
     /** The reference's window scan for output (a, b) of the plane at xb. */
@@ -165,16 +204,13 @@ public final class VectorPool implements PoolOps {
                         y[o + b] = avgOne(g, x, xb, a, b);
                     }
                     for (; b + LANES <= q && b * sw - padL + kw + sw * LANES - 2 < w; b += LANES) {
-                        int c0 = b * sw - padL;
-                        FloatVector sum = FloatVector.zero(F);
-                        for (int hy = h0; hy < h1; hy++) {
-                            int row = xb + hy * w + c0;
-                            for (int v = 0; v < kw; v++) {
-                                sum = sum.add(LaneMath.loadStrided(x, row + v, sw));
-                            }
-                        }
                         // Every window of the block spans kw columns inside the row: one divisor for the block.
-                        sum.div((float) divisor(g, a, b)).intoArray(y, o + b);
+                        float div = divisor(g, a, b);
+                        if (sw == 1) {
+                            avgBlockStride1(x, xb + h0 * w + b - padL, w, h1 - h0, kw, div, y, o + b);
+                        } else {
+                            avgBlockStride2(x, xb + h0 * w + 2 * b - padL, w, h1 - h0, kw, div, y, o + b);
+                        }
                     }
                 }
                 for (; b < q; b++) {
@@ -182,6 +218,39 @@ public final class VectorPool implements PoolOps {
                 }
             }
         }
+    }
+
+    /**
+     * LANES window sums (rows x kw cells from x[at + l], rows w apart) divided by div, summed in float row by
+     * row in one flat loop (see {@link #maxBlockStride1}).
+     */
+    private static void avgBlockStride1(float[] x, int at, int w, int rows, int kw, float div, float[] y, int yAt) {
+        FloatVector sum = FloatVector.zero(F);
+        int rowStart = at, v = 0;
+        for (int cell = 0, cells = rows * kw; cell < cells; cell++) {
+            sum = sum.add(FloatVector.fromArray(F, x, rowStart + v));
+            if (++v == kw) {
+                v = 0;
+                rowStart += w;
+            }
+        }
+        sum.div(div).intoArray(y, yAt);
+    }
+
+    /** As {@link #avgBlockStride1} with windows starting at x[at + 2 l]. */
+    private static void avgBlockStride2(float[] x, int at, int w, int rows, int kw, float div, float[] y, int yAt) {
+        FloatVector sum = FloatVector.zero(F);
+        int rowStart = at, v = 0;
+        for (int cell = 0, cells = rows * kw; cell < cells; cell++) {
+            int e = rowStart + v;
+            FloatVector lo = FloatVector.fromArray(F, x, e), hi = FloatVector.fromArray(F, x, e + LANES);
+            sum = sum.add(lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF));
+            if (++v == kw) {
+                v = 0;
+                rowStart += w;
+            }
+        }
+        sum.div(div).intoArray(y, yAt);
     }
 
     /** The reference's window mean for output (a, b) of the plane at xb. */

@@ -67,15 +67,13 @@ public final class VectorShortcut implements ShortcutOps {
                 continue;
             }
             for (int a = 0; a < p; a++) {
-                int src = xb + a * s * w, dst = yb + a * q, b = 0;
+                int src = xb + a * s * w, dst = yb + a * q;
                 if (s == 2) {
-                    // A block reads x columns 2b .. 2b + 2 * LANES - 1 of the row.
-                    for (; 2 * b + 2 * LANES <= w; b += LANES) {
-                        LaneMath.loadStrided(x, src + 2 * b, 2).intoArray(y, dst + b);
+                    evenColumns(x, src, w, y, dst);
+                } else {
+                    for (int b = 0; b < q; b++) {
+                        y[dst + b] = x[src + b * s];
                     }
-                }
-                for (; b < q; b++) {
-                    y[dst + b] = x[src + b * s];
                 }
             }
         }
@@ -93,7 +91,6 @@ public final class VectorShortcut implements ShortcutOps {
 
     private static void backward(int p0, int p1, int c, int h, int w, int k, int s, float[] dy, int dyOff, float[] dx, int dxOff) {
         int p = (h + s - 1) / s, q = (w + s - 1) / s, lo = (k - c) / 2;
-        FloatVector zero = FloatVector.zero(F);
         for (int plane = p0; plane < p1; plane++) {
             int i = plane / c, j = plane % c;
             int xb = dxOff + plane * h * w, gb = dyOff + (i * k + j + lo) * p * q;
@@ -107,19 +104,43 @@ public final class VectorShortcut implements ShortcutOps {
                     Arrays.fill(dx, dst, dst + w, 0f);
                     continue;
                 }
-                int src = gb + (hy / s) * q, b = 0;
+                int src = gb + (hy / s) * q;
                 if (s == 2) {
-                    // LANES dy values fill 2 * LANES dx columns 2b .. 2b + 2 * LANES - 1, odd columns zero.
-                    for (; 2 * b + 2 * LANES <= w; b += LANES) {
-                        FloatVector g = FloatVector.fromArray(F, dy, src + b);
-                        g.rearrange(DUP_LO).blend(zero, ODD).intoArray(dx, dst + 2 * b);
-                        g.rearrange(DUP_HI).blend(zero, ODD).intoArray(dx, dst + 2 * b + LANES);
+                    spreadEven(dy, src, dx, dst, w);
+                } else {
+                    for (int wx = 0; wx < w; wx++) {
+                        dx[dst + wx] = wx % s == 0 ? dy[src + wx / s] : 0f;
                     }
                 }
-                for (int wx = b * s; wx < w; wx++) {
-                    dx[dst + wx] = wx % s == 0 ? dy[src + wx / s] : 0f;
-                }
             }
+        }
+    }
+
+    /** y[dst + b] = x[src + 2b] for b < ceil(w / 2): a row of w columns subsampled. */
+    private static void evenColumns(float[] x, int src, int w, float[] y, int dst) {
+        int b = 0;
+        // A block reads columns 2b .. 2b + 2 * LANES - 1 of the row.
+        for (; 2 * b + 2 * LANES <= w; b += LANES) {
+            FloatVector lo = FloatVector.fromArray(F, x, src + 2 * b), hi = FloatVector.fromArray(F, x, src + 2 * b + LANES);
+            lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF).intoArray(y, dst + b);
+        }
+        for (int q = (w + 1) / 2; b < q; b++) {
+            y[dst + b] = x[src + 2 * b];
+        }
+    }
+
+    /** dx[dst + wx] = dy[src + wx / 2] for even wx < w, zero for odd wx. */
+    private static void spreadEven(float[] dy, int src, float[] dx, int dst, int w) {
+        FloatVector zero = FloatVector.zero(F);
+        int b = 0;
+        // LANES dy values fill dx columns 2b .. 2b + 2 * LANES - 1.
+        for (; 2 * b + 2 * LANES <= w; b += LANES) {
+            FloatVector g = FloatVector.fromArray(F, dy, src + b);
+            g.rearrange(DUP_LO).blend(zero, ODD).intoArray(dx, dst + 2 * b);
+            g.rearrange(DUP_HI).blend(zero, ODD).intoArray(dx, dst + 2 * b + LANES);
+        }
+        for (int wx = 2 * b; wx < w; wx++) {
+            dx[dst + wx] = (wx & 1) == 0 ? dy[src + wx / 2] : 0f;
         }
     }
 }
