@@ -161,6 +161,67 @@ class VectorNormTest {
         System.out.println("norm eval: worst error / bound = " + worst);
     }
 
+    /**
+     * The fused BN + ReLU kernels equal, bit for bit, the same implementation's unfused kernel followed by the
+     * ReLU kernels (the scalar side runs NormOps' default methods, the reference); backward also with dx == dy.
+     */
+    @Test
+    void fusedReluIsBitwiseTheUnfusedKernelThenRelu() {
+        SplittableRandom rng = new SplittableRandom(24);
+        ElementwiseOps[] relus = {io.resnet4j.kernels.scalar.ScalarElementwise.INSTANCE,
+                io.resnet4j.kernels.vector.VectorElementwise.INSTANCE};
+        NormOps[] norms = {SCALAR, VECTOR};
+        for (int impl = 0; impl < 2; impl++) {
+            NormOps norm = norms[impl];
+            ElementwiseOps ew = relus[impl];
+            for (int n : BATCHES) {
+                for (int c : new int[] {1, 5, 17}) {
+                    for (int hw : SIZES) {
+                        String at = norm.getClass().getSimpleName() + " n" + n + " c" + c + " hw" + hw;
+                        int xo = 3, yo = 5, len = n * c * hw;
+                        float[] x = input(rng, xo, n, c, hw, 0.3, 1.0);
+                        float[] gamma = uniform(rng, c, 0.5, 1.5), beta = uniform(rng, c, -1, 1);
+                        float[] y = new float[yo + len], yFused = new float[yo + len];
+                        float[] m = new float[c], v = new float[c], mf = new float[c], vf = new float[c];
+                        norm.forwardTrain(n, c, hw, x, xo, y, yo, gamma, beta, EPS, m, v);
+                        ew.relu(len, y, yo, y, yo);
+                        norm.forwardTrainRelu(n, c, hw, x, xo, yFused, yo, gamma, beta, EPS, mf, vf);
+                        assertBitwise("train y " + at, y, yFused);
+                        assertBitwise("mean " + at, m, mf);
+                        assertBitwise("var " + at, v, vf);
+
+                        float[] rm = uniform(rng, c, -1, 1), rv = uniform(rng, c, 0.5, 2);
+                        float[] ye = new float[yo + len], yeFused = new float[yo + len];
+                        norm.forwardEval(n, c, hw, x, xo, ye, yo, gamma, beta, rm, rv, EPS);
+                        ew.relu(len, ye, yo, ye, yo);
+                        norm.forwardEvalRelu(n, c, hw, x, xo, yeFused, yo, gamma, beta, rm, rv, EPS);
+                        assertBitwise("eval y " + at, ye, yeFused);
+
+                        for (boolean batchStats : new boolean[] {true, false}) {
+                            float[] dy = uniform(rng, yo + len, -1, 1);
+                            float[] masked = new float[yo + len], dx = new float[xo + len], dxFused = new float[xo + len];
+                            float[] dg = uniform(rng, c, -1, 1), db = uniform(rng, c, -1, 1);
+                            float[] dgFused = dg.clone(), dbFused = db.clone(), dgAlias = dg.clone(), dbAlias = db.clone();
+                            ew.reluBackward(len, y, yo, dy, yo, masked, yo);
+                            norm.backward(n, c, hw, x, xo, masked, yo, gamma, m, v, EPS, batchStats, dx, xo, dg, db);
+                            norm.backwardRelu(n, c, hw, x, xo, y, yo, dy, yo, gamma, m, v, EPS, batchStats, dxFused, xo, dgFused, dbFused);
+                            String atB = at + (batchStats ? " batch stats" : " running stats");
+                            assertBitwise("dx " + atB, dx, dxFused);
+                            assertBitwise("dGamma " + atB, dg, dgFused);
+                            assertBitwise("dBeta " + atB, db, dbFused);
+                            // In place: dx overwrites dy.
+                            float[] inPlace = new float[xo + len];
+                            System.arraycopy(dy, yo, inPlace, xo, len);
+                            norm.backwardRelu(n, c, hw, x, xo, y, yo, inPlace, xo, gamma, m, v, EPS, batchStats, inPlace, xo, dgAlias, dbAlias);
+                            assertBitwise("in-place dx " + atB, dx, inPlace);
+                            assertBitwise("in-place dGamma " + atB, dg, dgAlias);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void resultsAreBitwiseEqualOnOneAndTwoThreads() {
         SplittableRandom rng = new SplittableRandom(23);
@@ -184,6 +245,10 @@ class VectorNormTest {
         VECTOR.backward(n, c, hw, x, 0, dy, 0, gamma, mean, var, EPS, true, dx, 0, dg, db);
         float[] dxRun = new float[len], dgRun = new float[c], dbRun = new float[c];
         VECTOR.backward(n, c, hw, x, 0, dy, 0, gamma, mean, var, EPS, false, dxRun, 0, dgRun, dbRun);
-        return new float[][] {y, mean, var, yEval, dx, dg, db, dxRun, dgRun, dbRun};
+        float[] yRelu = new float[len], yEvalRelu = new float[len], dxRelu = new float[len], dgRelu = new float[c], dbRelu = new float[c];
+        VECTOR.forwardTrainRelu(n, c, hw, x, 0, yRelu, 0, gamma, beta, EPS, new float[c], new float[c]);
+        VECTOR.forwardEvalRelu(n, c, hw, x, 0, yEvalRelu, 0, gamma, beta, mean, var, EPS);
+        VECTOR.backwardRelu(n, c, hw, x, 0, yRelu, 0, dy, 0, gamma, mean, var, EPS, true, dxRelu, 0, dgRelu, dbRelu);
+        return new float[][] {y, mean, var, yEval, dx, dg, db, dxRun, dgRun, dbRun, yRelu, yEvalRelu, dxRelu, dgRelu, dbRelu};
     }
 }

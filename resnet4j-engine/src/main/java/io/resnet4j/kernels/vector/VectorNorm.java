@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.NormOps;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import static io.resnet4j.kernels.vector.Simd.F;
 import static io.resnet4j.kernels.vector.Simd.LANES;
@@ -19,6 +20,10 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
  * |gamma * xhat| + |beta| for y, and to the largest of |dx|'s three terms for dx), the saved statistics and
  * dGamma, dBeta to ~1e-6 relative.
  *
+ * <p>The fused BN + ReLU kernels apply the ReLU in the normalisation pass (forward) and mask dy channel by
+ * channel into dx before the two backward passes (backward): bitwise equal to this class's unfused kernels
+ * followed by {@link VectorElementwise}'s ReLU.
+ *
  * <p>Threads: training forward and backward split over channels (a channel's reduction stays in one task),
  * eval forward over (n, c) planes; the split depends only on the shape.
  */
@@ -31,23 +36,35 @@ public final class VectorNorm implements NormOps {
     @Override
     public void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                              float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, false);
+    }
+
+    @Override
+    public void forwardTrainRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                 float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true);
+    }
+
+    private static void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
+                                     float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
         int grain = Split.grain(c, (long) n * hw);
         if (grain >= c) {
-            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
+            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu);
         } else {
-            Split.run(c, grain, (j0, j1) -> forwardTrain(j0, j1, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar));
+            Split.run(c, grain, (j0, j1) ->
+                    forwardTrain(j0, j1, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu));
         }
     }
 
     private static void forwardTrain(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
         for (int j = j0; j < j1; j++) {
-            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
+            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu);
         }
     }
 
     private static void trainChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
         double count = (double) n * hw;
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -102,39 +119,64 @@ public final class VectorNorm implements NormOps {
         double scale = gamma[j] / Math.sqrt(var + eps);
         float a = (float) scale, b = (float) (beta[j] - scale * shift);
         for (int i = 0; i < n; i++) {
-            normalise(hw, x, xOff + (i * c + j) * hw, y, yOff + (i * c + j) * hw, m, a, b);
+            normalise(hw, x, xOff + (i * c + j) * hw, y, yOff + (i * c + j) * hw, m, a, b, relu);
         }
     }
 
     @Override
     public void forwardEval(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                             float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, false);
+    }
+
+    @Override
+    public void forwardEvalRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, true);
+    }
+
+    private static void forwardEval(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
+                                    float[] beta, float[] runMean, float[] runVar, float eps, boolean relu) {
         int planes = n * c, grain = Split.grain(planes, hw);
         if (grain >= planes) {
-            forwardEval(0, planes, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps);
+            forwardEval(0, planes, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu);
         } else {
-            Split.run(planes, grain, (p0, p1) -> forwardEval(p0, p1, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps));
+            Split.run(planes, grain, (p0, p1) ->
+                    forwardEval(p0, p1, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu));
         }
     }
 
     private static void forwardEval(int p0, int p1, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                    float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+                                    float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps, boolean relu) {
         for (int plane = p0; plane < p1; plane++) {
             int j = plane % c;
             float scale = (float) (gamma[j] / Math.sqrt(runVar[j] + (double) eps));
-            normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j]);
+            normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j], relu);
         }
     }
 
-    /** One plane: y[e] = (x[e] - m) * scale + shift, e < hw. */
-    private static void normalise(int hw, float[] x, int xb, float[] y, int yb, float m, float scale, float shift) {
+    /** One plane: y[e] = (x[e] - m) * scale + shift, e < hw, then with relu y = (y < 0 ? 0 : y) as the ReLU kernel. */
+    private static void normalise(int hw, float[] x, int xb, float[] y, int yb, float m, float scale, float shift,
+                                  boolean relu) {
         FloatVector mv = FloatVector.broadcast(F, m), sv = FloatVector.broadcast(F, scale), tv = FloatVector.broadcast(F, shift);
+        FloatVector zero = FloatVector.zero(F);
         int e = 0;
-        for (; e <= hw - LANES; e += LANES) {
-            FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv).intoArray(y, yb + e);
-        }
-        for (; e < hw; e++) {
-            y[yb + e] = Math.fma(x[xb + e] - m, scale, shift);
+        if (relu) {
+            for (; e <= hw - LANES; e += LANES) {
+                FloatVector v = FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv);
+                v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(y, yb + e);
+            }
+            for (; e < hw; e++) {
+                float v = Math.fma(x[xb + e] - m, scale, shift);
+                y[yb + e] = v < 0f ? 0f : v;
+            }
+        } else {
+            for (; e <= hw - LANES; e += LANES) {
+                FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv).intoArray(y, yb + e);
+            }
+            for (; e < hw; e++) {
+                y[yb + e] = Math.fma(x[xb + e] - m, scale, shift);
+            }
         }
     }
 
@@ -142,20 +184,56 @@ public final class VectorNorm implements NormOps {
     public void backward(int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
                          float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
                          float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        backward(n, c, hw, x, xOff, null, 0, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+    }
+
+    @Override
+    public void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
+                             float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
+                             float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        backward(n, c, hw, x, xOff, y, yOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+    }
+
+    /** y == null: plain backward; otherwise dy is first masked by y > 0 into dx, channel by channel. */
+    private static void backward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
+                                 float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
+                                 float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
         int grain = Split.grain(c, 2L * n * hw);
         if (grain >= c) {
-            backward(0, c, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            backward(0, c, n, c, hw, x, xOff, y, yOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
         } else {
-            Split.run(c, grain, (j0, j1) ->
-                    backward(j0, j1, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta));
+            Split.run(c, grain, (j0, j1) -> backward(j0, j1, n, c, hw, x, xOff, y, yOff, dy, dyOff,
+                    gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta));
         }
     }
 
-    private static void backward(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
-                                 float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
-                                 float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+    private static void backward(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                 float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
+                                 boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
         for (int j = j0; j < j1; j++) {
-            backwardChannel(j, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            if (y == null) {
+                backwardChannel(j, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            } else {
+                // The channel's n planes of masked dy (a few hundred KiB at most) stay in cache for the two passes.
+                for (int i = 0; i < n; i++) {
+                    int k = (i * c + j) * hw;
+                    reluMask(hw, y, yOff + k, dy, dyOff + k, dx, dxOff + k);
+                }
+                backwardChannel(j, n, c, hw, x, xOff, dx, dxOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            }
+        }
+    }
+
+    /** One plane: dx = y > 0 ? dy : 0, as the ReLU backward kernel. */
+    private static void reluMask(int hw, float[] y, int yb, float[] dy, int gb, float[] dx, int ob) {
+        FloatVector zero = FloatVector.zero(F);
+        int e = 0;
+        for (; e <= hw - LANES; e += LANES) {
+            FloatVector out = FloatVector.fromArray(F, y, yb + e);
+            zero.blend(FloatVector.fromArray(F, dy, gb + e), out.compare(VectorOperators.GT, 0f)).intoArray(dx, ob + e);
+        }
+        for (; e < hw; e++) {
+            dx[ob + e] = y[yb + e] > 0f ? dy[gb + e] : 0f;
         }
     }
 

@@ -22,8 +22,8 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
  * <ul>
  *   <li>Max pool: the window is scanned in the reference's order with its rule (a value wins when strictly
  *       larger or NaN), so outputs and argmax indices are bitwise equal to ScalarPool (lanes track indices as
- *       exact floats, below 2^23). Backward scatters each plane's dy in order, one plane per task at most, so it
- *       is deterministic and bitwise equal to the reference.</li>
+ *       exact floats, below 2^23). Backward scatters each plane's dy in order inside the one task that owns the
+ *       plane, so it is deterministic and bitwise equal to the reference.</li>
  *   <li>Average pool forward sums the window in float (the reference in double): within a few ulp. Average
  *       pool backward is the reference's loop run per plane in parallel (bitwise equal).</li>
  *   <li>Global average pool sums float vector runs combined in double: within ~1e-6 relative of the sum of
