@@ -105,6 +105,18 @@ class VectorLossTest {
     }
 
     @Test
+    void minusInfinityOffTheLabelCostsNothingWithoutSmoothing() {
+        // torch 1.13: F.cross_entropy(tensor([[0., -inf, 1.]]), tensor([0])) = 1.3133 = log(1 + e).
+        float[] logits = {0f, Float.NEGATIVE_INFINITY, 1f};
+        for (LossOps ops : new LossOps[] {SCALAR, VECTOR}) {
+            float[] d = new float[3];
+            assertThat(ops.softmaxCrossEntropy(1, 3, logits, 0, new int[] {0}, 0f, d, 0))
+                    .as(ops.getClass().getSimpleName()).isCloseTo(Math.log(1 + Math.E), within(1e-7));
+            assertThat(d[1]).isEqualTo(0f);
+        }
+    }
+
+    @Test
     void outOfRangeLabelFailsBeforeWritingAnything() {
         float[] logits = new float[3 * 10], d = new float[3 * 10];
         assertThatThrownBy(() -> VECTOR.softmaxCrossEntropy(3, 10, logits, 0, new int[] {0, 10, 1}, 0f, d, 0))
