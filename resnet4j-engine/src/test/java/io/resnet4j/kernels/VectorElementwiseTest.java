@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static io.resnet4j.kernels.TwinChecks.BATCHES;
 import static io.resnet4j.kernels.TwinChecks.CHANNELS;
 import static io.resnet4j.kernels.TwinChecks.SIZES;
 import static io.resnet4j.kernels.TwinChecks.assertBitwise;

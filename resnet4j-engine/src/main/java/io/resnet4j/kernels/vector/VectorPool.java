@@ -285,7 +285,7 @@ public final class VectorPool implements PoolOps {
             int xb = dxOff + plane * planeIn;
             for (int a = 0; a < p; a++) {
                 for (int b = 0; b < q; b++) {
-                    float d = (float) (dy[dyOff + (plane * p + a) * q + b] / divisor(g, a, b));
+                    float d = dy[dyOff + (plane * p + a) * q + b] / divisor(g, a, b);
                     for (int u = 0; u < g.kh(); u++) {
                         int hy = a * g.strideH() - g.padTop() + u;
                         for (int v = 0; v < g.kw(); v++) {
