@@ -97,8 +97,9 @@ class Resnet20SgdParityTest {
             envelope = Math.max(envelope, Math.abs(torch32[s] - exact[s]) / exact[s]);
             double tol = Math.max(1e-5, 3 * envelope);
             double rel = Math.abs(losses.get(s) - exact[s]) / exact[s];
-            report.append(String.format("%n  step %d: loss %.6f, resnet4j %.1e, PyTorch float32 %.1e, tolerance %.1e",
-                    s, exact[s], rel, Math.abs(torch32[s] - exact[s]) / exact[s], tol));
+            report.append(String.format("%n  step %d: loss %.6f, resnet4j %.1e, PyTorch float32 %.1e, tolerance %.1e"
+                            + " (resnet4j vs PyTorch float32: %.1e)", s, exact[s], rel,
+                    Math.abs(torch32[s] - exact[s]) / exact[s], tol, Math.abs(losses.get(s) - torch32[s]) / torch32[s]));
             assertThat(rel).as("relative loss error at step %d (%s)", s, report).isLessThanOrEqualTo(tol);
         }
         for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
