@@ -97,6 +97,15 @@ public final class BatchNorm2d extends Module {
         numBatchesTracked = n;
     }
 
+    /**
+     * The output of the last {@link #forward} (null before the first), for read-only probes such as the per-layer
+     * response statistics of He et al. 2015 Fig. 7: the normalised values before any nonlinearity or residual add.
+     * It is the module's own buffer, valid until its next forward; callers must not write into it.
+     */
+    public Tensor lastOutput() {
+        return output;
+    }
+
     @Override
     protected void resetParameters(SplittableRandom rng) {
         weight.value().fill(zeroInitScale ? 0f : 1f);
