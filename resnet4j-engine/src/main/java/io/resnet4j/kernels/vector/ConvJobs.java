@@ -91,6 +91,30 @@ final class ConvJobs {
      */
     static final class Forward extends GemmDriver {
         final Geometry g = new Geometry();
+        /** Direct mode: the padded image is (ch, hp, wp); no copy when it equals the input image. */
+        int hp, wp;
+        boolean unpadded;
+
+        @Override
+        float[] directImages(int img, int count, Workspace ws) {
+            int hw = g.h * g.w;
+            if (unpadded) {
+                ws.directBase = g.xOff + img * g.ch * hw;
+                return g.x;
+            }
+            float[] xp = ws.paddedImage = Workspace.grow(ws.paddedImage, Pad.size(count * g.ch, hp, wp));
+            Pad.image(g.x, g.xOff + img * g.ch * hw, count * g.ch, g.h, g.w, g.pt, g.pl, hp, wp, xp);
+            ws.directBase = 0;
+            return xp;
+        }
+
+        @Override
+        int vectorOffset(int pos) {
+            int pq = g.p * g.q;
+            int img = pos / pq, rem = pos - img * pq;
+            int a = rem / g.q;
+            return img * g.ch * hp * wp + a * wp + rem - a * g.q;
+        }
 
         @Override
         void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws) {
@@ -111,6 +135,45 @@ final class ConvJobs {
             g.x = null;
             c = null;
             ap = null;
+            rowOff = null;
+        }
+    }
+
+    /**
+     * The zero-padded planes of a direct convolution:
+     * <pre>
+     * xp (planes, hp, wp): xp[pl, i, j] = x[xOff + pl * h * w + (i - pt) * w + (j - pl)], zero outside (h, w)
+     * </pre>
+     * followed by SLACK zeros (whole-vector reads past the last plane). hp, wp may also crop.
+     */
+    static final class Pad {
+        static final int SLACK = 4 * 64;
+
+        private Pad() {
+        }
+
+        static long size(int planes, int hp, int wp) {
+            return (long) planes * hp * wp + SLACK;
+        }
+
+        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp, float[] xp) {
+            // padded column j reads input column j - pl
+            int c0 = Math.max(0, pl), c1 = Math.min(wp, w + pl);
+            for (int plane = 0; plane < planes; plane++) {
+                int src = xOff + plane * h * w, dst = plane * hp * wp;
+                for (int i = 0; i < hp; i++) {
+                    int row = dst + i * wp, si = i - pt;
+                    if (si < 0 || si >= h || c1 <= c0) {
+                        java.util.Arrays.fill(xp, row, row + wp, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(xp, row, row + c0, 0f);
+                    System.arraycopy(x, src + si * w + (c0 - pl), xp, row + c0, c1 - c0);
+                    java.util.Arrays.fill(xp, row + c1, row + wp, 0f);
+                }
+            }
+            int end = planes * hp * wp;
+            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
         }
     }
 

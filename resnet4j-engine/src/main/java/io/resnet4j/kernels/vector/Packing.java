@@ -24,7 +24,24 @@ final class Packing {
         private static final int PANELS_PER_TASK = 8;
         private float[] a, dst;
         private int aOff, lda, m, kdim, mr;
-        private boolean trans;
+        private boolean trans, flip;
+        private int fk, fr, fs;
+
+        /**
+         * Packs the weights of the transposed convolution: op(A) (c, k*r*s) with
+         * op(A)[ch, (o, u, v)] = w[aOff + ((o * c + ch) * r + r-1-u) * s + s-1-v], w (k, c, r, s).
+         */
+        void packFlipped(int k, int c, int r, int s, float[] w, int wOff, int mr, float[] dst) {
+            flip = true;
+            fk = k;
+            fr = r;
+            fs = s;
+            try {
+                pack(false, c, k * r * s, w, wOff, 0, mr, dst);
+            } finally {
+                flip = false;
+            }
+        }
 
         void pack(boolean trans, int m, int kdim, float[] a, int aOff, int lda, int mr, float[] dst) {
             this.trans = trans;
@@ -59,6 +76,14 @@ final class Packing {
                         for (int kk = 0; kk < kdim; kk++) {
                             dst[base + kk * mr + r] = 0f;
                         }
+                    } else if (flip) {
+                        int rs = fr * fs;
+                        for (int o = 0, kk = 0; o < fk; o++) {
+                            int src = aOff + (o * m + i) * rs + rs - 1;
+                            for (int uv = 0; uv < rs; uv++, kk++) {
+                                dst[base + kk * mr + r] = a[src - uv];
+                            }
+                        }
                     } else if (trans) {
                         for (int kk = 0, s = aOff + i; kk < kdim; kk++, s += lda) {
                             dst[base + kk * mr + r] = a[s];
@@ -68,6 +93,37 @@ final class Packing {
                             dst[base + kk * mr + r] = a[s];
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs a B panel of nv vectors per row from rows given by offsets:
+     * <pre>
+     * dst[d + kk * nv * LANES + j * LANES + l] = src[rowOff[k0 + kk] + bvj + l]   kk in [0, kc), j in [0, nv)
+     * </pre>
+     */
+    static void gather(float[] src, int[] rowOff, int k0, int kc, int bv0, int bv1, int bv2, int nv, float[] dst, int d) {
+        if (nv == 2) {
+            for (int kk = 0; kk < kc; kk++) {
+                int o = rowOff[k0 + kk], dd = d + kk * 2 * L;
+                FloatVector.fromArray(F, src, o + bv0).intoArray(dst, dd);
+                FloatVector.fromArray(F, src, o + bv1).intoArray(dst, dd + L);
+            }
+        } else if (nv == 3) {
+            for (int kk = 0; kk < kc; kk++) {
+                int o = rowOff[k0 + kk], dd = d + kk * 3 * L;
+                FloatVector.fromArray(F, src, o + bv0).intoArray(dst, dd);
+                FloatVector.fromArray(F, src, o + bv1).intoArray(dst, dd + L);
+                FloatVector.fromArray(F, src, o + bv2).intoArray(dst, dd + 2 * L);
+            }
+        } else {
+            int[] bv = {bv0, bv1, bv2};
+            for (int kk = 0; kk < kc; kk++) {
+                int o = rowOff[k0 + kk];
+                for (int j = 0; j < nv; j++) {
+                    FloatVector.fromArray(F, src, o + bv[j]).intoArray(dst, d + (kk * nv + j) * L);
                 }
             }
         }

@@ -37,7 +37,7 @@ public final class VectorConv implements ConvOps {
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
         convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, w, wOff, y, yOff);
+                x, xOff, w, wOff, false, y, yOff);
     }
 
     @Override
@@ -49,23 +49,11 @@ public final class VectorConv implements ConvOps {
         if (transposedIsPlain) {
             // dx = conv(dy, w') with w'[ch, o, u, v] = w[o, ch, r-1-u, s-1-v], padding r-1-pt, s-1-pl
             int k = g.k(), c = g.c();
-            float[] wt = ws.weights = Workspace.grow(ws.weights, (long) g.weightSize());
-            for (int o = 0; o < k; o++) {
-                for (int ch = 0; ch < c; ch++) {
-                    int src = wOff + (o * c + ch) * r * s;
-                    int dst = (ch * k + o) * r * s;
-                    for (int u = 0; u < r; u++) {
-                        for (int v = 0; v < s; v++) {
-                            wt[dst + u * s + v] = w[src + (r - 1 - u) * s + (s - 1 - v)];
-                        }
-                    }
-                }
-            }
             boolean pw = pointwise(g);
             int h = pw ? 1 : g.p(), wd = pw ? g.p() * g.q() : g.q();
             int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
             convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
-                    dy, dyOff, wt, 0, dx, dxOff);
+                    dy, dyOff, w, wOff, true, dx, dxOff);
             return;
         }
         int mr = kernel.mr, crs = g.c() * r * s;
@@ -110,13 +98,23 @@ public final class VectorConv implements ConvOps {
         }
     }
 
-    /** y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left; bottom/right follow from p, q. */
+    /**
+     * y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left (bottom/right follow
+     * from p, q). Stride 1 with q a multiple of LANES runs direct: B is read in place from the zero-padded
+     * input through a table of row offsets, each LANES-wide vector of a panel inside one output row.
+     * Otherwise the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
+     * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
+     */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
-                          float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
+                          float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         int mr = kernel.mr, crs = c * r * s;
         float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
-        ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
+        if (flipped) {
+            ws.packA.packFlipped(c, k, r, s, w, wOff, mr, ap);
+        } else {
+            ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
+        }
         ConvJobs.Forward job = ws.convForward;
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         job.mk = kernel;
@@ -130,6 +128,21 @@ public final class VectorConv implements ConvOps {
         job.ldc = p * q;
         job.cCols = p * q;
         job.cImgStride = k * p * q;
+        job.direct = sh == 1 && sw == 1 && q % Simd.LANES == 0;
+        if (job.direct) {
+            int hp = p - 1 + r, wp = q - 1 + s;
+            job.hp = hp;
+            job.wp = wp;
+            job.unpadded = pt == 0 && pl == 0 && hp == h && wp == wd;
+            // small images go in groups whose padded copy (about 128 KiB) stays in L2
+            job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * hp * wp)));
+            int[] rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
+            for (int kg = 0; kg < crs; kg++) {
+                int ch = kg / (r * s), u = kg / s % r, v = kg % s;
+                rowOff[kg] = (ch * hp + u) * wp + v;
+            }
+            job.rowOff = rowOff;
+        }
         job.plan();
         try {
             job.execute();

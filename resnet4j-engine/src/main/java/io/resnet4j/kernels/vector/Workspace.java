@@ -14,9 +14,9 @@ final class Workspace {
 
     // shared by the tasks of the job started on this thread
     float[] packedA = new float[0];
-    float[] weights = new float[0];
     float[] packedDy = new float[0];
     float[] groupSums = new float[0];
+    int[] rowOffsets = new int[0];
 
     // private to the task running on this thread
     float[] panel = new float[0];
@@ -24,6 +24,9 @@ final class Workspace {
     float[] cols = new float[0];
     float[] partial = new float[0];
     float[] dcol = new float[0];
+    /** A direct convolution's current image, zero padded; its start in the array returned with it. */
+    float[] paddedImage = new float[0];
+    int directBase;
     /** Segments of output columns within one output row: RUN ints each (see ConvJobs). */
     int[] runs = new int[0];
 
@@ -33,6 +36,7 @@ final class Workspace {
     final ConvJobs.DataCol2im convDataCol2im = new ConvJobs.DataCol2im();
     final ConvJobs.Weight convWeight = new ConvJobs.Weight();
     final Packing.PackA packA = new Packing.PackA();
+
 
     static int[] grow(int[] a, int size) {
         return a.length >= size ? a : new int[size];

@@ -40,7 +40,15 @@ class VectorConvTest {
             ConvGeometry.of(3, 2, 17, 17, 33, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(2, 4, 10, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1),
-            new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1));
+            new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1),
+            // q a multiple of 8 (and of 4): the direct path that gathers panels from padded images
+            ConvGeometry.of(2, 5, 6, 8, 7, 3, 1, 1),
+            ConvGeometry.of(3, 6, 5, 16, 9, 3, 1, 1),
+            ConvGeometry.of(2, 7, 4, 6, 10, 1, 1, 0),
+            ConvGeometry.of(1, 3, 9, 8, 5, 7, 1, 3),
+            ConvGeometry.of(5, 4, 3, 24, 3, 3, 1, 0),
+            new ConvGeometry(2, 3, 7, 8, 4, 3, 3, 1, 1, 0, 1, 1, 1),
+            new ConvGeometry(3, 2, 6, 16, 5, 3, 1, 1, 1, 2, 1, 0, 1));
 
     @Test
     void everyPassMatchesTheScalarReference() {
@@ -62,6 +70,8 @@ class VectorConvTest {
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
+        checkAllPasses(new VectorConv(new MicroKernel.K8x3()), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
     }
 
     @Test
