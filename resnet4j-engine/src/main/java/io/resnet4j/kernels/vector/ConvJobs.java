@@ -157,10 +157,16 @@ final class ConvJobs {
         }
 
         static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp, float[] xp) {
+            image(x, xOff, planes, h, w, pt, pl, hp, wp, xp, 0);
+        }
+
+        /** The same into xp from xpOff; the SLACK after the planes is zeroed too. */
+        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp,
+                          float[] xp, int xpOff) {
             // padded column j reads input column j - pl
             int c0 = Math.max(0, pl), c1 = Math.min(wp, w + pl);
             for (int plane = 0; plane < planes; plane++) {
-                int src = xOff + plane * h * w, dst = plane * hp * wp;
+                int src = xOff + plane * h * w, dst = xpOff + plane * hp * wp;
                 for (int i = 0; i < hp; i++) {
                     int row = dst + i * wp, si = i - pt;
                     if (si < 0 || si >= h || c1 <= c0) {
@@ -172,7 +178,7 @@ final class ConvJobs {
                     java.util.Arrays.fill(xp, row + c1, row + wp, 0f);
                 }
             }
-            int end = planes * hp * wp;
+            int end = xpOff + planes * hp * wp;
             java.util.Arrays.fill(xp, end, end + SLACK, 0f);
         }
     }

@@ -21,6 +21,15 @@ final class DotKernel {
     }
 
     static void dot3x3(int len, float[] p, int p0, int ldp, float[] q, int q0, int ldq, float[] acc, int a0, int lda) {
+        dot3x3(1, len, p, p0, p0 + ldp, p0 + 2 * ldp, 0, q, q0, q0 + ldq, q0 + 2 * ldq, 0, acc, a0, lda);
+    }
+
+    /**
+     * The same over nseg segments: row i of P at p_i + seg * pStride, row j of Q at q_j + seg * qStride,
+     * each segment len long, accumulated segment after segment.
+     */
+    static void dot3x3(int nseg, int len, float[] p, int p0, int p1, int p2, int pStride,
+                       float[] q, int q0, int q1, int q2, int qStride, float[] acc, int a0, int lda) {
         int a1 = a0 + lda, a2 = a0 + 2 * lda;
         FloatVector s00 = FloatVector.fromArray(F, acc, a0);
         FloatVector s01 = FloatVector.fromArray(F, acc, a0 + L);
@@ -31,9 +40,9 @@ final class DotKernel {
         FloatVector s20 = FloatVector.fromArray(F, acc, a2);
         FloatVector s21 = FloatVector.fromArray(F, acc, a2 + L);
         FloatVector s22 = FloatVector.fromArray(F, acc, a2 + 2 * L);
-        int p1 = p0 + ldp, p2 = p0 + 2 * ldp;
-        int q1 = q0 + ldq, q2 = q0 + 2 * ldq;
-        for (int t = 0; t < len; t += L) {
+        // one flat loop over all segments: nested loops with vector phis defeat C2's box elimination (JDK 17)
+        int total = nseg * len;
+        for (int i = 0, t = 0; i < total; i += L) {
             FloatVector x0 = FloatVector.fromArray(F, q, q0 + t);
             FloatVector x1 = FloatVector.fromArray(F, q, q1 + t);
             FloatVector x2 = FloatVector.fromArray(F, q, q2 + t);
@@ -49,6 +58,16 @@ final class DotKernel {
             s20 = y.fma(x0, s20);
             s21 = y.fma(x1, s21);
             s22 = y.fma(x2, s22);
+            t += L;
+            if (t == len) {
+                t = 0;
+                p0 += pStride;
+                p1 += pStride;
+                p2 += pStride;
+                q0 += qStride;
+                q1 += qStride;
+                q2 += qStride;
+            }
         }
         s00.intoArray(acc, a0);
         s01.intoArray(acc, a0 + L);

@@ -11,7 +11,8 @@ import io.resnet4j.kernels.ConvOps;
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
- * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T, dot products along n*p*q (ConvJobs.Weight)
+ * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T, dot products along n*p*q: for stride 1 on the
+ *                  padded grid without im2col (WeightGrid), otherwise over packed im2col chunks (ConvJobs.Weight)
  * </pre>
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
  * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
@@ -80,6 +81,25 @@ public final class VectorConv implements ConvOps {
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         boolean pw = pointwise(g);
         Workspace ws = Workspace.get();
+        if (g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+            WeightGrid job = ws.weightGrid;
+            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(), 1, 1,
+                    g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());
+            job.kOut = g.k();
+            job.dy = dy;
+            job.dyOff = dyOff;
+            job.dw = dw;
+            job.dwOff = dwOff;
+            job.plan();
+            job.dyg = ws.packedDy = Workspace.grow(ws.packedDy, job.dygSize());
+            job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+            try {
+                job.execute();
+            } finally {
+                job.clear();
+            }
+            return;
+        }
         ConvJobs.Weight job = ws.convWeight;
         job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(),
                 g.strideH(), g.strideW(), g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());

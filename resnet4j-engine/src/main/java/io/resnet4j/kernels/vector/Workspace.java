@@ -35,6 +35,7 @@ final class Workspace {
     final ConvJobs.Forward convForward = new ConvJobs.Forward();
     final ConvJobs.DataCol2im convDataCol2im = new ConvJobs.DataCol2im();
     final ConvJobs.Weight convWeight = new ConvJobs.Weight();
+    final WeightGrid weightGrid = new WeightGrid();
     final Packing.PackA packA = new Packing.PackA();
 
 
