@@ -20,10 +20,6 @@ import jdk.incubator.vector.FloatVector;
  * of B (packed on the first mc block, reused by the others), mr-row micro-panels of A.
  */
 abstract class GemmDriver implements Parallel.Task {
-    /** Depth of a k block: B micro-panel kc x nr stays in L1 (384 x 16 floats = 24 KiB on AVX2). */
-    static final int KC = 384;
-    /** Floats of an A block kept in L2 (mc x kc; 256 KiB, half of Zen 3's L2). */
-    static final int A_BLOCK_FLOATS = 65536;
     /** Widest column block of one task. */
     static final int NC_MAX = 1536;
     /** Aim for this many tasks when the work allows: enough to balance a few threads, shape-derived. */
@@ -31,9 +27,8 @@ abstract class GemmDriver implements Parallel.Task {
     /** Multiply-adds below which a task is not worth starting. */
     static final long MIN_TASK_MACS = 1L << 19;
 
-    static final MicroKernel CHOSEN = MicroKernel.choose();
-
-    MicroKernel mk = CHOSEN;
+    MicroKernel mk = Tuning.DEFAULT.kernel();
+    int kcMax = Tuning.DEFAULT.kc(), aBlock = Tuning.DEFAULT.aBlock();
     int m, n, kdim;
     boolean accumulate;
     float[] ap;
@@ -71,13 +66,16 @@ abstract class GemmDriver implements Parallel.Task {
     /** Packs B rows [k0, k0 + kc) and columns [j0, j0 + nr) into dst[d + kk * nr + t], zero for columns >= n. */
     abstract void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws);
 
-    /** Chooses the blocking and the task split from the shape. */
-    final void plan() {
+    /** Chooses the blocking and the task split from the shape and the tuning. */
+    final void plan(Tuning t) {
+        mk = t.kernel();
+        kcMax = t.kc();
+        aBlock = t.aBlock();
         int mr = mk.mr, nr = mk.nr;
-        int kBlocks = (kdim + KC - 1) / KC;
+        int kBlocks = (kdim + kcMax - 1) / kcMax;
         kc = (kdim + kBlocks - 1) / kBlocks;
         // the A block (mc x kc) fills about half of L2
-        mc = Math.max(mr, Math.min(A_BLOCK_FLOATS / kc, (m + mr - 1) / mr * mr) / mr * mr);
+        mc = Math.max(mr, Math.min(aBlock / kc, (m + mr - 1) / mr * mr) / mr * mr);
         long macs = (long) m * n * kdim;
         int maxTasks = (int) Math.max(1, Math.min(TARGET_TASKS, macs / MIN_TASK_MACS));
         int panels = (n + nr - 1) / nr;
@@ -136,9 +134,11 @@ abstract class GemmDriver implements Parallel.Task {
             for (int k0 = 0; k0 < kdim; k0 += kc) {
                 int kcb = Math.min(kc, kdim - k0);
                 boolean load = accumulate || k0 > 0;
+                // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
+                int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
                 for (int ib = iStart; ib < iEnd; ib += mc) {
                     int ie = Math.min(iEnd, ib + mc);
-                    for (int jr = seg, bo = 0; jr < segEnd; bo += kcb * nr) {
+                    for (int jr = seg, bo = 0; jr < segEnd; bo += panelStep) {
                         // a panel never crosses an image: its C columns are contiguous
                         int pe = Math.min(jr + nr, Math.min(segEnd, (jr / cCols + 1) * cCols));
                         boolean fullCols = pe - jr == nr;
@@ -187,9 +187,11 @@ abstract class GemmDriver implements Parallel.Task {
         for (int k0 = 0; k0 < kdim; k0 += kc) {
             int kcb = Math.min(kc, kdim - k0);
             boolean load = accumulate || k0 > 0;
+            // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
+            int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
                 int ie = Math.min(iEnd, ib + mc);
-                for (int jr = jStart, bo = 0; jr < jEnd; jr += nr, bo += kcb * nr) {
+                for (int jr = jStart, bo = 0; jr < jEnd; jr += nr, bo += panelStep) {
                     if (ib == iStart) {
                         packB(k0, kcb, jr, bb, bo, ws);
                     }

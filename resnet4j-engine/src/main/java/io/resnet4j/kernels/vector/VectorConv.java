@@ -18,12 +18,14 @@ import io.resnet4j.kernels.ConvOps;
  * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
  */
 public final class VectorConv implements ConvOps {
-    public static final VectorConv INSTANCE = new VectorConv(GemmDriver.CHOSEN);
+    public static final VectorConv INSTANCE = new VectorConv(Tuning.DEFAULT);
 
+    private final Tuning tuning;
     private final MicroKernel kernel;
 
-    VectorConv(MicroKernel kernel) {
-        this.kernel = kernel;
+    VectorConv(Tuning tuning) {
+        this.tuning = tuning;
+        this.kernel = tuning.kernel();
     }
 
     /** 1x1, stride 1, no padding: the same convolution on (1, h*w) images. */
@@ -90,6 +92,8 @@ public final class VectorConv implements ConvOps {
             job.dyOff = dyOff;
             job.dw = dw;
             job.dwOff = dwOff;
+            job.chunk = tuning.gridChunk();
+            job.maxRows = tuning.weightRows();
             job.plan();
             job.dyg = ws.packedDy = Workspace.grow(ws.packedDy, job.dygSize());
             job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
@@ -137,7 +141,6 @@ public final class VectorConv implements ConvOps {
         }
         ConvJobs.Forward job = ws.convForward;
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
-        job.mk = kernel;
         job.m = k;
         job.n = n * p * q;
         job.kdim = crs;
@@ -163,7 +166,7 @@ public final class VectorConv implements ConvOps {
             }
             job.rowOff = rowOff;
         }
-        job.plan();
+        job.plan(tuning);
         try {
             job.execute();
         } finally {

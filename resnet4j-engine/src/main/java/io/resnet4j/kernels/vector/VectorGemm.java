@@ -12,12 +12,14 @@ import io.resnet4j.kernels.GemmOps;
  * one task; the task split depends only on the shape, so results do not depend on the thread count.
  */
 public final class VectorGemm implements GemmOps {
-    public static final VectorGemm INSTANCE = new VectorGemm(GemmDriver.CHOSEN);
+    public static final VectorGemm INSTANCE = new VectorGemm(Tuning.DEFAULT);
 
+    private final Tuning tuning;
     private final MicroKernel kernel;
 
-    VectorGemm(MicroKernel kernel) {
-        this.kernel = kernel;
+    VectorGemm(Tuning tuning) {
+        this.tuning = tuning;
+        this.kernel = tuning.kernel();
     }
 
     @Override
@@ -44,7 +46,6 @@ public final class VectorGemm implements GemmOps {
         float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) panels * mr * k);
         ws.packA.pack(transA, m, k, a, aOff, lda, mr, ap);
         GemmDriver.MatrixGemm g = ws.gemm;
-        g.mk = kernel;
         g.m = m;
         g.n = n;
         g.kdim = k;
@@ -56,7 +57,7 @@ public final class VectorGemm implements GemmOps {
         g.cCols = n;
         g.cImgStride = 0;
         g.set(b, bOff, ldb, transB);
-        g.plan();
+        g.plan(tuning);
         try {
             g.execute();
         } finally {

@@ -18,10 +18,12 @@ import io.resnet4j.kernels.Parallel;
 final class WeightGrid implements Parallel.Task {
     static final int L = Simd.LANES;
     /**
-     * Grid columns per kernel call (a multiple of LANES). Loop order per chunk: 3 dy rows (12 KiB) stay in
-     * L1 while the crs tiles stream the padded image. Measured on Zen 3: 1024 beat 256, 512 and 2048.
+     * Grid columns per kernel call (Tuning.gridChunk, a multiple of LANES). Loop order per chunk: 3 dy rows
+     * stay in L1 while the crs tiles stream the padded image.
      */
-    static final int CHUNK = 1024;
+    int chunk = Tuning.DEFAULT.gridChunk();
+    /** Most crs rows of one task (Tuning.weightRows). */
+    int maxRows = Tuning.DEFAULT.weightRows();
     static final int TARGET_TASKS = 16;
     static final long GROUP_SUMS_MAX = 1L << 22;
     /** Bound on the vector partial sums of one task (floats). */
@@ -49,7 +51,7 @@ final class WeightGrid implements Parallel.Task {
         unpadded = g.r == 1 && g.s == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w && gp == grid;
         dyDirect = wp == g.q && gp == grid;
         int block = PARTIAL_MAX / (kPad * L) / 3 * 3;
-        crsBlock = Math.max(3, Math.min(48, Math.min(block, (crs + 2) / 3 * 3)));
+        crsBlock = Math.max(3, Math.min(maxRows, Math.min(block, (crs + 2) / 3 * 3)));
         crsBlocks = (crs + crsBlock - 1) / crsBlock;
         long macs = (long) kOut * crs * g.images * g.p * g.q;
         int maxTasks = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
@@ -130,8 +132,8 @@ final class WeightGrid implements Parallel.Task {
         int rowsPad = (rows + 2) / 3 * 3;
         int c0 = r0 / rs, nch = (r0 + rows - 1) / rs - c0 + 1;
         int i0 = group * groupImages, i1 = Math.min(g.images, i0 + groupImages);
-        boolean longImages = gp > CHUNK;
-        int segs = longImages ? 1 : Math.max(1, CHUNK / gp);
+        boolean longImages = gp > chunk;
+        int segs = longImages ? 1 : Math.max(1, chunk / gp);
         Workspace ws = Workspace.get();
         float[] acc = ws.partial = Workspace.grow(ws.partial, (long) kPad * rowsPad * L);
         java.util.Arrays.fill(acc, 0, kPad * rowsPad * L, 0f);
@@ -170,8 +172,8 @@ final class WeightGrid implements Parallel.Task {
                 srcBase = (img - i0) * srcImg;
             }
             int dyImgBase = dyBase + img * dyImg;
-            for (int g0 = 0; g0 < gp; g0 += CHUNK) {
-                int len = Math.min(CHUNK, gp - g0);
+            for (int g0 = 0; g0 < gp; g0 += chunk) {
+                int len = Math.min(chunk, gp - g0);
                 for (int ot = 0; ot < kPad; ot += 3) {
                     int p0 = dyImgBase + g0 + Math.min(ot, kOut - 1) * dyRow;
                     int p1 = dyImgBase + g0 + Math.min(ot + 1, kOut - 1) * dyRow;

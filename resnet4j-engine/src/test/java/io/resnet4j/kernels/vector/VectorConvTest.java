@@ -56,7 +56,7 @@ class VectorConvTest {
         MicroKernel[] tiles = MicroKernel.all();
         int i = 0;
         for (ConvGeometry g : GEOMETRIES) {
-            VectorConv conv = i == 0 ? VectorConv.INSTANCE : new VectorConv(tiles[i % tiles.length]);
+            VectorConv conv = i == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
             checkAllPasses(conv, g, rng);
             i++;
         }
@@ -71,7 +71,7 @@ class VectorConvTest {
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
-        checkAllPasses(new VectorConv(new MicroKernel.K8x3()), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
+        checkAllPasses(new VectorConv(Tuning.DEFAULT.withKernel(new MicroKernel.K8x3())), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
     }
 
     @Test

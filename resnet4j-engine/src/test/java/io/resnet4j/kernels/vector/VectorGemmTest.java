@@ -24,7 +24,7 @@ class VectorGemmTest {
         SplittableRandom rng = new SplittableRandom(7);
         int run = 0;
         for (MicroKernel mk : MicroKernel.all()) {
-            VectorGemm gemm = new VectorGemm(mk);
+            VectorGemm gemm = new VectorGemm(Tuning.DEFAULT.withKernel(mk));
             for (int m : SIZES) {
                 for (int n : SIZES) {
                     for (int k : new int[]{1, 17, 67}) {
@@ -40,8 +40,8 @@ class VectorGemmTest {
     @Test
     void crossesKAndMBlocksAndSplitsIntoTasks() {
         SplittableRandom rng = new SplittableRandom(11);
-        for (MicroKernel mk : new MicroKernel[]{GemmDriver.CHOSEN, new MicroKernel.K8x3()}) {
-            VectorGemm gemm = new VectorGemm(mk);
+        for (MicroKernel mk : new MicroKernel[]{Tuning.DEFAULT.kernel(), new MicroKernel.K8x3()}) {
+            VectorGemm gemm = new VectorGemm(Tuning.DEFAULT.withKernel(mk));
             check(gemm, false, false, 203, 61, 801, true, rng);
             check(gemm, true, true, 97, 900, 390, false, rng);
         }
