@@ -107,6 +107,22 @@ public final class ConvBench {
                         .append(String.format("%.1f", median)).append('\n');
             }
         }
+        // after timing (all compiled), steady state allocates nothing: bytes allocated by all threads over 5 calls of each shape and pass
+        // (the measurement's own arrays are subtracted: an empty measurement calibrates them)
+        long allocated = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            for (Pass p : Pass.values()) {
+                long b0 = allocatedBytes();
+                long b1 = allocatedBytes();
+                for (int r = 0; r < 5; r++) {
+                    run(Kernels.CONV, cases.get(i).g(), buffers.get(i), p);
+                }
+                long b2 = allocatedBytes();
+                allocated += (b2 - b1) - (b1 - b0);
+            }
+        }
+        System.out.printf("allocated in steady state: %d bytes in %d calls (all threads)%n",
+                allocated, cases.size() * Pass.values().length * 5);
         if (tsv != null) {
             Files.writeString(Path.of(tsv), out.toString());
         }
@@ -143,6 +159,16 @@ public final class ConvBench {
             }
         }
         System.out.println("All kernels passed! Starting benchmarks.");
+    }
+
+    /** Bytes allocated so far by every live thread (HotSpot's per-thread counters). */
+    private static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 
     private static String cpuModel() {

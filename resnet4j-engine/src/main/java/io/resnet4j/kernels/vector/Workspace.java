@@ -29,6 +29,8 @@ final class Workspace {
     int directBase;
     /** Segments of output columns within one output row: RUN ints each (see ConvJobs). */
     int[] runs = new int[0];
+    /** Source offsets of the vectors of a block of B panels (direct convolution). */
+    int[] vectorOffsets = new int[0];
 
     // reusable job objects (no per-call allocation)
     final GemmDriver.MatrixGemm gemm = new GemmDriver.MatrixGemm();
