@@ -38,6 +38,9 @@ final class Workspace {
     final ConvJobs.DataCol2im convDataCol2im = new ConvJobs.DataCol2im();
     final ConvJobs.Weight convWeight = new ConvJobs.Weight();
     final WeightGrid weightGrid = new WeightGrid();
+    final WeightGemm weightGemm = new WeightGemm();
+    final WeightGemm.PadBatch padBatch = new WeightGemm.PadBatch();
+    float[] paddedBatch = new float[0];
     final Packing.PackA packA = new Packing.PackA();
 
 
