@@ -188,17 +188,26 @@ abstract class GemmDriver implements Parallel.Task {
     }
 
     private void runPacked(int task) {
-        MicroKernel k = mk;
-        int mr = k.mr, nr = k.nr;
         int tn = task % tasksN, tm = task / tasksN;
         int jStart = tn * colsPerTask, jEnd = Math.min(n, jStart + colsPerTask);
         int iStart = tm * rowsPerTask, iEnd = Math.min(m, iStart + rowsPerTask);
+        packedRange(iStart, iEnd, jStart, jEnd, 0, kdim, c, cOff, accumulate);
+    }
+
+    /**
+     * C rows [iStart, iEnd) x columns [jStart, jEnd) (+)= A . B over k in [kStart, kEnd), into cArr from
+     * cBase (same layout as C: row stride ldc, cCols columns per image).
+     */
+    final void packedRange(int iStart, int iEnd, int jStart, int jEnd, int kStart, int kEnd,
+                           float[] cArr, int cBase, boolean acc) {
+        MicroKernel k = mk;
+        int mr = k.mr, nr = k.nr;
         Workspace ws = Workspace.get();
-        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * colsPerTask + 2L * Simd.LANES);
+        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + 2L * Simd.LANES);
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
-        for (int k0 = 0; k0 < kdim; k0 += kc) {
-            int kcb = Math.min(kc, kdim - k0);
-            boolean load = accumulate || k0 > 0;
+        for (int k0 = kStart; k0 < kEnd; k0 += kc) {
+            int kcb = Math.min(kc, kEnd - k0);
+            boolean load = acc || k0 > kStart;
             // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
             int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
@@ -208,13 +217,13 @@ abstract class GemmDriver implements Parallel.Task {
                         packB(k0, kcb, jr, bb, bo, ws);
                     }
                     boolean fullCols = jr + nr <= n && jr % cCols + nr <= cCols;
-                    int colBase = cOff + jr / cCols * cImgStride + jr % cCols;
+                    int colBase = cBase + jr / cCols * cImgStride + jr % cCols;
                     for (int ir = ib; ir < ie; ir += mr) {
                         int ao = (ir / mr * kdim + k0) * mr;
                         if (!(fullCols && ir + mr <= m)) {
-                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load);
+                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, cArr, cBase);
                         } else {
-                            k.run(kcb, ap, ao, bb, bo, nr, c, colBase + ir * ldc, ldc, load);
+                            k.run(kcb, ap, ao, bb, bo, nr, cArr, colBase + ir * ldc, ldc, load);
                         }
                     }
                 }
@@ -226,7 +235,8 @@ abstract class GemmDriver implements Parallel.Task {
      * A tile that leaves C (rows >= m, columns >= n) or crosses an image boundary: computed into a dense
      * scratch tile, then copied out. Row tails (the common case) copy whole rows with vectors.
      */
-    private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load) {
+    private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load,
+                          float[] c, int cOff) {
         int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
         int rows = Math.min(mr, m - ir), cols = Math.min(nr, n - jr);
         boolean rowsOnly = jr + nr <= n && jr % cCols + nr <= cCols;

@@ -184,8 +184,9 @@ public final class VectorConv implements ConvOps {
         job.cCols = crs;
         job.cImgStride = 0;
         job.plan(tuning);
+        job.partial = ws.groupSums = Workspace.grow(ws.groupSums, job.planGroups());
         try {
-            job.execute();
+            job.executeGroups();
         } finally {
             job.clear();
             pad.g = null;

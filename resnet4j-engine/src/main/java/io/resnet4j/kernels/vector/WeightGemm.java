@@ -20,6 +20,66 @@ final class WeightGemm extends GemmDriver {
     int hp, wp, gp;
     /** Row offsets of the crs columns inside one padded image. */
     int[] colOff;
+    /** Reduction split: groups of S, each computing all of dw into its slice of partial. */
+    int groups, groupLen;
+    float[] partial;
+    private final Groups groupTask = new Groups();
+
+    /** Minimum grid positions of one reduction group. */
+    static final int MIN_GROUP = 2048;
+    static final int MAX_GROUPS = 16;
+    static final long PARTIAL_MAX = 1L << 22;
+
+    /**
+     * Splits the reduction over S into groups when S dominates (the usual split over rows and columns would
+     * stream the packed dy once per column block): shape-derived, so the result is thread-count independent.
+     * Returns the floats of the partial results (0 without a split).
+     */
+    long planGroups() {
+        groups = 1;
+        if (kdim >= 8L * (m + n)) {
+            long byLen = kdim / MIN_GROUP;
+            long byMem = PARTIAL_MAX / ((long) m * n);
+            groups = (int) Math.max(1, Math.min(MAX_GROUPS, Math.min(byLen, byMem)));
+        }
+        groupLen = (kdim + groups - 1) / groups;
+        groups = (kdim + groupLen - 1) / groupLen;
+        return groups > 1 ? (long) groups * m * n : 0;
+    }
+
+    /** Runs the planned GEMM: split over S into groups (summed in group order into dw), or GemmDriver's split. */
+    void executeGroups() {
+        if (groups == 1) {
+            execute();
+            return;
+        }
+        groupTask.phase = 0;
+        Parallel.forEach(groups, groupTask);
+        groupTask.phase = 1;
+        Parallel.forEach((m + 7) / 8, groupTask);
+    }
+
+    private final class Groups implements Parallel.Task {
+        int phase;
+
+        @Override
+        public void run(int task) {
+            if (phase == 0) {
+                int k0 = task * groupLen, k1 = Math.min(kdim, k0 + groupLen);
+                packedRange(0, m, 0, n, k0, k1, partial, task * m * n, false);
+                return;
+            }
+            for (int i = task * 8; i < Math.min(m, task * 8 + 8); i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = partial[i * n + j];
+                    for (int gi = 1; gi < groups; gi++) {
+                        sum += partial[(gi * m + i) * n + j];
+                    }
+                    c[cOff + i * ldc + j] += sum;
+                }
+            }
+        }
+    }
 
     @Override
     void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws) {
@@ -51,6 +111,7 @@ final class WeightGemm extends GemmDriver {
     void clear() {
         g.x = null;
         xp = null;
+        partial = null;
         c = null;
         ap = null;
     }
