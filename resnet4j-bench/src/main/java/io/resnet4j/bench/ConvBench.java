@@ -86,23 +86,30 @@ public final class ConvBench {
             }
         }
         StringBuilder out = new StringBuilder();
-        System.out.printf("%n%-24s %-10s %-20s %10s %16s%n", "shape", "pass", "GEMM MxNxK", "GFLOP/s", "(min..max)");
+        // with one thread all work runs on this thread: its CPU time gives a rate that ignores descheduling
+        boolean cpuRate = threads == 1;
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        System.out.printf("%n%-24s %-10s %-20s %10s %16s%s%n", "shape", "pass", "GEMM MxNxK", "GFLOP/s", "(min..max)",
+                cpuRate ? "  per CPU-second (median)" : "");
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             for (Pass p : Pass.values()) {
-                double[] g = new double[blocks];
+                double[] g = new double[blocks], cpu = new double[blocks];
                 int n = reps[i][p.ordinal()];
                 for (int b = 0; b < blocks; b++) {
+                    long c0 = cpuRate ? mx.getCurrentThreadCpuTime() : 0;
                     long t0 = System.nanoTime();
                     for (int r = 0; r < n; r++) {
                         run(Kernels.CONV, c.g(), buffers.get(i), p);
                     }
                     g[b] = c.flops() * n / (System.nanoTime() - t0);
+                    cpu[b] = cpuRate ? c.flops() * n / (mx.getCurrentThreadCpuTime() - c0) : 0;
                 }
                 Arrays.sort(g);
+                Arrays.sort(cpu);
                 double median = g[blocks / 2];
-                System.out.printf("%-24s %-10s %-20s %10.1f %7.1f..%-7.1f%n", c.name(), p.label, c.gemm(p), median,
-                        g[0], g[blocks - 1]);
+                System.out.printf("%-24s %-10s %-20s %10.1f %7.1f..%-7.1f%s%n", c.name(), p.label, c.gemm(p), median,
+                        g[0], g[blocks - 1], cpuRate ? String.format("  %8.1f", cpu[blocks / 2]) : "");
                 out.append("r4j\t").append(c.name()).append('\t').append(p.label).append('\t')
                         .append(String.format("%.1f", median)).append('\n');
             }
