@@ -39,6 +39,51 @@ public final class ResNet {
         return net;
     }
 
+    /**
+     * What a network recomputes in backward instead of keeping from forward (gradient checkpointing): nothing,
+     * every residual unit, or every stage. A recomputed segment keeps its input and its output; its layers' outputs
+     * live in scratch buffers shared by all segments and are computed again just before the segment's backward,
+     * about one more forward pass per step. BLOCK keeps one unit's activations at a time, so activation memory
+     * grows with the number of units only through their outputs (CIFAR ResNet-1202 at batch 128: about 3 GiB
+     * instead of 17); STAGE keeps a whole stage's, which pays only when there are many stages. Gradients, outputs
+     * and running statistics are bitwise those of NONE. An execution choice, not part of the network's structure:
+     * it is not in the {@link ResNetSpec} and not in checkpoints.
+     */
+    public enum Recompute { NONE, BLOCK, STAGE }
+
+    /** {@link #build(ResNetSpec, long)} with a recomputation choice (see {@link #setRecompute}). */
+    public static Sequential build(ResNetSpec spec, long seed, Recompute recompute) {
+        return setRecompute(build(spec, seed), recompute);
+    }
+
+    /**
+     * Sets what {@code net}, built by {@link #build}, recomputes in backward; takes effect from the next forward.
+     * Stages are the children named {@code layer1}, {@code layer2}, ...; units are their children.
+     */
+    public static Sequential setRecompute(Sequential net, Recompute recompute) {
+        boolean found = false;
+        for (Map.Entry<String, Module> child : net.children().entrySet()) {
+            if (child.getKey().startsWith("layer") && child.getValue() instanceof Sequential stage) {
+                found = true;
+                stage.setRecompute(recompute == Recompute.STAGE);
+                for (Module unit : stage.layers()) {
+                    if (unit instanceof Residual r) {
+                        r.setRecompute(recompute == Recompute.BLOCK);
+                    } else if (unit instanceof Sequential s) {
+                        s.setRecompute(recompute == Recompute.BLOCK);
+                    } else {
+                        throw new IllegalArgumentException("stage " + child.getKey() + " holds " + unit
+                                + ", not a unit built by ResNet.build");
+                    }
+                }
+            }
+        }
+        if (!found) {
+            throw new IllegalArgumentException("no stages (children layer1, layer2, ...) in " + net + ": not a network built by ResNet.build");
+        }
+        return net;
+    }
+
     /** The network with its parameters at their deterministic defaults (convolution and fc weights zero). */
     public static Sequential build(ResNetSpec spec) {
         Sequential net = new Sequential();
