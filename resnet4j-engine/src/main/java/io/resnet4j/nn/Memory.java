@@ -82,6 +82,9 @@ final class Memory {
             Pool p = gradients.get(k);
             for (int i = 0; i < p.size; i++) {
                 if (p.buffers[i].data() == t.data()) {
+                    if (p.holds[i] + delta < 0) {
+                        throw new IllegalStateException("a gradient buffer " + t.shape() + " released more often than held");
+                    }
                     p.holds[i] += delta;
                     return;
                 }
