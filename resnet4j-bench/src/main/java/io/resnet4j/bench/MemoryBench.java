@@ -43,6 +43,8 @@ import java.util.SplittableRandom;
  */
 public final class MemoryBench {
     private static final double GIB = 1024.0 * 1024 * 1024;
+    /** He et al.'s warm-up learning rate for ResNet-110 and -1202 (0.1 makes them diverge in the first steps). */
+    private static final double LR = 0.01;
 
     private MemoryBench() {
     }
@@ -89,7 +91,7 @@ public final class MemoryBench {
             net.zeroGrad();
             double l = loss.forward(net.forward(x), labels);
             net.backward(loss.backward());
-            sgd.step(0.1);
+            sgd.step(LR);
             if (!Double.isFinite(l)) {
                 throw new IllegalStateException("loss " + l + " at step " + step);
             }

@@ -24,7 +24,7 @@ public final class ReLU extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
-        requireForward(saved ? output : null, gradOutput, output.shape());
+        requireForward(saved ? output : null, gradOutput, output == null ? null : output.shape());
         Tensor gradInput = newGradient(output.shape(), gradOutput);
         Kernels.ELEMENTWISE.reluBackward(output.numel(), output.data(), 0, gradOutput.data(), 0, gradInput.data(), 0);
         return gradInput;

@@ -76,14 +76,9 @@ public final class Residual extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (recompute) {
-            beginSegment(false);
-        }
-        try {
+            forwardPathsAsSegment(x, false);
+        } else {
             forwardPaths(x);
-        } finally {
-            if (recompute) {
-                endSegment();
-            }
         }
         output = newOutput(branchOut.shape());
         if (reluAfterAdd) {
@@ -104,17 +99,22 @@ public final class Residual extends Module {
         }
     }
 
+    /** The paths as a recomputed segment: their activations go to scratch shared by every segment. */
+    private void forwardPathsAsSegment(Tensor x, boolean replay) {
+        beginSegment(replay);
+        try {
+            forwardPaths(x);
+        } finally {
+            endSegment();
+        }
+    }
+
     @Override
     public Tensor backward(Tensor gradOutput) {
-        requireForward(saved ? output : null, gradOutput, output.shape());
+        requireForward(saved ? output : null, gradOutput, output == null ? null : output.shape());
         if (recompute) {
-            // The activations inside were not kept: run the paths again (the output above is still this unit's own).
-            beginSegment(true);
-            try {
-                forwardPaths(input);
-            } finally {
-                endSegment();
-            }
+            // The activations inside were not kept: run the paths again (this unit's own output is still intact).
+            forwardPathsAsSegment(input, true);
         }
         Tensor g = gradOutput;
         if (reluAfterAdd) {

@@ -62,13 +62,7 @@ public final class Sequential extends Module {
         if (!recompute) {
             return forwardLayers(x);
         }
-        Tensor y;
-        beginSegment(false);
-        try {
-            y = forwardLayers(x);
-        } finally {
-            endSegment();
-        }
+        Tensor y = forwardLayersAsSegment(x, false);
         // The result outlives the scratch it was computed in: it is the next module's input.
         output = newOutput(y.shape());
         output.copyFrom(y);
@@ -84,16 +78,21 @@ public final class Sequential extends Module {
         return x;
     }
 
+    /** The layers as a recomputed segment: their activations go to scratch shared by every segment. */
+    private Tensor forwardLayersAsSegment(Tensor x, boolean replay) {
+        beginSegment(replay);
+        try {
+            return forwardLayers(x);
+        } finally {
+            endSegment();
+        }
+    }
+
     @Override
     public Tensor backward(Tensor gradOutput) {
         if (recompute) {
-            requireForward(input, gradOutput, output.shape());
-            beginSegment(true);
-            try {
-                forwardLayers(input);
-            } finally {
-                endSegment();
-            }
+            requireForward(input, gradOutput, output == null ? null : output.shape());
+            forwardLayersAsSegment(input, true);
         }
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 0; i--) {

@@ -43,11 +43,12 @@ public final class ResNet {
      * What a network recomputes in backward instead of keeping from forward (gradient checkpointing): nothing,
      * every residual unit, or every stage. A recomputed segment keeps its input and its output; its layers' outputs
      * live in scratch buffers shared by all segments and are computed again just before the segment's backward,
-     * about one more forward pass per step. BLOCK keeps one unit's activations at a time, so activation memory
-     * grows with the number of units only through their outputs (CIFAR ResNet-1202 at batch 128: about 3 GiB
-     * instead of 17); STAGE keeps a whole stage's, which pays only when there are many stages. Gradients, outputs
-     * and running statistics are bitwise those of NONE. An execution choice, not part of the network's structure:
-     * it is not in the {@link ResNetSpec} and not in checkpoints.
+     * about one more forward pass per step. Gradients, outputs and running statistics are bitwise those of NONE.
+     * BLOCK keeps one output per unit instead of six (CIFAR ResNet-1202 at batch 128: 2.8 GiB of activations
+     * instead of 16.4). STAGE saves nothing on the nets of this family: scratch is pooled per shape and every
+     * stage has its own shape, so the scratch holds every stage's activations, as NONE does (BENCHMARKS.md,
+     * Memory); it is there for nets whose stages share a shape. An execution choice, not part of the network's
+     * structure: it is not in the {@link ResNetSpec} and not in checkpoints.
      */
     public enum Recompute { NONE, BLOCK, STAGE }
 
