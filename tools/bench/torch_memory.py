@@ -3,10 +3,11 @@
 
 The network is the CIFAR ResNet of He et al. 2015 sec. 4.2 (depth 6n+2, 16/32/64 channels, option-A shortcuts:
 strided identity, zero-padded channels), written as the common reproduction does (akamaster/pytorch_resnet_cifar10)
-with torchvision's in-place ReLUs. Each step: forward, cross-entropy, backward, SGD (learning rate 0.01, He et al.'s warm-up rate for
-ResNet-110/1202, momentum 0.9, weight decay 1e-4), on random 3x32x32 images. Reported: ru_maxrss of this process (peak resident set, KiB on Linux) and the
-time of each step. --checkpoint block runs every residual unit under torch.utils.checkpoint (which, unlike
-resnet4j's recomputation, updates batch norm's running statistics a second time in the recomputed forward).
+with torchvision's in-place ReLUs. Each step: forward, cross-entropy, backward, SGD (learning rate 0.01, He et
+al.'s warm-up rate for ResNet-110 and -1202; momentum 0.9, weight decay 1e-4), on random 3x32x32 images.
+Reported: ru_maxrss of this process (peak resident set, KiB on Linux) and the time of each step.
+--checkpoint block runs every residual unit under torch.utils.checkpoint (which, unlike resnet4j's
+recomputation, updates batch norm's running statistics a second time in the recomputed forward).
 
 Run: /usr/bin/python3.11 tools/bench/torch_memory.py --depth 110 --batch 128 --steps 3 --threads 2
 """
