@@ -108,9 +108,9 @@ public final class AllocationProbe {
         }
         CrossEntropyLoss loss = new CrossEntropyLoss(0.1f);
 
-        // JFR's first recording in a JVM redefines classes (its instrumented JDK events), and on JDK 17 that throws
-        // away every compiled method: started only after the warm-up, the recording below would watch the
-        // interpreter box vectors again, not the steady state. So JFR starts here, before the warm-up.
+        // Starting a JVM's first JFR recording makes every compiled method not entrant (seen on JDK 17 with
+        // -XX:+PrintCompilation): started only after the warm-up, the recording below would watch the interpreter
+        // box vectors again, not the steady state. So JFR starts here, before the warm-up.
         try (Recording init = new Recording()) {
             init.start();
             init.stop();
