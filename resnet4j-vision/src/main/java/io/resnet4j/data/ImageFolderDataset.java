@@ -1,0 +1,211 @@
+package io.resnet4j.data;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Images in one directory per class ({@code root/<class>/<image>.png|jpg|jpeg}), as torchvision's
+ * {@code ImageFolder}. Classes are the sub-directory names sorted (so label i is the i-th name); files are
+ * sorted by name within a class. Only the file list is built on construction: images are decoded lazily, on
+ * every {@link #read}, by the loader threads (through {@code javax.imageio}), so a folder of any size opens
+ * at once and holds no pixels in memory. Images vary in size: pair this dataset with a resizing crop
+ * ({@link Augmentation.Crop.RandomResized} for training, {@link Augmentation.Crop.ResizeCenter} for evaluation).
+ */
+public final class ImageFolderDataset implements Dataset {
+    /** Largest image accepted, in pixels (checked from the file header before decoding). */
+    public static final long MAX_PIXELS = 64L << 20;
+
+    private final String name;
+    private final Path root;
+    private final int channels;
+    private final List<String> classNames;
+    private final Path[] files;
+    private final int[] labels;
+
+    /**
+     * Lists the images under {@code root}.
+     *
+     * @param channels 3 to decode as RGB, 1 to convert to grey (ITU-R 601 luma, as PIL's {@code convert("L")})
+     */
+    public ImageFolderDataset(Path root, int channels) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new DatasetException(root + " is not a directory; an image folder dataset is a directory with one sub-directory of images per class");
+        }
+        List<Path> classDirs = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).sorted().forEach(classDirs::add);
+        } catch (IOException e) {
+            throw new DatasetException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        if (classDirs.isEmpty()) {
+            throw new DatasetException(root + " has no sub-directories; put the images of each class in their own directory, e.g. "
+                    + root.resolve("cat").resolve("001.jpg"));
+        }
+        List<String> names = new ArrayList<>();
+        List<Path> paths = new ArrayList<>();
+        List<Integer> labs = new ArrayList<>();
+        for (Path dir : classDirs) {
+            List<Path> images = new ArrayList<>();
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().forEach(images::add);
+            } catch (IOException e) {
+                throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+            if (images.isEmpty()) {
+                throw new DatasetException("class directory " + dir + " holds no .png, .jpg or .jpeg files; remove it or add images");
+            }
+            for (Path p : images) {
+                paths.add(p);
+                labs.add(names.size());
+            }
+            names.add(dir.getFileName().toString());
+        }
+        this.name = root.getFileName() == null ? root.toString() : root.getFileName().toString();
+        this.root = root;
+        this.channels = channels;
+        this.classNames = List.copyOf(names);
+        this.files = paths.toArray(new Path[0]);
+        this.labels = labs.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static boolean isImageName(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file of example {@code i}. */
+    public Path file(int i) {
+        return files[i];
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int size() {
+        return files.length;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public int height() {
+        return -1;
+    }
+
+    @Override
+    public int width() {
+        return -1;
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public int label(int i) {
+        return labels[i];
+    }
+
+    @Override
+    public void read(int i, ImageView view) {
+        decode(files[i], channels, view);
+    }
+
+    /** Decodes a PNG or JPEG file into {@code view} (CHW uint8, 1 or 3 channels). */
+    public static void decode(Path file, int channels, ImageView view) {
+        BufferedImage img;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new DatasetException("cannot open image " + file);
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DatasetException("cannot decode image " + file + ": not a PNG or JPEG file (or a corrupt one)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new DatasetException("image " + file + " is " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + ", larger than " + MAX_PIXELS + " pixels; resize it first");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof DatasetException de) {
+                throw de;
+            }
+            throw new DatasetException("cannot decode image " + file + ": " + e.getMessage() + " (corrupt or truncated file?)", e);
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int plane = w * h;
+        if (view.argb.length < plane) {
+            view.argb = new int[plane];
+        }
+        byte[] out = view.buffer(channels * plane);
+        if (img.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            // getRGB would pass grey values through a colour-space conversion and change them; take the samples.
+            int[] grey = view.argb;
+            img.getRaster().getSamples(0, 0, w, h, 0, grey);
+            for (int c = 0; c < channels; c++) {
+                for (int k = 0; k < plane; k++) {
+                    out[c * plane + k] = (byte) grey[k];
+                }
+            }
+            view.set(out, 0, channels, h, w);
+            return;
+        }
+        int[] argb = view.argb;
+        img.getRGB(0, 0, w, h, argb, 0, w);
+        if (channels == 3) {
+            for (int k = 0; k < plane; k++) {
+                int p = argb[k];
+                out[k] = (byte) (p >>> 16);
+                out[plane + k] = (byte) (p >>> 8);
+                out[2 * plane + k] = (byte) p;
+            }
+        } else {
+            for (int k = 0; k < plane; k++) {
+                int p = argb[k];
+                int r = (p >>> 16) & 0xff;
+                int g = (p >>> 8) & 0xff;
+                int b = p & 0xff;
+                out[k] = (byte) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
+            }
+        }
+        view.set(out, 0, channels, h, w);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + size() + " images in " + classNames.size() + " classes, decoded on demand)";
+    }
+}

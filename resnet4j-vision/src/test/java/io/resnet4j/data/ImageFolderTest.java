@@ -1,0 +1,134 @@
+package io.resnet4j.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ImageFolderTest {
+    @TempDir
+    Path root;
+
+    static BufferedImage rgb(int w, int h, int seed) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, ((seed + x) & 0xff) << 16 | ((y * 3) & 0xff) << 8 | ((x * y + seed) & 0xff));
+            }
+        }
+        return img;
+    }
+
+    static void png(BufferedImage img, Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    @Test
+    void classesAreSortedDirectoriesAndPngPixelsAreExact() throws IOException {
+        png(rgb(5, 4, 1), root.resolve("zebra/b.png"));
+        png(rgb(6, 3, 2), root.resolve("zebra/a.PNG"));
+        png(rgb(4, 4, 3), root.resolve("cat/x.png"));
+        Files.writeString(root.resolve("cat/notes.txt"), "ignored");
+        ImageIO.write(rgb(8, 8, 4), "jpg", root.resolve("cat/y.jpeg").toFile());
+
+        ImageFolderDataset d = new ImageFolderDataset(root, 3);
+        assertThat(d.classNames()).containsExactly("cat", "zebra");
+        assertThat(d.size()).isEqualTo(4);
+        assertThat(d.file(0).getFileName().toString()).isEqualTo("x.png");
+        assertThat(d.file(1).getFileName().toString()).isEqualTo("y.jpeg");
+        assertThat(d.file(2).getFileName().toString()).isEqualTo("a.PNG");
+        assertThat(d.label(0)).isZero();
+        assertThat(d.label(3)).isEqualTo(1);
+
+        ImageView v = new ImageView();
+        d.read(3, v);   // zebra/b.png, 5 wide, 4 high
+        assertThat(v.width()).isEqualTo(5);
+        assertThat(v.height()).isEqualTo(4);
+        BufferedImage ref = rgb(5, 4, 1);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 5; x++) {
+                int p = ref.getRGB(x, y);
+                assertThat(v.get(0, y, x)).isEqualTo((p >> 16) & 0xff);
+                assertThat(v.get(1, y, x)).isEqualTo((p >> 8) & 0xff);
+                assertThat(v.get(2, y, x)).isEqualTo(p & 0xff);
+            }
+        }
+        d.read(1, v);   // the JPEG decodes (lossy) to the right size
+        assertThat(v.height()).isEqualTo(8);
+        assertThat(v.channels()).isEqualTo(3);
+    }
+
+    @Test
+    void greyPngsKeepTheirValuesAndRgbConvertsToLuma() throws IOException {
+        BufferedImage grey = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
+        int[] values = {0, 17, 128, 200, 254, 255};
+        grey.getRaster().setSamples(0, 0, 3, 2, 0, values);
+        png(grey, root.resolve("g/one.png"));
+        BufferedImage color = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        color.setRGB(0, 0, 200 << 16 | 100 << 8 | 50);
+        png(color, root.resolve("g/two.png"));
+
+        ImageView v = new ImageView();
+        ImageFolderDataset asGrey = new ImageFolderDataset(root, 1);
+        asGrey.read(0, v);
+        for (int k = 0; k < 6; k++) {
+            assertThat(v.get(0, k / 3, k % 3)).isEqualTo(values[k]);
+        }
+        asGrey.read(1, v);
+        assertThat(v.get(0, 0, 0)).isEqualTo((200 * 299 + 100 * 587 + 50 * 114 + 500) / 1000);
+        ImageFolderDataset asRgb = new ImageFolderDataset(root, 3);
+        asRgb.read(0, v);
+        assertThat(v.get(2, 1, 1)).isEqualTo(254);   // grey replicated into R, G, B
+    }
+
+    @Test
+    void undecodableAndEmptyFoldersGiveClearErrors() throws IOException {
+        Files.createDirectories(root.resolve("a"));
+        Files.write(root.resolve("a/broken.png"), new byte[]{1, 2, 3, 4, 5});
+        ImageFolderDataset d = new ImageFolderDataset(root, 3);
+        assertThatThrownBy(() -> d.read(0, new ImageView()))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("broken.png");
+        Files.createDirectories(root.resolve("b"));
+        assertThatThrownBy(() -> new ImageFolderDataset(root, 3))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("holds no .png");
+        assertThatThrownBy(() -> new ImageFolderDataset(root.resolve("a/broken.png"), 3))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("not a directory");
+        Path flat = Files.createDirectories(root.resolve("b/flat"));
+        assertThatThrownBy(() -> new ImageFolderDataset(flat, 3))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("no sub-directories");
+    }
+
+    @Test
+    void loaderResizesAndCentreCropsFolderImages() throws IOException {
+        png(rgb(40, 30, 1), root.resolve("a/1.png"));
+        png(rgb(17, 50, 2), root.resolve("b/1.png"));
+        ImageFolderDataset d = new ImageFolderDataset(root, 3);
+        Augmentation eval = Augmentation.imagenetEval(20, 16, Augmentation.Normalization.unit(3));
+        try (DataLoader loader = new DataLoader(d, eval, LoaderConfig.eval(2))) {
+            var batch = loader.epoch(0).next();
+            assertThat(batch.images().shape().dims()).containsExactly(2, 3, 16, 16);
+            assertThat(batch.labels()[0]).isZero();
+            assertThat(batch.labels()[1]).isEqualTo(1);
+            for (float f : batch.images().data()) {
+                assertThat(f).isBetween(0f, 1f);
+            }
+        }
+        // Random-resized crops of differently sized images have the output size too.
+        Augmenter train = new Augmenter(Augmentation.imagenetTrain(12, Augmentation.Normalization.unit(3)), 3);
+        float[] out = new float[3 * 12 * 12];
+        ImageView v = new ImageView();
+        for (int i = 0; i < d.size(); i++) {
+            d.read(i, v);
+            train.apply(v, new SplittableRandom(i), out, 0);
+        }
+    }
+}
