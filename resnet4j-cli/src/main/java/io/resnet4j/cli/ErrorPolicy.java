@@ -1,5 +1,6 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.data.DatasetException;
 import io.resnet4j.io.CheckpointException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,7 +35,7 @@ final class ErrorPolicy {
 
     static Outcome classify(Throwable t) {
         Throwable root = unwrap(t);
-        if (root instanceof UserError || root instanceof CheckpointException) {
+        if (root instanceof UserError || root instanceof CheckpointException || root instanceof DatasetException) {
             return bad(root.getMessage());
         }
         if (root instanceof NotWired) {
