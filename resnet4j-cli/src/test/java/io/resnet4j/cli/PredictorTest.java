@@ -1,0 +1,101 @@
+package io.resnet4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.resnet4j.cli.input.Npy;
+import io.resnet4j.cli.input.Preprocess;
+import io.resnet4j.io.Json;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+import io.resnet4j.testing.Fixture;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** predict's inputs and outputs on a small hand-built network (1 channel, 10 classes). */
+class PredictorTest {
+    static final Path FIXTURES = Fixture.repoRoot().resolve("resnet4j-cli/src/test/resources/fixtures/cli");
+    static final List<String> CLASSES = IntStream.range(0, 10).mapToObj(i -> "class" + i).toList();
+
+    @TempDir
+    Path tmp;
+
+    static Network tinyNetwork() {
+        Sequential m = LayerTableTest.tinyNet();
+        m.initialize(7);
+        return new Network(m, 1, 8, CLASSES,
+                new Preprocess(1, 8, 8, new float[] {0.5f}, new float[] {0.25f}), "tiny");
+    }
+
+    static String run(Network net, boolean json, int top, Path... files) {
+        StringWriter sink = new StringWriter();
+        new Predictor(net, top, json, new PrintWriter(sink)).run(List.of(files));
+        return sink.toString();
+    }
+
+    @Test
+    void npyBatchJsonHasTopAndRawLogitsEqualToForward() {
+        Network net = tinyNetwork();
+        Path f = FIXTURES.resolve("batch.npy"); // (2, 1, 5, 4)
+        String text = run(net, true, 3, f);
+        List<String> lines = text.lines().toList();
+        assertThat(lines).hasSize(2);
+        Npy.Array a = Npy.read(f);
+        Tensor expected = net.module().forward(Tensor.wrap(Shape.of(2, 1, 5, 4), a.data().clone())).copy();
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> o = Json.parseObject(lines.get(i));
+            assertThat(o.get("input")).isEqualTo(f.toString());
+            assertThat(o.get("index")).isEqualTo((long) i);
+            @SuppressWarnings("unchecked")
+            List<Object> logits = (List<Object>) o.get("logits");
+            assertThat(logits).hasSize(10);
+            for (int k = 0; k < 10; k++) {
+                assertThat(((Number) logits.get(k)).floatValue()).isEqualTo(expected.data()[i * 10 + k]);
+            }
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> top = (List<Map<String, Object>>) (List<?>) o.get("top");
+            assertThat(top).hasSize(3);
+            int best = ((Number) top.get(0).get("class")).intValue();
+            assertThat(top.get(0).get("label")).isEqualTo("class" + best);
+            for (int k = 0; k < 10; k++) {
+                assertThat(expected.data()[i * 10 + best]).isGreaterThanOrEqualTo(expected.data()[i * 10 + k]);
+            }
+        }
+    }
+
+    @Test
+    void imageTextOutput() {
+        String text = run(tinyNetwork(), false, 2, FIXTURES.resolve("grey.png"));
+        List<String> lines = text.lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo(FIXTURES.resolve("grey.png").toString());
+        assertThat(lines.get(1)).matches("  1\\. class\\d  +\\d+\\.\\d\\d%");
+    }
+
+    @Test
+    void wrongShapeAndBadFilesAreUserErrors() throws IOException {
+        Network net = tinyNetwork();
+        assertThatThrownBy(() -> run(net, false, 1, FIXTURES.resolve("single.npy"))) // (3, 4, 4): 3 channels
+                .isInstanceOf(UserError.class).hasMessageContaining("has shape (3,4,4)")
+                .hasMessageContaining("takes 1 input channel");
+        Path fake = tmp.resolve("fake.npy");
+        Files.writeString(fake, "not numpy");
+        assertThatThrownBy(() -> run(net, false, 1, fake)).isInstanceOf(UserError.class)
+                .hasMessageContaining("not a NumPy array file");
+        assertThatThrownBy(() -> run(net, false, 1, tmp.resolve("missing.png"))).isInstanceOf(UserError.class)
+                .hasMessageContaining("file not found");
+        Path text = tmp.resolve("photo.jpg");
+        Files.writeString(text, "<html>not an image</html>");
+        assertThatThrownBy(() -> run(net, false, 1, text)).isInstanceOf(UserError.class)
+                .hasMessageContaining("cannot decode");
+    }
+}
