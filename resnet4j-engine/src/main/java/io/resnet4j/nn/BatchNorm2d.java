@@ -10,11 +10,13 @@ import java.util.SplittableRandom;
  * Batch normalisation over (N, H, W) per channel, torch.nn.BatchNorm2d's semantics: training mode
  * normalises with the batch mean and biased variance and updates
  * {@code running = (1 - momentum) * running + momentum * batch} with the unbiased variance; eval mode uses
- * the running statistics. Initialisation: weight (gamma) 1, bias (beta) 0, running mean 0, running var 1.
+ * the running statistics. Initialisation: weight (gamma) 1 (0 when constructed with {@code zeroInitScale}, for the
+ * last BN of a residual branch), bias (beta) 0, running mean 0, running var 1.
  */
 public final class BatchNorm2d extends Module {
     private final int channels;
     private final float eps, momentum;
+    private final boolean zeroInitScale;
     private final Parameter weight, bias;
     private final Tensor runningMean, runningVar;
     private final float[] saveMean, saveVar;
@@ -27,6 +29,15 @@ public final class BatchNorm2d extends Module {
     }
 
     public BatchNorm2d(int channels, float eps, float momentum) {
+        this(channels, eps, momentum, false);
+    }
+
+    /**
+     * With {@code zeroInitScale} the scale gamma starts (and restarts on {@link #initialize}) at 0 instead of 1:
+     * the last BN of a residual branch, so that the unit starts as its shortcut (Goyal et al. 2017,
+     * arXiv:1706.02677 §5.1; torchvision's zero_init_residual).
+     */
+    public BatchNorm2d(int channels, float eps, float momentum, boolean zeroInitScale) {
         if (channels < 1 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("BatchNorm2d(" + channels + ", eps=" + eps + ", momentum=" + momentum
                     + "): channels >= 1, eps > 0 and momentum in [0, 1] required");
@@ -34,6 +45,7 @@ public final class BatchNorm2d extends Module {
         this.channels = channels;
         this.eps = eps;
         this.momentum = momentum;
+        this.zeroInitScale = zeroInitScale;
         this.weight = register("weight", new Parameter(Shape.of(channels), Parameter.Kind.NORM_SCALE));
         this.bias = register("bias", new Parameter(Shape.of(channels), Parameter.Kind.NORM_SHIFT));
         this.runningMean = registerBuffer("running_mean", new Tensor(Shape.of(channels)));
@@ -53,6 +65,11 @@ public final class BatchNorm2d extends Module {
 
     public float momentum() {
         return momentum;
+    }
+
+    /** True when gamma is initialised to 0 rather than 1. */
+    public boolean zeroInitScale() {
+        return zeroInitScale;
     }
 
     public Parameter weight() {
@@ -82,7 +99,7 @@ public final class BatchNorm2d extends Module {
 
     @Override
     protected void resetParameters(SplittableRandom rng) {
-        weight.value().fill(1f);
+        weight.value().fill(zeroInitScale ? 0f : 1f);
         bias.value().fill(0f);
         runningMean.fill(0f);
         runningVar.fill(1f);
