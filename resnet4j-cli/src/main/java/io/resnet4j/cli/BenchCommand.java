@@ -1,5 +1,13 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.models.ResNet;
+import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+import java.util.Locale;
+import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,7 +55,36 @@ final class BenchCommand extends BaseCommand {
         requireRange("--warmup", warmup, 0, 10_000);
         requireRange("--blocks", blocks, 1, 10_000);
         requireRange("--steps", steps, 1, 10_000);
-        threads.apply();
-        throw new NotWired("bench", "the model registry (io.resnet4j.models)");
+        ResNetSpec spec = model.spec();
+        int t = threads.apply();
+        Sequential net = ResNet.build(spec, 0);
+        Shape in = model.inputShape(spec, net, batch);
+        Tensor x = new Tensor(in);
+        SplittableRandom rng = new SplittableRandom(0);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        Runnable step;
+        if (mode == Mode.infer) {
+            net.train(false);
+            step = () -> net.forward(x);
+        } else {
+            throw new NotWired("bench --mode train", "the optimiser (io.resnet4j.optim)");
+        }
+        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode, %d thread%s; kernels: %s", model.model,
+                LayerShapes.text(in), mode, t, t == 1 ? "" : "s", Kernels.describe()));
+        out().println(String.format(Locale.ROOT, "warm-up %d step%s, then %d blocks of %d step%s", warmup,
+                warmup == 1 ? "" : "s", blocks, steps, steps == 1 ? "" : "s"));
+        out().flush();
+        Timing.Result r = Timing.imagesPerSecond(step, batch, warmup, blocks, steps);
+        StringBuilder b = new StringBuilder("blocks (img/s):");
+        for (double v : r.blocks()) {
+            b.append(String.format(Locale.ROOT, " %.1f", v));
+        }
+        out().println(b);
+        out().println(String.format(Locale.ROOT, "img/s: %.1f", r.median()));
+        out().flush();
+        return 0;
     }
 }

@@ -1,5 +1,9 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.models.ModelRegistry;
+import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.Module;
+import io.resnet4j.tensor.Shape;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -41,6 +45,53 @@ final class ModelOptions {
                     flag + " must be between " + min + " and " + max + ", got " + value);
         }
         return value;
+    }
+
+    /** The spec of {@code --model} with {@code --in-channels} and {@code --num-classes} applied. */
+    ResNetSpec spec() {
+        String name = requireModel();
+        ResNetSpec spec;
+        try {
+            spec = ModelRegistry.spec(name);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(mixee.commandLine(), "--model: " + e.getMessage());
+        }
+        try {
+            if (inChannels != null) {
+                spec = spec.withInputChannels(inChannels);
+            }
+            if (numClasses != null) {
+                spec = spec.withNumClasses(numClasses);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(mixee.commandLine(), name + ": " + e.getMessage());
+        }
+        return spec;
+    }
+
+    /** {@code --input-size}, or the size the model's stem is made for: 224 (ImageNet) or 32 (CIFAR). */
+    int inputSize(ResNetSpec spec) {
+        if (inputSize != null) {
+            return inputSize;
+        }
+        return spec.stem() == ResNetSpec.Stem.IMAGENET ? 224 : 32;
+    }
+
+    /** The input shape (1, C, H, H), checked against the network: a too small image is a flag error. */
+    Shape inputShape(ResNetSpec spec, Module model, int batch) {
+        int h = inputSize(spec);
+        Shape in = Shape.of(batch, spec.inputChannels(), h, h);
+        try {
+            model.outputShape(in);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(mixee.commandLine(), "--input-size " + h + " does not fit " + model()
+                    + ": " + e.getMessage());
+        }
+        return in;
+    }
+
+    private String model() {
+        return model;
     }
 
     /** The model name, or a one-line error naming the flag when it was not given. */

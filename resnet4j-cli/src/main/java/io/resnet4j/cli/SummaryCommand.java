@@ -1,11 +1,17 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.models.ModelSummary;
+import io.resnet4j.models.ResNet;
+import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code resnet4j summary}: the layer table of a model with output shapes, parameters and multiply-adds. */
 @Command(name = "summary",
-        description = "Print a model's layer table: output shape, parameters and multiply-adds per layer, then the totals.",
+        description = "Print a model's layer table: output shape, parameters and multiply-adds per layer, then the "
+                + "totals. Nothing is run: shapes are propagated through the network.",
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {
@@ -19,7 +25,12 @@ final class SummaryCommand extends BaseCommand {
 
     @Override
     public Integer call() {
-        model.requireModel();
-        throw new NotWired("summary", "the model registry (io.resnet4j.models)");
+        ResNetSpec spec = model.spec();
+        Sequential net = ResNet.build(spec);
+        Shape in = model.inputShape(spec, net, 1);
+        out().println(model.model + " (" + spec.encode() + ")");
+        out().print(ModelSummary.of(net, in).render());
+        out().flush();
+        return 0;
     }
 }

@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.resnet4j.cli.input.Npy;
 import io.resnet4j.cli.input.Preprocess;
 import io.resnet4j.io.Json;
+import io.resnet4j.nn.BatchNorm2d;
+import io.resnet4j.nn.Conv2d;
+import io.resnet4j.nn.Flatten;
+import io.resnet4j.nn.GlobalAvgPool;
+import io.resnet4j.nn.Linear;
+import io.resnet4j.nn.ReLU;
+import io.resnet4j.nn.Residual;
 import io.resnet4j.nn.Sequential;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
@@ -29,8 +36,28 @@ class PredictorTest {
     @TempDir
     Path tmp;
 
+    /** A small residual net: 1 input channel, one projection unit, 10 classes. */
+    static Sequential tinyNet() {
+        // stem: conv 1->4 3x3 (36 weights), bn (8); one basic block 4->8 stride 2 with a projection shortcut; head.
+        Sequential block = new Sequential()
+                .add("conv1", new Conv2d(4, 8, 3, 2, 1, false))    // 288 weights
+                .add("bn1", new BatchNorm2d(8))                    // 16
+                .add("relu", new ReLU())
+                .add("conv2", new Conv2d(8, 8, 3, 1, 1, false))    // 576
+                .add("bn2", new BatchNorm2d(8));                   // 16
+        Sequential down = new Sequential(new Conv2d(4, 8, 1, 2, 0, false), new BatchNorm2d(8)); // 32 + 16
+        return new Sequential()
+                .add("conv1", new Conv2d(1, 4, 3, 1, 1, false))
+                .add("bn1", new BatchNorm2d(4))
+                .add("relu", new ReLU())
+                .add("layer1", new Sequential(new Residual(block, down, true)))
+                .add("avgpool", new GlobalAvgPool())
+                .add("flatten", new Flatten())
+                .add("fc", new Linear(8, 10));                     // 80 + 10
+    }
+
     static Network tinyNetwork() {
-        Sequential m = LayerTableTest.tinyNet();
+        Sequential m = tinyNet();
         m.initialize(7);
         return new Network(m, 1, 8, CLASSES,
                 new Preprocess(1, 8, 8, new float[] {0.5f}, new float[] {0.25f}), "tiny");
