@@ -5,13 +5,13 @@ import io.resnet4j.nn.Module;
 import java.util.List;
 
 /**
- * A network ready for inference: the module (in eval mode), the input channels and image size it expects,
- * its class names, and how images are prepared for it.
+ * A network ready for inference: the module (switched to eval mode), the input channels, its class names, and
+ * how images are prepared for it (normalisation, image size, resize before the centre crop).
  *
  * @param description one line naming the model and where its weights came from
  */
-record Network(Module module, int inChannels, int inputSize, List<String> classNames, Preprocess preprocess,
-               String description) {
+record Network(Module module, int inChannels, List<String> classNames, float[] mean, float[] std, int imageSize,
+               int resize, String description) {
     Network {
         classNames = List.copyOf(classNames);
         module.train(false);
@@ -19,5 +19,14 @@ record Network(Module module, int inChannels, int inputSize, List<String> classN
 
     int numClasses() {
         return classNames.size();
+    }
+
+    /** How an image becomes this network's input; images need a 1- or 3-channel network. */
+    Preprocess preprocess() {
+        try {
+            return new Preprocess(inChannels, resize, imageSize, mean, std);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("cannot prepare images for this network: " + e.getMessage());
+        }
     }
 }

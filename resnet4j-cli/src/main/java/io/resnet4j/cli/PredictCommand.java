@@ -40,6 +40,10 @@ final class PredictCommand extends BaseCommand {
     @Option(names = "--json", description = "One JSON object per input: file, index, top (class, label, probability), logits.")
     boolean json;
 
+    @Option(names = "--classes", paramLabel = "FILE",
+            description = "Class names, one per line (default: the checkpoint's, else 'class N').")
+    Path classes;
+
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Images (.png, .jpg, .jpeg) or arrays (.npy).")
     List<Path> inputs;
 
@@ -52,7 +56,22 @@ final class PredictCommand extends BaseCommand {
         if (checkpoint != null && (model.model != null || weights != null)) {
             throw badFlag("--checkpoint already names the model and weights; drop --model/--weights");
         }
+        if (checkpoint == null && weights == null) {
+            throw badFlag("--model " + model.model + " needs --weights FILE.safetensors (untrained weights predict "
+                    + "nothing useful)");
+        }
         threads.apply();
-        throw new NotWired("predict", "the model registry (io.resnet4j.models)");
+        Network net;
+        if (checkpoint != null) {
+            net = Networks.fromCheckpoint(checkpoint);
+            if (classes != null) {
+                net = new Network(net.module(), net.inChannels(), Networks.readClasses(classes, net.numClasses()),
+                        net.mean(), net.std(), net.imageSize(), net.resize(), net.description());
+            }
+        } else {
+            net = Networks.fromWeights(model.model, model.spec(), model.inputSize, weights, classes);
+        }
+        new Predictor(net, top, json, out()).run(inputs);
+        return 0;
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.resnet4j.cli.input.Npy;
-import io.resnet4j.cli.input.Preprocess;
 import io.resnet4j.io.Json;
 import io.resnet4j.nn.BatchNorm2d;
 import io.resnet4j.nn.Conv2d;
@@ -59,8 +58,7 @@ class PredictorTest {
     static Network tinyNetwork() {
         Sequential m = tinyNet();
         m.initialize(7);
-        return new Network(m, 1, 8, CLASSES,
-                new Preprocess(1, 8, 8, new float[] {0.5f}, new float[] {0.25f}), "tiny");
+        return new Network(m, 1, CLASSES, new float[] {0.5f}, new float[] {0.25f}, 8, 8, "tiny");
     }
 
     static String run(Network net, boolean json, int top, Path... files) {
