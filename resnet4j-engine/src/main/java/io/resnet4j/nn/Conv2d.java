@@ -101,8 +101,11 @@ public final class Conv2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         ConvGeometry g = geometry(x.shape());
-        geometry = g;
-        output = reuse(output, Shape.of(g.n(), g.k(), g.p(), g.q()));
+        if (g != geometry || output == null) {
+            // A new batch shape: new geometry and output buffer; the same shape reuses both without allocating.
+            geometry = g;
+            output = reuse(output, Shape.of(g.n(), g.k(), g.p(), g.q()));
+        }
         Kernels.CONV.forward(g, x.data(), 0, weight.value().data(), 0, output.data(), 0);
         if (bias != null) {
             Kernels.ELEMENTWISE.addBias(g.n(), g.k(), g.p() * g.q(), output.data(), 0, bias.value().data(), 0);

@@ -23,7 +23,9 @@ public final class GlobalAvgPool extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Shape s = x.shape();
-        output = reuse(output, outputShape(s));
+        if (output == null || !s.equals(inputShape)) {
+            output = reuse(output, outputShape(s));
+        }
         Kernels.POOL.globalAvgForward(s.n() * s.c(), s.h() * s.w(), x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;

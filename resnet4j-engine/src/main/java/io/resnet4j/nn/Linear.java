@@ -14,6 +14,7 @@ public final class Linear extends Module {
     private final int in, out;
     private final Parameter weight, bias;
     private Tensor input, output, gradInput;
+    private Shape inputShape;
 
     public Linear(int in, int out) {
         if (in < 1 || out < 1) {
@@ -66,9 +67,12 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Shape s = outputShape(x.shape());
-        int n = s.n();
-        output = reuse(output, s);
+        Shape xs = x.shape();
+        if (output == null || !xs.equals(inputShape)) {
+            output = reuse(output, outputShape(xs));
+            inputShape = xs;
+        }
+        int n = xs.n();
         Kernels.GEMM.sgemm(false, true, n, out, in, x.data(), 0, in, weight.value().data(), 0, in,
                 output.data(), 0, out, false);
         Kernels.ELEMENTWISE.addBias(n, out, 1, output.data(), 0, bias.value().data(), 0);

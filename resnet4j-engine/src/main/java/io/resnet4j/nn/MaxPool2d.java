@@ -23,6 +23,18 @@ public final class MaxPool2d extends Module {
         this.padding = padding;
     }
 
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
     private PoolGeometry geometry(Shape s) {
         requireRank4(s, "MaxPool2d");
         return PoolGeometry.of(s.n(), s.c(), s.h(), s.w(), kernel, stride, padding);
@@ -42,11 +54,12 @@ public final class MaxPool2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         if (geometry == null || !x.shape().equals(inputShape)) {
+            // A new batch shape; the same shape reuses geometry and buffers without allocating.
             geometry = geometry(x.shape());
             inputShape = x.shape();
+            output = reuse(output, Shape.of(geometry.n(), geometry.c(), geometry.p(), geometry.q()));
         }
         PoolGeometry g = geometry;
-        output = reuse(output, Shape.of(g.n(), g.c(), g.p(), g.q()));
         if (argmax == null || argmax.length != output.numel()) {
             argmax = new int[output.numel()];
         }

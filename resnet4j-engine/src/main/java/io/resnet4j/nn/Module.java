@@ -27,6 +27,9 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    // The same children and parameters as lists, walked by index on the per-step paths (no iterator garbage).
+    private final List<Module> childList = new ArrayList<>();
+    private final List<Parameter> paramList = new ArrayList<>();
     protected boolean training = true;
 
     /** The output for input x; in training mode also remembers what backward needs. */
@@ -70,12 +73,14 @@ public abstract class Module {
     protected final <M extends Module> M register(String name, M child) {
         checkName(name);
         children.put(name, child);
+        childList.add(child);
         return child;
     }
 
     protected final Parameter register(String name, Parameter p) {
         checkName(name);
         params.put(name, p);
+        paramList.add(p);
         return p;
     }
 
@@ -181,9 +186,13 @@ public abstract class Module {
         return n;
     }
 
+    /** Clears every parameter gradient of the tree; allocates nothing (it runs once per training step). */
     public final void zeroGrad() {
-        for (Parameter p : namedParameters().values()) {
-            p.zeroGrad();
+        for (int i = 0; i < paramList.size(); i++) {
+            paramList.get(i).zeroGrad();
+        }
+        for (int i = 0; i < childList.size(); i++) {
+            childList.get(i).zeroGrad();
         }
     }
 
@@ -195,7 +204,8 @@ public abstract class Module {
     /** Throws when backward is called without a training-mode forward before it. */
     protected final void requireForward(Object saved, Tensor gradOutput, Shape expected) {
         if (saved == null) {
-            throw new IllegalStateException(getClass().getSimpleName() + ".backward called before forward");
+            throw new IllegalStateException(getClass().getSimpleName() + ".backward needs a training-mode forward before it"
+                    + " (eval mode keeps no activations): call train(true), then forward, then backward");
         }
         if (!gradOutput.shape().equals(expected)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".backward: gradient shape "

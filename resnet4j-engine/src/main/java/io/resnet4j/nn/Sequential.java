@@ -37,8 +37,9 @@ public final class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        for (Module m : layers) {
-            x = m.forward(x);
+        // Indexed loops: no iterator per call on the training path.
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).forward(x);
         }
         return x;
     }

@@ -22,6 +22,18 @@ public final class ShortcutA extends Module {
         this.stride = stride;
     }
 
+    public int inChannels() {
+        return in;
+    }
+
+    public int outChannels() {
+        return out;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
     @Override
     public Shape outputShape(Shape s) {
         requireRank4(s, "ShortcutA");
@@ -34,7 +46,9 @@ public final class ShortcutA extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Shape s = x.shape();
-        output = reuse(output, outputShape(s));
+        if (output == null || !s.equals(inputShape)) {
+            output = reuse(output, outputShape(s));
+        }
         Kernels.SHORTCUT.forward(s.n(), in, s.h(), s.w(), out, stride, x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;

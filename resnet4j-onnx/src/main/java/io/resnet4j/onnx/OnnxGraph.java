@@ -1,0 +1,357 @@
+package io.resnet4j.onnx;
+
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.nn.Module;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An imported ONNX graph as one {@link Module}: a DAG of engine modules (Conv2d, BatchNorm2d, ReLU, ...)
+ * and element-wise joins (Add, Sum), in topological order. Everything computable at import time (shape
+ * arithmetic, constant subgraphs) has been folded away, so only tensor work remains.
+ *
+ * <p>Values are numbered; value 0.. are the graph's run-time inputs. {@link #forward} takes the single
+ * run-time input; {@link #run} takes several. {@link #backward} walks the steps in reverse and adds the
+ * gradients of values used more than once (the skip connection of a residual block), so a graph whose steps
+ * all have a backward (every ResNet built of Conv, BatchNormalization, Relu, MaxPool, AveragePool,
+ * GlobalAveragePool, Add, Flatten, Gemm as a Linear layer, and the Slice/Pad of an option-A shortcut) can be
+ * fine-tuned. Modules are registered under names derived from the ONNX file (the weight's initializer name
+ * without ".weight", or the PyTorch scope of the node), so parameter names are torchvision's state_dict keys
+ * whenever the exporter kept them.
+ */
+public final class OnnxGraph extends Module {
+    /** One computation: {@code values[out] = op(values[in...])}. */
+    abstract static class Step {
+        final String onnxName;
+        final int[] in;
+        final int out;
+
+        Step(String onnxName, int[] in, int out) {
+            this.onnxName = onnxName;
+            this.in = in;
+            this.out = out;
+        }
+
+        abstract Tensor forward(Tensor[] inputs);
+
+        /** Gradients for each input, in order (null where there is none). */
+        abstract Tensor[] backward(Tensor gradOut);
+    }
+
+    /** A step that runs one module on one value. */
+    static final class ModuleStep extends Step {
+        final Module module;
+
+        ModuleStep(String onnxName, Module module, int in, int out) {
+            super(onnxName, new int[] {in}, out);
+            this.module = module;
+        }
+
+        @Override
+        Tensor forward(Tensor[] inputs) {
+            return module.forward(inputs[0]);
+        }
+
+        @Override
+        Tensor[] backward(Tensor gradOut) {
+            return new Tensor[] {module.backward(gradOut)};
+        }
+    }
+
+    /** Add / Sum of run-time values and constants with numpy broadcasting. */
+    static final class AddStep extends Step {
+        /** The sum of the constant operands (null when there are none). */
+        final Tensor constant;
+        private Shape[] inShapes;
+        private Tensor output;
+        private Tensor[] grads;
+
+        AddStep(String onnxName, int[] in, int out, Tensor constant) {
+            super(onnxName, in, out);
+            this.constant = constant;
+        }
+
+        @Override
+        Tensor forward(Tensor[] inputs) {
+            Shape[] shapes = new Shape[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                shapes[i] = inputs[i].shape();
+            }
+            Shape s = constant == null ? shapes[0] : constant.shape();
+            for (Shape sh : shapes) {
+                s = Broadcast.shape(s, sh, onnxName);
+            }
+            output = reuseTensor(output, s);
+            float[] y = output.data();
+            if (constant != null) {
+                Broadcast.copy(constant, y, s);
+            } else {
+                Arrays.fill(y, 0f);
+            }
+            for (Tensor t : inputs) {
+                if (t.shape().equals(s)) {
+                    Kernels.ELEMENTWISE.accumulate(y.length, t.data(), 0, y, 0);
+                } else {
+                    Broadcast.accumulate(t, y, s);
+                }
+            }
+            inShapes = shapes;
+            return output;
+        }
+
+        @Override
+        Tensor[] backward(Tensor gradOut) {
+            if (inShapes == null) {
+                throw new IllegalStateException("Add " + onnxName + ": backward called before forward");
+            }
+            if (grads == null || grads.length != inShapes.length) {
+                grads = new Tensor[inShapes.length];
+            }
+            Tensor[] out = new Tensor[inShapes.length];
+            for (int i = 0; i < inShapes.length; i++) {
+                if (inShapes[i].equals(gradOut.shape())) {
+                    out[i] = gradOut;
+                } else {
+                    grads[i] = reuseTensor(grads[i], inShapes[i]);
+                    Broadcast.reduce(gradOut, grads[i]);
+                    out[i] = grads[i];
+                }
+            }
+            return out;
+        }
+    }
+
+    private final List<Step> steps;
+    private final int inputCount, valueCount;
+    private final int[] outputs;
+    private final Tensor[] constantOutputs;
+    private final List<String> inputNames, outputNames;
+    private final Shape[] importShapes;
+    private final boolean shapeSpecialised;
+    private Tensor[] values, grads, accum;
+    private boolean[] ownGrad;
+
+    OnnxGraph(List<Step> steps, List<String> inputNames, Shape[] importShapes, int valueCount, int[] outputs,
+              Tensor[] constantOutputs, List<String> outputNames, boolean shapeSpecialised) {
+        this.steps = List.copyOf(steps);
+        this.inputNames = List.copyOf(inputNames);
+        this.inputCount = inputNames.size();
+        this.importShapes = importShapes.clone();
+        this.valueCount = valueCount;
+        this.outputs = outputs.clone();
+        this.constantOutputs = constantOutputs.clone();
+        this.outputNames = List.copyOf(outputNames);
+        this.shapeSpecialised = shapeSpecialised;
+    }
+
+    /** Registers a step's module as a child (done by the importer, in topological order). */
+    <M extends Module> M child(String name, M module) {
+        return register(name, module);
+    }
+
+    public List<String> inputNames() {
+        return inputNames;
+    }
+
+    public List<String> outputNames() {
+        return outputNames;
+    }
+
+    /** The input shapes the graph was imported (and its shape arithmetic folded) for. */
+    public Shape[] importShapes() {
+        return importShapes.clone();
+    }
+
+    /** Number of computation steps left after folding. */
+    public int stepCount() {
+        return steps.size();
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Shape[] shapes = propagate(input);
+        return constantOutputs[0] != null ? constantOutputs[0].shape() : shapes[outputs[0]];
+    }
+
+    private static Shape stepShape(Step s, Shape[] shapes) {
+        if (s instanceof ModuleStep m) {
+            return m.module.outputShape(shapes[s.in[0]]);
+        }
+        AddStep a = (AddStep) s;
+        Shape o = a.constant == null ? shapes[s.in[0]] : a.constant.shape();
+        for (int v : s.in) {
+            o = Broadcast.shape(o, shapes[v], s.onnxName);
+        }
+        return o;
+    }
+
+    /**
+     * The joins' additions only: the step modules are children and report their own work. A summary needs
+     * each child's input shape, which {@link #describe} gives.
+     */
+    @Override
+    public long ownMacs(Shape input) {
+        Shape[] shapes = propagate(input);
+        long macs = 0;
+        for (Step s : steps) {
+            if (s instanceof AddStep) {
+                macs += shapes[s.out].numel();
+            }
+        }
+        return macs;
+    }
+
+    private Shape[] propagate(Shape input) {
+        requireSingleInput();
+        checkShape(input, 0);
+        Shape[] shapes = new Shape[valueCount];
+        shapes[0] = input;
+        for (Step s : steps) {
+            shapes[s.out] = stepShape(s, shapes);
+        }
+        return shapes;
+    }
+
+    /** One line per step for an input shape: ONNX node, module, output shape and multiply-adds. */
+    public List<String> describe(Shape input) {
+        Shape[] shapes = propagate(input);
+        List<String> out = new ArrayList<>();
+        for (Step s : steps) {
+            String what = s instanceof ModuleStep m ? m.module.toString() : "Add(" + s.in.length + " inputs)";
+            long macs = s instanceof ModuleStep m ? totalMacs(m.module, shapes[s.in[0]]) : shapes[s.out].numel();
+            out.add(s.onnxName + "  " + what + "  -> " + shapes[s.out] + "  MACs " + macs);
+        }
+        return out;
+    }
+
+    private static long totalMacs(Module m, Shape in) {
+        long macs = m.ownMacs(in);
+        if (m instanceof io.resnet4j.nn.Sequential seq) {
+            macs = 0;
+            for (Module c : seq.layers()) {
+                macs += totalMacs(c, in);
+                in = c.outputShape(in);
+            }
+        }
+        return macs;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        requireSingleInput();
+        return run(x)[0];
+    }
+
+    /** Runs the graph on its run-time inputs (in {@link #inputNames} order) and returns every output. */
+    public Tensor[] run(Tensor... inputs) {
+        if (inputs.length != inputCount) {
+            throw new IllegalArgumentException("the graph has " + inputCount + " run-time inputs " + inputNames
+                    + ", got " + inputs.length + " tensors");
+        }
+        if (values == null) {
+            values = new Tensor[valueCount];
+        }
+        for (int i = 0; i < inputCount; i++) {
+            checkShape(inputs[i].shape(), i);
+            values[i] = inputs[i];
+        }
+        for (Step s : steps) {
+            Tensor[] in = new Tensor[s.in.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = values[s.in[i]];
+            }
+            try {
+                values[s.out] = s.forward(in);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ONNX node " + s.onnxName + ": " + e.getMessage(), e);
+            }
+        }
+        Tensor[] out = new Tensor[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            out[i] = constantOutputs[i] != null ? constantOutputs[i] : values[outputs[i]];
+        }
+        return out;
+    }
+
+    private void checkShape(Shape s, int input) {
+        Shape expected = importShapes[input];
+        boolean ok = shapeSpecialised ? s.equals(expected)
+                : s.rank() == expected.rank() && s.withBatch(1).equals(expected.withBatch(1));
+        if (!ok) {
+            throw new IllegalArgumentException("input " + inputNames.get(input) + " has shape " + s + ", the model was imported for "
+                    + expected + (shapeSpecialised ? " (its shape arithmetic was folded for exactly that shape; import it again for another)"
+                    : " (any batch size)"));
+        }
+    }
+
+    private void requireSingleInput() {
+        if (inputCount != 1 || outputs.length < 1) {
+            throw new IllegalStateException("this graph has " + inputCount + " run-time inputs " + inputNames + "; use run(...)");
+        }
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        requireSingleInput();
+        if (values == null) {
+            throw new IllegalStateException("OnnxGraph.backward called before forward");
+        }
+        if (grads == null) {
+            grads = new Tensor[valueCount];
+            accum = new Tensor[valueCount];
+            ownGrad = new boolean[valueCount];
+        }
+        Arrays.fill(grads, null);
+        Arrays.fill(ownGrad, false);
+        grads[outputs[0]] = gradOutput;
+        for (int k = steps.size() - 1; k >= 0; k--) {
+            Step s = steps.get(k);
+            Tensor g = grads[s.out];
+            if (g == null) {
+                continue;
+            }
+            Tensor[] gin;
+            try {
+                gin = s.backward(g);
+            } catch (UnsupportedOperationException e) {
+                throw new UnsupportedOperationException("ONNX node " + s.onnxName + " has no backward: " + e.getMessage()
+                        + "; fine-tuning needs a graph of Conv, BatchNormalization, Relu, pooling, Add, Flatten and Gemm", e);
+            }
+            for (int i = 0; i < s.in.length; i++) {
+                addGrad(s.in[i], gin[i]);
+            }
+        }
+        return grads[0];
+    }
+
+    /** The first gradient of a value is kept by reference; a second one is summed into a buffer this graph owns. */
+    private void addGrad(int v, Tensor g) {
+        if (g == null) {
+            return;
+        }
+        if (grads[v] == null) {
+            grads[v] = g;
+            return;
+        }
+        if (!ownGrad[v]) {
+            accum[v] = reuseTensor(accum[v], grads[v].shape());
+            accum[v].copyFrom(grads[v]);
+            grads[v] = accum[v];
+            ownGrad[v] = true;
+        }
+        Kernels.ELEMENTWISE.accumulate(g.numel(), g.data(), 0, grads[v].data(), 0);
+    }
+
+    static Tensor reuseTensor(Tensor current, Shape shape) {
+        return current != null && current.shape().equals(shape) ? current : new Tensor(shape);
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxGraph(" + steps.size() + " steps, inputs " + inputNames + ", outputs " + outputNames + ")";
+    }
+}

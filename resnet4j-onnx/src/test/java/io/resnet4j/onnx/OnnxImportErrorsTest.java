@@ -1,0 +1,190 @@
+package io.resnet4j.onnx;
+
+import com.google.protobuf.ByteString;
+import io.resnet4j.onnx.proto.OnnxProto.AttributeProto;
+import io.resnet4j.onnx.proto.OnnxProto.GraphProto;
+import io.resnet4j.onnx.proto.OnnxProto.ModelProto;
+import io.resnet4j.onnx.proto.OnnxProto.NodeProto;
+import io.resnet4j.onnx.proto.OnnxProto.OperatorSetIdProto;
+import io.resnet4j.onnx.proto.OnnxProto.TensorProto;
+import io.resnet4j.onnx.proto.OnnxProto.TensorShapeProto;
+import io.resnet4j.onnx.proto.OnnxProto.TypeProto;
+import io.resnet4j.onnx.proto.OnnxProto.ValueInfoProto;
+import io.resnet4j.tensor.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Bad and hostile files fail with one clear OnnxException: never an OOM, a hang or an opaque stack trace. */
+class OnnxImportErrorsTest {
+
+    static ValueInfoProto input(String name, long... dims) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(s))).build();
+    }
+
+    static NodeProto node(String op, String name, List<String> in, String out, AttributeProto... attrs) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(in).addOutput(out).addAllAttribute(Arrays.asList(attrs)).build();
+    }
+
+    static ModelProto model(GraphProto.Builder g) {
+        return ModelProto.newBuilder().setIrVersion(7).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+    }
+
+    static ModelProto load(Path dir, ModelProto m) throws IOException {
+        Path f = dir.resolve("m.onnx");
+        Files.write(f, m.toByteArray());
+        return OnnxReader.readModel(f);
+    }
+
+    @Test
+    void everyUnsupportedOperatorIsListedWithItsNodeInOneError(@TempDir Path dir) throws IOException {
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8))
+                .addNode(node("Relu", "r0", List.of("x"), "a"))
+                .addNode(node("LeakyRelu", "leaky_1", List.of("a"), "b"))
+                .addNode(node("Tanh", "tanh_7", List.of("b"), "c"))
+                .addNode(NodeProto.newBuilder().setOpType("Relu").setDomain("com.example").setName("custom").addInput("c").addOutput("d"))
+                .addOutput(input("d"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(load(dir, model(g)), null, "m.onnx"))
+                .isInstanceOf(OnnxException.class)
+                .hasMessageContaining("3 nodes")
+                .hasMessageContaining("LeakyRelu node 'leaky_1'")
+                .hasMessageContaining("Tanh node 'tanh_7'")
+                .hasMessageContaining("'custom' (domain com.example)");
+    }
+
+    @Test
+    void unsupportedAttributesAreCollectedAcrossNodes() {
+        TensorProto w = Const.floatProto("w", new int[] {2, 3, 3, 3}, new float[54]);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8)).addInitializer(w)
+                .addNode(node("Conv", "dilated", List.of("x", "w"), "a", ints("dilations", 2, 2)))
+                .addNode(node("Conv", "grouped", List.of("x", "w"), "b", AttributeProto.newBuilder().setName("group").setI(3).build()))
+                .addOutput(input("a")).addOutput(input("b"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g).toBuilder().build(), null, "m.onnx"))
+                .isInstanceOf(OnnxException.class)
+                .hasMessageContaining("2 problems").hasMessageContaining("'dilated'").hasMessageContaining("dilations")
+                .hasMessageContaining("'grouped'").hasMessageContaining("group 3");
+    }
+
+    static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+        for (long x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    @Test
+    void initializerClaimingMoreDataThanTheFileHoldsIsRejected() {
+        TensorProto huge = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1_000_000).addDims(1_000_000)
+                .setRawData(ByteString.copyFrom(new byte[16])).build();
+        assertThatThrownBy(() -> Const.fromProto(huge, "initializer w")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("initializer w");
+        TensorProto mismatch = TensorProto.newBuilder().setName("w").setDataType(1).addDims(8)
+                .setRawData(ByteString.copyFrom(new byte[16])).build();
+        assertThatThrownBy(() -> Const.fromProto(mismatch, "initializer w")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("16 bytes of raw data");
+        TensorProto typed = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1 << 20).addFloatData(1f).build();
+        assertThatThrownBy(() -> Const.fromProto(typed, "initializer w")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("1 values");
+    }
+
+    @Test
+    void computedConstantsAreBounded() {
+        TensorProto shape = Const.longProto("s", 100_000, 100_000);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8)).addInitializer(shape)
+                .addNode(node("ConstantOfShape", "bomb", List.of("s"), "z"))
+                .addNode(node("Add", "add", List.of("x", "z"), "y"))
+                .addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'bomb'").hasMessageContaining("elements computed at import time");
+    }
+
+    @Test
+    void truncatedGarbageAndObjectFloodsFailCleanly(@TempDir Path dir) throws IOException {
+        TensorProto w = Const.floatProto("w", new int[] {4, 3, 3, 3}, new float[108]);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8)).addInitializer(w)
+                .addNode(node("Conv", "c", List.of("x", "w"), "y")).addOutput(input("y"));
+        byte[] good = model(g).toByteArray();
+        Path f = dir.resolve("t.onnx");
+        Files.write(f, Arrays.copyOf(good, good.length - 50));
+        assertThatThrownBy(() -> OnnxReader.readModel(f)).isInstanceOf(OnnxException.class).hasMessageContaining("t.onnx");
+        byte[] garbage = new byte[4096];
+        new java.util.Random(1).nextBytes(garbage);
+        Files.write(f, garbage);
+        assertThatThrownBy(() -> OnnxReader.readModel(f)).isInstanceOf(OnnxException.class);
+        // 2.1 million empty nodes: 4 MB on disk, gigabytes as parsed objects; the scan refuses before parsing.
+        byte[] flood = new byte[2 * (OnnxReader.MAX_OBJECTS + 10)];
+        for (int i = 0; i < flood.length; i += 2) {
+            flood[i] = 0x0a; // GraphProto.node, length-delimited
+            flood[i + 1] = 0;
+        }
+        byte[] wrapped = ModelProto.newBuilder().setGraph(GraphProto.getDefaultInstance()).build().toByteArray();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(wrapped);
+        com.google.protobuf.CodedOutputStream cos = com.google.protobuf.CodedOutputStream.newInstance(out);
+        cos.writeTag(7, 2); // ModelProto.graph
+        cos.writeUInt32NoTag(flood.length);
+        cos.flush();
+        out.write(flood);
+        Files.write(f, out.toByteArray());
+        assertThatThrownBy(() -> OnnxReader.readModel(f)).isInstanceOf(OnnxException.class).hasMessageContaining("protobuf messages");
+        assertThatThrownBy(() -> OnnxReader.readModel(dir.resolve("absent.onnx"))).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("no ONNX file");
+    }
+
+    @Test
+    void deeplyNestedGraphsAreRejected(@TempDir Path dir) throws IOException {
+        GraphProto inner = GraphProto.getDefaultInstance();
+        for (int i = 0; i < 40; i++) {
+            inner = GraphProto.newBuilder().addNode(NodeProto.newBuilder().setOpType("If")
+                    .addAttribute(AttributeProto.newBuilder().setName("then_branch").setG(inner))).build();
+        }
+        Path f = dir.resolve("deep.onnx");
+        Files.write(f, ModelProto.newBuilder().setGraph(inner).build().toByteArray());
+        assertThatThrownBy(() -> OnnxReader.readModel(f)).isInstanceOf(OnnxException.class).hasMessageContaining("nested");
+    }
+
+    @Test
+    void nodesOutOfOrderAndMissingShapesAreExplained() {
+        TensorProto w = Const.floatProto("w", new int[] {4, 3, 3, 3}, new float[108]);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8)).addInitializer(w)
+                .addNode(node("Relu", "late", List.of("y"), "z"))
+                .addNode(node("Conv", "c", List.of("x", "w"), "y")).addOutput(input("z"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'late' reads 'y'").hasMessageContaining("topologically sorted");
+        ValueInfoProto symbolic = ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(1).setShape(TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("C"))))).build();
+        GraphProto.Builder g2 = GraphProto.newBuilder().addInput(symbolic).addNode(node("Relu", "r", List.of("x"), "y")).addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g2), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("symbolic dimension 1").hasMessageContaining("give the input shape");
+        assertThat(OnnxModel.fromProto(model(g2), Shape.of(2, 5), "m.onnx").module().forward(new io.resnet4j.tensor.Tensor(Shape.of(2, 5))).shape())
+                .isEqualTo(Shape.of(2, 5));
+    }
+
+    @Test
+    void aGraphWithShapeArithmeticOnTheInputIsTiedToItsImportShape() {
+        // y = Reshape(x, Shape(x)): Shape is folded for (2, 6), so another batch size is refused with a hint.
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 2, 6))
+                .addNode(node("Shape", "s", List.of("x"), "shape"))
+                .addNode(node("Reshape", "r", List.of("x", "shape"), "y")).addOutput(input("y"));
+        OnnxGraph graph = OnnxModel.fromProto(model(g), null, "m.onnx").module();
+        assertThat(graph.forward(new io.resnet4j.tensor.Tensor(Shape.of(2, 6))).shape()).isEqualTo(Shape.of(2, 6));
+        assertThatThrownBy(() -> graph.forward(new io.resnet4j.tensor.Tensor(Shape.of(3, 6))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("import it again");
+    }
+}
