@@ -2,6 +2,7 @@ package io.resnet4j.cli;
 
 import io.resnet4j.data.DatasetException;
 import io.resnet4j.io.CheckpointException;
+import io.resnet4j.onnx.OnnxException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -35,7 +36,8 @@ final class ErrorPolicy {
 
     static Outcome classify(Throwable t) {
         Throwable root = unwrap(t);
-        if (root instanceof UserError || root instanceof CheckpointException || root instanceof DatasetException) {
+        if (root instanceof UserError || root instanceof CheckpointException || root instanceof DatasetException
+                || root instanceof OnnxException) {
             return bad(root.getMessage());
         }
         if (root instanceof NotWired) {

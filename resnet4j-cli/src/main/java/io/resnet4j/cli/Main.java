@@ -28,6 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             BenchCommand.class,
             DatasetsCommand.class,
             ReportCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",

@@ -7,6 +7,8 @@ import io.resnet4j.models.ModelCheckpoint;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
 import io.resnet4j.nn.Sequential;
+import io.resnet4j.onnx.OnnxModel;
+import io.resnet4j.tensor.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +83,37 @@ final class Networks {
         float[][] norm = normalization(n, spec.inputChannels());
         return new Network(net, spec.inputChannels(), classes, norm[0], norm[1], size, resize,
                 name + " with weights " + weights);
+    }
+
+    /**
+     * An ONNX model (e.g. exported from PyTorch): its input shape fixes channels and image size; ImageNet
+     * normalisation unless it has one channel; classes from {@code classesFile} or numbered.
+     */
+    static Network fromOnnx(Path file, Path classesFile) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError("file not found: " + file + " (check the path)");
+        }
+        OnnxModel m;
+        try {
+            m = OnnxModel.load(file);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage());
+        }
+        Shape in = m.inputShape();
+        if (in.rank() != 4) {
+            throw new UserError(file + " takes an input of shape " + in + "; predict needs an image input (N, C, H, W)");
+        }
+        Shape out = m.module().outputShape(in);
+        if (out.rank() != 2) {
+            throw new UserError(file + " gives an output of shape " + out + "; predict needs class scores (N, K)");
+        }
+        int k = out.dim(1);
+        List<String> classes = classesFile != null ? readClasses(classesFile, k) : numbered(k);
+        float[][] norm = normalization(null, in.dim(1));
+        int size = in.dim(2);
+        int resize = size == 224 ? 256 : size;
+        return new Network(m.module(), in.dim(1), classes, norm[0], norm[1], size, resize,
+                file.getFileName() + " (ONNX, " + m.metadata().getOrDefault("producer_name", "?") + ")");
     }
 
     static int defaultSize(ResNetSpec spec) {

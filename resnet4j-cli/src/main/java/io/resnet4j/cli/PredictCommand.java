@@ -12,14 +12,15 @@ import picocli.CommandLine.Parameters;
         description = {
             "Classify images (PNG/JPEG: resized and centre-cropped per the checkpoint, ImageNet defaults otherwise) or "
                     + ".npy float32 arrays of shape (N,C,H,W) or (C,H,W), used as they are.",
-            "Select the network with --checkpoint FILE, or --model NAME --weights FILE.safetensors."
+            "Select the network with --checkpoint FILE, --model NAME --weights FILE.safetensors, or --model FILE.onnx."
         },
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {
-            "  ./resnet4j predict --checkpoint runs/fashion-resnet20/best.safetensors shoe.png",
+            "  ./resnet4j predict --checkpoint runs/fashion-mnist-resnet20/model.safetensors shoe.png",
             "  ./resnet4j predict --model resnet50 --weights resnet50.safetensors --top 3 cat.jpg dog.jpg",
-            "  ./resnet4j predict --checkpoint best.safetensors --json batch.npy"
+            "  ./resnet4j predict --model resnet18.onnx --classes imagenet-classes.txt cat.jpg",
+            "  ./resnet4j predict --checkpoint runs/fashion-mnist-resnet20/model.safetensors --json batch.npy"
         })
 final class PredictCommand extends BaseCommand {
     @Mixin
@@ -56,7 +57,11 @@ final class PredictCommand extends BaseCommand {
         if (checkpoint != null && (model.model != null || weights != null)) {
             throw badFlag("--checkpoint already names the model and weights; drop --model/--weights");
         }
-        if (checkpoint == null && weights == null) {
+        boolean onnx = model.model != null && model.model.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+        if (onnx && weights != null) {
+            throw badFlag("--model " + model.model + " is an ONNX file with its weights inside; drop --weights");
+        }
+        if (checkpoint == null && weights == null && !onnx) {
             throw badFlag("--model " + model.model + " needs --weights FILE.safetensors (untrained weights predict "
                     + "nothing useful)");
         }
@@ -68,6 +73,8 @@ final class PredictCommand extends BaseCommand {
                 net = new Network(net.module(), net.inChannels(), Networks.readClasses(classes, net.numClasses()),
                         net.mean(), net.std(), net.imageSize(), net.resize(), net.description());
             }
+        } else if (onnx) {
+            net = Networks.fromOnnx(Path.of(model.model), classes);
         } else {
             net = Networks.fromWeights(model.model, model.spec(), model.inputSize, weights, classes);
         }

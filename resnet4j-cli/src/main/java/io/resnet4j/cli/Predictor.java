@@ -3,6 +3,7 @@ package io.resnet4j.cli;
 import io.resnet4j.cli.input.ImageInput;
 import io.resnet4j.cli.input.Npy;
 import io.resnet4j.io.Json;
+import io.resnet4j.onnx.OnnxGraph;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 import java.io.PrintWriter;
@@ -42,8 +43,10 @@ final class Predictor {
             all.add(load(f));
         }
         for (List<Sample> samples : all) {
-            for (int from = 0; from < samples.size(); from += CHUNK) {
-                predict(samples.subList(from, Math.min(samples.size(), from + CHUNK)));
+            // An imported ONNX graph may have folded shapes for batch 1: feed it one input at a time.
+            int chunk = net.module() instanceof OnnxGraph ? 1 : CHUNK;
+            for (int from = 0; from < samples.size(); from += chunk) {
+                predict(samples.subList(from, Math.min(samples.size(), from + chunk)));
             }
         }
         out.flush();
@@ -110,11 +113,11 @@ final class Predictor {
                     + k + " classes");
         }
         for (int i = 0; i < chunk.size(); i++) {
-            print(chunk.get(i), logits.data(), i * k, k, chunk.size() > 1 || first.index() > 0);
+            print(chunk.get(i), logits.data(), i * k, k);
         }
     }
 
-    private void print(Sample s, float[] logits, int offset, int k, boolean indexed) {
+    private void print(Sample s, float[] logits, int offset, int k) {
         List<TopK.Entry> best = TopK.of(logits, offset, k, top);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -138,7 +141,7 @@ final class Predictor {
             out.println(Json.write(o));
             return;
         }
-        out.println(indexed || isArray(s) ? s.file() + "[" + s.index() + "]" : s.file());
+        out.println(isArray(s) ? s.file() + "[" + s.index() + "]" : s.file());
         int width = 0;
         for (TopK.Entry e : best) {
             width = Math.max(width, net.classNames().get(e.index()).length());

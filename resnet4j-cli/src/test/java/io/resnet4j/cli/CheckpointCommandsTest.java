@@ -126,6 +126,79 @@ class CheckpointCommandsTest {
     }
 
     @Test
+    void exportToOnnxThenPredictGivesTheSameLogits() {
+        Path onnx = dir.resolve("resnet8.onnx");
+        Cli.Result r = Cli.run("export", "--checkpoint", model.toString(), "--out", onnx.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("wrote " + onnx).contains("input (N, 1, 28, 28)");
+        // A (1, 1, 28, 28) array: the same numbers reach both networks (no image preprocessing involved).
+        Path npy = dir.resolve("one.npy");
+        float[] values = new float[28 * 28];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) Math.sin(i * 0.37);
+        }
+        writeNpy(npy, values, 1, 1, 28, 28);
+        Cli.Result viaCheckpoint = Cli.run("predict", "--checkpoint", model.toString(), "--json", npy.toString());
+        Cli.Result viaOnnx = Cli.run("predict", "--model", onnx.toString(), "--json", "--classes",
+                writeClasses().toString(), npy.toString());
+        assertThat(viaCheckpoint.exitCode()).as(viaCheckpoint.err()).isZero();
+        assertThat(viaOnnx.exitCode()).as(viaOnnx.err()).isZero();
+        List<?> a = (List<?>) Json.parseObject(viaCheckpoint.out().strip()).get("logits");
+        List<?> b = (List<?>) Json.parseObject(viaOnnx.out().strip()).get("logits");
+        assertThat(b).hasSize(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(((Number) b.get(i)).doubleValue()).isCloseTo(((Number) a.get(i)).doubleValue(),
+                    org.assertj.core.api.Assertions.within(1e-4));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> best = (Map<String, Object>) ((List<?>) Json.parseObject(viaOnnx.out().strip()).get("top")).get(0);
+        assertThat(DatasetSpec.FASHION_MNIST.classNames()).contains((String) best.get("label"));
+    }
+
+    /** A version 1 .npy of little-endian float32 values. */
+    static void writeNpy(Path file, float[] values, int... shape) {
+        StringBuilder dims = new StringBuilder();
+        for (int d : shape) {
+            dims.append(d).append(", ");
+        }
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims.toString().strip() + "), }";
+        int pad = 64 - (10 + header.length() + 1) % 64;
+        header = header + " ".repeat(pad) + "\n";
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 4 * values.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        b.putShort((short) header.length());
+        b.put(header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        try {
+            Files.write(file, b.array());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static Path writeClasses() {
+        Path f = dir.resolve("classes.txt");
+        try {
+            Files.write(f, DatasetSpec.FASHION_MNIST.classNames());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return f;
+    }
+
+    @Test
+    void corruptOnnxIsOneLine() throws IOException {
+        Path bad = dir.resolve("bad.onnx");
+        Files.writeString(bad, "not a protobuf at all, just text");
+        String line = ErrorPathsTest.oneLineError(Cli.run("predict", "--model", bad.toString(),
+                FIXTURES.resolve("grey.png").toString()));
+        assertThat(line).contains("bad.onnx");
+    }
+
+    @Test
     void evalOnDataThatDoesNotFit() {
         String line = ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", model.toString(), "--dataset",
                 "cifar-10", "--no-download", "--cache-dir", dir.resolve("empty-cache").toString()));
