@@ -23,8 +23,50 @@ public interface NormOps {
     /**
      * Backward of {@link #forwardTrain} (or of {@link #forwardEval} when mean and var are the running
      * statistics and {@code batchStats} is false). dx is overwritten; dGamma and dBeta are accumulated.
+     * dx may be dy itself (same array and offset).
      */
     void backward(int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
                   float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
                   float[] dx, int dxOff, float[] dGamma, float[] dBeta);
+
+    // ---- Batch norm fused with the ReLU that follows it in every ResNet block (conv-BN-ReLU). ----
+    // The defaults are the reference: the unfused kernel, then ReLU as ElementwiseOps.relu (v < 0 ? 0 : v, NaN
+    // and -0 kept). Implementations may fuse the passes but must give bitwise the same result as their own
+    // unfused kernels followed by that ReLU.
+
+    /** {@link #forwardTrain} followed by y = max(y, 0); the statistics are those of the normalisation. */
+    default void forwardTrainRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                  float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
+        reluInPlace(n * c * hw, y, yOff);
+    }
+
+    /** {@link #forwardEval} followed by y = max(y, 0). */
+    default void forwardEvalRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
+                                 float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps);
+        reluInPlace(n * c * hw, y, yOff);
+    }
+
+    /**
+     * Backward of {@link #forwardTrainRelu} / {@link #forwardEvalRelu}, given their output y (n, c, hw):
+     * {@link #backward} applied to dy masked by y > 0 (ElementwiseOps.reluBackward's rule). dx is overwritten
+     * (it may be dy itself); dGamma and dBeta are accumulated.
+     */
+    default void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
+                              float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
+                              float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        for (int e = 0, len = n * c * hw; e < len; e++) {
+            dx[dxOff + e] = y[yOff + e] > 0f ? dy[dyOff + e] : 0f;
+        }
+        backward(n, c, hw, x, xOff, dx, dxOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+    }
+
+    private static void reluInPlace(int len, float[] y, int yOff) {
+        for (int e = yOff; e < yOff + len; e++) {
+            if (y[e] < 0f) {
+                y[e] = 0f;
+            }
+        }
+    }
 }

@@ -34,7 +34,10 @@ public final class ScalarLoss implements LossOps {
             for (int j = 0; j < k; j++) {
                 double logP = logits[row + j] - logZ;
                 double target = j == label ? onTarget : offTarget;
-                loss -= target * logP;
+                if (target != 0) {
+                    // 0 * -inf would be NaN: a -inf logit off the label costs nothing without smoothing (as torch).
+                    loss -= target * logP;
+                }
                 dLogits[dOff + i * k + j] = (float) ((Math.exp(logP) - target) / n);
             }
             total += loss;
