@@ -5,6 +5,7 @@ import io.resnet4j.kernels.scalar.ScalarElementwise;
 import io.resnet4j.kernels.scalar.ScalarGemm;
 import io.resnet4j.kernels.scalar.ScalarLoss;
 import io.resnet4j.kernels.scalar.ScalarNorm;
+import io.resnet4j.kernels.scalar.ScalarOptim;
 import io.resnet4j.kernels.scalar.ScalarPool;
 import io.resnet4j.kernels.scalar.ScalarShortcut;
 
@@ -25,6 +26,7 @@ public final class Kernels {
     public static final ElementwiseOps ELEMENTWISE = pick("VectorElementwise", ScalarElementwise.INSTANCE);
     public static final LossOps LOSS = pick("VectorLoss", ScalarLoss.INSTANCE);
     public static final ShortcutOps SHORTCUT = pick("VectorShortcut", ScalarShortcut.INSTANCE);
+    public static final OptimOps OPTIM = pick("VectorOptim", ScalarOptim.INSTANCE);
 
     private Kernels() {
     }
