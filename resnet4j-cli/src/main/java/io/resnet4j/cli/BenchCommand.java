@@ -3,7 +3,10 @@ package io.resnet4j.cli;
 import io.resnet4j.kernels.Kernels;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.CrossEntropyLoss;
 import io.resnet4j.nn.Sequential;
+import io.resnet4j.optim.Sgd;
+import io.resnet4j.optim.SgdConfig;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 import java.util.Locale;
@@ -70,7 +73,20 @@ final class BenchCommand extends BaseCommand {
             net.train(false);
             step = () -> net.forward(x);
         } else {
-            throw new NotWired("bench --mode train", "the optimiser (io.resnet4j.optim)");
+            // One training step as the trainer takes it: forward, cross-entropy, backward, SGD (paper recipe).
+            net.train(true);
+            int[] labels = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                labels[i] = rng.nextInt(spec.numClasses());
+            }
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            Sgd sgd = new Sgd(net.namedParameters(), SgdConfig.paper());
+            step = () -> {
+                net.zeroGrad();
+                loss.forward(net.forward(x), labels);
+                net.backward(loss.backward());
+                sgd.step(0.01);
+            };
         }
         out().println(String.format(Locale.ROOT, "%s, input %s, %s mode, %d thread%s; kernels: %s", model.model,
                 LayerShapes.text(in), mode, t, t == 1 ? "" : "s", Kernels.describe()));
