@@ -1,0 +1,423 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.Parallel;
+
+/**
+ * The convolution jobs of {@link VectorConv}. Shapes use the names of ConvGeometry:
+ * <pre>
+ * x (n, c, h, w), w (k, c, r, s), y (n, k, p, q); crs = c * r * s; batched columns j = (image, a, b)
+ * col[(ch, u, v), j] = x[image, ch, a * sh - pt + u, b * sw - pl + v]   (zero outside the input)
+ * </pre>
+ * Padding may be any int here (the transposed convolution of backward-data uses r - 1 - pad).
+ */
+final class ConvJobs {
+    static final int L = Simd.LANES;
+    /** Ints per run: first column, image, a * sh - pt, b * sw - pl, length. */
+    static final int RUN = 5;
+
+    private ConvJobs() {
+    }
+
+    /** The geometry of one convolution and its im2col rows. */
+    static final class Geometry {
+        float[] x;
+        int xOff, images, ch, h, w, r, s, sh, sw, pt, pl, p, q;
+
+        void set(float[] x, int xOff, int images, int ch, int h, int w, int r, int s,
+                 int sh, int sw, int pt, int pl, int p, int q) {
+            this.x = x;
+            this.xOff = xOff;
+            this.images = images;
+            this.ch = ch;
+            this.h = h;
+            this.w = w;
+            this.r = r;
+            this.s = s;
+            this.sh = sh;
+            this.sw = sw;
+            this.pt = pt;
+            this.pl = pl;
+            this.p = p;
+            this.q = q;
+        }
+
+        int crs() {
+            return ch * r * s;
+        }
+
+        /**
+         * Splits batched columns [j0, j0 + cols) into runs along output rows, RUN ints each into runs[];
+         * returns their number.
+         */
+        int runs(int j0, int cols, int[] runs) {
+            int pq = p * q;
+            int count = 0;
+            for (int t = 0; t < cols; ) {
+                int j = j0 + t;
+                int img = j / pq, pos = j - img * pq;
+                int a = pos / q, b = pos - a * q;
+                int len = Math.min(q - b, cols - t);
+                int o = count * RUN;
+                runs[o] = t;
+                runs[o + 1] = img;
+                runs[o + 2] = a * sh - pt;
+                runs[o + 3] = b * sw - pl;
+                runs[o + 4] = len;
+                count++;
+                t += len;
+            }
+            return count;
+        }
+
+        /**
+         * Writes im2col row kg = (ch, u, v) over the given runs into dst[d + t] (may write LANES - 1 junk
+         * floats past the last run, see Packing.im2colRun).
+         */
+        void im2colRow(int kg, int[] runs, int count, float[] dst, int d) {
+            int rs = r * s, hw = h * w;
+            int cc = kg / rs, rem = kg - cc * rs, u = rem / s, v = rem - u * s;
+            int plane = xOff + cc * hw;
+            int imgStride = ch * hw;
+            for (int i = 0, o = 0; i < count; i++, o += RUN) {
+                Packing.im2colRun(x, plane + runs[o + 1] * imgStride, h, w, runs[o + 2] + u, runs[o + 3] + v, sw,
+                        runs[o + 4], dst, d + runs[o]);
+            }
+        }
+    }
+
+    /**
+     * Forward as one GEMM over the whole batch: y[image] (k, p*q) = w (k, crs) . col (crs, p*q); the im2col
+     * panel is written straight into the packed B layout, right before the micro-kernels use it.
+     */
+    static final class Forward extends GemmDriver {
+        final Geometry g = new Geometry();
+        /** Direct mode: the padded image is (ch, hp, wp); no copy when it equals the input image. */
+        int hp, wp;
+        boolean unpadded;
+
+        @Override
+        float[] directImages(int img, int count, Workspace ws) {
+            int hw = g.h * g.w;
+            if (unpadded) {
+                ws.directBase = g.xOff + img * g.ch * hw;
+                return g.x;
+            }
+            float[] xp = ws.paddedImage = Workspace.grow(ws.paddedImage, Pad.size(count * g.ch, hp, wp));
+            Pad.image(g.x, g.xOff + img * g.ch * hw, count * g.ch, g.h, g.w, g.pt, g.pl, hp, wp, xp);
+            ws.directBase = 0;
+            return xp;
+        }
+
+        @Override
+        int vectorOffset(int pos) {
+            int pq = g.p * g.q;
+            int img = pos / pq, rem = pos - img * pq;
+            int a = rem / g.q;
+            return img * g.ch * hp * wp + a * wp + rem - a * g.q;
+        }
+
+        @Override
+        void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws) {
+            int nr = mk.nr;
+            int cols = Math.min(nr, n - j0);
+            int[] runs = ws.runs = Workspace.grow(ws.runs, nr * RUN);
+            int count = g.runs(j0, cols, runs);
+            for (int kk = 0; kk < kc; kk++) {
+                int row = d + kk * nr;
+                g.im2colRow(k0 + kk, runs, count, dst, row);
+                for (int t = cols; t < nr; t++) {
+                    dst[row + t] = 0f;
+                }
+            }
+        }
+
+        void clear() {
+            g.x = null;
+            c = null;
+            ap = null;
+            rowOff = null;
+        }
+    }
+
+    /**
+     * The zero-padded planes of a direct convolution:
+     * <pre>
+     * xp (planes, hp, wp): xp[pl, i, j] = x[xOff + pl * h * w + (i - pt) * w + (j - pl)], zero outside (h, w)
+     * </pre>
+     * followed by SLACK zeros (whole-vector reads past the last plane). hp, wp may also crop.
+     */
+    static final class Pad {
+        static final int SLACK = 4 * 64;
+
+        private Pad() {
+        }
+
+        static long size(int planes, int hp, int wp) {
+            return (long) planes * hp * wp + SLACK;
+        }
+
+        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp, float[] xp) {
+            image(x, xOff, planes, h, w, pt, pl, hp, wp, xp, 0);
+        }
+
+        /** The same into xp from xpOff; the SLACK after the planes is zeroed too. */
+        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp,
+                          float[] xp, int xpOff) {
+            // padded column j reads input column j - pl
+            int c0 = Math.max(0, pl), c1 = Math.min(wp, w + pl);
+            for (int plane = 0; plane < planes; plane++) {
+                int src = xOff + plane * h * w, dst = xpOff + plane * hp * wp;
+                for (int i = 0; i < hp; i++) {
+                    int row = dst + i * wp, si = i - pt;
+                    if (si < 0 || si >= h || c1 <= c0) {
+                        java.util.Arrays.fill(xp, row, row + wp, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(xp, row, row + c0, 0f);
+                    System.arraycopy(x, src + si * w + (c0 - pl), xp, row + c0, c1 - c0);
+                    java.util.Arrays.fill(xp, row + c1, row + wp, 0f);
+                }
+            }
+            int end = xpOff + planes * hp * wp;
+            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
+        }
+    }
+
+    /**
+     * Backward-data as w^T . dy followed by col2im, one task per image (that image's dx is written by its
+     * task alone, in a fixed order). Used where the transposed convolution is not a plain convolution
+     * (stride > 1, or padding larger than kernel - 1).
+     * <pre>
+     * dcol (crs, nr) = w^T (crs, k) . dy[image] (k, nr columns of p*q)
+     * dx[image, ch, a * sh - pt + u, b * sw - pl + v] += dcol[(ch, u, v), (a, b)]
+     * </pre>
+     */
+    static final class DataCol2im implements Parallel.Task {
+        final Geometry g = new Geometry();
+        MicroKernel mk;
+        float[] ap, dy, dx;
+        int dyOff, dxOff, kOut;
+
+        void execute() {
+            if (g.images == 1) {
+                run(0);
+            } else {
+                Parallel.forEach(g.images, this);
+            }
+        }
+
+        void clear() {
+            ap = null;
+            dy = null;
+            dx = null;
+        }
+
+        @Override
+        public void run(int img) {
+            MicroKernel k = mk;
+            int mr = k.mr, nr = k.nr;
+            int pq = g.p * g.q, hw = g.h * g.w, crs = g.crs(), rs = g.r * g.s;
+            int crsPad = (crs + mr - 1) / mr * mr;
+            Workspace ws = Workspace.get();
+            float[] panel = ws.panel = Workspace.grow(ws.panel, (long) kOut * nr + L);
+            float[] dcol = ws.dcol = Workspace.grow(ws.dcol, (long) crsPad * nr);
+            int[] runs = ws.runs = Workspace.grow(ws.runs, nr * RUN);
+            int dxImg = dxOff + img * g.ch * hw;
+            java.util.Arrays.fill(dx, dxImg, dxImg + g.ch * hw, 0f);
+            for (int j0 = 0; j0 < pq; j0 += nr) {
+                int cols = Math.min(nr, pq - j0);
+                for (int o = 0; o < kOut; o++) {
+                    int src = dyOff + (img * kOut + o) * pq + j0;
+                    System.arraycopy(dy, src, panel, o * nr, cols);
+                    for (int t = cols; t < nr; t++) {
+                        panel[o * nr + t] = 0f;
+                    }
+                }
+                for (int ir = 0; ir < crs; ir += mr) {
+                    k.run(kOut, ap, ir * kOut, panel, 0, nr, dcol, ir * nr, nr, false);
+                }
+                int count = g.runs(img * pq + j0, cols, runs);
+                for (int kg = 0; kg < crs; kg++) {
+                    int cc = kg / rs, rem = kg - cc * rs, u = rem / g.s, v = rem - u * g.s;
+                    int plane = dxImg + cc * hw;
+                    for (int i = 0, o = 0; i < count; i++, o += RUN) {
+                        int ih = runs[o + 2] + u;
+                        if (ih < 0 || ih >= g.h) {
+                            continue;
+                        }
+                        int row = plane + ih * g.w;
+                        int iw = runs[o + 3] + v;
+                        int src = kg * nr + runs[o];
+                        for (int t = 0, len = runs[o + 4]; t < len; t++, iw += g.sw) {
+                            if (iw >= 0 && iw < g.w) {
+                                dx[row + iw] += dcol[src + t];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward-weight: dw (k, crs) += dy (k, S) . col^T (S, crs) over the batched columns S = n * p * q,
+     * computed as dot products along S (DotKernel), so neither operand needs a transpose.
+     * <pre>
+     * phase PACK:   dyp (kPad, sPad) = dy as one matrix over the batch, zero padded
+     * phase MAIN:   task (group g, crs block): the group's S range in chunks of CHUNK columns; per chunk the
+     *               block's im2col rows (crsBlock, CHUNK) are built, and lane-wise partial sums accumulate
+     *               per (o, crs); at the end the lanes are summed in order
+     * phase REDUCE: dw += the groups' sums, in group order (only when S is split into groups)
+     * </pre>
+     * Groups, blocks and chunks depend on the shape only; each dw element is reduced in one fixed order.
+     */
+    static final class Weight implements Parallel.Task {
+        /** Columns of one chunk (a multiple of LANES): its im2col rows stay in L1/L2. */
+        static final int CHUNK = 256;
+        /** Aim for this many tasks. */
+        static final int TARGET_TASKS = 16;
+        /** Bound on the per-group partial sums (floats). */
+        static final long GROUP_SUMS_MAX = 1L << 22;
+        /** Bound on the vector partial sums of one task (floats). */
+        static final int PARTIAL_MAX = 1 << 16;
+
+        private static final int PACK = 0, MAIN = 1, REDUCE = 2;
+
+        final Geometry g = new Geometry();
+        float[] dy, dw, dyp, groupSums;
+        int dyOff, dwOff, kOut;
+        private int phase, kPad, sTotal, sPad, crs, crsBlock, crsBlocks, groups, groupLen;
+
+        /** Plans the split; returns the floats of dyp and of the group sums (2 values). */
+        void plan() {
+            crs = g.crs();
+            kPad = (kOut + 2) / 3 * 3;
+            sTotal = g.images * g.p * g.q;
+            sPad = (sTotal + L - 1) / L * L;
+            int block = PARTIAL_MAX / (kPad * L) / 3 * 3;
+            crsBlock = Math.max(3, Math.min(48, Math.min(block, (crs + 2) / 3 * 3)));
+            crsBlocks = (crs + crsBlock - 1) / crsBlock;
+            int chunks = (sTotal + CHUNK - 1) / CHUNK;
+            long macs = (long) kOut * crs * sTotal;
+            int maxTasks = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
+            int want = Math.max(1, (maxTasks + crsBlocks - 1) / crsBlocks);
+            if (crsBlocks >= maxTasks) {
+                want = 1;
+            }
+            want = (int) Math.min(want, Math.max(1, GROUP_SUMS_MAX / ((long) kOut * crs)));
+            want = Math.min(want, chunks);
+            groupLen = (chunks + want - 1) / want * CHUNK;
+            groups = (sTotal + groupLen - 1) / groupLen;
+        }
+
+        long dypSize() {
+            return (long) kPad * sPad;
+        }
+
+        long groupSumsSize() {
+            return groups > 1 ? (long) groups * kOut * crs : 0;
+        }
+
+        void execute() {
+            phase = PACK;
+            int packTasks = (kPad + 7) / 8;
+            Parallel.forEach(packTasks, this);
+            phase = MAIN;
+            Parallel.forEach(groups * crsBlocks, this);
+            if (groups > 1) {
+                phase = REDUCE;
+                Parallel.forEach((kOut + 7) / 8, this);
+            }
+        }
+
+        void clear() {
+            g.x = null;
+            dy = null;
+            dw = null;
+            dyp = null;
+            groupSums = null;
+        }
+
+        @Override
+        public void run(int task) {
+            switch (phase) {
+                case PACK -> pack(task);
+                case MAIN -> main(task / crsBlocks, task % crsBlocks);
+                default -> reduce(task);
+            }
+        }
+
+        private void pack(int task) {
+            int pq = g.p * g.q;
+            for (int o = task * 8; o < Math.min(kPad, task * 8 + 8); o++) {
+                int row = o * sPad;
+                if (o >= kOut) {
+                    java.util.Arrays.fill(dyp, row, row + sPad, 0f);
+                    continue;
+                }
+                for (int img = 0; img < g.images; img++) {
+                    System.arraycopy(dy, dyOff + (img * kOut + o) * pq, dyp, row + img * pq, pq);
+                }
+                java.util.Arrays.fill(dyp, row + sTotal, row + sPad, 0f);
+            }
+        }
+
+        private void main(int group, int block) {
+            int s0 = group * groupLen, s1 = Math.min(sTotal, s0 + groupLen);
+            int r0 = block * crsBlock, rows = Math.min(crsBlock, crs - r0);
+            int rowsPad = (rows + 2) / 3 * 3;
+            Workspace ws = Workspace.get();
+            float[] acc = ws.partial = Workspace.grow(ws.partial, (long) kPad * rowsPad * L);
+            java.util.Arrays.fill(acc, 0, kPad * rowsPad * L, 0f);
+            float[] cols = ws.cols = Workspace.grow(ws.cols, (long) rowsPad * CHUNK + L);
+            int[] runs = ws.runs = Workspace.grow(ws.runs, (CHUNK + 2) * RUN);
+            int ldAcc = rowsPad * L;
+            for (int cs = s0; cs < s1; cs += CHUNK) {
+                int len = Math.min(CHUNK, s1 - cs);
+                int lenPad = (len + L - 1) / L * L;
+                int count = g.runs(cs, len, runs);
+                for (int row = 0; row < rows; row++) {
+                    g.im2colRow(r0 + row, runs, count, cols, row * CHUNK);
+                    for (int t = len; t < lenPad; t++) {
+                        cols[row * CHUNK + t] = 0f;
+                    }
+                }
+                for (int row = rows; row < rowsPad; row++) {
+                    java.util.Arrays.fill(cols, row * CHUNK, row * CHUNK + lenPad, 0f);
+                }
+                for (int rt = 0; rt < rowsPad; rt += 3) {
+                    for (int ot = 0; ot < kPad; ot += 3) {
+                        DotKernel.dot3x3(lenPad, dyp, ot * sPad + cs, sPad, cols, rt * CHUNK, CHUNK,
+                                acc, ot * ldAcc + rt * L, ldAcc);
+                    }
+                }
+            }
+            for (int o = 0; o < kOut; o++) {
+                for (int row = 0; row < rows; row++) {
+                    int a = o * ldAcc + row * L;
+                    float sum = acc[a];
+                    for (int l = 1; l < L; l++) {
+                        sum += acc[a + l];
+                    }
+                    if (groups == 1) {
+                        dw[dwOff + o * crs + r0 + row] += sum;
+                    } else {
+                        groupSums[(group * kOut + o) * crs + r0 + row] = sum;
+                    }
+                }
+            }
+        }
+
+        private void reduce(int task) {
+            for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
+                for (int j = 0; j < crs; j++) {
+                    float sum = groupSums[o * crs + j];
+                    for (int gi = 1; gi < groups; gi++) {
+                        sum += groupSums[(gi * kOut + o) * crs + j];
+                    }
+                    dw[dwOff + o * crs + j] += sum;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The packed, cache-blocked GEMM shared by the matrix multiply and the convolutions:
+ * <pre>
+ * C (m, n) = (accumulate ? C : 0) + A (m, kdim) . B (kdim, n)
+ * A: packed once by the caller into mr-row micro-panels (Packing.PackA layout)
+ * B: packed panel by panel (kc rows x nr columns) by the subclass, right before use
+ * C(i, j) = c[cOff + (j / cCols) * cImgStride + i * ldc + j % cCols]
+ *           (a matrix: cCols = n; a convolution output: one image per cCols columns)
+ * </pre>
+ * Work is split into tasks over column blocks (and row blocks when there are few column blocks); the split
+ * and the blocking depend only on the shape, and every C element is reduced over kdim in ascending order
+ * by one task, so results are bitwise the same on any number of threads.
+ *
+ * <p>Loop nest of one task (GotoBLAS): kc blocks of kdim, mc blocks of the task's rows, nr-column micro-panels
+ * of B (packed on the first mc block, reused by the others), mr-row micro-panels of A.
+ */
+abstract class GemmDriver implements Parallel.Task {
+    /** Widest column block of one task. */
+    static final int NC_MAX = 1536;
+    /** Aim for this many tasks when the work allows: enough to balance a few threads, shape-derived. */
+    static final int TARGET_TASKS = 16;
+    /** Multiply-adds below which a task is not worth starting. */
+    static final long MIN_TASK_MACS = 1L << 19;
+
+    MicroKernel mk = Tuning.DEFAULT.kernel();
+    int kcMax = Tuning.DEFAULT.kc(), aBlock = Tuning.DEFAULT.aBlock();
+    int m, n, kdim;
+    boolean accumulate;
+    float[] ap;
+    float[] c;
+    int cOff, ldc, cCols, cImgStride;
+
+    /**
+     * Direct mode (convolutions): B is gathered from its source, a segment of images at a time. Row kk's
+     * vector at column jv is at src[rowOff[kk] + vectorOffset(jv)], where src = directImages(...) prepares
+     * the segment (e.g. zero-pads it into the task's own buffer, hot in cache). Vectors never straddle an
+     * output row, so a panel is a few whole-vector copies per row (Packing.gather); reading B through the
+     * offset table inside the micro-kernel instead ran at 60% of the packed kernel's speed.
+     */
+    boolean direct;
+    int[] rowOff;
+
+    private int kc, mc, colsPerTask, rowsPerTask, tasksN, tasksM;
+
+    /** Direct mode: images per segment (their padded copies stay in L2 together). */
+    int imagesPerSegment = 1;
+
+    /**
+     * Direct mode: makes images [img, img + count) readable; returns their array and sets ws.directBase to
+     * where the first starts.
+     */
+    float[] directImages(int img, int count, Workspace ws) {
+        throw new UnsupportedOperationException("no direct B access");
+    }
+
+    /** Direct mode: offset (from the segment base) of the vector of LANES columns at segment-local column pos. */
+    int vectorOffset(int pos) {
+        throw new UnsupportedOperationException("no direct B access");
+    }
+
+    /** Packs B rows [k0, k0 + kc) and columns [j0, j0 + nr) into dst[d + kk * nr + t], zero for columns >= n. */
+    abstract void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws);
+
+    /** Chooses the blocking and the task split from the shape and the tuning. */
+    final void plan(Tuning t) {
+        mk = t.kernel();
+        kcMax = t.kc();
+        aBlock = t.aBlock();
+        int mr = mk.mr, nr = mk.nr;
+        int kBlocks = (kdim + kcMax - 1) / kcMax;
+        kc = (kdim + kBlocks - 1) / kBlocks;
+        // the A block (mc x kc) fills about half of L2
+        mc = Math.max(mr, Math.min(aBlock / kc, (m + mr - 1) / mr * mr) / mr * mr);
+        long macs = (long) m * n * kdim;
+        int maxTasks = (int) Math.max(1, Math.min(TARGET_TASKS, macs / MIN_TASK_MACS));
+        int panels = (n + nr - 1) / nr;
+        int panelsPerTask = Math.min(NC_MAX / nr, Math.max(1, (panels + maxTasks - 1) / maxTasks));
+        tasksN = (panels + panelsPerTask - 1) / panelsPerTask;
+        colsPerTask = panelsPerTask * nr;
+        int rowPanels = (m + mr - 1) / mr;
+        tasksM = 1;
+        if (tasksN * 2 <= maxTasks && m > mc) {
+            tasksM = Math.min(rowPanels, maxTasks / tasksN);
+        }
+        rowsPerTask = (rowPanels + tasksM - 1) / tasksM * mr;
+        tasksM = (m + rowsPerTask - 1) / rowsPerTask;
+    }
+
+    final int tasks() {
+        return tasksM * tasksN;
+    }
+
+    /** Runs the planned GEMM on the pool. */
+    final void execute() {
+        if (tasks() == 1) {
+            run(0);
+        } else {
+            Parallel.forEach(tasks(), this);
+        }
+    }
+
+    @Override
+    public final void run(int task) {
+        if (direct) {
+            runDirect(task);
+        } else {
+            runPacked(task);
+        }
+    }
+
+    private void runDirect(int task) {
+        MicroKernel k = mk;
+        int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
+        int tn = task % tasksN, tm = task / tasksN;
+        int jStart = tn * colsPerTask, jEnd = Math.min(n, jStart + colsPerTask);
+        int iStart = tm * rowsPerTask, iEnd = Math.min(m, iStart + rowsPerTask);
+        Workspace ws = Workspace.get();
+        float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
+        // panels of one segment: at most one more per image than the full panels
+        float[] bb = ws.panel = Workspace.grow(ws.panel,
+                (long) kc * nr * (colsPerTask / nr + imagesPerSegment + 1) + 2L * lanes);
+        for (int seg = jStart; seg < jEnd; ) {
+            int img = seg / cCols;
+            int count = Math.min(imagesPerSegment - img % imagesPerSegment, (jEnd - 1) / cCols - img + 1);
+            int segEnd = Math.min(jEnd, (img + count) * cCols);
+            float[] b = directImages(img, count, ws);
+            int base = ws.directBase;
+            int segCol = img * cCols;
+            for (int k0 = 0; k0 < kdim; k0 += kc) {
+                int kcb = Math.min(kc, kdim - k0);
+                boolean load = accumulate || k0 > 0;
+                // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
+                int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
+                for (int ib = iStart; ib < iEnd; ib += mc) {
+                    int ie = Math.min(iEnd, ib + mc);
+                    for (int jr = seg, bo = 0; jr < segEnd; bo += panelStep) {
+                        // a panel never crosses an image: its C columns are contiguous
+                        int pe = Math.min(jr + nr, Math.min(segEnd, (jr / cCols + 1) * cCols));
+                        boolean fullCols = pe - jr == nr;
+                        int bv0 = base + vectorOffset(jr - segCol);
+                        int bv1 = k.nv > 1 && jr + lanes < pe ? base + vectorOffset(jr + lanes - segCol) : base;
+                        int bv2 = k.nv > 2 && jr + 2 * lanes < pe ? base + vectorOffset(jr + 2 * lanes - segCol) : base;
+                        if (ib == iStart) {
+                            Packing.gather(b, rowOff, k0, kcb, bv0, bv1, bv2, k.nv, bb, bo);
+                        }
+                        int colBase = cOff + jr / cCols * cImgStride + jr % cCols;
+                        for (int ir = ib; ir < ie; ir += mr) {
+                            int ao = (ir / mr * kdim + k0) * mr;
+                            if (fullCols && ir + mr <= m) {
+                                k.run(kcb, ap, ao, bb, bo, nr, c, colBase + ir * ldc, ldc, load);
+                            } else {
+                                int rows = Math.min(mr, m - ir), cols = pe - jr;
+                                int ci = colBase + ir * ldc;
+                                if (load) {
+                                    for (int r = 0; r < rows; r++) {
+                                        System.arraycopy(c, ci + r * ldc, tile, r * nr, cols);
+                                    }
+                                }
+                                k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
+                                for (int r = 0; r < rows; r++) {
+                                    System.arraycopy(tile, r * nr, c, ci + r * ldc, cols);
+                                }
+                            }
+                        }
+                        jr = pe;
+                    }
+                }
+            }
+            seg = segEnd;
+        }
+    }
+
+    private void runPacked(int task) {
+        MicroKernel k = mk;
+        int mr = k.mr, nr = k.nr;
+        int tn = task % tasksN, tm = task / tasksN;
+        int jStart = tn * colsPerTask, jEnd = Math.min(n, jStart + colsPerTask);
+        int iStart = tm * rowsPerTask, iEnd = Math.min(m, iStart + rowsPerTask);
+        Workspace ws = Workspace.get();
+        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * colsPerTask + 2L * Simd.LANES);
+        float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
+        for (int k0 = 0; k0 < kdim; k0 += kc) {
+            int kcb = Math.min(kc, kdim - k0);
+            boolean load = accumulate || k0 > 0;
+            // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
+            int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
+            for (int ib = iStart; ib < iEnd; ib += mc) {
+                int ie = Math.min(iEnd, ib + mc);
+                for (int jr = jStart, bo = 0; jr < jEnd; jr += nr, bo += panelStep) {
+                    if (ib == iStart) {
+                        packB(k0, kcb, jr, bb, bo, ws);
+                    }
+                    boolean fullCols = jr + nr <= n && jr % cCols + nr <= cCols;
+                    int colBase = cOff + jr / cCols * cImgStride + jr % cCols;
+                    for (int ir = ib; ir < ie; ir += mr) {
+                        int ao = (ir / mr * kdim + k0) * mr;
+                        if (!(fullCols && ir + mr <= m)) {
+                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load);
+                        } else {
+                            k.run(kcb, ap, ao, bb, bo, nr, c, colBase + ir * ldc, ldc, load);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A tile that leaves C (rows >= m, columns >= n) or crosses an image boundary: computed into a dense
+     * scratch tile, then copied out. Row tails (the common case) copy whole rows with vectors.
+     */
+    private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load) {
+        int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
+        int rows = Math.min(mr, m - ir), cols = Math.min(nr, n - jr);
+        boolean rowsOnly = jr + nr <= n && jr % cCols + nr <= cCols;
+        int base = cOff + jr / cCols * cImgStride + jr % cCols + ir * ldc;
+        if (load) {
+            if (rowsOnly) {
+                for (int r = 0; r < rows; r++) {
+                    for (int t = 0; t < nr; t += lanes) {
+                        FloatVector.fromArray(Simd.F, c, base + r * ldc + t).intoArray(tile, r * nr + t);
+                    }
+                }
+            } else {
+                for (int t = 0; t < cols; t++) {
+                    int j = jr + t;
+                    int col = cOff + j / cCols * cImgStride + j % cCols + ir * ldc;
+                    for (int r = 0; r < rows; r++) {
+                        tile[r * nr + t] = c[col + r * ldc];
+                    }
+                }
+            }
+        }
+        k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
+        if (rowsOnly) {
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < nr; t += lanes) {
+                    FloatVector.fromArray(Simd.F, tile, r * nr + t).intoArray(c, base + r * ldc + t);
+                }
+            }
+        } else {
+            for (int t = 0; t < cols; t++) {
+                int j = jr + t;
+                int col = cOff + j / cCols * cImgStride + j % cCols + ir * ldc;
+                for (int r = 0; r < rows; r++) {
+                    c[col + r * ldc] = tile[r * nr + t];
+                }
+            }
+        }
+    }
+
+    /** B from a row-major matrix: B (kdim, n) at b[bOff + kk * ldb + j], or stored (n, kdim) when transB. */
+    static final class MatrixGemm extends GemmDriver {
+        private float[] b;
+        private int bOff, ldb;
+        private boolean transB;
+
+        void set(float[] b, int bOff, int ldb, boolean transB) {
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.transB = transB;
+        }
+
+        void clear() {
+            b = null;
+            c = null;
+            ap = null;
+        }
+
+        @Override
+        void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws) {
+            int nr = mk.nr;
+            int cols = Math.min(nr, n - j0);
+            if (transB) {
+                for (int t = 0; t < cols; t++) {
+                    int s = bOff + (j0 + t) * ldb + k0;
+                    for (int kk = 0; kk < kc; kk++) {
+                        dst[d + kk * nr + t] = b[s + kk];
+                    }
+                }
+                for (int t = cols; t < nr; t++) {
+                    for (int kk = 0; kk < kc; kk++) {
+                        dst[d + kk * nr + t] = 0f;
+                    }
+                }
+            } else if (cols == nr) {
+                int L = Simd.LANES;
+                for (int kk = 0; kk < kc; kk++) {
+                    int s = bOff + (k0 + kk) * ldb + j0;
+                    for (int t = 0; t < nr; t += L) {
+                        FloatVector.fromArray(Simd.F, b, s + t).intoArray(dst, d + kk * nr + t);
+                    }
+                }
+            } else {
+                for (int kk = 0; kk < kc; kk++) {
+                    int s = bOff + (k0 + kk) * ldb + j0;
+                    int o = d + kk * nr;
+                    for (int t = 0; t < cols; t++) {
+                        dst[o + t] = b[s + t];
+                    }
+                    for (int t = cols; t < nr; t++) {
+                        dst[o + t] = 0f;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,424 @@
+package io.resnet4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-tiled GEMM micro-kernels: an MR x (NV * LANES) tile of C, its accumulators in explicit local
+ * variables (C2 keeps them in vector registers; an array of vectors would live in memory).
+ * <pre>
+ * a: packed A micro-panel, kc x MR (row kk holds A[i0..i0+MR, kk]), from ai
+ * b: B micro-panel, kc rows of NV * LANES floats, row stride ldb, from bi
+ * c: the C tile, MR rows of NV * LANES floats, row stride ldc, from ci
+ * c = (load ? c : 0) + a . b, each element reduced over kk in ascending order
+ * </pre>
+ * The tile is chosen once in {@link #choose}: it must fit the register file (MR * NV accumulators, NV B
+ * vectors and one broadcast: 16 ymm on AVX2, 32 zmm on AVX-512).
+ */
+abstract class MicroKernel {
+    static final VectorSpecies<Float> F = Simd.F;
+    static final int L = Simd.LANES;
+
+    /** Rows of the C tile. */
+    final int mr;
+    /** Vectors per C tile row. */
+    final int nv;
+    /** Columns of the C tile: nv * LANES. */
+    final int nr;
+
+    MicroKernel(int mr, int nv) {
+        this.mr = mr;
+        this.nv = nv;
+        this.nr = nv * L;
+    }
+
+    abstract void run(int kc, float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load);
+
+    /**
+     * The one place the tile is chosen. AVX2 (8 lanes, 16 registers): 6 x 2 vectors, 12 accumulators.
+     * AVX-512 (16 lanes, 32 registers): 8 x 3 vectors on JDK 17; JDK 25's C2 spills one accumulator of
+     * that tile, so 8 x 2 there (measured in the GEMM probe, shared/PERF-NOTES.md).
+     * 4 lanes or fewer (SSE, NEON): 6 x 2 vectors as on AVX2.
+     */
+    static MicroKernel choose() {
+        if (L >= 16) {
+            return Runtime.version().feature() >= 21 ? new K8x2() : new K8x3();
+        }
+        return new K6x2();
+    }
+
+    /** Every tile this class offers, for tests that check each against the scalar reference. */
+    static MicroKernel[] all() {
+        return new MicroKernel[]{new K6x2(), new K8x2(), new K8x3(), new K4x3()};
+    }
+
+    @Override
+    public String toString() {
+        return mr + "x" + nv + "v";
+    }
+
+    static final class K6x2 extends MicroKernel {
+        K6x2() {
+            super(6, 2);
+        }
+
+        @Override
+        void run(int kc, float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+            if (load) {
+                c00 = FloatVector.fromArray(F, c, ci);
+                c01 = FloatVector.fromArray(F, c, ci + L);
+                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
+                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
+                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
+                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+                c40 = FloatVector.fromArray(F, c, ci + 4 * ldc);
+                c41 = FloatVector.fromArray(F, c, ci + 4 * ldc + L);
+                c50 = FloatVector.fromArray(F, c, ci + 5 * ldc);
+                c51 = FloatVector.fromArray(F, c, ci + 5 * ldc + L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c00;
+                c10 = c00;
+                c11 = c00;
+                c20 = c00;
+                c21 = c00;
+                c30 = c00;
+                c31 = c00;
+                c40 = c00;
+                c41 = c00;
+                c50 = c00;
+                c51 = c00;
+            }
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bi);
+                FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+                FloatVector av = FloatVector.broadcast(F, a[ai]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(F, a[ai + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(F, a[ai + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(F, a[ai + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                av = FloatVector.broadcast(F, a[ai + 4]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(F, a[ai + 5]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                ai += 6;
+                bi += ldb;
+            }
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + L);
+            c10.intoArray(c, ci + 1 * ldc);
+            c11.intoArray(c, ci + 1 * ldc + L);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + L);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + L);
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + L);
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + L);
+        }
+    }
+
+    static final class K8x2 extends MicroKernel {
+        K8x2() {
+            super(8, 2);
+        }
+
+        @Override
+        void run(int kc, float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+            if (load) {
+                c00 = FloatVector.fromArray(F, c, ci);
+                c01 = FloatVector.fromArray(F, c, ci + L);
+                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
+                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
+                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
+                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+                c40 = FloatVector.fromArray(F, c, ci + 4 * ldc);
+                c41 = FloatVector.fromArray(F, c, ci + 4 * ldc + L);
+                c50 = FloatVector.fromArray(F, c, ci + 5 * ldc);
+                c51 = FloatVector.fromArray(F, c, ci + 5 * ldc + L);
+                c60 = FloatVector.fromArray(F, c, ci + 6 * ldc);
+                c61 = FloatVector.fromArray(F, c, ci + 6 * ldc + L);
+                c70 = FloatVector.fromArray(F, c, ci + 7 * ldc);
+                c71 = FloatVector.fromArray(F, c, ci + 7 * ldc + L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c00;
+                c10 = c00;
+                c11 = c00;
+                c20 = c00;
+                c21 = c00;
+                c30 = c00;
+                c31 = c00;
+                c40 = c00;
+                c41 = c00;
+                c50 = c00;
+                c51 = c00;
+                c60 = c00;
+                c61 = c00;
+                c70 = c00;
+                c71 = c00;
+            }
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bi);
+                FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+                FloatVector av = FloatVector.broadcast(F, a[ai]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(F, a[ai + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(F, a[ai + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(F, a[ai + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                av = FloatVector.broadcast(F, a[ai + 4]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(F, a[ai + 5]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                av = FloatVector.broadcast(F, a[ai + 6]);
+                c60 = av.fma(b0, c60);
+                c61 = av.fma(b1, c61);
+                av = FloatVector.broadcast(F, a[ai + 7]);
+                c70 = av.fma(b0, c70);
+                c71 = av.fma(b1, c71);
+                ai += 8;
+                bi += ldb;
+            }
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + L);
+            c10.intoArray(c, ci + 1 * ldc);
+            c11.intoArray(c, ci + 1 * ldc + L);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + L);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + L);
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + L);
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + L);
+            c60.intoArray(c, ci + 6 * ldc);
+            c61.intoArray(c, ci + 6 * ldc + L);
+            c70.intoArray(c, ci + 7 * ldc);
+            c71.intoArray(c, ci + 7 * ldc + L);
+        }
+    }
+
+    static final class K8x3 extends MicroKernel {
+        K8x3() {
+            super(8, 3);
+        }
+
+        @Override
+        void run(int kc, float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+            FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+            if (load) {
+                c00 = FloatVector.fromArray(F, c, ci);
+                c01 = FloatVector.fromArray(F, c, ci + L);
+                c02 = FloatVector.fromArray(F, c, ci + 2 * L);
+                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
+                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c12 = FloatVector.fromArray(F, c, ci + 1 * ldc + 2 * L);
+                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
+                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c22 = FloatVector.fromArray(F, c, ci + 2 * ldc + 2 * L);
+                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
+                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+                c32 = FloatVector.fromArray(F, c, ci + 3 * ldc + 2 * L);
+                c40 = FloatVector.fromArray(F, c, ci + 4 * ldc);
+                c41 = FloatVector.fromArray(F, c, ci + 4 * ldc + L);
+                c42 = FloatVector.fromArray(F, c, ci + 4 * ldc + 2 * L);
+                c50 = FloatVector.fromArray(F, c, ci + 5 * ldc);
+                c51 = FloatVector.fromArray(F, c, ci + 5 * ldc + L);
+                c52 = FloatVector.fromArray(F, c, ci + 5 * ldc + 2 * L);
+                c60 = FloatVector.fromArray(F, c, ci + 6 * ldc);
+                c61 = FloatVector.fromArray(F, c, ci + 6 * ldc + L);
+                c62 = FloatVector.fromArray(F, c, ci + 6 * ldc + 2 * L);
+                c70 = FloatVector.fromArray(F, c, ci + 7 * ldc);
+                c71 = FloatVector.fromArray(F, c, ci + 7 * ldc + L);
+                c72 = FloatVector.fromArray(F, c, ci + 7 * ldc + 2 * L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c00;
+                c02 = c00;
+                c10 = c00;
+                c11 = c00;
+                c12 = c00;
+                c20 = c00;
+                c21 = c00;
+                c22 = c00;
+                c30 = c00;
+                c31 = c00;
+                c32 = c00;
+                c40 = c00;
+                c41 = c00;
+                c42 = c00;
+                c50 = c00;
+                c51 = c00;
+                c52 = c00;
+                c60 = c00;
+                c61 = c00;
+                c62 = c00;
+                c70 = c00;
+                c71 = c00;
+                c72 = c00;
+            }
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bi);
+                FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+                FloatVector av = FloatVector.broadcast(F, a[ai]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                c02 = av.fma(b2, c02);
+                av = FloatVector.broadcast(F, a[ai + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                c12 = av.fma(b2, c12);
+                av = FloatVector.broadcast(F, a[ai + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                c22 = av.fma(b2, c22);
+                av = FloatVector.broadcast(F, a[ai + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                c32 = av.fma(b2, c32);
+                av = FloatVector.broadcast(F, a[ai + 4]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                c42 = av.fma(b2, c42);
+                av = FloatVector.broadcast(F, a[ai + 5]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                c52 = av.fma(b2, c52);
+                av = FloatVector.broadcast(F, a[ai + 6]);
+                c60 = av.fma(b0, c60);
+                c61 = av.fma(b1, c61);
+                c62 = av.fma(b2, c62);
+                av = FloatVector.broadcast(F, a[ai + 7]);
+                c70 = av.fma(b0, c70);
+                c71 = av.fma(b1, c71);
+                c72 = av.fma(b2, c72);
+                ai += 8;
+                bi += ldb;
+            }
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + L);
+            c02.intoArray(c, ci + 2 * L);
+            c10.intoArray(c, ci + 1 * ldc);
+            c11.intoArray(c, ci + 1 * ldc + L);
+            c12.intoArray(c, ci + 1 * ldc + 2 * L);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + L);
+            c22.intoArray(c, ci + 2 * ldc + 2 * L);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + L);
+            c32.intoArray(c, ci + 3 * ldc + 2 * L);
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + L);
+            c42.intoArray(c, ci + 4 * ldc + 2 * L);
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + L);
+            c52.intoArray(c, ci + 5 * ldc + 2 * L);
+            c60.intoArray(c, ci + 6 * ldc);
+            c61.intoArray(c, ci + 6 * ldc + L);
+            c62.intoArray(c, ci + 6 * ldc + 2 * L);
+            c70.intoArray(c, ci + 7 * ldc);
+            c71.intoArray(c, ci + 7 * ldc + L);
+            c72.intoArray(c, ci + 7 * ldc + 2 * L);
+        }
+    }
+
+    static final class K4x3 extends MicroKernel {
+        K4x3() {
+            super(4, 3);
+        }
+
+        @Override
+        void run(int kc, float[] a, int ai, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+            FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+            if (load) {
+                c00 = FloatVector.fromArray(F, c, ci);
+                c01 = FloatVector.fromArray(F, c, ci + L);
+                c02 = FloatVector.fromArray(F, c, ci + 2 * L);
+                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
+                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c12 = FloatVector.fromArray(F, c, ci + 1 * ldc + 2 * L);
+                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
+                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c22 = FloatVector.fromArray(F, c, ci + 2 * ldc + 2 * L);
+                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
+                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+                c32 = FloatVector.fromArray(F, c, ci + 3 * ldc + 2 * L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c00;
+                c02 = c00;
+                c10 = c00;
+                c11 = c00;
+                c12 = c00;
+                c20 = c00;
+                c21 = c00;
+                c22 = c00;
+                c30 = c00;
+                c31 = c00;
+                c32 = c00;
+            }
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bi);
+                FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+                FloatVector av = FloatVector.broadcast(F, a[ai]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                c02 = av.fma(b2, c02);
+                av = FloatVector.broadcast(F, a[ai + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                c12 = av.fma(b2, c12);
+                av = FloatVector.broadcast(F, a[ai + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                c22 = av.fma(b2, c22);
+                av = FloatVector.broadcast(F, a[ai + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                c32 = av.fma(b2, c32);
+                ai += 4;
+                bi += ldb;
+            }
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + L);
+            c02.intoArray(c, ci + 2 * L);
+            c10.intoArray(c, ci + 1 * ldc);
+            c11.intoArray(c, ci + 1 * ldc + L);
+            c12.intoArray(c, ci + 1 * ldc + 2 * L);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + L);
+            c22.intoArray(c, ci + 2 * ldc + 2 * L);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + L);
+            c32.intoArray(c, ci + 3 * ldc + 2 * L);
+        }
+    }
+
+}

@@ -1,0 +1,29 @@
+package io.resnet4j.kernels.vector;
+
+/**
+ * The tile and blocking of the Vector API GEMM and convolutions, chosen in one place ({@link #DEFAULT}).
+ *
+ * @param kernel     the register tile (MicroKernel.choose: by lane count and JDK)
+ * @param kc         deepest k block: a B micro-panel of kc x nr floats plus an A micro-panel stay in L1
+ * @param aBlock     floats of an A block (mc x kc) kept in L2
+ * @param gridChunk  grid columns per backward-weight kernel call (a multiple of LANES), see WeightGrid
+ * @param weightRows most crs rows (a multiple of 3) of one backward-weight task, see WeightGrid
+ */
+record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows) {
+    Tuning {
+        if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
+                || weightRows % 3 != 0) {
+            throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk);
+        }
+    }
+
+    /**
+     * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024 (A/B-measured,
+     * interleaved in one JVM, see BENCHMARKS.md).
+     */
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48);
+
+    Tuning withKernel(MicroKernel k) {
+        return new Tuning(k, kc, aBlock, gridChunk, weightRows);
+    }
+}

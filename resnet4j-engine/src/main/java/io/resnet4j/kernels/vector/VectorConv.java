@@ -1,0 +1,181 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.ConvOps;
+
+/**
+ * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
+ * <pre>
+ * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch, the im2col
+ *                  columns written straight into the packed B panels
+ * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
+ *                  weights (padding r - 1 - pad), run by the forward path;
+ *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
+ * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T, dot products along n*p*q: for stride 1 on the
+ *                  padded grid without im2col (WeightGrid), otherwise over packed im2col chunks (ConvJobs.Weight)
+ * </pre>
+ * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
+ * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
+ */
+public final class VectorConv implements ConvOps {
+    public static final VectorConv INSTANCE = new VectorConv(Tuning.DEFAULT);
+
+    private final Tuning tuning;
+    private final MicroKernel kernel;
+
+    VectorConv(Tuning tuning) {
+        this.tuning = tuning;
+        this.kernel = tuning.kernel();
+    }
+
+    /** 1x1, stride 1, no padding: the same convolution on (1, h*w) images. */
+    private static boolean pointwise(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1
+                && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
+        boolean pw = pointwise(g);
+        int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
+        int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
+        convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
+                x, xOff, w, wOff, false, y, yOff);
+    }
+
+    @Override
+    public void backwardData(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        int r = g.r(), s = g.s();
+        boolean transposedIsPlain = g.strideH() == 1 && g.strideW() == 1
+                && g.padTop() <= r - 1 && g.padBottom() <= r - 1 && g.padLeft() <= s - 1 && g.padRight() <= s - 1;
+        Workspace ws = Workspace.get();
+        if (transposedIsPlain) {
+            // dx = conv(dy, w') with w'[ch, o, u, v] = w[o, ch, r-1-u, s-1-v], padding r-1-pt, s-1-pl
+            int k = g.k(), c = g.c();
+            boolean pw = pointwise(g);
+            int h = pw ? 1 : g.p(), wd = pw ? g.p() * g.q() : g.q();
+            int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
+            convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
+                    dy, dyOff, w, wOff, true, dx, dxOff);
+            return;
+        }
+        int mr = kernel.mr, crs = g.c() * r * s;
+        float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (crs + mr - 1) / mr * mr * g.k());
+        ws.packA.pack(true, crs, g.k(), w, wOff, crs, mr, ap);
+        ConvJobs.DataCol2im job = ws.convDataCol2im;
+        job.g.set(null, 0, g.n(), g.c(), g.h(), g.w(), r, s, g.strideH(), g.strideW(), g.padTop(), g.padLeft(),
+                g.p(), g.q());
+        job.mk = kernel;
+        job.ap = ap;
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dx = dx;
+        job.dxOff = dxOff;
+        job.kOut = g.k();
+        try {
+            job.execute();
+        } finally {
+            job.clear();
+        }
+    }
+
+    @Override
+    public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        boolean pw = pointwise(g);
+        Workspace ws = Workspace.get();
+        if (g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+            WeightGrid job = ws.weightGrid;
+            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(), 1, 1,
+                    g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());
+            job.kOut = g.k();
+            job.dy = dy;
+            job.dyOff = dyOff;
+            job.dw = dw;
+            job.dwOff = dwOff;
+            job.chunk = tuning.gridChunk();
+            job.maxRows = tuning.weightRows();
+            job.plan();
+            job.dyg = ws.packedDy = Workspace.grow(ws.packedDy, job.dygSize());
+            job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+            try {
+                job.execute();
+            } finally {
+                job.clear();
+            }
+            return;
+        }
+        ConvJobs.Weight job = ws.convWeight;
+        job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(),
+                g.strideH(), g.strideW(), g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());
+        job.kOut = g.k();
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        job.plan();
+        job.dyp = ws.packedDy = Workspace.grow(ws.packedDy, job.dypSize());
+        job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+        try {
+            job.execute();
+        } finally {
+            job.clear();
+        }
+    }
+
+    /**
+     * y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left (bottom/right follow
+     * from p, q). Stride 1 with q a multiple of LANES runs direct: B is read in place from the zero-padded
+     * input through a table of row offsets, each LANES-wide vector of a panel inside one output row.
+     * Otherwise the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
+     * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
+     */
+    private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
+                          float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] y, int yOff) {
+        Workspace ws = Workspace.get();
+        int mr = kernel.mr, crs = c * r * s;
+        float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
+        if (flipped) {
+            ws.packA.packFlipped(c, k, r, s, w, wOff, mr, ap);
+        } else {
+            ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
+        }
+        ConvJobs.Forward job = ws.convForward;
+        job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
+        job.m = k;
+        job.n = n * p * q;
+        job.kdim = crs;
+        job.accumulate = false;
+        job.ap = ap;
+        job.c = y;
+        job.cOff = yOff;
+        job.ldc = p * q;
+        job.cCols = p * q;
+        job.cImgStride = k * p * q;
+        job.direct = sh == 1 && sw == 1 && q % Simd.LANES == 0;
+        if (job.direct) {
+            int hp = p - 1 + r, wp = q - 1 + s;
+            job.hp = hp;
+            job.wp = wp;
+            job.unpadded = pt == 0 && pl == 0 && hp == h && wp == wd;
+            // small images go in groups whose padded copy (about 128 KiB) stays in L2
+            job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * hp * wp)));
+            int[] rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
+            for (int kg = 0; kg < crs; kg++) {
+                int ch = kg / (r * s), u = kg / s % r, v = kg % s;
+                rowOff[kg] = (ch * hp + u) * wp + v;
+            }
+            job.rowOff = rowOff;
+        }
+        job.plan(tuning);
+        try {
+            job.execute();
+        } finally {
+            job.clear();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VectorConv(" + kernel + ")";
+    }
+}

@@ -1,0 +1,57 @@
+package io.resnet4j.kernels.vector;
+
+/**
+ * Per-thread scratch arrays of the Vector API kernels. Each thread (the caller and each pool worker) owns
+ * one; arrays are allocated on first use and replaced only when a larger shape arrives, so a training loop
+ * at a fixed batch shape allocates nothing in steady state.
+ *
+ * <p>The fields are split by who uses them: "shared" arrays are filled by the calling thread's job (packed
+ * weights, packed gradients) and read by every task of that job; "task" arrays are private to the task
+ * running on this thread. A kernel never runs nested inside another kernel's task.
+ */
+final class Workspace {
+    private static final ThreadLocal<Workspace> LOCAL = ThreadLocal.withInitial(Workspace::new);
+
+    // shared by the tasks of the job started on this thread
+    float[] packedA = new float[0];
+    float[] packedDy = new float[0];
+    float[] groupSums = new float[0];
+    int[] rowOffsets = new int[0];
+
+    // private to the task running on this thread
+    float[] panel = new float[0];
+    float[] tile = new float[0];
+    float[] cols = new float[0];
+    float[] partial = new float[0];
+    float[] dcol = new float[0];
+    /** A direct convolution's current image, zero padded; its start in the array returned with it. */
+    float[] paddedImage = new float[0];
+    int directBase;
+    /** Segments of output columns within one output row: RUN ints each (see ConvJobs). */
+    int[] runs = new int[0];
+
+    // reusable job objects (no per-call allocation)
+    final GemmDriver.MatrixGemm gemm = new GemmDriver.MatrixGemm();
+    final ConvJobs.Forward convForward = new ConvJobs.Forward();
+    final ConvJobs.DataCol2im convDataCol2im = new ConvJobs.DataCol2im();
+    final ConvJobs.Weight convWeight = new ConvJobs.Weight();
+    final WeightGrid weightGrid = new WeightGrid();
+    final Packing.PackA packA = new Packing.PackA();
+
+
+    static int[] grow(int[] a, int size) {
+        return a.length >= size ? a : new int[size];
+    }
+
+    static Workspace get() {
+        return LOCAL.get();
+    }
+
+    /** {@code a} if it holds at least {@code size} floats, else a new array of that size (contents lost). */
+    static float[] grow(float[] a, long size) {
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("scratch buffer of " + size + " floats exceeds one Java array");
+        }
+        return a.length >= size ? a : new float[(int) size];
+    }
+}

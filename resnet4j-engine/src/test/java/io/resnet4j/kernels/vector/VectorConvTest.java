@@ -1,0 +1,153 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.scalar.ScalarConv;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
+import static io.resnet4j.kernels.vector.VectorGemmTest.random;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * VectorConv against the scalar reference (direct loops, double accumulation), all three passes, on
+ * geometries that exercise every path: 1x1 (flattened), 3x3, 7x7, strides 1 and 2, padding 0/1/3 and
+ * asymmetric, odd sizes, batch 1 and 3, channels 1..67, and every micro-kernel tile.
+ * Tolerance per element: |vector - scalar| <= 2e-5 * (sum of |terms|) + 1e-6, the magnitude computed by
+ * the reference on |x|, |w|, |dy| (and |dw| for the accumulated weight gradient).
+ */
+class VectorConvTest {
+    private static final List<ConvGeometry> GEOMETRIES = List.of(
+            ConvGeometry.of(3, 5, 7, 9, 6, 1, 1, 0),
+            ConvGeometry.of(1, 67, 5, 5, 13, 1, 1, 0),
+            ConvGeometry.of(3, 7, 9, 7, 17, 1, 2, 0),
+            ConvGeometry.of(2, 4, 6, 5, 3, 1, 1, 1),
+            ConvGeometry.of(1, 1, 8, 8, 1, 3, 1, 1),
+            ConvGeometry.of(3, 3, 11, 13, 16, 3, 1, 1),
+            ConvGeometry.of(3, 16, 8, 8, 16, 3, 1, 1),
+            ConvGeometry.of(2, 13, 7, 7, 67, 3, 1, 1),
+            ConvGeometry.of(1, 67, 9, 6, 5, 3, 1, 0),
+            ConvGeometry.of(3, 6, 11, 9, 10, 3, 2, 1),
+            ConvGeometry.of(2, 5, 8, 8, 7, 3, 2, 0),
+            ConvGeometry.of(1, 4, 5, 6, 3, 3, 1, 2),
+            ConvGeometry.of(2, 3, 6, 7, 5, 3, 1, 3),
+            ConvGeometry.of(2, 3, 13, 11, 8, 7, 2, 3),
+            ConvGeometry.of(1, 5, 9, 10, 4, 7, 1, 3),
+            ConvGeometry.of(3, 2, 17, 17, 33, 3, 1, 1),
+            new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
+            new ConvGeometry(2, 4, 10, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1),
+            new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1),
+            // q a multiple of 8 (and of 4): the direct path that gathers panels from padded images
+            ConvGeometry.of(2, 5, 6, 8, 7, 3, 1, 1),
+            ConvGeometry.of(3, 6, 5, 16, 9, 3, 1, 1),
+            ConvGeometry.of(2, 7, 4, 6, 10, 1, 1, 0),
+            ConvGeometry.of(1, 3, 9, 8, 5, 7, 1, 3),
+            ConvGeometry.of(5, 4, 3, 24, 3, 3, 1, 0),
+            new ConvGeometry(2, 3, 7, 8, 4, 3, 3, 1, 1, 0, 1, 1, 1),
+            new ConvGeometry(3, 2, 6, 16, 5, 3, 1, 1, 1, 2, 1, 0, 1));
+
+    @Test
+    void everyPassMatchesTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(5);
+        MicroKernel[] tiles = MicroKernel.all();
+        int i = 0;
+        for (ConvGeometry g : GEOMETRIES) {
+            VectorConv conv = i == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
+            checkAllPasses(conv, g, rng);
+            i++;
+        }
+    }
+
+    @Test
+    void largerShapesSplitIntoTasksAndGroups() {
+        SplittableRandom rng = new SplittableRandom(9);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
+        checkAllPasses(new VectorConv(Tuning.DEFAULT.withKernel(new MicroKernel.K8x3())), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
+    }
+
+    @Test
+    void resultsAreBitwiseEqualOnOneAndTwoThreads() {
+        SplittableRandom rng = new SplittableRandom(13);
+        int defaultThreads = Parallel.threads();
+        try {
+            for (ConvGeometry g : List.of(ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
+                    ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1))) {
+                float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
+                float[][] one = passes(g, x, w, dy, 1);
+                float[][] two = passes(g, x, w, dy, 2);
+                for (int p = 0; p < 3; p++) {
+                    assertThat(two[p]).as("pass %d of %s", p, g).isEqualTo(one[p]);
+                }
+            }
+        } finally {
+            Parallel.setThreads(defaultThreads);
+        }
+    }
+
+    private static float[][] passes(ConvGeometry g, float[] x, float[] w, float[] dy, int threads) {
+        Parallel.setThreads(threads);
+        float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
+        VectorConv.INSTANCE.forward(g, x, 0, w, 0, y, 0);
+        VectorConv.INSTANCE.backwardData(g, dy, 0, w, 0, dx, 0);
+        VectorConv.INSTANCE.backwardWeight(g, x, 0, dy, 0, dw, 0);
+        return new float[][]{y, dx, dw};
+    }
+
+    private static void checkAllPasses(VectorConv conv, ConvGeometry g, SplittableRandom rng) {
+        int xOff = 3, wOff = 5, yOff = 2;
+        float[] x = random(rng, xOff + g.inputSize() + 4);
+        float[] w = random(rng, wOff + g.weightSize() + 4);
+        float[] dy = random(rng, yOff + g.outputSize() + 4);
+        ScalarConv ref = ScalarConv.INSTANCE;
+
+        float[] y0 = random(rng, yOff + g.outputSize() + 4);
+        float[] expected = y0.clone(), magnitude = y0.clone(), actual = y0.clone();
+        ref.forward(g, x, xOff, w, wOff, expected, yOff);
+        ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+        conv.forward(g, x, xOff, w, wOff, actual, yOff);
+        compare("forward", conv, g, y0, expected, magnitude, actual, yOff, g.outputSize());
+
+        float[] dx0 = random(rng, xOff + g.inputSize() + 4);
+        expected = dx0.clone();
+        magnitude = dx0.clone();
+        actual = dx0.clone();
+        ref.backwardData(g, dy, yOff, w, wOff, expected, xOff);
+        ref.backwardData(g, abs(dy), yOff, abs(w), wOff, magnitude, xOff);
+        conv.backwardData(g, dy, yOff, w, wOff, actual, xOff);
+        compare("backwardData", conv, g, dx0, expected, magnitude, actual, xOff, g.inputSize());
+
+        float[] dw0 = random(rng, wOff + g.weightSize() + 4);
+        expected = dw0.clone();
+        magnitude = abs(dw0);
+        actual = dw0.clone();
+        ref.backwardWeight(g, x, xOff, dy, yOff, expected, wOff);
+        ref.backwardWeight(g, abs(x), xOff, abs(dy), yOff, magnitude, wOff);
+        conv.backwardWeight(g, x, xOff, dy, yOff, actual, wOff);
+        compare("backwardWeight", conv, g, dw0, expected, magnitude, actual, wOff, g.weightSize());
+    }
+
+    private static void compare(String pass, VectorConv conv, ConvGeometry g, float[] before, float[] expected,
+                                float[] magnitude, float[] actual, int off, int size) {
+        for (int i = 0; i < actual.length; i++) {
+            if (i < off || i >= off + size) {
+                if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(before[i])) {
+                    fail("%s %s %s wrote outside its output at %d", pass, conv, g, i);
+                }
+                continue;
+            }
+            double tol = 2e-5 * Math.abs(magnitude[i]) + 1e-6;
+            if (!(Math.abs(actual[i] - expected[i]) <= tol)) {
+                fail("%s %s %s: element %d = %s, expected %s (tol %s)", pass, conv, g, i - off, actual[i], expected[i], tol);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.scalar.ScalarGemm;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * VectorGemm against the scalar reference (double accumulation) on odd sizes that leave partial tiles and
+ * vector tails, with every micro-kernel tile, transposes, accumulate, offsets and leading dims > width.
+ * Tolerance per element: |vector - scalar| <= 2e-5 * sum|a_ik * b_kj| (+ |c| when accumulating) + 1e-6,
+ * the magnitude computed by the reference on |A|, |B|, |C|.
+ */
+class VectorGemmTest {
+    private static final int[] SIZES = {1, 5, 7, 13, 17, 33, 67};
+
+    @Test
+    void everyTileMatchesTheScalarReferenceOnOddSizes() {
+        SplittableRandom rng = new SplittableRandom(7);
+        int run = 0;
+        for (MicroKernel mk : MicroKernel.all()) {
+            VectorGemm gemm = new VectorGemm(Tuning.DEFAULT.withKernel(mk));
+            for (int m : SIZES) {
+                for (int n : SIZES) {
+                    for (int k : new int[]{1, 17, 67}) {
+                        boolean transA = (run & 1) != 0, transB = (run & 2) != 0, acc = (run % 3) == 0;
+                        check(gemm, transA, transB, m, n, k, acc, rng);
+                        run++;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void crossesKAndMBlocksAndSplitsIntoTasks() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (MicroKernel mk : new MicroKernel[]{Tuning.DEFAULT.kernel(), new MicroKernel.K8x3()}) {
+            VectorGemm gemm = new VectorGemm(Tuning.DEFAULT.withKernel(mk));
+            check(gemm, false, false, 203, 61, 801, true, rng);
+            check(gemm, true, true, 97, 900, 390, false, rng);
+        }
+        check(VectorGemm.INSTANCE, false, true, 4, 3000, 131, false, rng);
+        check(VectorGemm.INSTANCE, true, false, 500, 9, 77, true, rng);
+    }
+
+    @Test
+    void resultsAreBitwiseEqualOnOneAndTwoThreads() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int m = 150, n = 333, k = 700;
+        float[] a = random(rng, m * k), b = random(rng, k * n), c0 = random(rng, m * n);
+        int defaultThreads = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            float[] one = c0.clone();
+            VectorGemm.INSTANCE.sgemm(false, false, m, n, k, a, 0, k, b, 0, n, one, 0, n, true);
+            Parallel.setThreads(2);
+            float[] two = c0.clone();
+            VectorGemm.INSTANCE.sgemm(false, false, m, n, k, a, 0, k, b, 0, n, two, 0, n, true);
+            assertThat(two).isEqualTo(one);
+        } finally {
+            Parallel.setThreads(defaultThreads);
+        }
+    }
+
+    @Test
+    void kZeroClearsOrKeepsC() {
+        float[] c = {1, 2, 3, 4};
+        VectorGemm.INSTANCE.sgemm(false, false, 2, 2, 0, new float[0], 0, 1, new float[0], 0, 2, c, 0, 2, true);
+        assertThat(c).containsExactly(1, 2, 3, 4);
+        VectorGemm.INSTANCE.sgemm(false, false, 2, 2, 0, new float[0], 0, 1, new float[0], 0, 2, c, 0, 2, false);
+        assertThat(c).containsExactly(0, 0, 0, 0);
+    }
+
+    private static void check(VectorGemm gemm, boolean transA, boolean transB, int m, int n, int k, boolean acc,
+                              SplittableRandom rng) {
+        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
+        int aOff = 4, bOff = 1, cOff = 6;
+        float[] a = random(rng, aOff + (transA ? k : m) * lda);
+        float[] b = random(rng, bOff + (transB ? n : k) * ldb);
+        float[] c = random(rng, cOff + m * ldc + 3);
+        float[] expected = c.clone();
+        ScalarGemm.INSTANCE.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, expected, cOff, ldc, acc);
+        float[] magnitude = abs(c);
+        ScalarGemm.INSTANCE.sgemm(transA, transB, m, n, k, abs(a), aOff, lda, abs(b), bOff, ldb, magnitude, cOff, ldc, acc);
+        float[] actual = c.clone();
+        gemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, actual, cOff, ldc, acc);
+        for (int idx = 0; idx < c.length; idx++) {
+            int rel = idx - cOff;
+            boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+            if (!inside) {
+                if (Float.floatToRawIntBits(actual[idx]) != Float.floatToRawIntBits(c[idx])) {
+                    fail("%s wrote outside C at %d (m=%d n=%d k=%d)", gemm, idx, m, n, k);
+                }
+                continue;
+            }
+            double tol = 2e-5 * magnitude[idx] + 1e-6;
+            if (!(Math.abs(actual[idx] - expected[idx]) <= tol)) {
+                fail("%s transA=%s transB=%s m=%d n=%d k=%d acc=%s: C[%d,%d] = %s, expected %s (tol %s)", gemm,
+                        transA, transB, m, n, k, acc, rel / ldc, rel % ldc, actual[idx], expected[idx], tol);
+            }
+        }
+    }
+
+    static float[] random(SplittableRandom rng, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+
+    static float[] abs(float[] a) {
+        float[] r = Arrays.copyOf(a, a.length);
+        for (int i = 0; i < r.length; i++) {
+            r[i] = Math.abs(r[i]);
+        }
+        return r;
+    }
+}
