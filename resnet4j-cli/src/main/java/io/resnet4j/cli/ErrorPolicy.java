@@ -3,6 +3,7 @@ package io.resnet4j.cli;
 import io.resnet4j.data.DatasetException;
 import io.resnet4j.io.CheckpointException;
 import io.resnet4j.onnx.OnnxException;
+import io.resnet4j.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -37,11 +38,8 @@ final class ErrorPolicy {
     static Outcome classify(Throwable t) {
         Throwable root = unwrap(t);
         if (root instanceof UserError || root instanceof CheckpointException || root instanceof DatasetException
-                || root instanceof OnnxException) {
+                || root instanceof OnnxException || root instanceof TrainingDivergedException) {
             return bad(root.getMessage());
-        }
-        if (root instanceof NotWired) {
-            return new Outcome(root.getMessage(), INTERNAL);
         }
         if (root instanceof NoSuchFileException e) {
             return bad("file not found: " + e.getFile() + " (check the path)");
