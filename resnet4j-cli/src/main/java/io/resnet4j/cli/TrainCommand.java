@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
                     + "bundled in the jar; the CIFAR-style resnet20 with 1 input channel.",
             "With no --epochs: a short budget of " + TrainCommand.BUDGET_EPOCHS + " epochs on "
                     + TrainCommand.BUDGET_TRAIN + " training and " + TrainCommand.BUDGET_TEST
-                    + " test images (a few minutes on 2 cores).",
+                    + " test images, batch " + TrainCommand.BUDGET_BATCH + ", no augmentation (a few minutes on 2 cores).",
             "Ctrl-C stops after the current epoch (Ctrl-C twice: at once); --resume continues a stopped run."
         },
         mixinStandardHelpOptions = true,
@@ -62,7 +62,10 @@ final class TrainCommand extends BaseCommand {
     static final int BUDGET_EPOCHS = 3;
     static final int BUDGET_TRAIN = 5000;
     static final int BUDGET_TEST = 2000;
+    static final int BUDGET_BATCH = 64;
     static final String CONFIG = RunReport.CONFIG_JSON;
+    /** Exit code of a run stopped early by Ctrl-C (128 + SIGINT), its checkpoint written. */
+    static final int STOPPED = 130;
 
     enum Schedule { cosine, step, constant }
 
@@ -79,8 +82,9 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs over the training data (default: the short budget).")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "128", description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B", description = "Images per step (default: 128; " + BUDGET_BATCH
+            + " in the short budget).")
+    Integer batch;
 
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
@@ -97,9 +101,10 @@ final class TrainCommand extends BaseCommand {
             description = "L2 weight decay (default: ${DEFAULT-VALUE}, as He et al. 2015).")
     double weightDecay;
 
-    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Pad-4 random crop and horizontal flip of training images (default: on; --no-augment).")
-    boolean augment;
+    @Option(names = "--augment", negatable = true,
+            description = "Pad-4 random crop and horizontal flip of training images (default: on, off in the short "
+                    + "budget, where 3 epochs are too few to profit; --no-augment).")
+    Boolean augment;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of initialisation, data order and augmentation (default: ${DEFAULT-VALUE}).")
@@ -151,7 +156,8 @@ final class TrainCommand extends BaseCommand {
             boolean budget = epochs == null;
             int nTrain = limit("--train-limit", trainLimit, budget ? BUDGET_TRAIN : 0);
             int nTest = limit("--test-limit", testLimit, budget ? BUDGET_TEST : 0);
-            setup = new Setup(model, null, data.dataset, data.dataDir == null ? null : data.dataDir.toString(), augment,
+            boolean aug = augment != null ? augment : !budget;
+            setup = new Setup(model, null, data.dataset, data.dataDir == null ? null : data.dataDir.toString(), aug,
                     nTrain, nTest);
             config = null;
             runDir = null;
@@ -172,7 +178,7 @@ final class TrainCommand extends BaseCommand {
             int e = epochs == null ? BUDGET_EPOCHS : epochs;
             config = TrainConfig.builder(runDir)
                     .epochs(e)
-                    .batchSize(batch)
+                    .batchSize(batch != null ? batch : epochs == null ? BUDGET_BATCH : 128)
                     .schedule(schedule(e))
                     .sgd(new SgdConfig(momentum, 0, false, weightDecay, false))
                     .seed(seed)
@@ -203,6 +209,9 @@ final class TrainCommand extends BaseCommand {
                     threadCount == 1 ? "" : "s", Kernels.VECTOR ? "Vector API kernels"
                             : "scalar kernels (run with --add-modules jdk.incubator.vector for speed)"));
             out().println("out:   " + runDir + (resumeFrom != null ? " (resumed)" : ""));
+            if (resumeFrom == null && epochs == null) {
+                out().println("       (the short default budget; a full run: ./resnet4j train --epochs 30)");
+            }
             out().flush();
             writeConfig(runDir, setup, config, choice, threadCount);
             Interrupts.onInterrupt(trainer::requestStop, err());
@@ -216,15 +225,18 @@ final class TrainCommand extends BaseCommand {
             saveModel(modelFile, net, setup, spec, choice);
             RunReport.Result report = RunReport.generate(runDir);
             finish(result, config, eval, runDir, modelFile, report);
+            // A run stopped by Ctrl-C is not finished: say so to scripts, as an interrupted program does.
+            return result.stoppedEarly() ? STOPPED : 0;
         }
-        return 0;
     }
 
     private void validate() {
         if (epochs != null) {
             requireRange("--epochs", epochs, 1, 100_000);
         }
-        requireRange("--batch", batch, 1, 65536);
+        if (batch != null) {
+            requireRange("--batch", batch, 1, 65536);
+        }
         requireRange("--lr", lr, 1e-8, 100);
         requireRange("--momentum", momentum, 0, 0.9999);
         requireRange("--weight-decay", weightDecay, 0, 1);

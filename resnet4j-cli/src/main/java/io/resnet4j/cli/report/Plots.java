@@ -63,7 +63,7 @@ public final class Plots {
     }
 
     static XYChart lrChart(List<EpochMetrics> rows) {
-        XYChart c = chart("Learning rate per epoch", "learning rate");
+        XYChart c = chart("Learning rate at the end of each epoch", "learning rate");
         add(c, "lr", rows, EpochMetrics::lr, LR);
         c.getStyler().setLegendVisible(false);
         c.getStyler().setYAxisDecimalPattern("0.#####");
