@@ -46,6 +46,9 @@ final class EvalCommand extends BaseCommand {
     @Option(names = "--out", paramLabel = "DIR", description = "Also write confusion.json and confusion.png into DIR.")
     Path out;
 
+    @Option(names = "--quiet", description = "Print only the results (no model, data and progress lines).")
+    boolean quiet;
+
     @Override
     public Integer call() {
         requireRange("--batch", batch, 1, 65536);
@@ -75,10 +78,12 @@ final class EvalCommand extends BaseCommand {
                 ? Augmentation.imagenetEval(net.resize(), net.imageSize(), norm)
                 : Augmentation.normalizeOnly(choice.test().height(), choice.test().width(), norm);
         int total = limit == null ? choice.test().size() : Math.min(limit, choice.test().size());
-        out().println("model: " + net.description());
-        out().println("data:  " + choice.description());
-        out().println(String.format(Locale.ROOT, "evaluating %,d images…", total));
-        out().flush();
+        if (!quiet) {
+            out().println("model: " + net.description());
+            out().println("data:  " + choice.description());
+            out().println(String.format(Locale.ROOT, "evaluating %,d images…", total));
+            out().flush();
+        }
 
         Evaluation eval = new Evaluation(choice.classNames());
         long t0 = System.nanoTime();

@@ -55,7 +55,7 @@ import picocli.CommandLine.Option;
         footer = {
             "  ./resnet4j train",
             "  ./resnet4j train --epochs 30 --out runs/fashion-30",
-            "  ./resnet4j train --model resnet56 --dataset cifar-10 --epochs 160 --schedule step --weight-decay 1e-4",
+            "  ./resnet4j train --model resnet56 --dataset cifar-10 --epochs 160 --schedule step",
             "  ./resnet4j train --resume runs/fashion-30"
         })
 final class TrainCommand extends BaseCommand {

@@ -28,6 +28,9 @@ class HelpTest {
             assertThat(examples).as("%s --help has an Examples section", name).isPositive();
             String tail = help.substring(examples);
             assertThat(tail).as("%s examples run the command", name).contains("./resnet4j " + name);
+            assertThat(tail.lines().skip(1).filter(l -> !l.isBlank()))
+                    .as("%s: every example is one unwrapped line", name).allMatch(l -> l.startsWith("  ./resnet4j "));
+            assertThat(r.err()).as("%s --help formats cleanly", name).isEmpty();
             assertThat(help.strip().lines().reduce((a, b) -> b).orElseThrow())
                     .as("%s --help ends with an example", name).contains("./resnet4j " + name);
         }

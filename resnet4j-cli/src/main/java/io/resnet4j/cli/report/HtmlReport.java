@@ -23,8 +23,8 @@ final class HtmlReport {
                 .append("margin:2em auto;padding:0 1em;color:#222}\n")
                 .append("h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\n")
                 .append("table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .8em;border:1px solid #ddd;")
-                .append("text-align:right}th{background:#f4f4f4}td.k{text-align:left;font-family:monospace}\n")
-                .append(".plots img{max-width:100%;border:1px solid #eee;margin:.4em 0}\n")
+                .append("text-align:right}th{background:#f4f4f4}td.k{text-align:left;font-family:monospace}td.v{text-align:left}\n")
+                .append(".plots{display:flex;flex-wrap:wrap;gap:.6em}.plots img{max-width:100%;border:1px solid #eee}\n")
                 .append("footer{margin-top:2em;color:#888;font-size:.85em}\n")
                 .append("</style>\n</head>\n<body>\n");
         h.append("<h1>resnet4j run: ").append(esc(title)).append("</h1>\n");
@@ -60,14 +60,17 @@ final class HtmlReport {
             h.append("<h2>Configuration</h2>\n<table>\n");
             for (Map.Entry<String, Object> e : config.entrySet()) {
                 Object v = e.getValue();
-                row(h, e.getKey(), v instanceof String s ? s : Json.write(v));
+                if (v != null) {
+                    h.append("<tr><td class=\"k\">").append(esc(e.getKey())).append("</td><td class=\"v\">")
+                            .append(esc(v instanceof String s ? s : Json.write(v))).append("</td></tr>\n");
+                }
             }
             h.append("</table>\n");
         }
 
         h.append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         for (String img : images) {
-            h.append("<p><img src=\"").append(esc(img)).append("\" alt=\"").append(esc(img)).append("\"></p>\n");
+            h.append("<img src=\"").append(esc(img)).append("\" alt=\"").append(esc(img)).append("\">\n");
         }
         h.append("</div>\n");
 
