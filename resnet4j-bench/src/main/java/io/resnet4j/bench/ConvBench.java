@@ -86,27 +86,50 @@ public final class ConvBench {
             }
         }
         StringBuilder out = new StringBuilder();
-        System.out.printf("%n%-24s %-10s %-20s %10s %16s%n", "shape", "pass", "GEMM MxNxK", "GFLOP/s", "(min..max)");
+        // with one thread all work runs on this thread: its CPU time gives a rate that ignores descheduling
+        boolean cpuRate = threads == 1;
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        System.out.printf("%n%-24s %-10s %-20s %10s %16s%s%n", "shape", "pass", "GEMM MxNxK", "GFLOP/s", "(min..max)",
+                cpuRate ? "  per CPU-second (median)" : "");
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             for (Pass p : Pass.values()) {
-                double[] g = new double[blocks];
+                double[] g = new double[blocks], cpu = new double[blocks];
                 int n = reps[i][p.ordinal()];
                 for (int b = 0; b < blocks; b++) {
+                    long c0 = cpuRate ? mx.getCurrentThreadCpuTime() : 0;
                     long t0 = System.nanoTime();
                     for (int r = 0; r < n; r++) {
                         run(Kernels.CONV, c.g(), buffers.get(i), p);
                     }
                     g[b] = c.flops() * n / (System.nanoTime() - t0);
+                    cpu[b] = cpuRate ? c.flops() * n / (mx.getCurrentThreadCpuTime() - c0) : 0;
                 }
                 Arrays.sort(g);
+                Arrays.sort(cpu);
                 double median = g[blocks / 2];
-                System.out.printf("%-24s %-10s %-20s %10.1f %7.1f..%-7.1f%n", c.name(), p.label, c.gemm(p), median,
-                        g[0], g[blocks - 1]);
+                System.out.printf("%-24s %-10s %-20s %10.1f %7.1f..%-7.1f%s%n", c.name(), p.label, c.gemm(p), median,
+                        g[0], g[blocks - 1], cpuRate ? String.format("  %8.1f", cpu[blocks / 2]) : "");
                 out.append("r4j\t").append(c.name()).append('\t').append(p.label).append('\t')
                         .append(String.format("%.1f", median)).append('\n');
             }
         }
+        // after timing (all compiled), steady state allocates nothing: bytes allocated by all threads over 5 calls of each shape and pass
+        // (the measurement's own arrays are subtracted: an empty measurement calibrates them)
+        long allocated = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            for (Pass p : Pass.values()) {
+                long b0 = allocatedBytes();
+                long b1 = allocatedBytes();
+                for (int r = 0; r < 5; r++) {
+                    run(Kernels.CONV, cases.get(i).g(), buffers.get(i), p);
+                }
+                long b2 = allocatedBytes();
+                allocated += (b2 - b1) - (b1 - b0);
+            }
+        }
+        System.out.printf("allocated in steady state: %d bytes in %d calls (all threads)%n",
+                allocated, cases.size() * Pass.values().length * 5);
         if (tsv != null) {
             Files.writeString(Path.of(tsv), out.toString());
         }
@@ -143,6 +166,16 @@ public final class ConvBench {
             }
         }
         System.out.println("All kernels passed! Starting benchmarks.");
+    }
+
+    /** Bytes allocated so far by every live thread (HotSpot's per-thread counters). */
+    private static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 
     private static String cpuModel() {

@@ -163,6 +163,14 @@ final class ConvJobs {
         /** The same into xp from xpOff; the SLACK after the planes is zeroed too. */
         static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp,
                           float[] xp, int xpOff) {
+            planes(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
+            int end = xpOff + planes * hp * wp;
+            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
+        }
+
+        /** The planes alone (no slack): for a buffer that several tasks fill. */
+        static void planes(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp,
+                           float[] xp, int xpOff) {
             // padded column j reads input column j - pl
             int c0 = Math.max(0, pl), c1 = Math.min(wp, w + pl);
             for (int plane = 0; plane < planes; plane++) {
@@ -178,8 +186,6 @@ final class ConvJobs {
                     java.util.Arrays.fill(xp, row + c1, row + wp, 0f);
                 }
             }
-            int end = xpOff + planes * hp * wp;
-            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
         }
     }
 

@@ -28,7 +28,7 @@ abstract class GemmDriver implements Parallel.Task {
     static final long MIN_TASK_MACS = 1L << 19;
 
     MicroKernel mk = Tuning.DEFAULT.kernel();
-    int kcMax = Tuning.DEFAULT.kc(), aBlock = Tuning.DEFAULT.aBlock();
+    int kcMax = Tuning.DEFAULT.kc(), aBlock = Tuning.DEFAULT.aBlock(), panelBlock = Tuning.DEFAULT.panelBlock();
     int m, n, kdim;
     boolean accumulate;
     float[] ap;
@@ -71,6 +71,7 @@ abstract class GemmDriver implements Parallel.Task {
         mk = t.kernel();
         kcMax = t.kc();
         aBlock = t.aBlock();
+        panelBlock = t.panelBlock();
         int mr = mk.mr, nr = mk.nr;
         int kBlocks = (kdim + kcMax - 1) / kcMax;
         kc = (kdim + kBlocks - 1) / kBlocks;
@@ -115,15 +116,17 @@ abstract class GemmDriver implements Parallel.Task {
 
     private void runDirect(int task) {
         MicroKernel k = mk;
-        int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
+        int mr = k.mr, nr = k.nr, lanes = Simd.LANES, nb = panelBlock;
         int tn = task % tasksN, tm = task / tasksN;
         int jStart = tn * colsPerTask, jEnd = Math.min(n, jStart + colsPerTask);
         int iStart = tm * rowsPerTask, iEnd = Math.min(m, iStart + rowsPerTask);
         Workspace ws = Workspace.get();
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
         // panels of one segment: at most one more per image than the full panels
-        float[] bb = ws.panel = Workspace.grow(ws.panel,
-                (long) kc * nr * (colsPerTask / nr + imagesPerSegment + 1) + 2L * lanes);
+        int segmentPanels = colsPerTask / nr + imagesPerSegment + 1;
+        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * nr * Math.max(nb, segmentPanels) + 2L * lanes);
+        int[] pj = ws.runs = Workspace.grow(ws.runs, 2 * nb);
+        int[] bvs = ws.vectorOffsets = Workspace.grow(ws.vectorOffsets, 3 * nb);
         for (int seg = jStart; seg < jEnd; ) {
             int img = seg / cCols;
             int count = Math.min(imagesPerSegment - img % imagesPerSegment, (jEnd - 1) / cCols - img + 1);
@@ -131,43 +134,52 @@ abstract class GemmDriver implements Parallel.Task {
             float[] b = directImages(img, count, ws);
             int base = ws.directBase;
             int segCol = img * cCols;
+            boolean keep = iEnd - iStart > mc;
             for (int k0 = 0; k0 < kdim; k0 += kc) {
                 int kcb = Math.min(kc, kdim - k0);
                 boolean load = accumulate || k0 > 0;
-                // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
-                int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
                 for (int ib = iStart; ib < iEnd; ib += mc) {
                     int ie = Math.min(iEnd, ib + mc);
-                    for (int jr = seg, bo = 0; jr < segEnd; bo += panelStep) {
-                        // a panel never crosses an image: its C columns are contiguous
-                        int pe = Math.min(jr + nr, Math.min(segEnd, (jr / cCols + 1) * cCols));
-                        boolean fullCols = pe - jr == nr;
-                        int bv0 = base + vectorOffset(jr - segCol);
-                        int bv1 = k.nv > 1 && jr + lanes < pe ? base + vectorOffset(jr + lanes - segCol) : base;
-                        int bv2 = k.nv > 2 && jr + 2 * lanes < pe ? base + vectorOffset(jr + 2 * lanes - segCol) : base;
-                        if (ib == iStart) {
-                            Packing.gather(b, rowOff, k0, kcb, bv0, bv1, bv2, k.nv, bb, bo);
+                    // column blocks of up to nb panels; a panel never crosses an image (contiguous C columns)
+                    for (int jb = seg, segPanel = 0; jb < segEnd; ) {
+                        int np = 0;
+                        for (int jr = jb; np < nb && jr < segEnd; np++) {
+                            int pe = Math.min(jr + nr, Math.min(segEnd, (jr / cCols + 1) * cCols));
+                            pj[2 * np] = jr;
+                            pj[2 * np + 1] = pe;
+                            for (int v = 0; v < k.nv; v++) {
+                                int jv = jr + v * lanes;
+                                bvs[np * k.nv + v] = base + (jv < pe ? vectorOffset(jv - segCol) : 0);
+                            }
+                            jr = pe;
                         }
-                        int colBase = cOff + jr / cCols * cImgStride + jr % cCols;
+                        if (ib == iStart) {
+                            Packing.gatherBlock(b, rowOff, k0, kcb, bvs, np, k.nv, bb, (keep ? segPanel : 0) * kcb * nr);
+                        }
                         for (int ir = ib; ir < ie; ir += mr) {
                             int ao = (ir / mr * kdim + k0) * mr;
-                            if (fullCols && ir + mr <= m) {
-                                k.run(kcb, ap, ao, bb, bo, nr, c, colBase + ir * ldc, ldc, load);
-                            } else {
-                                int rows = Math.min(mr, m - ir), cols = pe - jr;
-                                int ci = colBase + ir * ldc;
-                                if (load) {
-                                    for (int r = 0; r < rows; r++) {
-                                        System.arraycopy(c, ci + r * ldc, tile, r * nr, cols);
+                            for (int pi = 0; pi < np; pi++) {
+                                int jr = pj[2 * pi], pe = pj[2 * pi + 1];
+                                int bo = (keep ? segPanel + pi : pi) * kcb * nr;
+                                int ci = cOff + jr / cCols * cImgStride + jr % cCols + ir * ldc;
+                                if (pe - jr == nr && ir + mr <= m) {
+                                    k.run(kcb, ap, ao, bb, bo, nr, c, ci, ldc, load);
+                                } else {
+                                    int rows = Math.min(mr, m - ir), cols = pe - jr;
+                                    if (load) {
+                                        for (int r = 0; r < rows; r++) {
+                                            System.arraycopy(c, ci + r * ldc, tile, r * nr, cols);
+                                        }
                                     }
-                                }
-                                k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
-                                for (int r = 0; r < rows; r++) {
-                                    System.arraycopy(tile, r * nr, c, ci + r * ldc, cols);
+                                    k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
+                                    for (int r = 0; r < rows; r++) {
+                                        System.arraycopy(tile, r * nr, c, ci + r * ldc, cols);
+                                    }
                                 }
                             }
                         }
-                        jr = pe;
+                        segPanel += np;
+                        jb = pj[2 * np - 1];
                     }
                 }
             }
@@ -176,17 +188,26 @@ abstract class GemmDriver implements Parallel.Task {
     }
 
     private void runPacked(int task) {
-        MicroKernel k = mk;
-        int mr = k.mr, nr = k.nr;
         int tn = task % tasksN, tm = task / tasksN;
         int jStart = tn * colsPerTask, jEnd = Math.min(n, jStart + colsPerTask);
         int iStart = tm * rowsPerTask, iEnd = Math.min(m, iStart + rowsPerTask);
+        packedRange(iStart, iEnd, jStart, jEnd, 0, kdim, c, cOff, accumulate);
+    }
+
+    /**
+     * C rows [iStart, iEnd) x columns [jStart, jEnd) (+)= A . B over k in [kStart, kEnd), into cArr from
+     * cBase (same layout as C: row stride ldc, cCols columns per image).
+     */
+    final void packedRange(int iStart, int iEnd, int jStart, int jEnd, int kStart, int kEnd,
+                           float[] cArr, int cBase, boolean acc) {
+        MicroKernel k = mk;
+        int mr = k.mr, nr = k.nr;
         Workspace ws = Workspace.get();
-        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * colsPerTask + 2L * Simd.LANES);
+        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + 2L * Simd.LANES);
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
-        for (int k0 = 0; k0 < kdim; k0 += kc) {
-            int kcb = Math.min(kc, kdim - k0);
-            boolean load = accumulate || k0 > 0;
+        for (int k0 = kStart; k0 < kEnd; k0 += kc) {
+            int kcb = Math.min(kc, kEnd - k0);
+            boolean load = acc || k0 > kStart;
             // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
             int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
@@ -196,13 +217,13 @@ abstract class GemmDriver implements Parallel.Task {
                         packB(k0, kcb, jr, bb, bo, ws);
                     }
                     boolean fullCols = jr + nr <= n && jr % cCols + nr <= cCols;
-                    int colBase = cOff + jr / cCols * cImgStride + jr % cCols;
+                    int colBase = cBase + jr / cCols * cImgStride + jr % cCols;
                     for (int ir = ib; ir < ie; ir += mr) {
                         int ao = (ir / mr * kdim + k0) * mr;
                         if (!(fullCols && ir + mr <= m)) {
-                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load);
+                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, cArr, cBase);
                         } else {
-                            k.run(kcb, ap, ao, bb, bo, nr, c, colBase + ir * ldc, ldc, load);
+                            k.run(kcb, ap, ao, bb, bo, nr, cArr, colBase + ir * ldc, ldc, load);
                         }
                     }
                 }
@@ -214,7 +235,8 @@ abstract class GemmDriver implements Parallel.Task {
      * A tile that leaves C (rows >= m, columns >= n) or crosses an image boundary: computed into a dense
      * scratch tile, then copied out. Row tails (the common case) copy whole rows with vectors.
      */
-    private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load) {
+    private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load,
+                          float[] c, int cOff) {
         int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
         int rows = Math.min(mr, m - ir), cols = Math.min(nr, n - jr);
         boolean rowsOnly = jr + nr <= n && jr % cCols + nr <= cCols;

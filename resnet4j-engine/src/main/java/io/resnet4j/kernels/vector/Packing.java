@@ -99,31 +99,27 @@ final class Packing {
     }
 
     /**
-     * Packs a B panel of nv vectors per row from rows given by offsets:
+     * Packs np consecutive B panels of nv vectors per row from rows given by offsets, row by row (each
+     * source row is read across the whole block, which the hardware prefetchers follow):
      * <pre>
-     * dst[d + kk * nv * LANES + j * LANES + l] = src[rowOff[k0 + kk] + bvj + l]   kk in [0, kc), j in [0, nv)
+     * dst[d + (p * kc + kk) * nv * LANES + j * LANES + l] = src[rowOff[k0 + kk] + bv[p * nv + j] + l]
      * </pre>
      */
-    static void gather(float[] src, int[] rowOff, int k0, int kc, int bv0, int bv1, int bv2, int nv, float[] dst, int d) {
-        if (nv == 2) {
-            for (int kk = 0; kk < kc; kk++) {
-                int o = rowOff[k0 + kk], dd = d + kk * 2 * L;
-                FloatVector.fromArray(F, src, o + bv0).intoArray(dst, dd);
-                FloatVector.fromArray(F, src, o + bv1).intoArray(dst, dd + L);
-            }
-        } else if (nv == 3) {
-            for (int kk = 0; kk < kc; kk++) {
-                int o = rowOff[k0 + kk], dd = d + kk * 3 * L;
-                FloatVector.fromArray(F, src, o + bv0).intoArray(dst, dd);
-                FloatVector.fromArray(F, src, o + bv1).intoArray(dst, dd + L);
-                FloatVector.fromArray(F, src, o + bv2).intoArray(dst, dd + 2 * L);
-            }
-        } else {
-            int[] bv = {bv0, bv1, bv2};
-            for (int kk = 0; kk < kc; kk++) {
-                int o = rowOff[k0 + kk];
-                for (int j = 0; j < nv; j++) {
-                    FloatVector.fromArray(F, src, o + bv[j]).intoArray(dst, d + (kk * nv + j) * L);
+    static void gatherBlock(float[] src, int[] rowOff, int k0, int kc, int[] bv, int np, int nv, float[] dst, int d) {
+        int nr = nv * L, panel = kc * nr;
+        for (int kk = 0; kk < kc; kk++) {
+            int o = rowOff[k0 + kk];
+            int dd = d + kk * nr;
+            if (nv == 2) {
+                for (int p = 0; p < np; p++, dd += panel) {
+                    FloatVector.fromArray(F, src, o + bv[2 * p]).intoArray(dst, dd);
+                    FloatVector.fromArray(F, src, o + bv[2 * p + 1]).intoArray(dst, dd + L);
+                }
+            } else {
+                for (int p = 0; p < np; p++, dd += panel) {
+                    for (int j = 0; j < nv; j++) {
+                        FloatVector.fromArray(F, src, o + bv[p * nv + j]).intoArray(dst, dd + j * L);
+                    }
                 }
             }
         }

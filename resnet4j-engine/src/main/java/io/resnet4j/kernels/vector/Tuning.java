@@ -8,22 +8,29 @@ package io.resnet4j.kernels.vector;
  * @param aBlock     floats of an A block (mc x kc) kept in L2
  * @param gridChunk  grid columns per backward-weight kernel call (a multiple of LANES), see WeightGrid
  * @param weightRows most crs rows (a multiple of 3) of one backward-weight task, see WeightGrid
+ * @param panelBlock B panels per column block of a direct convolution: the A micro-panels sweep such a
+ *                   block (C written as a few sequential row streams); 1 = one panel, all rows (GotoBLAS)
+ * @param weightGemmMinK output channels from which a stride-1 backward-weight runs as one packed GEMM
+ *                   (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
+ *                   (WeightGrid, no gather)
  */
-record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows) {
+record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
+              int weightGemmMinK) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
-                || weightRows % 3 != 0) {
+                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk);
         }
     }
 
     /**
-     * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024 (A/B-measured,
-     * interleaved in one JVM, see BENCHMARKS.md).
+     * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
+     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels
+     * (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64);
 
     Tuning withKernel(MicroKernel k) {
-        return new Tuning(k, kc, aBlock, gridChunk, weightRows);
+        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK);
     }
 }

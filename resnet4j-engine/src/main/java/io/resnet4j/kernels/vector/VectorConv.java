@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.ConvOps;
+import io.resnet4j.kernels.Parallel;
 
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
@@ -11,8 +12,9 @@ import io.resnet4j.kernels.ConvOps;
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
- * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T, dot products along n*p*q: for stride 1 on the
- *                  padded grid without im2col (WeightGrid), otherwise over packed im2col chunks (ConvJobs.Weight)
+ * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Stride 1: on the padded grid, as one packed GEMM
+ *                  for k >= 64 (WeightGemm), as dot products without im2col for fewer channels (WeightGrid);
+ *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
  * </pre>
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
  * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
@@ -83,6 +85,10 @@ public final class VectorConv implements ConvOps {
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         boolean pw = pointwise(g);
         Workspace ws = Workspace.get();
+        if (g.k() >= tuning.weightGemmMinK() && g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+            weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);
+            return;
+        }
         if (g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
             WeightGrid job = ws.weightGrid;
             job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(), 1, 1,
@@ -119,6 +125,72 @@ public final class VectorConv implements ConvOps {
             job.execute();
         } finally {
             job.clear();
+        }
+    }
+
+    /** Backward-weight of a stride-1 convolution as one GEMM on the padded grid (WeightGemm). */
+    private void weightGemm(ConvGeometry g, boolean pw, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff,
+                            Workspace ws) {
+        int n = g.n(), c = g.c(), h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
+        int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q(), r = g.r(), s = g.s(), k = g.k();
+        // dy laid onto the padded grid (WeightGrid's pack phase)
+        WeightGrid grid = ws.weightGrid;
+        grid.g.set(x, xOff, n, c, h, wd, r, s, 1, 1, g.padTop(), g.padLeft(), p, q);
+        grid.kOut = k;
+        grid.dy = dy;
+        grid.dyOff = dyOff;
+        grid.plan();
+        int gp = grid.gridPositions();
+        long dygSize = (long) ((k + 2) / 3 * 3) * n * gp;
+        grid.dyg = ws.packedDy = Workspace.grow(ws.packedDy, dygSize);
+        float[] dyg = grid.dyg;
+        grid.packOnly();
+        grid.dy = null;
+        grid.dyg = null;
+        int hp = p - 1 + r, wp = q - 1 + s, crs = c * r * s, mr = kernel.mr;
+        long sTotal = (long) n * gp;
+        if (sTotal > Integer.MAX_VALUE / 8) {
+            throw new IllegalArgumentException("backward-weight grid too large: " + g);
+        }
+        float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * sTotal);
+        ws.packA.pack(false, k, (int) sTotal, dyg, 0, (int) sTotal, mr, ap);
+        float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c, hp, wp));
+        WeightGemm.PadBatch pad = ws.padBatch;
+        WeightGemm job = ws.weightGemm;
+        job.g.set(x, xOff, n, c, h, wd, r, s, 1, 1, g.padTop(), g.padLeft(), p, q);
+        pad.g = job.g;
+        pad.xp = xp;
+        pad.hp = hp;
+        pad.wp = wp;
+        Parallel.forEach((n * c + WeightGemm.PadBatch.PLANES - 1) / WeightGemm.PadBatch.PLANES, pad);
+        java.util.Arrays.fill(xp, n * c * hp * wp, n * c * hp * wp + ConvJobs.Pad.SLACK, 0f);
+        int[] colOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
+        for (int kg = 0; kg < crs; kg++) {
+            colOff[kg] = (kg / (r * s) * hp + kg / s % r) * wp + kg % s;
+        }
+        job.xp = xp;
+        job.hp = hp;
+        job.wp = wp;
+        job.gp = gp;
+        job.colOff = colOff;
+        job.m = k;
+        job.n = crs;
+        job.kdim = (int) sTotal;
+        job.accumulate = true;
+        job.ap = ap;
+        job.c = dw;
+        job.cOff = dwOff;
+        job.ldc = crs;
+        job.cCols = crs;
+        job.cImgStride = 0;
+        job.plan(tuning);
+        job.partial = ws.groupSums = Workspace.grow(ws.groupSums, job.planGroups());
+        try {
+            job.executeGroups();
+        } finally {
+            job.clear();
+            pad.g = null;
+            pad.xp = null;
         }
     }
 

@@ -111,6 +111,17 @@ final class WeightGrid implements Parallel.Task {
         }
     }
 
+    /** Plans and fills dyg (always packed, also where dy could be read in place) for WeightGemm. */
+    int gridPositions() {
+        return gp;
+    }
+
+    void packOnly() {
+        dyDirect = false;
+        phase = PACK;
+        Parallel.forEach((kOut + 7) / 8, this);
+    }
+
     private void pack(int task) {
         int pq = g.p * g.q;
         for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {

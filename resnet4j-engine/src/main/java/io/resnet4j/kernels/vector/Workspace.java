@@ -29,6 +29,8 @@ final class Workspace {
     int directBase;
     /** Segments of output columns within one output row: RUN ints each (see ConvJobs). */
     int[] runs = new int[0];
+    /** Source offsets of the vectors of a block of B panels (direct convolution). */
+    int[] vectorOffsets = new int[0];
 
     // reusable job objects (no per-call allocation)
     final GemmDriver.MatrixGemm gemm = new GemmDriver.MatrixGemm();
@@ -36,6 +38,9 @@ final class Workspace {
     final ConvJobs.DataCol2im convDataCol2im = new ConvJobs.DataCol2im();
     final ConvJobs.Weight convWeight = new ConvJobs.Weight();
     final WeightGrid weightGrid = new WeightGrid();
+    final WeightGemm weightGemm = new WeightGemm();
+    final WeightGemm.PadBatch padBatch = new WeightGemm.PadBatch();
+    float[] paddedBatch = new float[0];
     final Packing.PackA packA = new Packing.PackA();
 
 

@@ -71,6 +71,10 @@ class VectorConvTest {
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0), rng);
+        // backward-weight as a GEMM with its reduction split into groups
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1), rng);
         checkAllPasses(new VectorConv(Tuning.DEFAULT.withKernel(new MicroKernel.K8x3())), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
     }
 
@@ -80,7 +84,8 @@ class VectorConvTest {
         int defaultThreads = Parallel.threads();
         try {
             for (ConvGeometry g : List.of(ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
-                    ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1))) {
+                    ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1),
+                    ConvGeometry.of(2, 8, 16, 16, 64, 3, 1, 1), ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
                 float[][] one = passes(g, x, w, dy, 1);
                 float[][] two = passes(g, x, w, dy, 2);
