@@ -64,6 +64,9 @@ final class ErrorPolicy {
             return bad("out of memory (Java heap " + maxMiB + " MiB): use a smaller --batch or a bigger heap, "
                     + "e.g. JAVA_OPTS=-Xmx16g ./resnet4j ...");
         }
+        if (root instanceof StackOverflowError) {
+            return bad("the network is too deep for the thread stack: raise it, e.g. JAVA_OPTS=-Xss64m ./resnet4j ...");
+        }
         return new Outcome("internal error: " + root.getClass().getName()
                 + (root.getMessage() == null ? "" : ": " + root.getMessage())
                 + " (run with --debug for the stack trace and please report it)", INTERNAL);

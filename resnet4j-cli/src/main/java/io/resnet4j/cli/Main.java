@@ -65,7 +65,14 @@ public final class Main implements Runnable {
     /** Runs the command line with the given streams and returns the exit code (no {@code System.exit}). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         Locale.setDefault(Locale.ROOT);
-        return commandLine(out, err).execute(args);
+        CommandLine cl = commandLine(out, err);
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            // picocli hands Errors (OutOfMemoryError, StackOverflowError) through: they get the same one line.
+            Main main = cl.getCommand();
+            return ErrorPolicy.report(t, err, main.debug);
+        }
     }
 
     /** The configured picocli command line: streams, and the error policy for parse and run failures. */
