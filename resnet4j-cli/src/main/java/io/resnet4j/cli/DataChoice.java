@@ -30,8 +30,6 @@ import java.util.Locale;
 record DataChoice(String id, String description, Dataset train, Dataset test, Normalization normalization,
                   int imageSize, int resize) {
 
-    /** ImageNet-style input size for image folders. */
-    static final int FOLDER_SIZE = 224;
 
     int channels() {
         return test.channels();
@@ -58,7 +56,10 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         return Augmentation.normalizeOnly(test.height(), test.width(), normalization);
     }
 
-    static DataChoice resolve(String dataset, Path dataDir, DataConfig config, boolean withTrain) {
+    /**
+     * @param folderSize the side image folders are resized and cropped to (they have no size of their own)
+     */
+    static DataChoice resolve(String dataset, Path dataDir, DataConfig config, boolean withTrain, int folderSize) {
         if (dataset == null || dataset.isBlank()) {
             ArrayDataset test = Datasets.fashionMnistOrSubset(Split.TEST, config);
             ArrayDataset train = withTrain ? Datasets.fashionMnistOrSubset(Split.TRAIN, config) : null;
@@ -89,7 +90,7 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         }
         Path dir = Path.of(dataset);
         if (Files.isDirectory(dir)) {
-            return folders(dir, withTrain);
+            return folders(dir, withTrain, folderSize);
         }
         throw new UserError("--dataset " + dataset + ": not a known dataset (fashion-mnist, mnist, cifar-10, cifar-100, "
                 + "bundled) nor a directory; see 'resnet4j datasets'");
@@ -112,7 +113,7 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         };
     }
 
-    private static DataChoice folders(Path root, boolean withTrain) {
+    private static DataChoice folders(Path root, boolean withTrain, int size) {
         Path test = Files.isDirectory(root.resolve("test")) ? root.resolve("test") : root.resolve("val");
         if (!Files.isDirectory(test) || (withTrain && !Files.isDirectory(root.resolve("train")))) {
             throw new UserError("--dataset " + root + ": an image-folder dataset needs " + (withTrain ? "train/ and " : "")
@@ -127,8 +128,8 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         String id = root.toAbsolutePath().normalize().getFileName().toString();
         String sizes = (trainSet == null ? "" : String.format(Locale.ROOT, "%,d train / ", trainSet.size()))
                 + String.format(Locale.ROOT, "%,d test images, %d classes, resized to %d", testSet.size(),
-                        testSet.numClasses(), FOLDER_SIZE);
+                        testSet.numClasses(), size);
         return new DataChoice(id, "image folders " + root + ": " + sizes, trainSet, testSet, Normalization.imagenet(),
-                FOLDER_SIZE, FOLDER_SIZE * 256 / 224);
+                size, size * 256 / 224);
     }
 }

@@ -64,7 +64,7 @@ final class EvalCommand extends BaseCommand {
             }
         }
         DataConfig config = data.config(err());
-        DataChoice choice = DataChoice.resolve(dataset, data.dataDir, config, false);
+        DataChoice choice = DataChoice.resolve(dataset, data.dataDir, config, false, net.imageSize());
         if (choice.channels() != net.inChannels()) {
             throw new UserError("the model takes " + net.inChannels() + " input channel(s) but " + choice.id() + " has "
                     + choice.channels() + "; give the --dataset the model was trained on");

@@ -118,6 +118,11 @@ final class TrainCommand extends BaseCommand {
             description = "Evaluate on N test images (default: all; " + BUDGET_TEST + " in the short budget).")
     String testLimit;
 
+    @Option(names = "--image-size", paramLabel = "H",
+            description = "Side of the images for an image-folder --dataset (default: 224 for ImageNet-style models, "
+                    + "32 for CIFAR-style ones).")
+    Integer imageSize;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<dataset>-<model>, numbered if taken).")
     Path out;
 
@@ -130,7 +135,20 @@ final class TrainCommand extends BaseCommand {
 
     /** The run's settings, as config.json holds them (so --resume can rebuild the same run). */
     private record Setup(String model, ResNetSpec spec, String dataset, String dataDir, boolean augment, int trainLimit,
-                         int testLimit) {
+                         int testLimit, int imageSize) {
+    }
+
+    /** The image side a model's stem is made for: 224 (ImageNet) or 32 (CIFAR). */
+    private int stemSize(Setup setup) {
+        ResNetSpec s = setup.spec();
+        if (s == null) {
+            try {
+                s = ModelRegistry.spec(setup.model());
+            } catch (IllegalArgumentException e) {
+                throw badFlag("--model: " + e.getMessage());
+            }
+        }
+        return s.stem() == ResNetSpec.Stem.IMAGENET ? 224 : 32;
     }
 
     @Override
@@ -158,13 +176,14 @@ final class TrainCommand extends BaseCommand {
             int nTest = limit("--test-limit", testLimit, budget ? BUDGET_TEST : 0);
             boolean aug = augment != null ? augment : !budget;
             setup = new Setup(model, null, data.dataset, data.dataDir == null ? null : data.dataDir.toString(), aug,
-                    nTrain, nTest);
+                    nTrain, nTest, imageSize == null ? 0 : requireRange("--image-size", imageSize, 8, 4096));
             config = null;
             runDir = null;
         }
 
+        int folderSize = setup.imageSize() > 0 ? setup.imageSize() : stemSize(setup);
         DataChoice choice = DataChoice.resolve(setup.dataset(), setup.dataDir() == null ? null : Path.of(setup.dataDir()),
-                dataConfig, true);
+                dataConfig, true, folderSize);
         ResNetSpec spec = setup.spec() != null ? setup.spec() : spec(setup.model(), choice);
         Dataset trainSet = setup.trainLimit() > 0 ? SubsetDataset.of(choice.train(), setup.trainLimit(), seed ^ 0x5eed)
                 : choice.train();
@@ -172,7 +191,7 @@ final class TrainCommand extends BaseCommand {
                 : choice.test();
         if (resume == null) {
             setup = new Setup(setup.model(), spec, setup.dataset(), setup.dataDir(), setup.augment(),
-                    setup.trainLimit(), setup.testLimit());
+                    setup.trainLimit(), setup.testLimit(), choice.imageSize());
             runDir = out != null ? out : freshRunDir(choice.id() + "-" + setup.model());
             refuseExistingRun(runDir);
             int e = epochs == null ? BUDGET_EPOCHS : epochs;
@@ -243,7 +262,8 @@ final class TrainCommand extends BaseCommand {
         if (resume != null) {
             List<String> conflicting = new ArrayList<>();
             for (String flag : List.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
-                    "--weight-decay", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit", "--out")) {
+                    "--weight-decay", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit", "--image-size",
+                    "--out")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
                     conflicting.add(flag);
                 }
@@ -362,7 +382,7 @@ final class TrainCommand extends BaseCommand {
             ResNetSpec spec = ResNetSpec.parse((String) c.get("spec"));
             return new Setup((String) c.get("model"), spec, (String) c.get("dataset"), (String) c.get("data_dir"),
                     Boolean.TRUE.equals(c.get("augment")), ((Number) c.get("train_limit")).intValue(),
-                    ((Number) c.get("test_limit")).intValue());
+                    ((Number) c.get("test_limit")).intValue(), ((Number) c.get("image_size")).intValue());
         } catch (java.io.IOException | RuntimeException e) {
             throw new UserError(file + " cannot be read (" + e.getMessage() + "); it is needed to resume the run");
         }

@@ -85,6 +85,41 @@ class TrainCommandTest {
     }
 
     @Test
+    void imageFolderDataset() throws IOException {
+        Path root = tmp.resolve("folders");
+        java.util.Random rng = new java.util.Random(1);
+        for (String split : List.of("train", "test")) {
+            for (String cls : List.of("cats", "dogs")) {
+                Files.createDirectories(root.resolve(split).resolve(cls));
+                for (int i = 0; i < (split.equals("train") ? 4 : 2); i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    for (int y = 0; y < 30; y++) {
+                        for (int x = 0; x < 40; x++) {
+                            img.setRGB(x, y, rng.nextInt(1 << 24));
+                        }
+                    }
+                    javax.imageio.ImageIO.write(img, "png", root.resolve(split).resolve(cls).resolve(i + ".png").toFile());
+                }
+            }
+        }
+        Path run = tmp.resolve("folder-run");
+        Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
+                "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("image folders").contains("8 train / 4 test images, 2 classes, resized to 16")
+                .contains("on 4 images after epoch 1");
+        Cli.Result p = Cli.run("predict", "--checkpoint", run.resolve("model.safetensors").toString(), "--top", "1",
+                root.resolve("test/dogs/0.png").toString());
+        assertThat(p.exitCode()).as(p.err()).isZero();
+        assertThat(p.out()).containsPattern("1\\. (cats|dogs) ");
+        Cli.Result e = Cli.run("eval", "--checkpoint", run.resolve("model.safetensors").toString(), "--dataset",
+                root.toString(), "--quiet");
+        assertThat(e.exitCode()).as(e.err()).isZero();
+        assertThat(e.out()).contains("(4 images").contains("cats").contains("dogs");
+    }
+
+    @Test
     void badTrainInputs() {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
                 .contains("--train-limit takes a number of images or 'all'");
