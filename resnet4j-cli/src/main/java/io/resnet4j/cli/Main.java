@@ -29,6 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             DatasetsCommand.class,
             ReportCommand.class,
             ExportCommand.class,
+            ExperimentCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
