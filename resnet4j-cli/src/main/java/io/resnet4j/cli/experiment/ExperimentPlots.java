@@ -70,7 +70,7 @@ final class ExperimentPlots {
             integerTicks(c);
             c.getStyler().setYAxisMin(0.0);
             c.getStyler().setYAxisMax(yMax);
-            c.getStyler().setXAxisMin(0.0);
+            c.getStyler().setXAxisMin(r.config().epochs() > 1 ? 1.0 : 0.0);
             c.getStyler().setXAxisMax((double) r.config().epochs());
             for (int d : depths) {
                 Curve cv = r.curve(k, d);
@@ -79,8 +79,10 @@ final class ExperimentPlots {
                 }
                 double[] x = toDouble(cv.epochs());
                 Color col = colour(depths, d);
-                line(c, k.id() + "-" + d + " train", x, scale(cv.trainError(), 100), col, DASHED, false);
-                line(c, k.id() + "-" + d + " test", x, scale(cv.testError(), 100), col, BOLD, false);
+                // One legend entry per depth (the test curve); the title says which line is which.
+                line(c, k.id() + "-" + d + " train", x, scale(cv.trainError(), 100), col, DASHED, false)
+                        .setShowInLegend(false);
+                line(c, k.id() + "-" + d, x, scale(cv.testError(), 100), col, BOLD, false);
             }
             panels.add(c);
         }
@@ -121,7 +123,7 @@ final class ExperimentPlots {
                     c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lo))));
                     c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(hi))));
                 }
-                integerTicks(c);
+                layerTicks(c);
                 for (int d : depths) {
                     Profile p = r.gradientNorms(k, d, e);
                     if (p != null) {
@@ -144,8 +146,8 @@ final class ExperimentPlots {
         XYChart byLayer = chart("Response std per 3x3 layer after epoch " + epoch + " (plain dashed, ResNet solid)",
                 "layer index (original)", "std");
         XYChart sorted = chart("The same, sorted by magnitude", "layer index (sorted by magnitude)", "std");
-        integerTicks(byLayer);
-        integerTicks(sorted);
+        layerTicks(byLayer);
+        layerTicks(sorted);
         for (NetKind k : NetKind.values()) {
             for (int d : depths) {
                 Profile p = r.responseStd(k, d, epoch);
@@ -191,18 +193,27 @@ final class ExperimentPlots {
         return c;
     }
 
-    /** Epochs and layer indices are integers: label whole numbers only. */
+    /** Epochs are integers: label whole numbers only. */
     private static void integerTicks(XYChart c) {
         c.getStyler().setxAxisTickLabelsFormattingFunction(x -> Math.abs(x - Math.rint(x)) < 1e-9
-                ? String.valueOf((long) Math.rint(x)) : "");
+                ? String.valueOf((long) Math.rint(x)) : " ");
     }
 
-    private static void line(XYChart c, String name, double[] x, double[] y, Color col, BasicStroke stroke, boolean markers) {
+    /** Layer indices: 1 and every multiple of 5, so that 55 layers stay legible. */
+    private static void layerTicks(XYChart c) {
+        c.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+            long i = Math.round(x);
+            return Math.abs(x - i) < 1e-9 && (i == 1 || i % 5 == 0) ? String.valueOf(i) : " ";
+        });
+    }
+
+    private static XYSeries line(XYChart c, String name, double[] x, double[] y, Color col, BasicStroke stroke, boolean markers) {
         XYSeries s = c.addSeries(name, x, y);
         s.setLineColor(col);
         s.setMarkerColor(col);
         s.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         s.setLineStyle(stroke);
+        return s;
     }
 
     /** Panels in rows of {@code columns}, as one PNG. */
