@@ -123,7 +123,7 @@ final class ExperimentPlots {
                     c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lo))));
                     c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(hi))));
                 }
-                layerTicks(c);
+                layerAxis(c, maxLayers(r));
                 for (int d : depths) {
                     Profile p = r.gradientNorms(k, d, e);
                     if (p != null) {
@@ -146,8 +146,8 @@ final class ExperimentPlots {
         XYChart byLayer = chart("Response std per 3x3 layer after epoch " + epoch + " (plain dashed, ResNet solid)",
                 "layer index (original)", "std");
         XYChart sorted = chart("The same, sorted by magnitude", "layer index (sorted by magnitude)", "std");
-        layerTicks(byLayer);
-        layerTicks(sorted);
+        layerAxis(byLayer, maxLayers(r));
+        layerAxis(sorted, maxLayers(r));
         for (NetKind k : NetKind.values()) {
             for (int d : depths) {
                 Profile p = r.responseStd(k, d, epoch);
@@ -199,12 +199,16 @@ final class ExperimentPlots {
                 ? String.valueOf((long) Math.rint(x)) : " ");
     }
 
-    /** Layer indices: 1 and every multiple of 5, so that 55 layers stay legible. */
-    private static void layerTicks(XYChart c) {
-        c.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
-            long i = Math.round(x);
-            return Math.abs(x - i) < 1e-9 && (i == 1 || i % 5 == 0) ? String.valueOf(i) : " ";
-        });
+    /** Layer indices 1..layers on an axis from 0 to a multiple of 5, so that the ticks fall on round numbers. */
+    private static void layerAxis(XYChart c, int layers) {
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setXAxisMax(Math.ceil(Math.max(layers, 1) / 5.0) * 5);
+        c.getStyler().setXAxisDecimalPattern("#");
+    }
+
+    /** The most layers of any network of the experiment (depth - 1 3x3 convolutions with option-A shortcuts). */
+    private static int maxLayers(DegradationResults r) {
+        return r.config().depths().get(r.config().depths().size() - 1) - 1;
     }
 
     private static XYSeries line(XYChart c, String name, double[] x, double[] y, Color col, BasicStroke stroke, boolean markers) {
