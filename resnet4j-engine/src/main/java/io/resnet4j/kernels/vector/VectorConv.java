@@ -15,6 +15,7 @@ import io.resnet4j.kernels.Parallel;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
  * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Stride 1: on the padded grid, as one packed GEMM
  *                  for k >= 64 (WeightGemm), as dot products without im2col for fewer channels (WeightGrid);
+ *                  strided kernels larger than 1x1: dot products on the grid of the phase planes (WeightGrid);
  *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
  * </pre>
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
@@ -90,9 +91,11 @@ public final class VectorConv implements ConvOps {
             weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);
             return;
         }
-        if (g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+        boolean stridedGrid = g.strideH() == 1 && g.strideW() == 1 || g.r() * g.s() > 1;
+        if (stridedGrid && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
             WeightGrid job = ws.weightGrid;
-            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(), 1, 1,
+            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(),
+                    g.strideH(), g.strideW(),
                     g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());
             job.kOut = g.k();
             job.dy = dy;
