@@ -48,7 +48,7 @@ import java.util.TreeMap;
  * <pre>
  * mvn -B -q -o compile -pl resnet4j-bench -am
  * java --add-modules jdk.incubator.vector -cp resnet4j-engine/target/classes:resnet4j-bench/target/classes \
- *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=100] [steps=20] [threads=cores]
+ *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=1000] [steps=20] [threads=cores]
  * </pre>
  */
 public final class AllocationProbe {
@@ -89,7 +89,7 @@ public final class AllocationProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        int batch = arg(args, 0, 8), size = arg(args, 1, 16), warmup = arg(args, 2, 100), steps = arg(args, 3, 20);
+        int batch = arg(args, 0, 8), size = arg(args, 1, 16), warmup = arg(args, 2, 1000), steps = arg(args, 3, 20);
         int threads = arg(args, 4, Runtime.getRuntime().availableProcessors());
         if (batch < 1 || size < 4 || warmup < 1 || steps < 1 || threads < 1) {
             throw new IllegalArgumentException("usage: AllocationProbe [batch>=1] [size>=4] [warmup>=1] [steps>=1] [threads>=1]");
@@ -108,6 +108,14 @@ public final class AllocationProbe {
         }
         CrossEntropyLoss loss = new CrossEntropyLoss(0.1f);
 
+        // Starting a JVM's first JFR recording makes every compiled method not entrant (seen on JDK 17 with
+        // -XX:+PrintCompilation): started only after the warm-up, the recording below would watch the interpreter
+        // box vectors again, not the steady state. So JFR starts here, before the warm-up.
+        try (Recording init = new Recording()) {
+            init.start();
+            init.stop();
+        }
+
         // Validate before measuring: a finite loss and non-zero gradients. The first step allocates the buffers.
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         mx.setThreadAllocatedMemoryEnabled(true);
@@ -122,8 +130,18 @@ public final class AllocationProbe {
         if (!Double.isFinite(first) || !(norm > 0)) {
             throw new IllegalStateException("the probe's network does not train: loss " + first + ", |grad conv1| " + norm);
         }
+        // Warm-up, with the calling thread's allocation per window of steps: it falls to zero once C2 has compiled
+        // the kernels (the loss kernel, called once per step on short rows, is the last to get there).
+        int window = Math.max(1, warmup / 10);
+        long windowStart = mx.getCurrentThreadAllocatedBytes();
         for (int i = 1; i < warmup; i++) {
             step(net, loss, x, labels);
+            if (i % window == 0 || i == warmup - 1) {
+                long now = mx.getCurrentThreadAllocatedBytes();
+                System.out.printf("  warm-up steps to %d: %.0f bytes per step (calling thread)%n", i,
+                        (double) (now - windowStart) / (i % window == 0 ? window : i % window));
+                windowStart = mx.getCurrentThreadAllocatedBytes();
+            }
         }
 
         long[] ids = mx.getAllThreadIds();
@@ -153,7 +171,8 @@ public final class AllocationProbe {
 
         Path jfr = Files.createTempFile("allocation-probe", ".jfr");
         Map<String, Integer> byClass = new TreeMap<>();
-        Map<String, Integer> arraySites = new HashMap<>();
+        Map<String, Integer> sites = new HashMap<>();
+        int arrays = 0;
         try (Recording r = new Recording()) {
             r.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
             r.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
@@ -179,8 +198,9 @@ public final class AllocationProbe {
             String kind = e.getEventType().getName().endsWith("OutsideTLAB") ? "outside TLAB" : "new TLAB";
             byClass.merge(cls + " (" + kind + ")", 1, Integer::sum);
             if (cls.equals("float[]") || cls.equals("int[]") || cls.equals("[F") || cls.equals("[I")) {
-                arraySites.merge(cls + " at " + site(e), 1, Integer::sum);
+                arrays++;
             }
+            sites.merge(cls.substring(cls.lastIndexOf('.') + 1) + " at " + site(e), 1, Integer::sum);
         }
 
         System.out.printf("AllocationProbe: %s%n", Kernels.describe());
@@ -193,12 +213,11 @@ public final class AllocationProbe {
                 + "measurement's own %d bytes)%n", (double) total / steps, total, steps, overhead);
         perThread.forEach((t, b) -> System.out.printf("  %-28s %12d bytes (raw, with the measurement)%n", t, b));
         System.out.printf("first step, calling thread (creates every buffer, includes class loading): %d bytes%n", firstBytes);
-        int arrays = arraySites.values().stream().mapToInt(Integer::intValue).sum();
         System.out.printf("JFR allocation events inside %d steps (%s): %d, of which float[]/int[]: %d%n",
                 steps, tlab ? "TLABs on: every array too large for a TLAB, small ones sampled; run with -XX:-UseTLAB to see every allocation"
                         : "TLABs off: every allocation", byClass.values().stream().mapToInt(Integer::intValue).sum(), arrays);
         byClass.forEach((c, n) -> System.out.printf("  %-50s %6d%n", c, n));
-        arraySites.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(10)
+        sites.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(16)
                 .forEach(s -> System.out.printf("  site %-70s %6d%n", s.getKey(), s.getValue()));
         System.out.printf("(loss checksum %.6f)%n", sink);
     }

@@ -22,7 +22,7 @@ public final class BatchNorm2d extends Module {
     private final float[] saveMean, saveVar;
     private long numBatchesTracked;
     private boolean forwardUsedBatchStats;
-    private Tensor input, output, gradInput;
+    private Tensor input, output;
 
     public BatchNorm2d(int channels) {
         this(channels, 1e-5f, 0.1f);
@@ -124,7 +124,7 @@ public final class BatchNorm2d extends Module {
     public Tensor forward(Tensor x) {
         Shape s = outputShape(x.shape());
         int n = s.n(), hw = s.h() * s.w();
-        output = reuse(output, s);
+        output = newOutput(s);
         if (training) {
             long count = (long) n * hw;
             if (count < 2) {
@@ -132,16 +132,13 @@ public final class BatchNorm2d extends Module {
             }
             Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
                     weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
-            float[] rm = runningMean.data(), rv = runningVar.data();
-            double unbias = (double) count / (count - 1);
-            for (int j = 0; j < channels; j++) {
-                // Double arithmetic, as PyTorch's CPU kernel (acc_type<float> is double there).
-                rm[j] = (float) ((1.0 - momentum) * rm[j] + (double) momentum * saveMean[j]);
-                rv[j] = (float) ((1.0 - momentum) * rv[j] + (double) momentum * saveVar[j] * unbias);
-            }
-            numBatchesTracked++;
             forwardUsedBatchStats = true;
             input = x;
+            // A recomputed segment's replay runs on the same input, so it finds the same batch statistics (the
+            // kernels are deterministic); the running statistics were updated by the first pass.
+            if (!replaying()) {
+                updateRunningStatistics(count);
+            }
         } else {
             Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
                     weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
@@ -151,11 +148,23 @@ public final class BatchNorm2d extends Module {
         return output;
     }
 
+    /** running = (1 - momentum) * running + momentum * batch statistic (unbiased variance), one more batch tracked. */
+    private void updateRunningStatistics(long count) {
+        float[] rm = runningMean.data(), rv = runningVar.data();
+        double unbias = (double) count / (count - 1);
+        for (int j = 0; j < channels; j++) {
+            // Double arithmetic, as PyTorch's CPU kernel (acc_type<float> is double there).
+            rm[j] = (float) ((1.0 - momentum) * rm[j] + (double) momentum * saveMean[j]);
+            rv[j] = (float) ((1.0 - momentum) * rv[j] + (double) momentum * saveVar[j] * unbias);
+        }
+        numBatchesTracked++;
+    }
+
     @Override
     public Tensor backward(Tensor gradOutput) {
         requireForward(input, gradOutput, output == null ? null : output.shape());
         Shape s = input.shape();
-        gradInput = reuse(gradInput, s);
+        Tensor gradInput = newGradient(s, gradOutput);
         float[] mean = forwardUsedBatchStats ? saveMean : runningMean.data();
         float[] var = forwardUsedBatchStats ? saveVar : runningVar.data();
         Kernels.NORM.backward(s.n(), channels, s.h() * s.w(), input.data(), 0, gradOutput.data(), 0,

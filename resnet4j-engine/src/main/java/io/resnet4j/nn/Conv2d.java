@@ -18,7 +18,8 @@ public final class Conv2d extends Module {
     private final Parameter weight;
     private final Parameter bias;
     private ConvGeometry geometry;
-    private Tensor input, output, gradInput;
+    private Shape outShape;
+    private Tensor input, output;
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         if (in < 1 || out < 1 || kernel < 1 || stride < 1 || padding < 0) {
@@ -101,11 +102,12 @@ public final class Conv2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         ConvGeometry g = geometry(x.shape());
-        if (g != geometry || output == null) {
-            // A new batch shape: new geometry and output buffer; the same shape reuses both without allocating.
+        if (g != geometry) {
+            // A new batch shape: new geometry and output shape; the same shape reuses both without allocating.
             geometry = g;
-            output = reuse(output, Shape.of(g.n(), g.k(), g.p(), g.q()));
+            outShape = Shape.of(g.n(), g.k(), g.p(), g.q());
         }
+        output = newOutput(outShape);
         Kernels.CONV.forward(g, x.data(), 0, weight.value().data(), 0, output.data(), 0);
         if (bias != null) {
             Kernels.ELEMENTWISE.addBias(g.n(), g.k(), g.p() * g.q(), output.data(), 0, bias.value().data(), 0);
@@ -122,7 +124,7 @@ public final class Conv2d extends Module {
         if (bias != null) {
             Kernels.ELEMENTWISE.biasBackward(g.n(), g.k(), g.p() * g.q(), gradOutput.data(), 0, bias.grad().data(), 0);
         }
-        gradInput = reuse(gradInput, input.shape());
+        Tensor gradInput = newGradient(input.shape(), gradOutput);
         Kernels.CONV.backwardData(g, gradOutput.data(), 0, weight.value().data(), 0, gradInput.data(), 0);
         return gradInput;
     }

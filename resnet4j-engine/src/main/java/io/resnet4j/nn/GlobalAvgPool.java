@@ -6,8 +6,8 @@ import io.resnet4j.tensor.Tensor;
 
 /** (N, C, H, W) -> (N, C, 1, 1): the mean of each plane (torchvision's AdaptiveAvgPool2d((1, 1)), named avgpool). */
 public final class GlobalAvgPool extends Module {
-    private Tensor output, gradInput;
-    private Shape inputShape;
+    private Tensor output;
+    private Shape inputShape, outShape;
 
     @Override
     public Shape outputShape(Shape s) {
@@ -23,9 +23,10 @@ public final class GlobalAvgPool extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Shape s = x.shape();
-        if (output == null || !s.equals(inputShape)) {
-            output = reuse(output, outputShape(s));
+        if (!s.equals(inputShape)) {
+            outShape = outputShape(s);
         }
+        output = newOutput(outShape);
         Kernels.POOL.globalAvgForward(s.n() * s.c(), s.h() * s.w(), x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;
@@ -34,7 +35,7 @@ public final class GlobalAvgPool extends Module {
     @Override
     public Tensor backward(Tensor gradOutput) {
         requireForward(inputShape, gradOutput, output == null ? null : output.shape());
-        gradInput = reuse(gradInput, inputShape);
+        Tensor gradInput = newGradient(inputShape, gradOutput);
         Kernels.POOL.globalAvgBackward(inputShape.n() * inputShape.c(), inputShape.h() * inputShape.w(),
                 gradOutput.data(), 0, gradInput.data(), 0);
         return gradInput;

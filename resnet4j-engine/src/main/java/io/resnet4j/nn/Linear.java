@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
 public final class Linear extends Module {
     private final int in, out;
     private final Parameter weight, bias;
-    private Tensor input, output, gradInput;
-    private Shape inputShape;
+    private Tensor input, output;
+    private Shape inputShape, outShape;
 
     public Linear(int in, int out) {
         if (in < 1 || out < 1) {
@@ -68,10 +68,11 @@ public final class Linear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Shape xs = x.shape();
-        if (output == null || !xs.equals(inputShape)) {
-            output = reuse(output, outputShape(xs));
+        if (!xs.equals(inputShape)) {
+            outShape = outputShape(xs);
             inputShape = xs;
         }
+        output = newOutput(outShape);
         int n = xs.n();
         Kernels.GEMM.sgemm(false, true, n, out, in, x.data(), 0, in, weight.value().data(), 0, in,
                 output.data(), 0, out, false);
@@ -88,7 +89,7 @@ public final class Linear extends Module {
         // dW (out, in) += dy^T (out, n) . x (n, in)
         Kernels.GEMM.sgemm(true, false, out, in, n, dy, 0, out, input.data(), 0, in, weight.grad().data(), 0, in, true);
         Kernels.ELEMENTWISE.biasBackward(n, out, 1, dy, 0, bias.grad().data(), 0);
-        gradInput = reuse(gradInput, input.shape());
+        Tensor gradInput = newGradient(input.shape(), gradOutput);
         // dx (n, in) = dy (n, out) . W (out, in)
         Kernels.GEMM.sgemm(false, false, n, in, out, dy, 0, out, weight.value().data(), 0, in, gradInput.data(), 0, in, false);
         return gradInput;

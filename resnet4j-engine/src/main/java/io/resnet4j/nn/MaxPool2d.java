@@ -9,9 +9,9 @@ import io.resnet4j.tensor.Tensor;
 public final class MaxPool2d extends Module {
     private final int kernel, stride, padding;
     private PoolGeometry geometry;
-    private Tensor output, gradInput;
+    private Tensor output;
     private int[] argmax;
-    private Shape inputShape;
+    private Shape inputShape, outShape;
 
     public MaxPool2d(int kernel, int stride, int padding) {
         if (kernel < 1 || stride < 1 || padding < 0 || padding > kernel / 2) {
@@ -57,8 +57,9 @@ public final class MaxPool2d extends Module {
             // A new batch shape; the same shape reuses geometry and buffers without allocating.
             geometry = geometry(x.shape());
             inputShape = x.shape();
-            output = reuse(output, Shape.of(geometry.n(), geometry.c(), geometry.p(), geometry.q()));
+            outShape = Shape.of(geometry.n(), geometry.c(), geometry.p(), geometry.q());
         }
+        output = newOutput(outShape);
         PoolGeometry g = geometry;
         if (argmax == null || argmax.length != output.numel()) {
             argmax = new int[output.numel()];
@@ -70,7 +71,7 @@ public final class MaxPool2d extends Module {
     @Override
     public Tensor backward(Tensor gradOutput) {
         requireForward(geometry, gradOutput, output == null ? null : output.shape());
-        gradInput = reuse(gradInput, inputShape);
+        Tensor gradInput = newGradient(inputShape, gradOutput);
         Kernels.POOL.maxBackward(geometry, gradOutput.data(), 0, argmax, gradInput.data(), 0);
         return gradInput;
     }

@@ -15,9 +15,14 @@ import java.util.SplittableRandom;
  *
  * <p>{@link #forward} in training mode keeps what {@link #backward} needs; {@link #backward} takes the
  * gradient of the loss with respect to the output, adds the parameter gradients into each
- * {@link Parameter#grad()} and returns the gradient with respect to the input. Outputs and input gradients
- * live in buffers owned by the module and reused while the input shape stays the same: a returned tensor is
- * valid until the module's next call.
+ * {@link Parameter#grad()} and returns the gradient with respect to the input.
+ *
+ * <p>Buffers: a module writes its output into {@link #newOutput}, its own buffer, kept until its next forward
+ * and reused while the shape stays the same (inside a recomputed segment, a scratch buffer shared by all
+ * segments instead), and its input gradient into {@link #newGradient}, a buffer from a small pool shared by the
+ * whole network: a returned gradient is valid until the module before has consumed it (ping-pong), and a
+ * composite that needs one longer {@link #hold}s it. So a training step at a fixed batch shape allocates
+ * nothing, and the gradients of a network take a few buffers per shape whatever its depth.
  *
  * <p>Children, parameters and buffers are registered under names, so that {@link #namedParameters()} gives
  * torchvision's state_dict keys ({@code layer1.0.conv1.weight}). A child registered under the empty name
@@ -31,6 +36,9 @@ public abstract class Module {
     private final List<Module> childList = new ArrayList<>();
     private final List<Parameter> paramList = new ArrayList<>();
     protected boolean training = true;
+    // Shared by the whole tree: replaced by the parent's when this module is registered as a child.
+    private Memory memory = new Memory();
+    private Tensor ownOutput;
 
     /** The output for input x; in training mode also remembers what backward needs. */
     public abstract Tensor forward(Tensor x);
@@ -74,6 +82,7 @@ public abstract class Module {
         checkName(name);
         children.put(name, child);
         childList.add(child);
+        shareMemory(child, memory);
         return child;
     }
 
@@ -193,6 +202,79 @@ public abstract class Module {
         }
         for (int i = 0; i < childList.size(); i++) {
             childList.get(i).zeroGrad();
+        }
+    }
+
+    private static void shareMemory(Module module, Memory m) {
+        module.memory = m;
+        for (int i = 0; i < module.childList.size(); i++) {
+            shareMemory(module.childList.get(i), m);
+        }
+    }
+
+    /**
+     * The buffer for this forward's output: the module's own, reused while the shape stays the same, or inside a
+     * recomputed segment the next scratch buffer of the segment pass. Call it on every forward.
+     */
+    protected final Tensor newOutput(Shape shape) {
+        if (memory.inSegment()) {
+            return memory.scratch(shape);
+        }
+        ownOutput = reuse(ownOutput, shape);
+        return ownOutput;
+    }
+
+    /**
+     * A buffer for the input gradient of {@code shape} from the network's gradient pool: never a held one, nor
+     * {@code gradOutput}, the gradient this backward reads. Valid until the module before has consumed it.
+     */
+    protected final Tensor newGradient(Shape shape, Tensor gradOutput) {
+        return memory.gradient(shape, gradOutput);
+    }
+
+    /** Keeps a gradient from the pool out of reuse until {@link #release}, across other modules' backward calls. */
+    protected final Tensor hold(Tensor gradient) {
+        memory.hold(gradient);
+        return gradient;
+    }
+
+    protected final void release(Tensor gradient) {
+        memory.release(gradient);
+    }
+
+    /**
+     * Starts a pass over this module as a recomputed segment (the plain forward, or with {@code replay} its
+     * repetition before backward): until {@link #endSegment} the outputs of the modules it runs go to scratch.
+     */
+    protected final void beginSegment(boolean replay) {
+        memory.beginSegment(replay, this);
+    }
+
+    protected final void endSegment() {
+        memory.endSegment();
+    }
+
+    /** True while a recomputed segment repeats its forward: side effects (running statistics) must not repeat. */
+    protected final boolean replaying() {
+        return memory.replaying();
+    }
+
+    /**
+     * The activation and gradient buffers this network holds now: module outputs kept between forward and
+     * backward, the shared gradient pool and the shared scratch of recomputed segments.
+     */
+    public final BufferUse bufferUse() {
+        long own = 0;
+        for (Module m : modules()) {
+            own += m.ownOutput == null ? 0 : 4L * m.ownOutput.numel();
+        }
+        return new BufferUse(own, memory.gradientBytes(), memory.scratchBytes());
+    }
+
+    /** Bytes of activation buffers by kind, see {@link #bufferUse()}. */
+    public record BufferUse(long outputBytes, long gradientBytes, long scratchBytes) {
+        public long totalBytes() {
+            return outputBytes + gradientBytes + scratchBytes;
         }
     }
 

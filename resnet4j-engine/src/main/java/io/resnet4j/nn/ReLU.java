@@ -6,7 +6,7 @@ import io.resnet4j.tensor.Tensor;
 
 /** max(x, 0); its backward passes the gradient where the output is positive. */
 public final class ReLU extends Module {
-    private Tensor output, gradInput;
+    private Tensor output;
     private boolean saved;
 
     @Override
@@ -16,7 +16,7 @@ public final class ReLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        output = reuse(output, x.shape());
+        output = newOutput(x.shape());
         Kernels.ELEMENTWISE.relu(x.numel(), x.data(), 0, output.data(), 0);
         saved = training;
         return output;
@@ -24,8 +24,8 @@ public final class ReLU extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
-        requireForward(saved ? output : null, gradOutput, output.shape());
-        gradInput = reuse(gradInput, output.shape());
+        requireForward(saved ? output : null, gradOutput, output == null ? null : output.shape());
+        Tensor gradInput = newGradient(output.shape(), gradOutput);
         Kernels.ELEMENTWISE.reluBackward(output.numel(), output.data(), 0, gradOutput.data(), 0, gradInput.data(), 0);
         return gradInput;
     }

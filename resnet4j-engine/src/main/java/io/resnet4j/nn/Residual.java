@@ -11,18 +11,37 @@ import io.resnet4j.tensor.Tensor;
  *
  * <p>The branch's children are registered inline and the shortcut as "downsample", so the names are
  * torchvision's: {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}.
+ *
+ * <p>With {@link #setRecompute} the unit is a recomputed segment: its forward keeps only its input and its own
+ * output, the layers inside write to scratch shared by every segment, and backward runs them again before
+ * backpropagating through them (gradient checkpointing). Results are bitwise those of the plain unit.
  */
 public final class Residual extends Module {
     private final Module branch;
     private final Module shortcut;
     private final boolean reluAfterAdd;
-    private Tensor output, gradInput, gradJoin;
+    private boolean recompute;
+    private Tensor input, output, branchOut, shortcutOut;
     private boolean saved;
 
     public Residual(Module branch, Module shortcut, boolean reluAfterAdd) {
         this.branch = register("", branch);
         this.shortcut = shortcut == null ? null : register("downsample", shortcut);
         this.reluAfterAdd = reluAfterAdd;
+    }
+
+    /**
+     * Recompute the branch and shortcut in backward instead of keeping their activations (see the class comment).
+     * Takes effect from the next forward.
+     */
+    public Residual setRecompute(boolean on) {
+        recompute = on;
+        saved = false;
+        return this;
+    }
+
+    public boolean recompute() {
+        return recompute;
     }
 
     public Module branch() {
@@ -56,35 +75,61 @@ public final class Residual extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor b = branch.forward(x);
-        Tensor s = shortcut == null ? x : shortcut.forward(x);
-        if (!b.shape().equals(s.shape())) {
-            outputShape(x.shape());
-        }
-        output = reuse(output, b.shape());
-        if (reluAfterAdd) {
-            Kernels.ELEMENTWISE.addRelu(b.numel(), b.data(), 0, s.data(), 0, output.data(), 0);
+        if (recompute) {
+            forwardPathsAsSegment(x, false);
         } else {
-            Kernels.ELEMENTWISE.add(b.numel(), b.data(), 0, s.data(), 0, output.data(), 0);
+            forwardPaths(x);
         }
+        output = newOutput(branchOut.shape());
+        if (reluAfterAdd) {
+            Kernels.ELEMENTWISE.addRelu(output.numel(), branchOut.data(), 0, shortcutOut.data(), 0, output.data(), 0);
+        } else {
+            Kernels.ELEMENTWISE.add(output.numel(), branchOut.data(), 0, shortcutOut.data(), 0, output.data(), 0);
+        }
+        input = x;
         saved = training;
         return output;
     }
 
+    private void forwardPaths(Tensor x) {
+        branchOut = branch.forward(x);
+        shortcutOut = shortcut == null ? x : shortcut.forward(x);
+        if (!branchOut.shape().equals(shortcutOut.shape())) {
+            outputShape(x.shape());
+        }
+    }
+
+    /** The paths as a recomputed segment: their activations go to scratch shared by every segment. */
+    private void forwardPathsAsSegment(Tensor x, boolean replay) {
+        beginSegment(replay);
+        try {
+            forwardPaths(x);
+        } finally {
+            endSegment();
+        }
+    }
+
     @Override
     public Tensor backward(Tensor gradOutput) {
-        requireForward(saved ? output : null, gradOutput, output.shape());
+        requireForward(saved ? output : null, gradOutput, output == null ? null : output.shape());
+        if (recompute) {
+            // The activations inside were not kept: run the paths again (this unit's own output is still intact).
+            forwardPathsAsSegment(input, true);
+        }
         Tensor g = gradOutput;
         if (reluAfterAdd) {
-            gradJoin = reuse(gradJoin, output.shape());
-            Kernels.ELEMENTWISE.reluBackward(output.numel(), output.data(), 0, gradOutput.data(), 0, gradJoin.data(), 0);
-            g = gradJoin;
+            g = newGradient(output.shape(), gradOutput);
+            Kernels.ELEMENTWISE.reluBackward(output.numel(), output.data(), 0, gradOutput.data(), 0, g.data(), 0);
         }
-        // The skip connection: the same gradient flows into both paths and their input gradients add.
-        Tensor viaBranch = branch.backward(g);
+        // The skip connection: the same gradient flows into both paths and their input gradients add. Each path's
+        // backward draws on the gradient pool, so g and the branch's result are held until the add has read them.
+        hold(g);
+        Tensor viaBranch = hold(branch.backward(g));
         Tensor viaShortcut = shortcut == null ? g : shortcut.backward(g);
-        gradInput = reuse(gradInput, viaBranch.shape());
+        Tensor gradInput = newGradient(viaBranch.shape(), viaShortcut);
         Kernels.ELEMENTWISE.add(viaBranch.numel(), viaBranch.data(), 0, viaShortcut.data(), 0, gradInput.data(), 0);
+        release(viaBranch);
+        release(g);
         return gradInput;
     }
 

@@ -6,9 +6,17 @@ import io.resnet4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Modules applied in order; children are named "0", "1", ... or by {@link #add(String, Module)}. */
+/**
+ * Modules applied in order; children are named "0", "1", ... or by {@link #add(String, Module)}.
+ *
+ * <p>With {@link #setRecompute} the sequence is a recomputed segment (gradient checkpointing): its forward keeps
+ * only its input and a copy of its result, the layers write to scratch shared by every segment, and backward
+ * runs them again before backpropagating through them. Results are bitwise those of the plain sequence.
+ */
 public final class Sequential extends Module {
     private final List<Module> layers = new ArrayList<>();
+    private boolean recompute;
+    private Tensor input, output;
 
     public Sequential(Module... modules) {
         for (Module m : modules) {
@@ -35,8 +43,34 @@ public final class Sequential extends Module {
         return s;
     }
 
+    /**
+     * Recompute the layers in backward instead of keeping their activations (see the class comment). Takes effect
+     * from the next forward.
+     */
+    public Sequential setRecompute(boolean on) {
+        recompute = on;
+        input = null;
+        return this;
+    }
+
+    public boolean recompute() {
+        return recompute;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
+        if (!recompute) {
+            return forwardLayers(x);
+        }
+        Tensor y = forwardLayersAsSegment(x, false);
+        // The result outlives the scratch it was computed in: it is the next module's input.
+        output = newOutput(y.shape());
+        output.copyFrom(y);
+        input = training ? x : null;
+        return output;
+    }
+
+    private Tensor forwardLayers(Tensor x) {
         // Indexed loops: no iterator per call on the training path.
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(x);
@@ -44,8 +78,22 @@ public final class Sequential extends Module {
         return x;
     }
 
+    /** The layers as a recomputed segment: their activations go to scratch shared by every segment. */
+    private Tensor forwardLayersAsSegment(Tensor x, boolean replay) {
+        beginSegment(replay);
+        try {
+            return forwardLayers(x);
+        } finally {
+            endSegment();
+        }
+    }
+
     @Override
     public Tensor backward(Tensor gradOutput) {
+        if (recompute) {
+            requireForward(input, gradOutput, output == null ? null : output.shape());
+            forwardLayersAsSegment(input, true);
+        }
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 0; i--) {
             g = layers.get(i).backward(g);

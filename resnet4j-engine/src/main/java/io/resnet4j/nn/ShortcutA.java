@@ -10,8 +10,8 @@ import io.resnet4j.tensor.Tensor;
  */
 public final class ShortcutA extends Module {
     private final int in, out, stride;
-    private Tensor output, gradInput;
-    private Shape inputShape;
+    private Tensor output;
+    private Shape inputShape, outShape;
 
     public ShortcutA(int in, int out, int stride) {
         if (in < 1 || out < in || stride < 1) {
@@ -46,9 +46,10 @@ public final class ShortcutA extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Shape s = x.shape();
-        if (output == null || !s.equals(inputShape)) {
-            output = reuse(output, outputShape(s));
+        if (!s.equals(inputShape)) {
+            outShape = outputShape(s);
         }
+        output = newOutput(outShape);
         Kernels.SHORTCUT.forward(s.n(), in, s.h(), s.w(), out, stride, x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;
@@ -58,7 +59,7 @@ public final class ShortcutA extends Module {
     public Tensor backward(Tensor gradOutput) {
         requireForward(inputShape, gradOutput, output == null ? null : output.shape());
         Shape s = inputShape;
-        gradInput = reuse(gradInput, s);
+        Tensor gradInput = newGradient(s, gradOutput);
         Kernels.SHORTCUT.backward(s.n(), in, s.h(), s.w(), out, stride, gradOutput.data(), 0, gradInput.data(), 0);
         return gradInput;
     }

@@ -133,7 +133,7 @@ public final class OnnxGraph extends Module {
     private final Shape[] importShapes;
     private final boolean shapeSpecialised;
     private Tensor[] values, grads, accum;
-    private boolean[] ownGrad;
+    private boolean[] ownGrad, heldGrad;
 
     OnnxGraph(List<Step> steps, List<String> inputNames, Shape[] importShapes, int valueCount, int[] outputs,
               Tensor[] constantOutputs, List<String> outputNames, boolean shapeSpecialised) {
@@ -304,6 +304,7 @@ public final class OnnxGraph extends Module {
             grads = new Tensor[valueCount];
             accum = new Tensor[valueCount];
             ownGrad = new boolean[valueCount];
+            heldGrad = new boolean[valueCount];
         }
         Arrays.fill(grads, null);
         Arrays.fill(ownGrad, false);
@@ -324,26 +325,44 @@ public final class OnnxGraph extends Module {
             for (int i = 0; i < s.in.length; i++) {
                 addGrad(s.in[i], gin[i]);
             }
+            unhold(s.out);
+        }
+        for (int v = 0; v < valueCount; v++) {
+            unhold(v);
         }
         return grads[0];
     }
 
-    /** The first gradient of a value is kept by reference; a second one is summed into a buffer this graph owns. */
+    /**
+     * The first gradient of a value is kept by reference, and held: the modules' input gradients come from the
+     * network's shared pool, and other steps run before this value's consumer. A second one is summed into a
+     * buffer this graph owns.
+     */
     private void addGrad(int v, Tensor g) {
         if (g == null) {
             return;
         }
         if (grads[v] == null) {
-            grads[v] = g;
+            grads[v] = hold(g);
+            heldGrad[v] = true;
             return;
         }
         if (!ownGrad[v]) {
             accum[v] = reuseTensor(accum[v], grads[v].shape());
             accum[v].copyFrom(grads[v]);
+            unhold(v);
             grads[v] = accum[v];
             ownGrad[v] = true;
         }
         Kernels.ELEMENTWISE.accumulate(g.numel(), g.data(), 0, grads[v].data(), 0);
+    }
+
+    /** Lets the pool reuse value v's gradient once it has been read. */
+    private void unhold(int v) {
+        if (heldGrad[v]) {
+            release(grads[v]);
+            heldGrad[v] = false;
+        }
     }
 
     static Tensor reuseTensor(Tensor current, Shape shape) {

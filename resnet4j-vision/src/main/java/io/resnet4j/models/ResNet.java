@@ -39,6 +39,52 @@ public final class ResNet {
         return net;
     }
 
+    /**
+     * What a network recomputes in backward instead of keeping from forward (gradient checkpointing): nothing,
+     * every residual unit, or every stage. A recomputed segment keeps its input and its output; its layers' outputs
+     * live in scratch buffers shared by all segments and are computed again just before the segment's backward,
+     * about one more forward pass per step. Gradients, outputs and running statistics are bitwise those of NONE.
+     * BLOCK keeps one output per unit instead of six (CIFAR ResNet-1202 at batch 128: 2.8 GiB of activations
+     * instead of 16.4). STAGE saves nothing on the nets of this family: scratch is pooled per shape and every
+     * stage has its own shape, so the scratch holds every stage's activations, as NONE does (BENCHMARKS.md,
+     * Memory); it is there for nets whose stages share a shape. An execution choice, not part of the network's
+     * structure: it is not in the {@link ResNetSpec} and not in checkpoints.
+     */
+    public enum Recompute { NONE, BLOCK, STAGE }
+
+    /** {@link #build(ResNetSpec, long)} with a recomputation choice (see {@link #setRecompute}). */
+    public static Sequential build(ResNetSpec spec, long seed, Recompute recompute) {
+        return setRecompute(build(spec, seed), recompute);
+    }
+
+    /**
+     * Sets what {@code net}, built by {@link #build}, recomputes in backward; takes effect from the next forward.
+     * Stages are the children named {@code layer1}, {@code layer2}, ...; units are their children.
+     */
+    public static Sequential setRecompute(Sequential net, Recompute recompute) {
+        boolean found = false;
+        for (Map.Entry<String, Module> child : net.children().entrySet()) {
+            if (child.getKey().startsWith("layer") && child.getValue() instanceof Sequential stage) {
+                found = true;
+                stage.setRecompute(recompute == Recompute.STAGE);
+                for (Module unit : stage.layers()) {
+                    if (unit instanceof Residual r) {
+                        r.setRecompute(recompute == Recompute.BLOCK);
+                    } else if (unit instanceof Sequential s) {
+                        s.setRecompute(recompute == Recompute.BLOCK);
+                    } else {
+                        throw new IllegalArgumentException("stage " + child.getKey() + " holds " + unit
+                                + ", not a unit built by ResNet.build");
+                    }
+                }
+            }
+        }
+        if (!found) {
+            throw new IllegalArgumentException("no stages (children layer1, layer2, ...) in " + net + ": not a network built by ResNet.build");
+        }
+        return net;
+    }
+
     /** The network with its parameters at their deterministic defaults (convolution and fc weights zero). */
     public static Sequential build(ResNetSpec spec) {
         Sequential net = new Sequential();

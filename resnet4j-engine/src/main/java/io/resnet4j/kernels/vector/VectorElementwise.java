@@ -34,7 +34,13 @@ public final class VectorElementwise implements ElementwiseOps {
         if (grain >= blocks) {
             relu(0, len, x, xOff, y, yOff);
         } else {
-            Split.run(blocks, grain, (b0, b1) -> relu(b0 * BLOCK, Math.min(len, b1 * BLOCK), x, xOff, y, yOff));
+            Split.Args a = Split.args();
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            a.i0 = len;
+            Split.run(blocks, grain, a, (s, b0, b1) -> relu(b0 * BLOCK, Math.min(s.i0, b1 * BLOCK), s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -59,8 +65,16 @@ public final class VectorElementwise implements ElementwiseOps {
         if (grain >= blocks) {
             reluBackward(0, len, y, yOff, dy, dyOff, dx, dxOff);
         } else {
-            Split.run(blocks, grain, (b0, b1) ->
-                    reluBackward(b0 * BLOCK, Math.min(len, b1 * BLOCK), y, yOff, dy, dyOff, dx, dxOff));
+            Split.Args a = Split.args();
+            a.x0 = y;
+            a.o0 = yOff;
+            a.x1 = dy;
+            a.o1 = dyOff;
+            a.x2 = dx;
+            a.o2 = dxOff;
+            a.i0 = len;
+            Split.run(blocks, grain, a, (s, b0, b1) ->
+                    reluBackward(b0 * BLOCK, Math.min(s.i0, b1 * BLOCK), s.x0, s.o0, s.x1, s.o1, s.x2, s.o2));
         }
     }
 
@@ -99,8 +113,17 @@ public final class VectorElementwise implements ElementwiseOps {
         if (grain >= blocks) {
             sum(0, len, a, aOff, b, bOff, y, yOff, relu);
         } else {
-            Split.run(blocks, grain, (b0, b1) ->
-                    sum(b0 * BLOCK, Math.min(len, b1 * BLOCK), a, aOff, b, bOff, y, yOff, relu));
+            Split.Args s = Split.args();
+            s.x0 = a;
+            s.o0 = aOff;
+            s.x1 = b;
+            s.o1 = bOff;
+            s.x2 = y;
+            s.o2 = yOff;
+            s.i0 = len;
+            s.flag = relu;
+            Split.run(blocks, grain, s, (t, b0, b1) ->
+                    sum(b0 * BLOCK, Math.min(t.i0, b1 * BLOCK), t.x0, t.o0, t.x1, t.o1, t.x2, t.o2, t.flag));
         }
     }
 
@@ -145,7 +168,14 @@ public final class VectorElementwise implements ElementwiseOps {
         if (grain >= planes) {
             addBias(0, planes, c, hw, x, xOff, bias, biasOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> addBias(p0, p1, c, hw, x, xOff, bias, biasOff));
+            Split.Args a = Split.args();
+            a.i0 = c;
+            a.i1 = hw;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = bias;
+            a.o1 = biasOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> addBias(p0, p1, s.i0, s.i1, s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -175,7 +205,15 @@ public final class VectorElementwise implements ElementwiseOps {
         if (grain >= c) {
             biasBackward(0, c, n, c, hw, dy, dyOff, dBias, dBiasOff);
         } else {
-            Split.run(c, grain, (j0, j1) -> biasBackward(j0, j1, n, c, hw, dy, dyOff, dBias, dBiasOff));
+            Split.Args a = Split.args();
+            a.i0 = n;
+            a.i1 = c;
+            a.i2 = hw;
+            a.x0 = dy;
+            a.o0 = dyOff;
+            a.x1 = dBias;
+            a.o1 = dBiasOff;
+            Split.run(c, grain, a, (s, j0, j1) -> biasBackward(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1));
         }
     }
 

@@ -51,8 +51,22 @@ public final class VectorNorm implements NormOps {
         if (grain >= c) {
             forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu);
         } else {
-            Split.run(c, grain, (j0, j1) ->
-                    forwardTrain(j0, j1, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu));
+            Split.Args a = Split.args();
+            a.i0 = n;
+            a.i1 = c;
+            a.i2 = hw;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            a.x2 = gamma;
+            a.x3 = beta;
+            a.f = eps;
+            a.x4 = saveMean;
+            a.x5 = saveVar;
+            a.flag = relu;
+            Split.run(c, grain, a, (s, j0, j1) -> forwardTrain(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1,
+                    s.x2, s.x3, s.f, s.x4, s.x5, s.flag));
         }
     }
 
@@ -141,8 +155,21 @@ public final class VectorNorm implements NormOps {
         if (grain >= planes) {
             forwardEval(0, planes, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu);
         } else {
-            Split.run(planes, grain, (p0, p1) ->
-                    forwardEval(p0, p1, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu));
+            Split.Args a = Split.args();
+            a.i0 = c;
+            a.i1 = hw;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            a.x2 = gamma;
+            a.x3 = beta;
+            a.x4 = runMean;
+            a.x5 = runVar;
+            a.f = eps;
+            a.flag = relu;
+            Split.run(planes, grain, a, (s, p0, p1) -> forwardEval(p0, p1, s.i0, s.i1, s.x0, s.o0, s.x1, s.o1,
+                    s.x2, s.x3, s.x4, s.x5, s.f, s.flag));
         }
     }
 
@@ -202,8 +229,27 @@ public final class VectorNorm implements NormOps {
         if (grain >= c) {
             backward(0, c, n, c, hw, x, xOff, y, yOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
         } else {
-            Split.run(c, grain, (j0, j1) -> backward(j0, j1, n, c, hw, x, xOff, y, yOff, dy, dyOff,
-                    gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta));
+            Split.Args a = Split.args();
+            a.i0 = n;
+            a.i1 = c;
+            a.i2 = hw;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            a.x2 = dy;
+            a.o2 = dyOff;
+            a.x3 = gamma;
+            a.x4 = mean;
+            a.x5 = var;
+            a.f = eps;
+            a.flag = batchStats;
+            a.x6 = dx;
+            a.o3 = dxOff;
+            a.x7 = dGamma;
+            a.x8 = dBeta;
+            Split.run(c, grain, a, (s, j0, j1) -> backward(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1, s.x2, s.o2,
+                    s.x3, s.x4, s.x5, s.f, s.flag, s.x6, s.o3, s.x7, s.x8));
         }
     }
 

@@ -50,7 +50,14 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             maxForward(0, planes, g, x, xOff, y, yOff, argmax);
         } else {
-            Split.run(planes, grain, (p0, p1) -> maxForward(p0, p1, g, x, xOff, y, yOff, argmax));
+            Split.Args a = Split.args();
+            a.ref = g;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            a.ints = argmax;
+            Split.run(planes, grain, a, (s, p0, p1) -> maxForward(p0, p1, (PoolGeometry) s.ref, s.x0, s.o0, s.x1, s.o1, s.ints));
         }
     }
 
@@ -161,7 +168,14 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             maxBackward(0, planes, g, dy, dyOff, argmax, dx, dxOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> maxBackward(p0, p1, g, dy, dyOff, argmax, dx, dxOff));
+            Split.Args a = Split.args();
+            a.ref = g;
+            a.x0 = dy;
+            a.o0 = dyOff;
+            a.ints = argmax;
+            a.x1 = dx;
+            a.o1 = dxOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> maxBackward(p0, p1, (PoolGeometry) s.ref, s.x0, s.o0, s.ints, s.x1, s.o1));
         }
     }
 
@@ -184,7 +198,13 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             avgForward(0, planes, g, x, xOff, y, yOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> avgForward(p0, p1, g, x, xOff, y, yOff));
+            Split.Args a = Split.args();
+            a.ref = g;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> avgForward(p0, p1, (PoolGeometry) s.ref, s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -274,7 +294,13 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             avgBackward(0, planes, g, dy, dyOff, dx, dxOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> avgBackward(p0, p1, g, dy, dyOff, dx, dxOff));
+            Split.Args a = Split.args();
+            a.ref = g;
+            a.x0 = dy;
+            a.o0 = dyOff;
+            a.x1 = dx;
+            a.o1 = dxOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> avgBackward(p0, p1, (PoolGeometry) s.ref, s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -321,7 +347,13 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             globalAvgForward(0, planes, hw, x, xOff, y, yOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> globalAvgForward(p0, p1, hw, x, xOff, y, yOff));
+            Split.Args a = Split.args();
+            a.i0 = hw;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> globalAvgForward(p0, p1, s.i0, s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -338,7 +370,13 @@ public final class VectorPool implements PoolOps {
         if (grain >= planes) {
             globalAvgBackward(0, planes, hw, dy, dyOff, dx, dxOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> globalAvgBackward(p0, p1, hw, dy, dyOff, dx, dxOff));
+            Split.Args a = Split.args();
+            a.i0 = hw;
+            a.x0 = dy;
+            a.o0 = dyOff;
+            a.x1 = dx;
+            a.o1 = dxOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> globalAvgBackward(p0, p1, s.i0, s.x0, s.o0, s.x1, s.o1));
         }
     }
 

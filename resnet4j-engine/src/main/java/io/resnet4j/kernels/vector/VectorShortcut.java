@@ -48,7 +48,17 @@ public final class VectorShortcut implements ShortcutOps {
         if (grain >= planes) {
             forward(0, planes, c, h, w, k, stride, x, xOff, y, yOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> forward(p0, p1, c, h, w, k, stride, x, xOff, y, yOff));
+            Split.Args a = Split.args();
+            a.i0 = c;
+            a.i1 = h;
+            a.i2 = w;
+            a.i3 = k;
+            a.i4 = stride;
+            a.x0 = x;
+            a.o0 = xOff;
+            a.x1 = y;
+            a.o1 = yOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> forward(p0, p1, s.i0, s.i1, s.i2, s.i3, s.i4, s.x0, s.o0, s.x1, s.o1));
         }
     }
 
@@ -85,7 +95,17 @@ public final class VectorShortcut implements ShortcutOps {
         if (grain >= planes) {
             backward(0, planes, c, h, w, k, stride, dy, dyOff, dx, dxOff);
         } else {
-            Split.run(planes, grain, (p0, p1) -> backward(p0, p1, c, h, w, k, stride, dy, dyOff, dx, dxOff));
+            Split.Args a = Split.args();
+            a.i0 = c;
+            a.i1 = h;
+            a.i2 = w;
+            a.i3 = k;
+            a.i4 = stride;
+            a.x0 = dy;
+            a.o0 = dyOff;
+            a.x1 = dx;
+            a.o1 = dxOff;
+            Split.run(planes, grain, a, (s, p0, p1) -> backward(p0, p1, s.i0, s.i1, s.i2, s.i3, s.i4, s.x0, s.o0, s.x1, s.o1));
         }
     }
 

@@ -1,0 +1,106 @@
+package io.resnet4j.cli;
+
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.models.ResNet;
+import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.CrossEntropyLoss;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.optim.Sgd;
+import io.resnet4j.optim.SgdConfig;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code resnet4j bench}: training or inference speed of a model, as the median img/s of timed blocks. */
+@Command(name = "bench",
+        description = "Measure a model's speed on random data: warm-up steps, then several timed blocks; prints the "
+                + "median as 'img/s: N'.",
+        mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  ./resnet4j bench --model resnet20 --batch 128 --mode train",
+            "  ./resnet4j bench --model resnet50 --batch 8 --mode infer --threads 1",
+            "  ./resnet4j bench --model resnet18 --batch 32 --mode infer --input-size 112"
+        })
+final class BenchCommand extends BaseCommand {
+    enum Mode { train, infer }
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "infer",
+            description = "train (forward + backward + SGD step) or infer (forward only, eval mode); default: ${DEFAULT-VALUE}.")
+    Mode mode;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--blocks", paramLabel = "N", defaultValue = "5", description = "Timed blocks; the median is reported (default: ${DEFAULT-VALUE}).")
+    int blocks;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "3", description = "Steps per timed block (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Override
+    public Integer call() {
+        model.requireModel();
+        requireRange("--batch", batch, 1, 65536);
+        requireRange("--warmup", warmup, 0, 10_000);
+        requireRange("--blocks", blocks, 1, 10_000);
+        requireRange("--steps", steps, 1, 10_000);
+        ResNetSpec spec = model.spec();
+        int t = threads.apply();
+        Sequential net = ResNet.build(spec, 0);
+        Shape in = model.inputShape(spec, net, batch);
+        Tensor x = new Tensor(in);
+        SplittableRandom rng = new SplittableRandom(0);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        Runnable step;
+        if (mode == Mode.infer) {
+            net.train(false);
+            step = () -> net.forward(x);
+        } else {
+            // One training step as the trainer takes it: forward, cross-entropy, backward, SGD (paper recipe).
+            net.train(true);
+            int[] labels = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                labels[i] = rng.nextInt(spec.numClasses());
+            }
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            Sgd sgd = new Sgd(net.namedParameters(), SgdConfig.paper());
+            step = () -> {
+                net.zeroGrad();
+                loss.forward(net.forward(x), labels);
+                net.backward(loss.backward());
+                sgd.step(0.01);
+            };
+        }
+        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode, %d thread%s; kernels: %s", model.model,
+                LayerShapes.text(in), mode, t, t == 1 ? "" : "s", Kernels.describe()));
+        out().println(String.format(Locale.ROOT, "warm-up %d step%s, then %d blocks of %d step%s", warmup,
+                warmup == 1 ? "" : "s", blocks, steps, steps == 1 ? "" : "s"));
+        out().flush();
+        Timing.Result r = Timing.imagesPerSecond(step, batch, warmup, blocks, steps);
+        StringBuilder b = new StringBuilder("blocks (img/s):");
+        for (double v : r.blocks()) {
+            b.append(String.format(Locale.ROOT, " %.1f", v));
+        }
+        out().println(b);
+        out().println(String.format(Locale.ROOT, "img/s: %.1f", r.median()));
+        out().flush();
+        return 0;
+    }
+}

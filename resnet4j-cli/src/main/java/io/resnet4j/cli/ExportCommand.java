@@ -1,0 +1,91 @@
+package io.resnet4j.cli;
+
+import io.resnet4j.models.ResNet;
+import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.onnx.OnnxExport;
+import io.resnet4j.tensor.Shape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code resnet4j export}: a model as ONNX for other runtimes. */
+@Command(name = "export",
+        description = "Export a model to ONNX (opset 13, symbolic batch; parameter names are torchvision's "
+                + "state_dict keys): a checkpoint written by train, or a registry model with --weights (or "
+                + "untrained, seed 0, to test a runtime).",
+        mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  ./resnet4j export --checkpoint runs/fashion-mnist-resnet20/model.safetensors --out resnet20.onnx",
+            "  ./resnet4j export --model resnet50 --weights resnet50.safetensors --out resnet50.onnx",
+            "  ./resnet4j export --format onnx --model resnet18 --input-size 112 --out resnet18-random.onnx"
+        })
+final class ExportCommand extends BaseCommand {
+    enum Format { onnx }
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--format", paramLabel = "F", defaultValue = "onnx", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "A model checkpoint written by train.")
+    Path checkpoint;
+
+    @Option(names = "--weights", paramLabel = "FILE", description = "Weights (.safetensors) for --model.")
+    Path weights;
+
+    @Option(names = "--out", paramLabel = "FILE", required = true, description = "The file to write, e.g. model.onnx.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        if (checkpoint == null && model.model == null) {
+            throw badFlag("give --checkpoint FILE, or --model NAME (with --weights FILE.safetensors)");
+        }
+        if (checkpoint != null && (model.model != null || weights != null)) {
+            throw badFlag("--checkpoint already names the model and weights; drop --model/--weights");
+        }
+        Sequential net;
+        int channels;
+        int size;
+        String what;
+        if (checkpoint != null) {
+            Network n = Networks.fromCheckpoint(checkpoint);
+            net = (Sequential) n.module();
+            channels = n.inChannels();
+            size = model.inputSize != null ? model.inputSize : n.imageSize();
+            what = n.description();
+        } else {
+            ResNetSpec spec = model.spec();
+            if (weights != null) {
+                net = (Sequential) Networks.fromWeights(model.model, spec, model.inputSize, weights, null).module();
+                what = model.model + " with weights " + weights;
+            } else {
+                net = ResNet.build(spec, 0);
+                what = model.model + " (untrained, seed 0)";
+            }
+            channels = spec.inputChannels();
+            size = model.inputSize(spec);
+        }
+        net.train(false);
+        Shape in = Shape.of(1, channels, size, size);
+        try {
+            net.outputShape(in);
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--input-size " + size + " does not fit the model: " + e.getMessage());
+        }
+        try {
+            OnnxExport.export(net, in, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+        out().println("wrote " + out + ": " + what + ", input (N, " + channels + ", " + size + ", " + size + "), "
+                + format + " opset " + OnnxExport.OPSET);
+        return 0;
+    }
+}

@@ -1,0 +1,133 @@
+package io.resnet4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resnet4j.cli.report.MetricsFile;
+import io.resnet4j.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny training run through the command: the files it leaves, what it prints, and its refusals. */
+class TrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    static String[] tinyRun(Path out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--dataset", "bundled", "--model", "resnet8",
+                "--epochs", "2", "--train-limit", "64", "--test-limit", "32", "--batch", "32", "--quiet",
+                "--out", out.toString()));
+        List<String> extra = List.of(more);
+        int e = extra.indexOf("--epochs");
+        if (e >= 0) {
+            args.set(args.indexOf("--epochs") + 1, extra.get(e + 1));
+            extra = new java.util.ArrayList<>(extra);
+            extra.remove(e + 1);
+            extra.remove(e);
+        }
+        args.addAll(extra);
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void tinyRunWritesCheckpointMetricsPlotsAndReport() throws IOException {
+        Path run = tmp.resolve("run");
+        Cli.Result r = Cli.run(tinyRun(run));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        for (String f : List.of("model.safetensors", "last.safetensors", "best.safetensors", "metrics.jsonl",
+                "config.json", "confusion.json", "loss.png", "accuracy.png", "lr.png", "confusion.png", "report.html")) {
+            assertThat(run.resolve(f)).as(f).isRegularFile();
+        }
+        assertThat(MetricsFile.read(run.resolve("metrics.jsonl"))).hasSize(2);
+        assertThat(r.out()).containsPattern("test accuracy: \\d+\\.\\d\\d% \\(top-5 \\d+\\.\\d\\d%, loss \\d+\\.\\d{4}\\) "
+                + "on 32 images after epoch 2")
+                .contains("checkpoint:    " + run.resolve("model.safetensors"))
+                .contains("report:        " + run.resolve("report.html"));
+        // The final evaluation agrees with the trainer's last metrics line.
+        String[] lines = Files.readString(run.resolve("metrics.jsonl")).strip().split("\n");
+        double testAcc = ((Number) Json.parseObject(lines[1]).get("test_acc")).doubleValue();
+        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "test accuracy: %.2f%%", 100 * testAcc));
+        Map<String, Object> config = Json.parseObject(Files.readString(run.resolve("config.json")));
+        assertThat(config).containsEntry("model", "resnet8").containsEntry("dataset_id", "fashion-mnist-subset");
+
+        // The model checkpoint is usable by predict, with the class names of the data.
+        Network net = Networks.fromCheckpoint(run.resolve("model.safetensors"));
+        assertThat(net.classNames()).contains("Ankle boot");
+        assertThat(net.imageSize()).isEqualTo(28);
+        assertThat(net.inChannels()).isEqualTo(1);
+
+        // A finished run refuses to be overwritten, and resuming it takes no flag that changes the recipe.
+        String line = ErrorPathsTest.oneLineError(Cli.run(tinyRun(run)));
+        assertThat(line).contains("already holds a run").contains("--resume");
+        line = ErrorPathsTest.oneLineError(Cli.run("train", "--resume", run.toString(), "--lr", "0.5"));
+        assertThat(line).contains("drop --lr");
+        Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--quiet");
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("(resumed)").contains("after epoch 2");
+        assertThat(MetricsFile.read(run.resolve("metrics.jsonl"))).hasSize(2);
+    }
+
+    @Test
+    void sameSeedSameMetrics() throws IOException {
+        Cli.Result a = Cli.run(tinyRun(tmp.resolve("a"), "--epochs", "1"));
+        Cli.Result b = Cli.run(tinyRun(tmp.resolve("b"), "--epochs", "1", "--threads", "1"));
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        assertThat(b.exitCode()).as(b.err()).isZero();
+        Map<String, Object> ma = Json.parseObject(Files.readString(tmp.resolve("a/metrics.jsonl")).strip());
+        Map<String, Object> mb = Json.parseObject(Files.readString(tmp.resolve("b/metrics.jsonl")).strip());
+        for (String k : List.of("train_loss", "train_acc", "test_loss", "test_acc")) {
+            assertThat(mb.get(k)).as(k).isEqualTo(ma.get(k));
+        }
+    }
+
+    @Test
+    void imageFolderDataset() throws IOException {
+        Path root = tmp.resolve("folders");
+        java.util.Random rng = new java.util.Random(1);
+        for (String split : List.of("train", "test")) {
+            for (String cls : List.of("cats", "dogs")) {
+                Files.createDirectories(root.resolve(split).resolve(cls));
+                for (int i = 0; i < (split.equals("train") ? 4 : 2); i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    for (int y = 0; y < 30; y++) {
+                        for (int x = 0; x < 40; x++) {
+                            img.setRGB(x, y, rng.nextInt(1 << 24));
+                        }
+                    }
+                    javax.imageio.ImageIO.write(img, "png", root.resolve(split).resolve(cls).resolve(i + ".png").toFile());
+                }
+            }
+        }
+        Path run = tmp.resolve("folder-run");
+        Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
+                "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("image folders").contains("8 train / 4 test images, 2 classes, resized to 16")
+                .contains("on 4 images after epoch 1");
+        Cli.Result p = Cli.run("predict", "--checkpoint", run.resolve("model.safetensors").toString(), "--top", "1",
+                root.resolve("test/dogs/0.png").toString());
+        assertThat(p.exitCode()).as(p.err()).isZero();
+        assertThat(p.out()).containsPattern("1\\. (cats|dogs) ");
+        Cli.Result e = Cli.run("eval", "--checkpoint", run.resolve("model.safetensors").toString(), "--dataset",
+                root.toString(), "--quiet");
+        assertThat(e.exitCode()).as(e.err()).isZero();
+        assertThat(e.out()).contains("(4 images").contains("cats").contains("dogs");
+    }
+
+    @Test
+    void badTrainInputs() {
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
+                .contains("--train-limit takes a number of images or 'all'");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--model", "resnet19", "--dataset", "bundled",
+                "--out", tmp.resolve("x").toString()))).contains("--model").contains("6n+2");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "imagenet"))).contains("imagenet")
+                .contains("not a known dataset");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tmp.resolve("none").toString())))
+                .contains("no last.safetensors");
+    }
+}
