@@ -84,7 +84,8 @@ public final class Parallel {
         if (tasks <= 0) {
             return;
         }
-        if (tasks == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || !lock.tryLock()) {
+        if (tasks == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || lock.isHeldByCurrentThread()
+                || !lock.tryLock()) {
             for (int i = 0; i < tasks; i++) {
                 task.run(i);
             }
