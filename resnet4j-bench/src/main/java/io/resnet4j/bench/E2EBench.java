@@ -31,8 +31,9 @@ import java.util.TreeMap;
  * resnet4j side of the end-to-end comparison with PyTorch ({@code tools/bench/e2e.sh}): validates each model
  * against PyTorch's numbers for the same weights and data, then times training steps and inference.
  *
- * <p>Workloads are MODEL:MODE:BATCH. A training step is the trainer's: zeroGrad, forward, cross-entropy,
- * backward, SGD (momentum 0.9, weight decay 1e-4); inference is an eval-mode forward. Weights and validation
+ * <p>Workloads are MODEL:MODE:BATCH. A training step is the trainer's (and {@code resnet4j bench --mode train}'s):
+ * zeroGrad, forward, cross-entropy, backward without the input's gradient, SGD (momentum 0.9, weight decay 1e-4);
+ * inference is an eval-mode forward. Weights and validation
  * data are the closed-form pattern of {@code tools/bench/torch_e2e.py} (see there); validation compares the
  * train-mode logits of a 4-image batch and the losses of 3 SGD steps on it with the file that script wrote,
  * and requires the loss to fall. Each workload: warm-up (at least 3 steps and {@code --warm-s} seconds),
@@ -60,8 +61,8 @@ public final class E2EBench {
     private E2EBench() {
     }
 
-    record Workload(String model, boolean train, int batch) {
-        static Workload parse(String s) {
+    public record Workload(String model, boolean train, int batch) {
+        public static Workload parse(String s) {
             String[] p = s.split(":");
             if (p.length != 3 || !(p[1].equals("train") || p[1].equals("infer"))) {
                 throw new IllegalArgumentException("workload " + s + ": expected MODEL:train|infer:BATCH");
@@ -211,6 +212,7 @@ public final class E2EBench {
         net = ModelRegistry.build(model, 0);
         setPatternWeights(net);
         net.train(true);
+        net.setInputGradient(false);
         CrossEntropyLoss loss = new CrossEntropyLoss();
         Sgd sgd = new Sgd(net.namedParameters(), new SgdConfig(0.9, 0, false, 1e-4, false));
         double[] losses = new double[VALIDATION_STEPS];
@@ -294,7 +296,7 @@ public final class E2EBench {
     }
 
     /** One step of the workload on fixed random data (seeded). */
-    static Runnable step(Workload w) {
+    public static Runnable step(Workload w) {
         Sequential net = ModelRegistry.build(w.model(), 0);
         setPatternWeights(net);
         Tensor x = new Tensor(batchShape(w.model(), w.batch()));
@@ -308,6 +310,7 @@ public final class E2EBench {
             return () -> net.forward(x);
         }
         net.train(true);
+        net.setInputGradient(false);
         int classes = ModelRegistry.spec(w.model()).numClasses();
         int[] labels = new int[w.batch()];
         for (int i = 0; i < labels.length; i++) {
@@ -323,11 +326,11 @@ public final class E2EBench {
         };
     }
 
-    static long processCpuNanos() {
+    public static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    static double median(double[] v) {
+    public static double median(double[] v) {
         double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
