@@ -82,6 +82,7 @@ final class BenchCommand extends BaseCommand {
         } else {
             // One training step as the trainer takes it: forward, cross-entropy, backward, SGD (paper recipe).
             net.train(true);
+            net.setInputGradient(false);
             int[] labels = new int[batch];
             for (int i = 0; i < batch; i++) {
                 labels[i] = rng.nextInt(spec.numClasses());

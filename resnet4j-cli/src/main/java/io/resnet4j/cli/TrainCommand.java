@@ -96,7 +96,7 @@ final class TrainCommand extends BaseCommand {
     double lr;
 
     @Option(names = "--schedule", paramLabel = "S", defaultValue = "cosine",
-            description = "Learning-rate schedule per step: cosine (to 0), step (x0.1 at 50% and 75% of the epochs, "
+            description = "Learning-rate schedule per step: cosine (to 0), step (x0.1 at 50%% and 75%% of the epochs, "
                     + "He et al.), constant (default: ${DEFAULT-VALUE}).")
     Schedule schedule;
 
