@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
         footer = {
             "  ./resnet4j bench --model resnet20 --batch 128 --mode train",
             "  ./resnet4j bench --model resnet50 --batch 8 --mode infer --threads 1",
+            "  ./resnet4j bench --model resnet110 --batch 128 --mode train --recompute block",
             "  ./resnet4j bench --model resnet18 --batch 32 --mode infer --input-size 112"
         })
 final class BenchCommand extends BaseCommand {
@@ -34,6 +35,9 @@ final class BenchCommand extends BaseCommand {
 
     @Mixin
     ThreadsOption threads;
+
+    @Mixin
+    RecomputeOption recompute;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -58,9 +62,12 @@ final class BenchCommand extends BaseCommand {
         requireRange("--warmup", warmup, 0, 10_000);
         requireRange("--blocks", blocks, 1, 10_000);
         requireRange("--steps", steps, 1, 10_000);
+        if (mode == Mode.infer && recompute.mode != RecomputeOption.Mode.none) {
+            throw badFlag("--recompute applies to --mode train (inference keeps no activations for a backward)");
+        }
         ResNetSpec spec = model.spec();
         int t = threads.apply();
-        Sequential net = ResNet.build(spec, 0);
+        Sequential net = recompute.apply(ResNet.build(spec, 0));
         Shape in = model.inputShape(spec, net, batch);
         Tensor x = new Tensor(in);
         SplittableRandom rng = new SplittableRandom(0);
@@ -75,6 +82,7 @@ final class BenchCommand extends BaseCommand {
         } else {
             // One training step as the trainer takes it: forward, cross-entropy, backward, SGD (paper recipe).
             net.train(true);
+            net.setInputGradient(false);
             int[] labels = new int[batch];
             for (int i = 0; i < batch; i++) {
                 labels[i] = rng.nextInt(spec.numClasses());
@@ -88,8 +96,9 @@ final class BenchCommand extends BaseCommand {
                 sgd.step(0.01);
             };
         }
-        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode, %d thread%s; kernels: %s", model.model,
-                LayerShapes.text(in), mode, t, t == 1 ? "" : "s", Kernels.describe()));
+        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode%s, %d thread%s; kernels: %s", model.model,
+                LayerShapes.text(in), mode, recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words,
+                t, t == 1 ? "" : "s", Kernels.describe()));
         out().println(String.format(Locale.ROOT, "warm-up %d step%s, then %d blocks of %d step%s", warmup,
                 warmup == 1 ? "" : "s", blocks, steps, steps == 1 ? "" : "s"));
         out().flush();

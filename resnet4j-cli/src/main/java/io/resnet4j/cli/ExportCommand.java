@@ -1,5 +1,6 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.models.ModelCheckpoint;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
 import io.resnet4j.nn.Sequential;
@@ -8,6 +9,7 @@ import io.resnet4j.tensor.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "export",
         description = "Export a model to ONNX (opset 13, symbolic batch; parameter names are torchvision's "
                 + "state_dict keys): a checkpoint written by train, or a registry model with --weights (or "
-                + "untrained, seed 0, to test a runtime).",
+                + "untrained, seed 0, to test a runtime). The checkpoint's class names, input normalisation and "
+                + "dataset go into the file's metadata_props, so predict and eval --model FILE.onnx use them.",
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {
@@ -54,17 +57,25 @@ final class ExportCommand extends BaseCommand {
         int channels;
         int size;
         String what;
+        // The model card (class names, normalisation) and preprocessing go into the ONNX metadata_props.
+        Map<String, String> meta = Map.of();
         if (checkpoint != null) {
             Network n = Networks.fromCheckpoint(checkpoint);
             net = (Sequential) n.module();
             channels = n.inChannels();
             size = model.inputSize != null ? model.inputSize : n.imageSize();
             what = n.description();
+            meta = Networks.exportMetadata(ModelCheckpoint.readCard(checkpoint), Networks.metadata(checkpoint), n, size);
         } else {
             ResNetSpec spec = model.spec();
             if (weights != null) {
-                net = (Sequential) Networks.fromWeights(model.model, spec, model.inputSize, weights, null).module();
+                Network n = Networks.fromWeights(model.model, spec, model.inputSize, weights, null);
+                net = (Sequential) n.module();
                 what = model.model + " with weights " + weights;
+                Map<String, String> fileMeta = Networks.metadata(weights);
+                if (fileMeta.containsKey(ModelCheckpoint.SPEC)) {
+                    meta = Networks.exportMetadata(ModelCheckpoint.readCard(weights), fileMeta, n, model.inputSize(spec));
+                }
             } else {
                 net = ResNet.build(spec, 0);
                 what = model.model + " (untrained, seed 0)";
@@ -80,12 +91,13 @@ final class ExportCommand extends BaseCommand {
             throw badFlag("--input-size " + size + " does not fit the model: " + e.getMessage());
         }
         try {
-            OnnxExport.export(net, in, out);
+            OnnxExport.export(net, in, out, meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
         out().println("wrote " + out + ": " + what + ", input (N, " + channels + ", " + size + ", " + size + "), "
-                + format + " opset " + OnnxExport.OPSET);
+                + format + " opset " + OnnxExport.OPSET + (meta.containsKey(ModelCheckpoint.NORMALIZATION)
+                || meta.containsKey(ModelCheckpoint.CLASSES) ? "; metadata: " + String.join(", ", meta.keySet()) : ""));
         return 0;
     }
 }

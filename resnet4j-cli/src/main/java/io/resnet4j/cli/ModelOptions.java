@@ -15,7 +15,8 @@ final class ModelOptions {
     CommandSpec mixee;
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "A model name from 'resnet4j models', e.g. resnet50 or resnet20.")
+            description = "A model name from 'resnet4j models', e.g. resnet50 or resnet20 (summary and predict: or an "
+                    + "ONNX file, FILE.onnx).")
     String model;
 
     Integer inChannels;
@@ -50,6 +51,10 @@ final class ModelOptions {
     /** The spec of {@code --model} with {@code --in-channels} and {@code --num-classes} applied. */
     ResNetSpec spec() {
         String name = requireModel();
+        if (isOnnx()) {
+            throw new ParameterException(mixee.commandLine(), "--model " + name + ": this command takes a registry "
+                    + "model name ('resnet4j models'); ONNX files go to summary, predict and eval");
+        }
         ResNetSpec spec;
         try {
             spec = ModelRegistry.spec(name);
@@ -92,6 +97,11 @@ final class ModelOptions {
 
     private String model() {
         return model;
+    }
+
+    /** True when {@code --model} names an ONNX file (FILE.onnx) rather than a registry model. */
+    boolean isOnnx() {
+        return model != null && model.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
     }
 
     /** The model name, or a one-line error naming the flag when it was not given. */

@@ -7,6 +7,7 @@ import io.resnet4j.models.ModelCheckpoint;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
 import io.resnet4j.nn.Sequential;
+import io.resnet4j.onnx.OnnxException;
 import io.resnet4j.onnx.OnnxModel;
 import io.resnet4j.tensor.Shape;
 import java.io.IOException;
@@ -86,34 +87,145 @@ final class Networks {
     }
 
     /**
-     * An ONNX model (e.g. exported from PyTorch): its input shape fixes channels and image size; ImageNet
-     * normalisation unless it has one channel; classes from {@code classesFile} or numbered.
+     * An imported ONNX model and what its metadata_props say (resnet4j's exporter writes the model card's keys;
+     * files from elsewhere usually have none of them: then the fields are null).
+     *
+     * @param height        input height of the file (or of {@code --input-size})
+     * @param width         input width
+     * @param classes       output classes, or -1 when the output is not (N, K)
+     * @param classNames    {@value ModelCheckpoint#CLASSES} from the metadata, or null
+     * @param normalization {@value ModelCheckpoint#NORMALIZATION} from the metadata, or null
+     * @param resize        {@value #RESIZE} from the metadata, or null
+     * @param dataset       {@value #DATASET} from the metadata, or null
      */
-    static Network fromOnnx(Path file, Path classesFile) {
+    record OnnxNetwork(Path file, OnnxModel model, int channels, int height, int width, int classes,
+                       List<String> classNames, ModelCheckpoint.Normalization normalization, Integer resize,
+                       String dataset) {
+        /** "resnet20.onnx (ONNX from resnet4j dev, opset 13)". */
+        String description() {
+            Map<String, String> m = model.metadata();
+            String producer = (m.getOrDefault("producer_name", "") + " " + m.getOrDefault("producer_version", "")).strip();
+            return file.getFileName() + " (ONNX" + (producer.isEmpty() ? "" : " from " + producer) + ", opset "
+                    + m.getOrDefault("opset", "?") + ")";
+        }
+    }
+
+    /**
+     * Imports an ONNX file for its own input shape (batch 1), or with height and width {@code size} when given.
+     * With {@code classifier}, the file must take images (N, C, H, W) and give class scores (N, K).
+     */
+    static OnnxNetwork loadOnnx(Path file, Integer size, boolean classifier) {
         if (!Files.isRegularFile(file)) {
             throw new UserError("file not found: " + file + " (check the path)");
         }
-        OnnxModel m;
+        OnnxModel m = load(file, null);
+        Shape in = m.inputShape();
+        if (in.rank() != 4) {
+            if (classifier || size != null) {
+                throw new UserError(file + " takes an input of shape " + in + "; an image input (N, C, H, W) is needed");
+            }
+        } else if (size != null && (size != in.dim(2) || size != in.dim(3))) {
+            try {
+                m = loadReshaped(file, Shape.of(1, in.dim(1), size, size));
+            } catch (OnnxException | IllegalArgumentException e) {
+                throw new UserError("--input-size " + size + " does not fit " + file.getFileName() + " (made for "
+                        + in.dim(2) + "x" + in.dim(3) + " inputs): " + e.getMessage());
+            }
+            in = m.inputShape();
+        }
+        Shape out = m.module().outputShape(in);
+        if (classifier && out.rank() != 2) {
+            throw new UserError(file + " gives an output of shape " + out + "; class scores (N, K) are needed");
+        }
+        int k = out.rank() == 2 ? out.dim(1) : -1;
+        int channels = in.rank() == 4 ? in.dim(1) : -1;
+        Map<String, String> meta = m.metadata();
+        List<String> names = null;
+        ModelCheckpoint.Normalization norm = null;
         try {
-            m = OnnxModel.load(file);
+            if (meta.containsKey(ModelCheckpoint.CLASSES)) {
+                names = ModelCheckpoint.parseClassNames(meta.get(ModelCheckpoint.CLASSES));
+                if (names.size() != k) {
+                    throw new IllegalArgumentException(names.size() + " names for a model with " + k + " classes");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": bad " + ModelCheckpoint.CLASSES + " metadata (" + e.getMessage() + ")");
+        }
+        try {
+            if (meta.containsKey(ModelCheckpoint.NORMALIZATION)) {
+                norm = ModelCheckpoint.parseNormalization(meta.get(ModelCheckpoint.NORMALIZATION));
+                if (norm.mean().size() != channels) {
+                    throw new IllegalArgumentException(norm.mean().size() + " channels for a model with " + channels);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": bad " + ModelCheckpoint.NORMALIZATION + " metadata (" + e.getMessage() + ")");
+        }
+        Integer resize = meta.containsKey(RESIZE) ? positive(meta, RESIZE, file, 0) : null;
+        return new OnnxNetwork(file, m, channels, in.rank() == 4 ? in.dim(2) : -1, in.rank() == 4 ? in.dim(3) : -1, k,
+                names, norm, resize, meta.get(DATASET));
+    }
+
+    /** Imports {@code file} for {@code shape} (null: its own); read errors are the user's (one line, exit 2). */
+    static OnnxModel load(Path file, Shape shape) {
+        try {
+            return OnnxModel.load(file, shape);
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + e.getMessage());
         }
-        Shape in = m.inputShape();
-        if (in.rank() != 4) {
-            throw new UserError(file + " takes an input of shape " + in + "; predict needs an image input (N, C, H, W)");
+    }
+
+    /** Imports {@code file} for {@code shape} in place of the input shape it declares (see OnnxModel.loadReshaped). */
+    static OnnxModel loadReshaped(Path file, Shape shape) {
+        try {
+            return OnnxModel.loadReshaped(file, shape);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage());
         }
-        Shape out = m.module().outputShape(in);
-        if (out.rank() != 2) {
-            throw new UserError(file + " gives an output of shape " + out + "; predict needs class scores (N, K)");
+    }
+
+    /**
+     * An ONNX model (e.g. exported from PyTorch) for predict: its input shape fixes channels and image size;
+     * normalisation and class names from its metadata (as resnet4j's export writes them), else ImageNet
+     * normalisation (grey for one channel) and numbered classes; {@code classesFile} overrides the names.
+     */
+    static Network fromOnnx(Path file, Path classesFile) {
+        OnnxNetwork o = loadOnnx(file, null, true);
+        List<String> classes = classesFile != null ? readClasses(classesFile, o.classes())
+                : o.classNames() != null ? o.classNames() : numbered(o.classes());
+        float[][] norm = normalization(o.normalization(), o.channels());
+        int size = o.height();
+        int resize = o.resize() != null ? o.resize() : size == 224 ? 256 : size;
+        return new Network(o.model().module(), o.channels(), classes, norm[0], norm[1], size, resize, o.description());
+    }
+
+    /**
+     * The metadata_props of an ONNX export of a network with the model card {@code card} (null: none) exported
+     * for images of side {@code size}: the card's class names and normalisation (when they fit the network), the
+     * model name, the dataset, and the resize before the centre crop, so that predict and eval on the ONNX file
+     * prepare images as for the checkpoint.
+     */
+    static Map<String, String> exportMetadata(ModelCheckpoint.ModelCard card, Map<String, String> fileMeta, Network net,
+                                              int size) {
+        Map<String, String> meta = new java.util.LinkedHashMap<>();
+        if (card == null) {
+            return meta;
         }
-        int k = out.dim(1);
-        List<String> classes = classesFile != null ? readClasses(classesFile, k) : numbered(k);
-        float[][] norm = normalization(null, in.dim(1));
-        int size = in.dim(2);
-        int resize = size == 224 ? 256 : size;
-        return new Network(m.module(), in.dim(1), classes, norm[0], norm[1], size, resize,
-                file.getFileName() + " (ONNX, " + m.metadata().getOrDefault("producer_name", "?") + ")");
+        meta.put(ModelCheckpoint.MODEL, card.name());
+        if (card.classNames().size() == net.numClasses()) {
+            meta.put(ModelCheckpoint.CLASSES, io.resnet4j.io.Json.write(card.classNames()));
+        }
+        if (card.normalization() != null && card.normalization().mean().size() == net.inChannels()) {
+            meta.put(ModelCheckpoint.NORMALIZATION, ModelCheckpoint.toJson(card.normalization()));
+        }
+        if (fileMeta.containsKey(DATASET)) {
+            meta.put(DATASET, fileMeta.get(DATASET));
+        }
+        if (size == net.imageSize()) {
+            meta.put(RESIZE, Integer.toString(net.resize()));
+        }
+        return meta;
     }
 
     static int defaultSize(ResNetSpec spec) {
@@ -125,7 +237,8 @@ final class Networks {
         return spec.stem() == ResNetSpec.Stem.IMAGENET ? size * 256 / 224 : size;
     }
 
-    private static Map<String, String> metadata(Path file) {
+    /** The safetensors metadata of {@code file} (a checkpoint or weights file). */
+    static Map<String, String> metadata(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new UserError("file not found: " + file + " (check the path)");
         }
@@ -151,7 +264,7 @@ final class Networks {
     }
 
     /** Mean and std as floats: the card's, else ImageNet's for 3 channels, else mean 0.5 / std 0.25 ... */
-    private static float[][] normalization(ModelCheckpoint.Normalization n, int channels) {
+    static float[][] normalization(ModelCheckpoint.Normalization n, int channels) {
         float[] mean = new float[channels];
         float[] std = new float[channels];
         for (int c = 0; c < channels; c++) {

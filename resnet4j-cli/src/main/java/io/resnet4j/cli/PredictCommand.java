@@ -57,7 +57,7 @@ final class PredictCommand extends BaseCommand {
         if (checkpoint != null && (model.model != null || weights != null)) {
             throw badFlag("--checkpoint already names the model and weights; drop --model/--weights");
         }
-        boolean onnx = model.model != null && model.model.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+        boolean onnx = model.isOnnx();
         if (onnx && weights != null) {
             throw badFlag("--model " + model.model + " is an ONNX file with its weights inside; drop --weights");
         }

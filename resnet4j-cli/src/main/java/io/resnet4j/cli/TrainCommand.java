@@ -48,7 +48,9 @@ import picocli.CommandLine.Option;
             "With no --epochs: a short budget of " + TrainCommand.BUDGET_EPOCHS + " epochs on "
                     + TrainCommand.BUDGET_TRAIN + " training and " + TrainCommand.BUDGET_TEST
                     + " test images, batch " + TrainCommand.BUDGET_BATCH + ", no augmentation (a few minutes on 2 cores).",
-            "Ctrl-C stops after the current epoch (Ctrl-C twice: at once); --resume continues a stopped run."
+            "Ctrl-C stops after the current epoch (Ctrl-C twice: at once); --resume continues a stopped run.",
+            "Deep nets at large batches (resnet1202 at batch 128 keeps 16 GiB of activations) fit with --recompute block "
+                    + "(with --resume too: it changes memory and time, not results)."
         },
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
@@ -56,6 +58,7 @@ import picocli.CommandLine.Option;
             "  ./resnet4j train",
             "  ./resnet4j train --epochs 30 --out runs/fashion-30",
             "  ./resnet4j train --model resnet56 --dataset cifar-10 --epochs 160 --schedule step",
+            "  ./resnet4j train --model resnet1202 --recompute block --dataset cifar-10 --epochs 160",
             "  ./resnet4j train --resume runs/fashion-30"
         })
 final class TrainCommand extends BaseCommand {
@@ -75,6 +78,9 @@ final class TrainCommand extends BaseCommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    RecomputeOption recompute;
+
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet20",
             description = "Model from 'resnet4j models' (default: ${DEFAULT-VALUE}); input channels and classes follow the data.")
     String model;
@@ -90,7 +96,7 @@ final class TrainCommand extends BaseCommand {
     double lr;
 
     @Option(names = "--schedule", paramLabel = "S", defaultValue = "cosine",
-            description = "Learning-rate schedule per step: cosine (to 0), step (x0.1 at 50% and 75% of the epochs, "
+            description = "Learning-rate schedule per step: cosine (to 0), step (x0.1 at 50%% and 75%% of the epochs, "
                     + "He et al.), constant (default: ${DEFAULT-VALUE}).")
     Schedule schedule;
 
@@ -204,7 +210,7 @@ final class TrainCommand extends BaseCommand {
                     .build();
         }
 
-        Sequential net = ResNet.build(spec);
+        Sequential net = recompute.apply(ResNet.build(spec));
         Augmentation trainAug = choice.trainAugmentation(setup.augment());
         Augmentation testAug = choice.evalAugmentation();
         PrintStream terminal = System.out;
@@ -222,9 +228,10 @@ final class TrainCommand extends BaseCommand {
                     + ", " + spec.numClasses() + " classes)");
             out().println("data:  " + choice.description());
             out().println(String.format(Locale.ROOT, "run:   %d epoch%s of %,d images (batch %d), tested on %,d images; "
-                            + "%s; %s; %d thread%s, %s", config.epochs(), config.epochs() == 1 ? "" : "s",
+                            + "%s; %s; %s%d thread%s, %s", config.epochs(), config.epochs() == 1 ? "" : "s",
                     trainSet.size(), config.batchSize(), testSet.size(), describe(config.schedule()),
-                    setup.augment() ? "crop+flip augmentation" : "no augmentation", threadCount,
+                    setup.augment() ? "crop+flip augmentation" : "no augmentation",
+                    recompute.mode == RecomputeOption.Mode.none ? "" : recompute.mode.words + "; ", threadCount,
                     threadCount == 1 ? "" : "s", Kernels.VECTOR ? "Vector API kernels"
                             : "scalar kernels (run with --add-modules jdk.incubator.vector for speed)"));
             out().println("out:   " + runDir + (resumeFrom != null ? " (resumed)" : ""));
@@ -360,6 +367,7 @@ final class TrainCommand extends BaseCommand {
         c.put("image_size", choice.imageSize());
         c.put("training", config.recipe());
         c.put("threads", threadCount);
+        c.put("recompute", recompute.mode.name());
         c.put("kernels", Kernels.describe());
         c.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
         c.put("resnet4j", Version.projectVersion());

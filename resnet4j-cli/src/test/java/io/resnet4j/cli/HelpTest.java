@@ -21,7 +21,18 @@ class HelpTest {
         List<String> names = subcommands();
         assertThat(names).contains("train", "eval", "predict", "summary", "models", "bench", "datasets", "report");
         for (String name : names) {
-            Cli.Result r = Cli.run(name, "--help");
+            // picocli reports a malformed description (e.g. an unescaped '%') on System.err, not on the
+            // command's writer: watch both.
+            java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream saved = System.err;
+            Cli.Result r;
+            try {
+                System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+                r = Cli.run(name, "--help");
+            } finally {
+                System.setErr(saved);
+            }
+            assertThat(stderr.toString(java.nio.charset.StandardCharsets.UTF_8)).as("%s --help warnings", name).isEmpty();
             assertThat(r.exitCode()).as(name).isZero();
             String help = r.out();
             int examples = help.indexOf("Examples:");

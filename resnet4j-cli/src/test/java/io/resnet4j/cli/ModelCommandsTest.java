@@ -64,4 +64,15 @@ class ModelCommandsTest {
         assertThat(Double.parseDouble(last.substring("img/s: ".length()))).isPositive();
         assertThat(r.out()).contains("blocks (img/s):").contains("1 thread;");
     }
+
+    @Test
+    void benchTrainsWithRecomputation() {
+        Cli.Result r = Cli.run("bench", "--model", "resnet8", "--batch", "2", "--mode", "train", "--input-size", "8",
+                "--warmup", "1", "--blocks", "1", "--steps", "1", "--recompute", "block");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("train mode, recompute per residual unit").containsPattern("img/s: \\d+\\.\\d");
+        String line = ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "resnet8", "--mode", "infer", "--recompute",
+                "stage"));
+        assertThat(line).contains("--recompute applies to --mode train");
+    }
 }

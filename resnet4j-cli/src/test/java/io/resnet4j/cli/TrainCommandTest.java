@@ -74,13 +74,24 @@ class TrainCommandTest {
     @Test
     void sameSeedSameMetrics() throws IOException {
         Cli.Result a = Cli.run(tinyRun(tmp.resolve("a"), "--epochs", "1"));
-        Cli.Result b = Cli.run(tinyRun(tmp.resolve("b"), "--epochs", "1", "--threads", "1"));
         assertThat(a.exitCode()).as(a.err()).isZero();
-        assertThat(b.exitCode()).as(b.err()).isZero();
         Map<String, Object> ma = Json.parseObject(Files.readString(tmp.resolve("a/metrics.jsonl")).strip());
-        Map<String, Object> mb = Json.parseObject(Files.readString(tmp.resolve("b/metrics.jsonl")).strip());
-        for (String k : List.of("train_loss", "train_acc", "test_loss", "test_acc")) {
-            assertThat(mb.get(k)).as(k).isEqualTo(ma.get(k));
+        // One thread instead of two, and recomputation per unit and per stage (gradient checkpointing): the same run.
+        for (List<String> flags : List.of(List.of("--threads", "1"), List.of("--recompute", "block"),
+                List.of("--recompute", "stage"))) {
+            Path dir = tmp.resolve(String.join("", flags).replace("-", ""));
+            List<String> args = new java.util.ArrayList<>(List.of("--epochs", "1"));
+            args.addAll(flags);
+            Cli.Result b = Cli.run(tinyRun(dir, args.toArray(String[]::new)));
+            assertThat(b.exitCode()).as(b.err()).isZero();
+            Map<String, Object> mb = Json.parseObject(Files.readString(dir.resolve("metrics.jsonl")).strip());
+            for (String k : List.of("train_loss", "train_acc", "test_loss", "test_acc")) {
+                assertThat(mb.get(k)).as("%s with %s", k, flags).isEqualTo(ma.get(k));
+            }
+            if (flags.get(0).equals("--recompute")) {
+                assertThat(b.out()).contains(flags.get(1).equals("block") ? "recompute per residual unit" : "recompute per stage");
+                assertThat(Json.parseObject(Files.readString(dir.resolve("config.json")))).containsEntry("recompute", flags.get(1));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.resnet4j.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,14 +24,23 @@ public final class Parallel {
 
     private static volatile Parallel pool = new Parallel(Runtime.getRuntime().availableProcessors());
 
+    /** Spins of an idle thread before it parks (about 0.1 ms on Zen 3; small kernels come back to back). */
+    private static final int SPINS = 4_000;
+    /** Task index of a finished job: no claim can succeed any more. */
+    private static final long CLOSED = Integer.MAX_VALUE;
+
     private final int threads;
     private final Worker[] workers;
     private final ReentrantLock lock = new ReentrantLock();
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
+    /**
+     * (job generation << 32) | next unclaimed task index. A task is claimed by a compare-and-set that keeps the
+     * generation, so a thread still holding an older job's body cannot claim a task of a newer one.
+     */
+    private final AtomicLong control = new AtomicLong();
+    /** Tasks of the current job that have finished. */
+    private final AtomicInteger done = new AtomicInteger();
     private volatile Task body;
     private volatile int taskCount;
-    private volatile long generation;
     private volatile Throwable failure;
     private volatile Thread caller;
 
@@ -65,36 +75,45 @@ public final class Parallel {
         pool.run(tasks, body);
     }
 
+    /**
+     * Publishes the job, claims tasks on the calling thread like any worker, then waits only for the tasks
+     * other threads have claimed and not finished. A worker that wakes late (the machine is busy) finds no task
+     * left and costs the caller nothing: the caller never waits for a thread to check in.
+     */
     private void run(int tasks, Task task) {
         if (tasks <= 0) {
             return;
         }
-        if (tasks == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || !lock.tryLock()) {
+        if (tasks == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || lock.isHeldByCurrentThread()
+                || !lock.tryLock()) {
             for (int i = 0; i < tasks; i++) {
                 task.run(i);
             }
             return;
         }
         try {
+            long generation = (control.get() >>> 32) + 1;
             body = task;
             taskCount = tasks;
             failure = null;
             caller = Thread.currentThread();
-            next.set(0);
-            running.set(workers.length);
-            generation++;
+            done.set(0);
+            control.set(generation << 32);
             for (Worker w : workers) {
-                LockSupport.unpark(w);
-            }
-            work();
-            int spins = 0;
-            while (running.get() > 0) {
-                if (++spins < 20_000) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.parkNanos(this, 50_000);
+                if (w.sleeping) {
+                    LockSupport.unpark(w);
                 }
             }
+            claim(generation, task, tasks, null);
+            int spins = 0;
+            while (done.get() < tasks) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 20_000);
+                }
+            }
+            control.set(generation << 32 | CLOSED);
             body = null;
             Throwable t = failure;
             if (t != null) {
@@ -111,15 +130,28 @@ public final class Parallel {
         }
     }
 
-    private void work() {
-        Task task = body;
-        int tasks = taskCount;
-        for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+    /**
+     * Claims and runs tasks of job {@code generation} until none is left; the thread finishing the last task
+     * wakes {@code owner} (null: the caller itself). A failed task still counts as done; the first failure is
+     * rethrown by the caller.
+     */
+    private void claim(long generation, Task task, int tasks, Thread owner) {
+        while (true) {
+            long c = control.get();
+            int i = (int) (c & 0xffffffffL);
+            if (c >>> 32 != generation || i >= tasks) {
+                return;
+            }
+            if (!control.compareAndSet(c, c + 1)) {
+                continue;
+            }
             try {
                 task.run(i);
             } catch (Throwable t) {
                 failure = t;
-                next.set(tasks);
+            }
+            if (done.incrementAndGet() == tasks && owner != null) {
+                LockSupport.unpark(owner);
             }
         }
     }
@@ -132,6 +164,8 @@ public final class Parallel {
 
     private static final class Worker extends Thread {
         private final Parallel owner;
+        /** Set while parked (or about to park): the caller unparks only sleeping workers. */
+        volatile boolean sleeping;
 
         Worker(Parallel owner, int index) {
             super("resnet4j-kernel-" + (index + 1));
@@ -141,23 +175,32 @@ public final class Parallel {
 
         @Override
         public void run() {
-            long seen = 0;
+            long seen = owner.control.get() >>> 32;
+            int spins = 0;
             while (!isInterrupted()) {
-                int spins = 0;
-                while (owner.generation == seen) {
-                    if (++spins < 20_000) {
+                long generation = owner.control.get() >>> 32;
+                if (generation == seen) {
+                    if (++spins < SPINS) {
                         Thread.onSpinWait();
                     } else {
-                        LockSupport.park(owner);
-                        if (isInterrupted()) {
-                            return;
+                        sleeping = true;
+                        if (owner.control.get() >>> 32 == seen) {
+                            LockSupport.park(owner);
                         }
+                        sleeping = false;
+                        spins = 0;
                     }
+                    continue;
                 }
-                seen = owner.generation;
-                owner.work();
-                if (owner.running.decrementAndGet() == 0) {
-                    LockSupport.unpark(owner.caller);
+                seen = generation;
+                spins = 0;
+                // body and taskCount were written before the generation was published; if they already belong
+                // to a newer job, job `generation` is closed and no claim below succeeds
+                Task task = owner.body;
+                int tasks = owner.taskCount;
+                Thread caller = owner.caller;
+                if (task != null) {
+                    owner.claim(generation, task, tasks, caller);
                 }
             }
         }

@@ -22,6 +22,8 @@ public final class BatchNorm2d extends Module {
     private final float[] saveMean, saveVar;
     private long numBatchesTracked;
     private boolean forwardUsedBatchStats;
+    /** The last forward was forwardRelu: output holds max(y, 0). */
+    private boolean reluApplied;
     private Tensor input, output;
 
     public BatchNorm2d(int channels) {
@@ -133,6 +135,15 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    /** max(forward(x), 0) in one pass (NormOps.forwardTrainRelu / forwardEvalRelu); backward with {@link #backwardRelu}. */
+    Tensor forwardRelu(Tensor x) {
+        return forward(x, true);
+    }
+
+    private Tensor forward(Tensor x, boolean relu) {
         Shape s = outputShape(x.shape());
         int n = s.n(), hw = s.h() * s.w();
         output = newOutput(s);
@@ -141,8 +152,13 @@ public final class BatchNorm2d extends Module {
             if (count < 2) {
                 throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per channel, got input " + s);
             }
-            Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
-                    weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+            if (relu) {
+                Kernels.NORM.forwardTrainRelu(n, channels, hw, x.data(), 0, output.data(), 0,
+                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+            } else {
+                Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
+                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+            }
             forwardUsedBatchStats = true;
             input = x;
             // A recomputed segment's replay runs on the same input, so it finds the same batch statistics (the
@@ -151,11 +167,17 @@ public final class BatchNorm2d extends Module {
                 updateRunningStatistics(count);
             }
         } else {
-            Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
-                    weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+            if (relu) {
+                Kernels.NORM.forwardEvalRelu(n, channels, hw, x.data(), 0, output.data(), 0,
+                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+            } else {
+                Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
+                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+            }
             forwardUsedBatchStats = false;
             input = x;
         }
+        reluApplied = relu;
         return output;
     }
 
@@ -173,6 +195,9 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        if (reluApplied) {
+            throw new IllegalStateException("BatchNorm2d.backward after forwardRelu: use backwardRelu");
+        }
         requireForward(input, gradOutput, output == null ? null : output.shape());
         Shape s = input.shape();
         Tensor gradInput = newGradient(s, gradOutput);
@@ -180,6 +205,22 @@ public final class BatchNorm2d extends Module {
         float[] var = forwardUsedBatchStats ? saveVar : runningVar.data();
         Kernels.NORM.backward(s.n(), channels, s.h() * s.w(), input.data(), 0, gradOutput.data(), 0,
                 weight.value().data(), mean, var, eps, forwardUsedBatchStats,
+                gradInput.data(), 0, weight.grad().data(), bias.grad().data());
+        return gradInput;
+    }
+
+    /** Backward of {@link #forwardRelu}: the gradient masked where the (rectified) output is not positive. */
+    Tensor backwardRelu(Tensor gradOutput) {
+        if (!reluApplied) {
+            throw new IllegalStateException("BatchNorm2d.backwardRelu needs forwardRelu before it");
+        }
+        requireForward(input, gradOutput, output == null ? null : output.shape());
+        Shape s = input.shape();
+        Tensor gradInput = newGradient(s, gradOutput);
+        float[] mean = forwardUsedBatchStats ? saveMean : runningMean.data();
+        float[] var = forwardUsedBatchStats ? saveVar : runningVar.data();
+        Kernels.NORM.backwardRelu(s.n(), channels, s.h() * s.w(), input.data(), 0, output.data(), 0,
+                gradOutput.data(), 0, weight.value().data(), mean, var, eps, forwardUsedBatchStats,
                 gradInput.data(), 0, weight.grad().data(), bias.grad().data());
         return gradInput;
     }

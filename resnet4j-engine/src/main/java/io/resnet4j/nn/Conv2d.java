@@ -124,6 +124,9 @@ public final class Conv2d extends Module {
         if (bias != null) {
             Kernels.ELEMENTWISE.biasBackward(g.n(), g.k(), g.p() * g.q(), gradOutput.data(), 0, bias.grad().data(), 0);
         }
+        if (!inputGradient()) {
+            return null;
+        }
         Tensor gradInput = newGradient(input.shape(), gradOutput);
         Kernels.CONV.backwardData(g, gradOutput.data(), 0, weight.value().data(), 0, gradInput.data(), 0);
         return gradInput;

@@ -36,12 +36,27 @@ public abstract class Module {
     private final List<Module> childList = new ArrayList<>();
     private final List<Parameter> paramList = new ArrayList<>();
     protected boolean training = true;
+    private boolean inputGradient = true;
     // Shared by the whole tree: replaced by the parent's when this module is registered as a child.
     private Memory memory = new Memory();
     private Tensor ownOutput;
 
     /** The output for input x; in training mode also remembers what backward needs. */
     public abstract Tensor forward(Tensor x);
+
+    /**
+     * Whether {@link #backward} must return the gradient with respect to the input (default true). A network's
+     * input is data, whose gradient nobody reads: the trainer turns it off, and a {@link Sequential} passes it
+     * to its first module, so that the first convolution skips its backward-data pass (PyTorch does the same
+     * for an input that does not require grad). Where it is off, backward may return null.
+     */
+    public void setInputGradient(boolean needed) {
+        inputGradient = needed;
+    }
+
+    public final boolean inputGradient() {
+        return inputGradient;
+    }
 
     /** Gradient w.r.t. the input of the last forward, given the gradient w.r.t. its output. */
     public abstract Tensor backward(Tensor gradOutput);

@@ -9,6 +9,9 @@ import java.util.List;
 /**
  * Modules applied in order; children are named "0", "1", ... or by {@link #add(String, Module)}.
  *
+ * <p>A {@link BatchNorm2d} followed by a {@link ReLU} runs as one fused kernel (forward and backward), with
+ * bitwise the same results as the two modules one after the other.
+ *
  * <p>With {@link #setRecompute} the sequence is a recomputed segment (gradient checkpointing): its forward keeps
  * only its input and a copy of its result, the layers write to scratch shared by every segment, and backward
  * runs them again before backpropagating through them. Results are bitwise those of the plain sequence.
@@ -29,6 +32,15 @@ public final class Sequential extends Module {
         register(name, m);
         layers.add(m);
         return this;
+    }
+
+    /** Passed on to the first layer (see {@link Module#setInputGradient}). */
+    @Override
+    public void setInputGradient(boolean needed) {
+        super.setInputGradient(needed);
+        if (!layers.isEmpty()) {
+            layers.get(0).setInputGradient(needed);
+        }
     }
 
     public List<Module> layers() {
@@ -73,7 +85,14 @@ public final class Sequential extends Module {
     private Tensor forwardLayers(Tensor x) {
         // Indexed loops: no iterator per call on the training path.
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x);
+            Module m = layers.get(i);
+            if (m instanceof BatchNorm2d bn && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU relu) {
+                // conv-BN-ReLU: one fused kernel, bitwise equal to the two (NormOps.forwardTrainRelu)
+                x = relu.adopt(bn.forwardRelu(x));
+                i++;
+                continue;
+            }
+            x = m.forward(x);
         }
         return x;
     }
@@ -96,7 +115,13 @@ public final class Sequential extends Module {
         }
         Tensor g = gradOutput;
         for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g);
+            Module m = layers.get(i);
+            if (m instanceof ReLU relu && relu.adopted() && i > 0 && layers.get(i - 1) instanceof BatchNorm2d bn) {
+                g = bn.backwardRelu(g);
+                i--;
+                continue;
+            }
+            g = m.backward(g);
         }
         return g;
     }

@@ -199,6 +199,8 @@ public final class Trainer {
 
     private EpochMetrics runEpoch(int epoch, long sessionStart) {
         module.train(true);
+        // the input is data: the first convolution need not compute its gradient
+        module.setInputGradient(false);
         int batches = timeline.stepsPerEpoch();
         double lossSum = 0;
         long seen = 0, correct = 0;

@@ -56,6 +56,8 @@ public final class OnnxExport {
     public static final int OPSET = 13;
     /** IR version 7 goes with opset 13 (ONNX 1.8), which every current runtime reads. */
     static final int IR_VERSION = 7;
+    /** The metadata_props key of the export's input shape, e.g. "(1, 3, 224, 224)". */
+    public static final String INPUT_SHAPE = "input_shape";
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Set<String> names = new HashSet<>();
@@ -69,12 +71,31 @@ public final class OnnxExport {
      * symbolic) to {@code file}, atomically.
      */
     public static void export(Module model, Shape inputShape, Path file) throws IOException {
-        ModelProto proto = toProto(model, inputShape);
+        export(model, inputShape, file, Map.of());
+    }
+
+    /**
+     * {@link #export(Module, Shape, Path)} with extra {@code metadata_props} (e.g. class names and input
+     * normalisation, which {@link OnnxModel#metadata} gives back on import), in the map's iteration order.
+     */
+    public static void export(Module model, Shape inputShape, Path file, Map<String, String> metadata) throws IOException {
+        ModelProto proto = toProto(model, inputShape, metadata);
         writeAtomically(file, proto.toByteArray());
     }
 
     /** The ONNX model for {@code model} (see {@link #export}). */
     public static ModelProto toProto(Module model, Shape inputShape) {
+        return toProto(model, inputShape, Map.of());
+    }
+
+    /** The ONNX model for {@code model} with extra {@code metadata_props}; the key input_shape is the exporter's. */
+    public static ModelProto toProto(Module model, Shape inputShape, Map<String, String> metadata) {
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null || e.getKey().equals(INPUT_SHAPE)) {
+                throw new IllegalArgumentException("metadata key '" + e.getKey() + "' with value '" + e.getValue()
+                        + "': keys must be non-empty, values non-null, and " + INPUT_SHAPE + " is written by the exporter");
+            }
+        }
         Shape out;
         try {
             out = model.outputShape(inputShape);
@@ -90,15 +111,17 @@ public final class OnnxExport {
         // The output gets a stable name through a final Identity.
         ex.node("Identity", "output", List.of(y), "logits");
         ex.graph.setName("resnet4j").addInput(valueInfo("input", inputShape)).addOutput(valueInfo("logits", out));
-        return ModelProto.newBuilder()
+        ModelProto.Builder proto = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName("resnet4j")
                 .setProducerVersion(version())
                 .setDocString("exported by resnet4j; initializer names are the torchvision state_dict keys")
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("input_shape").setValue(inputShape.toString()))
-                .setGraph(ex.graph)
-                .build();
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(INPUT_SHAPE).setValue(inputShape.toString()));
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            proto.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+        }
+        return proto.setGraph(ex.graph).build();
     }
 
     private static String version() {

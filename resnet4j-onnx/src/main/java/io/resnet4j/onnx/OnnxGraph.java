@@ -27,11 +27,15 @@ public final class OnnxGraph extends Module {
     /** One computation: {@code values[out] = op(values[in...])}. */
     abstract static class Step {
         final String onnxName;
+        /** The ONNX operator (Conv, Add, ...) and the step's name in a layer table (a module's child name). */
+        final String opType, name;
         final int[] in;
         final int out;
 
-        Step(String onnxName, int[] in, int out) {
+        Step(String onnxName, String opType, String name, int[] in, int out) {
             this.onnxName = onnxName;
+            this.opType = opType;
+            this.name = name;
             this.in = in;
             this.out = out;
         }
@@ -46,8 +50,8 @@ public final class OnnxGraph extends Module {
     static final class ModuleStep extends Step {
         final Module module;
 
-        ModuleStep(String onnxName, Module module, int in, int out) {
-            super(onnxName, new int[] {in}, out);
+        ModuleStep(String onnxName, String opType, String name, Module module, int in, int out) {
+            super(onnxName, opType, name, new int[] {in}, out);
             this.module = module;
         }
 
@@ -70,8 +74,8 @@ public final class OnnxGraph extends Module {
         private Tensor output;
         private Tensor[] grads;
 
-        AddStep(String onnxName, int[] in, int out, Tensor constant) {
-            super(onnxName, in, out);
+        AddStep(String onnxName, String opType, String name, int[] in, int out, Tensor constant) {
+            super(onnxName, opType, name, in, out);
             this.constant = constant;
         }
 
@@ -166,6 +170,14 @@ public final class OnnxGraph extends Module {
         return importShapes.clone();
     }
 
+    /**
+     * True unless a Shape node on run-time data was folded at import: then the graph runs only on its
+     * {@link #importShapes}, else on any batch size.
+     */
+    public boolean acceptsAnyBatch() {
+        return !shapeSpecialised;
+    }
+
     /** Number of computation steps left after folding. */
     public int stepCount() {
         return steps.size();
@@ -224,6 +236,36 @@ public final class OnnxGraph extends Module {
             String what = s instanceof ModuleStep m ? m.module.toString() : "Add(" + s.in.length + " inputs)";
             long macs = s instanceof ModuleStep m ? totalMacs(m.module, shapes[s.in[0]]) : shapes[s.out].numel();
             out.add(s.onnxName + "  " + what + "  -> " + shapes[s.out] + "  MACs " + macs);
+        }
+        return out;
+    }
+
+    /**
+     * One step of the graph as a layer table lists it.
+     *
+     * @param name   the step's module name (torchvision's module path when the file kept it), or for a join the
+     *               PyTorch scope of its node
+     * @param op     the ONNX operator (Conv, BatchNormalization, Add, Gemm, ...)
+     * @param node   the ONNX node name
+     * @param output the step's output shape
+     * @param params trainable parameters (not batch-norm statistics)
+     * @param macs   multiply-adds (Conv, Gemm, MatMul) or element-wise operations (the others), as
+     *               {@link Module#ownMacs} counts them
+     */
+    public record Layer(String name, String op, String node, Shape output, long params, long macs) {
+    }
+
+    /** The steps for an input shape, in execution order; nothing runs. */
+    public List<Layer> layers(Shape input) {
+        Shape[] shapes = propagate(input);
+        List<Layer> out = new ArrayList<>();
+        for (Step s : steps) {
+            if (s instanceof ModuleStep m) {
+                out.add(new Layer(s.name, s.opType, s.onnxName, shapes[s.out], m.module.parameterCount(),
+                        totalMacs(m.module, shapes[s.in[0]])));
+            } else {
+                out.add(new Layer(s.name, s.opType, s.onnxName, shapes[s.out], 0, shapes[s.out].numel()));
+            }
         }
         return out;
     }

@@ -72,6 +72,8 @@ final class OnnxImporter {
     private final Map<String, Integer> initializerUses = new HashMap<>();
     private int nextValue;
     private boolean shapeSpecialised;
+    /** Names of the Add/Sum steps (not modules), for layer tables. */
+    private final Set<String> joinNames = new HashSet<>();
 
     private OnnxImporter(ModelProto model, Map<String, Shape> inputShapes, Map<String, Const> bindings) {
         this.model = model;
@@ -382,7 +384,8 @@ final class OnnxImporter {
         String name = uniqueName(childName(n, index, weightName));
         children.put(name, m);
         int id = nextValue++;
-        steps.add(new OnnxGraph.ModuleStep(n.getName().isEmpty() ? n.getOpType() + " #" + index : n.getName(), m, x.id, id));
+        steps.add(new OnnxGraph.ModuleStep(n.getName().isEmpty() ? n.getOpType() + " #" + index : n.getName(), n.getOpType(),
+                name, m, x.id, id));
         define(n, 0, new Val(null, id, out));
     }
 
@@ -619,8 +622,12 @@ final class OnnxImporter {
             out = Broadcast.shape(out, constant.shape(), "Add");
         }
         int id = nextValue++;
-        steps.add(new OnnxGraph.AddStep(n.getName().isEmpty() ? n.getOpType() + " #" + index : n.getName(),
-                ids.stream().mapToInt(Integer::intValue).toArray(), id, constant));
+        String name = childName(n, index, null);
+        for (int k = 1; !joinNames.add(name) || children.containsKey(name); k++) {
+            name = childName(n, index, null) + "_" + k;
+        }
+        steps.add(new OnnxGraph.AddStep(n.getName().isEmpty() ? n.getOpType() + " #" + index : n.getName(), n.getOpType(),
+                name, ids.stream().mapToInt(Integer::intValue).toArray(), id, constant));
         define(n, 0, new Val(null, id, out));
     }
 

@@ -1,7 +1,11 @@
 package io.resnet4j.onnx;
 
+import io.resnet4j.onnx.proto.OnnxProto.GraphProto;
 import io.resnet4j.onnx.proto.OnnxProto.ModelProto;
 import io.resnet4j.onnx.proto.OnnxProto.StringStringEntryProto;
+import io.resnet4j.onnx.proto.OnnxProto.TensorShapeProto;
+import io.resnet4j.onnx.proto.OnnxProto.TypeProto;
+import io.resnet4j.onnx.proto.OnnxProto.ValueInfoProto;
 import io.resnet4j.tensor.Shape;
 
 import java.io.IOException;
@@ -33,6 +37,36 @@ public record OnnxModel(OnnxGraph module, Shape inputShape, Map<String, String> 
     public static OnnxModel load(Path file, Shape inputShape) throws IOException {
         ModelProto proto = OnnxReader.readModel(file);
         return fromProto(proto, inputShape, file.toString());
+    }
+
+    /**
+     * Loads a model for an input shape that may differ from the dimensions the file declares for its run-time
+     * input (another batch size, or another image size for a network with global pooling): the declared shape is
+     * replaced by {@code inputShape} before import, and everything the graph computes from it is checked as for
+     * {@link #load(Path, Shape)} (a Gemm after a Flatten without pooling, say, still refuses another image size).
+     */
+    public static OnnxModel loadReshaped(Path file, Shape inputShape) throws IOException {
+        ModelProto proto = OnnxReader.readModel(file);
+        String name = firstRuntimeInput(proto);
+        GraphProto.Builder g = proto.getGraph().toBuilder();
+        for (int i = 0; i < g.getInputCount(); i++) {
+            ValueInfoProto vi = g.getInput(i);
+            if (vi.getName().equals(name) && vi.getType().hasTensorType()) {
+                int rank = vi.getType().getTensorType().getShape().getDimCount();
+                if (vi.getType().getTensorType().hasShape() && rank != inputShape.rank()) {
+                    throw new OnnxException(file + ": graph input '" + name + "' has rank " + rank + ", the shape given is "
+                            + inputShape);
+                }
+                TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+                for (int d = 0; d < inputShape.rank(); d++) {
+                    shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(inputShape.dim(d)));
+                }
+                TypeProto.Builder type = vi.getType().toBuilder();
+                type.getTensorTypeBuilder().setShape(shape);
+                g.setInput(i, vi.toBuilder().setType(type));
+            }
+        }
+        return fromProto(proto.toBuilder().setGraph(g).build(), inputShape, file.toString());
     }
 
     static OnnxModel fromProto(ModelProto proto, Shape inputShape, String source) {

@@ -139,10 +139,12 @@ class OnnxExportTest {
     void exportedModelImportsBackWithTheSameNamesAndOutputs(@TempDir Path dir) throws IOException {
         Sequential net = smallResNet();
         Path file = dir.resolve("small.onnx");
-        OnnxExport.export(net, Shape.of(2, 3, 40, 40), file);
+        OnnxExport.export(net, Shape.of(2, 3, 40, 40), file, Map.of("resnet4j.classes", "[\"a\", \"b\"]"));
         OnnxModel back = OnnxModel.load(file);
         assertThat(back.inputShape()).isEqualTo(Shape.of(1, 3, 40, 40));
-        assertThat(back.metadata()).containsEntry("producer_name", "resnet4j");
+        assertThat(back.metadata()).containsEntry("producer_name", "resnet4j")
+                .containsEntry(OnnxExport.INPUT_SHAPE, "(2, 3, 40, 40)").containsEntry("resnet4j.classes", "[\"a\", \"b\"]");
+        assertThat(back.module().acceptsAnyBatch()).isTrue();
         assertThat(new LinkedHashSet<>(back.module().namedParameters().keySet())).isEqualTo(new LinkedHashSet<>(net.namedParameters().keySet()));
         Tensor x = randomInput(Shape.of(2, 3, 40, 40), 8);
         float[] ours = net.forward(x).data().clone();
@@ -159,6 +161,43 @@ class OnnxExportTest {
         float[] ours = imported.module().forward(x).data().clone();
         // PyTorch's own file in ONNX Runtime agrees with our import of it.
         assertThat(OnnxResNetImportTest.relError(runOrt(OnnxResNetImportTest.fixtureFile("resnet20.onnx"), x), ours)).isLessThan(1e-4);
+    }
+
+    @Test
+    void loadReshapedReplacesTheDeclaredInputShape(@TempDir Path dir) throws IOException {
+        Sequential net = smallResNet();
+        Path file = dir.resolve("small.onnx");
+        OnnxExport.export(net, Shape.of(1, 3, 40, 40), file);
+        assertThatThrownBy(() -> OnnxModel.load(file, Shape.of(2, 3, 64, 64))).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("dimension 2 = 40");
+        OnnxModel m = OnnxModel.loadReshaped(file, Shape.of(2, 3, 64, 64));
+        assertThat(m.inputShape()).isEqualTo(Shape.of(2, 3, 64, 64));
+        Tensor x = randomInput(Shape.of(2, 3, 64, 64), 9);
+        assertThat(OnnxResNetImportTest.relError(m.module().forward(x).data(), net.forward(x).data().clone())).isLessThan(1e-6);
+        assertThatThrownBy(() -> OnnxModel.loadReshaped(file, Shape.of(3, 64, 64))).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("rank 4");
+    }
+
+    @Test
+    void metadataMayNotReplaceTheExportersOwn() {
+        assertThatThrownBy(() -> OnnxExport.toProto(smallResNet(), Shape.of(1, 3, 40, 40),
+                Map.of(OnnxExport.INPUT_SHAPE, "(1, 1)"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(OnnxExport.INPUT_SHAPE);
+    }
+
+    @Test
+    void layersOfAnImportedExportFollowTheModuleTree() {
+        Sequential net = smallResNet();
+        Shape in = Shape.of(1, 3, 40, 40);
+        OnnxGraph g = OnnxModel.fromProto(OnnxExport.toProto(net, in), null, "small").module();
+        java.util.List<OnnxGraph.Layer> layers = g.layers(in);
+        assertThat(layers).hasSize(g.stepCount());
+        assertThat(layers.get(0)).isEqualTo(new OnnxGraph.Layer("conv1", "Conv", "/conv1/Conv", Shape.of(1, 8, 20, 20),
+                8 * 3 * 7 * 7, 8L * 20 * 20 * 3 * 7 * 7));
+        assertThat(layers).extracting(OnnxGraph.Layer::name).contains("layer1.2.downsample.0", "layer1.0.add", "fc");
+        assertThat(layers.stream().filter(l -> l.op().equals("Add")).count()).isEqualTo(3);
+        assertThat(layers.stream().mapToLong(OnnxGraph.Layer::params).sum()).isEqualTo(net.parameterCount());
+        assertThat(layers.get(layers.size() - 1).output()).isEqualTo(Shape.of(1, 5));
     }
 
     @Test

@@ -183,6 +183,7 @@ class OnnxImportErrorsTest {
                 .addNode(node("Shape", "s", List.of("x"), "shape"))
                 .addNode(node("Reshape", "r", List.of("x", "shape"), "y")).addOutput(input("y"));
         OnnxGraph graph = OnnxModel.fromProto(model(g), null, "m.onnx").module();
+        assertThat(graph.acceptsAnyBatch()).isFalse();
         assertThat(graph.forward(new io.resnet4j.tensor.Tensor(Shape.of(2, 6))).shape()).isEqualTo(Shape.of(2, 6));
         assertThatThrownBy(() -> graph.forward(new io.resnet4j.tensor.Tensor(Shape.of(3, 6))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("import it again");

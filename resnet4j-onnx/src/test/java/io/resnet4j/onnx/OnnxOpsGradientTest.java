@@ -119,7 +119,7 @@ class OnnxOpsGradientTest {
     @Test
     void broadcastingAddSumsGradientsOverStretchedDimensions() {
         Tensor bias = random(Shape.of(3, 1), 9);
-        OnnxGraph.AddStep add = new OnnxGraph.AddStep("add", new int[] {0, 1}, 2, bias);
+        OnnxGraph.AddStep add = new OnnxGraph.AddStep("add", "Add", "add", new int[] {0, 1}, 2, bias);
         Tensor a = random(Shape.of(2, 3, 4), 10), b = random(Shape.of(4), 11);
         Tensor y = add.forward(new Tensor[] {a, b});
         assertThat(y.shape()).isEqualTo(Shape.of(2, 3, 4));

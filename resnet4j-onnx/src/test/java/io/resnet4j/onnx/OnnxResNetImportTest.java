@@ -44,6 +44,7 @@ class OnnxResNetImportTest {
         assertThat(m.inputShape()).isEqualTo(Shape.of(1, 3, 32, 32));
         assertThat(m.metadata()).containsEntry("producer_name", "pytorch").containsEntry("opset", "13");
         // Imported for batch 1, run on batch 3: nothing in the graph was folded for a particular batch.
+        assertThat(m.module().acceptsAnyBatch()).isTrue();
         Tensor y = m.module().forward(f.tensor("input"));
         assertThat(y.shape()).isEqualTo(Shape.of(3, 10));
         assertThat(relError(y.data(), f.floats("output"))).isLessThan(1e-4);

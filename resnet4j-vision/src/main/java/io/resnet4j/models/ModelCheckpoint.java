@@ -108,10 +108,7 @@ public final class ModelCheckpoint {
             meta.put(CLASSES, Json.write(card.classNames()));
         }
         if (card.normalization() != null) {
-            Map<String, Object> norm = new LinkedHashMap<>();
-            norm.put("mean", card.normalization().mean());
-            norm.put("std", card.normalization().std());
-            meta.put(NORMALIZATION, Json.write(norm));
+            meta.put(NORMALIZATION, toJson(card.normalization()));
         }
         if (extra != null) {
             for (Map.Entry<String, String> e : extra.entrySet()) {
@@ -169,16 +166,31 @@ public final class ModelCheckpoint {
         try {
             ResNetSpec s = ResNetSpec.parse(spec);
             String name = meta.getOrDefault(MODEL, "resnet");
-            List<String> classes = meta.containsKey(CLASSES) ? strings(Json.parse(meta.get(CLASSES)), CLASSES) : List.of();
-            Normalization norm = null;
-            if (meta.containsKey(NORMALIZATION)) {
-                Map<String, Object> n = Json.parseObject(meta.get(NORMALIZATION));
-                norm = new Normalization(doubles(n.get("mean"), "mean"), doubles(n.get("std"), "std"));
-            }
+            List<String> classes = meta.containsKey(CLASSES) ? parseClassNames(meta.get(CLASSES)) : List.of();
+            Normalization norm = meta.containsKey(NORMALIZATION) ? parseNormalization(meta.get(NORMALIZATION)) : null;
             return new ModelCard(name, s, classes, norm);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": bad model metadata: " + e.getMessage(), e);
         }
+    }
+
+    /** The value of {@value #NORMALIZATION}: {"mean": [...], "std": [...]}. */
+    public static String toJson(Normalization n) {
+        Map<String, Object> norm = new LinkedHashMap<>();
+        norm.put("mean", n.mean());
+        norm.put("std", n.std());
+        return Json.write(norm);
+    }
+
+    /** Parses a {@value #NORMALIZATION} value (also found in ONNX exports' metadata); IllegalArgumentException if bad. */
+    public static Normalization parseNormalization(String json) {
+        Map<String, Object> n = Json.parseObject(json);
+        return new Normalization(doubles(n.get("mean"), "mean"), doubles(n.get("std"), "std"));
+    }
+
+    /** Parses a {@value #CLASSES} value, a JSON array of strings; IllegalArgumentException if bad. */
+    public static List<String> parseClassNames(String json) {
+        return strings(Json.parse(json), CLASSES);
     }
 
     private static List<String> strings(Object json, String what) {

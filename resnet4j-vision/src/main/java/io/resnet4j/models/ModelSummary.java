@@ -51,6 +51,14 @@ public final class ModelSummary {
         return new ModelSummary(in, rows);
     }
 
+    /**
+     * A table of rows made elsewhere (e.g. the steps of an imported ONNX graph) for an input of {@code input},
+     * rendered and totalled like {@link #of}'s.
+     */
+    public static ModelSummary ofRows(Shape input, List<Row> rows) {
+        return new ModelSummary(input, new ArrayList<>(rows));
+    }
+
     private static Shape trace(Module m, String name, Shape in, List<Row> rows) {
         if (m instanceof Sequential) {
             Shape s = in;

@@ -91,8 +91,11 @@ final class ConvJobs {
      */
     static final class Forward extends GemmDriver {
         final Geometry g = new Geometry();
-        /** Direct mode: the padded image is (ch, hp, wp); no copy when it equals the input image. */
-        int hp, wp;
+        /**
+         * Direct mode: the padded image is (ch, phases, hp, wp), see Pad.phases (stride 1: one phase, the plain
+         * zero-padded image); no copy when it equals the input image.
+         */
+        int hp, wp, phases = 1;
         boolean unpadded;
 
         @Override
@@ -102,8 +105,8 @@ final class ConvJobs {
                 ws.directBase = g.xOff + img * g.ch * hw;
                 return g.x;
             }
-            float[] xp = ws.paddedImage = Workspace.grow(ws.paddedImage, Pad.size(count * g.ch, hp, wp));
-            Pad.image(g.x, g.xOff + img * g.ch * hw, count * g.ch, g.h, g.w, g.pt, g.pl, hp, wp, xp);
+            float[] xp = ws.paddedImage = Workspace.grow(ws.paddedImage, Pad.size(count * g.ch * phases, hp, wp));
+            Pad.phases(g.x, g.xOff + img * g.ch * hw, count * g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp, 0);
             ws.directBase = 0;
             return xp;
         }
@@ -113,7 +116,7 @@ final class ConvJobs {
             int pq = g.p * g.q;
             int img = pos / pq, rem = pos - img * pq;
             int a = rem / g.q;
-            return img * g.ch * hp * wp + a * wp + rem - a * g.q;
+            return img * g.ch * phases * hp * wp + a * wp + rem - a * g.q;
         }
 
         @Override
@@ -166,6 +169,47 @@ final class ConvJobs {
             planes(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
             int end = xpOff + planes * hp * wp;
             java.util.Arrays.fill(xp, end, end + SLACK, 0f);
+        }
+
+        /**
+         * The phase planes of a strided convolution, then SLACK zeros:
+         * <pre>
+         * xp (planes, sh * sw, hp, wp): xp[pl, pu * sw + pv, i, j] = x[pl, i * sh + pu - pt, j * sw + pv - pl]
+         * </pre>
+         * zero outside the input. Kernel tap (u, v) of output (a, b) reads x[a * sh + u - pt, b * sw + v - pl]
+         * = xp[pl, (u % sh) * sw + v % sw, a + u / sh, b + v / sw]: contiguous in b, so a strided convolution
+         * gathers its panels like a stride-1 one. Stride 1 is the zero-padded image.
+         */
+        static void phases(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int sh, int sw, int hp, int wp,
+                           float[] xp, int xpOff) {
+            if (sh == 1 && sw == 1) {
+                image(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
+                return;
+            }
+            int d = xpOff;
+            for (int plane = 0; plane < planes; plane++) {
+                int src = xOff + plane * h * w;
+                for (int pu = 0; pu < sh; pu++) {
+                    for (int pv = 0; pv < sw; pv++) {
+                        // input column of phase column j: j * sw + pv - pl, inside [0, w) for j in [j0, j1)
+                        int j0 = Math.min(wp, Math.max(0, (pl - pv + sw - 1) / sw));
+                        int j1 = Math.max(j0, Math.min(wp, (w - 1 + pl - pv) / sw + 1));
+                        for (int i = 0; i < hp; i++, d += wp) {
+                            int si = i * sh + pu - pt;
+                            if (si < 0 || si >= h || w - 1 + pl - pv < 0) {
+                                java.util.Arrays.fill(xp, d, d + wp, 0f);
+                                continue;
+                            }
+                            java.util.Arrays.fill(xp, d, d + j0, 0f);
+                            for (int j = j0, sx = src + si * w + j0 * sw + pv - pl; j < j1; j++, sx += sw) {
+                                xp[d + j] = x[sx];
+                            }
+                            java.util.Arrays.fill(xp, d + j1, d + wp, 0f);
+                        }
+                    }
+                }
+            }
+            java.util.Arrays.fill(xp, d, d + SLACK, 0f);
         }
 
         /** The planes alone (no slack): for a buffer that several tasks fill. */

@@ -7,13 +7,15 @@ import io.resnet4j.kernels.Parallel;
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
  * <pre>
- * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch, the im2col
- *                  columns written straight into the packed B panels
+ * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; with q a
+ *                  multiple of LANES the panels are gathered from zero-padded images (strided: their phase
+ *                  planes), otherwise the im2col columns are written straight into the packed B panels
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
  * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Stride 1: on the padded grid, as one packed GEMM
  *                  for k >= 64 (WeightGemm), as dot products without im2col for fewer channels (WeightGrid);
+ *                  strided kernels larger than 1x1: dot products on the grid of the phase planes (WeightGrid);
  *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
  * </pre>
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
@@ -89,9 +91,11 @@ public final class VectorConv implements ConvOps {
             weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);
             return;
         }
-        if (g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+        boolean stridedGrid = g.strideH() == 1 && g.strideW() == 1 || g.r() * g.s() > 1;
+        if (stridedGrid && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
             WeightGrid job = ws.weightGrid;
-            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(), 1, 1,
+            job.g.set(x, xOff, g.n(), g.c(), pw ? 1 : g.h(), pw ? g.h() * g.w() : g.w(), g.r(), g.s(),
+                    g.strideH(), g.strideW(),
                     g.padTop(), g.padLeft(), pw ? 1 : g.p(), pw ? g.p() * g.q() : g.q());
             job.kOut = g.k();
             job.dy = dy;
@@ -196,8 +200,9 @@ public final class VectorConv implements ConvOps {
 
     /**
      * y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left (bottom/right follow
-     * from p, q). Stride 1 with q a multiple of LANES runs direct: B is read in place from the zero-padded
-     * input through a table of row offsets, each LANES-wide vector of a panel inside one output row.
+     * from p, q). With q a multiple of LANES it runs direct: B is gathered from the zero-padded input (strided:
+     * from its phase planes, ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a
+     * panel inside one output row.
      * Otherwise the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
      * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
      */
@@ -223,18 +228,20 @@ public final class VectorConv implements ConvOps {
         job.ldc = p * q;
         job.cCols = p * q;
         job.cImgStride = k * p * q;
-        job.direct = sh == 1 && sw == 1 && q % Simd.LANES == 0;
+        // strided: the panels are gathered from the stride's phase planes (ConvJobs.Pad.phases)
+        job.direct = q % Simd.LANES == 0 && (sh == 1 && sw == 1 || pt >= 0 && pl >= 0);
         if (job.direct) {
-            int hp = p - 1 + r, wp = q - 1 + s;
+            int hp = p - 1 + (r + sh - 1) / sh, wp = q - 1 + (s + sw - 1) / sw, phases = sh * sw;
             job.hp = hp;
             job.wp = wp;
-            job.unpadded = pt == 0 && pl == 0 && hp == h && wp == wd;
+            job.phases = phases;
+            job.unpadded = phases == 1 && pt == 0 && pl == 0 && hp == h && wp == wd;
             // small images go in groups whose padded copy (about 128 KiB) stays in L2
-            job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * hp * wp)));
+            job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * phases * hp * wp)));
             int[] rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
             for (int kg = 0; kg < crs; kg++) {
                 int ch = kg / (r * s), u = kg / s % r, v = kg % s;
-                rowOff[kg] = (ch * hp + u) * wp + v;
+                rowOff[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
             }
             job.rowOff = rowOff;
         }

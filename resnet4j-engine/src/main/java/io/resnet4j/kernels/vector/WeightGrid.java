@@ -3,12 +3,14 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.kernels.Parallel;
 
 /**
- * Backward-weight of a stride-1 convolution on the padded grid, with no im2col:
+ * Backward-weight of a convolution on the padded grid, with no im2col:
  * <pre>
- * xp[img] (ch, hp, wp)   the zero-padded image, hp = p - 1 + r, wp = q - 1 + s
+ * xp[img] (ch, ph, hp, wp)   the zero-padded image: stride 1 one phase, hp = p - 1 + r, wp = q - 1 + s; stride
+ *                            (sh, sw) its ph = sh * sw phase planes (ConvJobs.Pad.phases), hp = p - 1 + ceil(r / sh),
+ *                            wp = q - 1 + ceil(s / sw)
  * grid position g = a * wp + b', a in [0, p), b' in [0, wp); gp = p * wp rounded up to LANES
  * dyg[o, img, g] = dy[img, o, a, b'] for b' < q, else 0          (one pass over dy)
- * col[(ch, u, v), img, g] = xp[img, ch, g + u * wp + v]            (a contiguous slice of xp)
+ * col[(ch, u, v), img, g] = xp[img, ch, (u % sh) * sw + v % sw, g + (u / sh) * wp + v / sw]   (a contiguous slice)
  * dw[o, (ch, u, v)] += sum over img, g of dyg[o, img, g] * col[(ch, u, v), img, g]
  * </pre>
  * The grid columns b' >= q carry zeros in dyg, so they add nothing. Tasks: (group of images, block of
@@ -34,7 +36,7 @@ final class WeightGrid implements Parallel.Task {
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     float[] dy, dw, dyg, groupSums;
     int dyOff, dwOff, kOut;
-    private int phase, kPad, hp, wp, grid, gp, crs, crsBlock, crsBlocks, groups, groupImages;
+    private int phase, kPad, hp, wp, phases, grid, gp, crs, crsBlock, crsBlocks, groups, groupImages;
     private boolean unpadded, dyDirect;
     /** dy rows as read by the kernel: element (o, img, g) at dySrc[dyBase + o * dyRow + img * dyImg + g]. */
     private float[] dySrc;
@@ -42,13 +44,14 @@ final class WeightGrid implements Parallel.Task {
 
     /** Plans the split; call after setting the fields. */
     void plan() {
-        hp = g.p - 1 + g.r;
-        wp = g.q - 1 + g.s;
+        hp = g.p - 1 + (g.r + g.sh - 1) / g.sh;
+        wp = g.q - 1 + (g.s + g.sw - 1) / g.sw;
+        phases = g.sh * g.sw;
         grid = g.p * wp;
         gp = (grid + L - 1) / L * L;
         crs = g.crs();
         kPad = (kOut + 2) / 3 * 3;
-        unpadded = g.r == 1 && g.s == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w && gp == grid;
+        unpadded = phases == 1 && g.r == 1 && g.s == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w && gp == grid;
         dyDirect = wp == g.q && gp == grid;
         int block = PARTIAL_MAX / (kPad * L) / 3 * 3;
         crsBlock = Math.max(3, Math.min(maxRows, Math.min(block, (crs + 2) / 3 * 3)));
@@ -138,7 +141,7 @@ final class WeightGrid implements Parallel.Task {
     }
 
     private void main(int group, int block) {
-        int rs = g.r * g.s, hw = g.h * g.w, plane = hp * wp;
+        int rs = g.r * g.s, hw = g.h * g.w, plane = hp * wp, chPlanes = phases * plane;
         int r0 = block * crsBlock, rows = Math.min(crsBlock, crs - r0);
         int rowsPad = (rows + 2) / 3 * 3;
         int c0 = r0 / rs, nch = (r0 + rows - 1) / rs - c0 + 1;
@@ -152,7 +155,7 @@ final class WeightGrid implements Parallel.Task {
         for (int row = 0; row < rowsPad; row++) {
             int kg = r0 + Math.min(row, rows - 1);
             int cc = kg / rs, u = kg / g.s % g.r, v = kg % g.s;
-            rowOff[row] = (cc - c0) * plane + u * wp + v;
+            rowOff[row] = (cc - c0) * chPlanes + (u % g.sh * g.sw + v % g.sw) * plane + u / g.sh * wp + v / g.sw;
         }
         float[] src;
         int srcImg;
@@ -161,12 +164,12 @@ final class WeightGrid implements Parallel.Task {
             srcImg = g.ch * hw;
         } else {
             int planes = longImages ? nch : (i1 - i0) * nch;
-            src = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(planes, hp, wp));
-            srcImg = nch * plane;
+            src = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(planes * phases, hp, wp));
+            srcImg = nch * chPlanes;
             if (!longImages) {
                 for (int img = i0; img < i1; img++) {
-                    ConvJobs.Pad.image(g.x, g.xOff + (img * g.ch + c0) * hw, nch, g.h, g.w, g.pt, g.pl, hp, wp,
-                            src, (img - i0) * srcImg);
+                    ConvJobs.Pad.phases(g.x, g.xOff + (img * g.ch + c0) * hw, nch, g.h, g.w, g.pt, g.pl, g.sh, g.sw,
+                            hp, wp, src, (img - i0) * srcImg);
                 }
             }
         }
@@ -177,7 +180,8 @@ final class WeightGrid implements Parallel.Task {
             if (unpadded) {
                 srcBase = g.xOff + img * srcImg + c0 * hw;
             } else if (longImages) {
-                ConvJobs.Pad.image(g.x, g.xOff + (img * g.ch + c0) * hw, nch, g.h, g.w, g.pt, g.pl, hp, wp, src, 0);
+                ConvJobs.Pad.phases(g.x, g.xOff + (img * g.ch + c0) * hw, nch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp,
+                        src, 0);
                 srcBase = 0;
             } else {
                 srcBase = (img - i0) * srcImg;

@@ -48,7 +48,15 @@ class VectorConvTest {
             ConvGeometry.of(1, 3, 9, 8, 5, 7, 1, 3),
             ConvGeometry.of(5, 4, 3, 24, 3, 3, 1, 0),
             new ConvGeometry(2, 3, 7, 8, 4, 3, 3, 1, 1, 0, 1, 1, 1),
-            new ConvGeometry(3, 2, 6, 16, 5, 3, 1, 1, 1, 2, 1, 0, 1));
+            new ConvGeometry(3, 2, 6, 16, 5, 3, 1, 1, 1, 2, 1, 0, 1),
+            // strided with q a multiple of 8: panels gathered from the phase planes (odd sizes, asymmetric stride
+            // and padding, 1x1 and 7x7)
+            ConvGeometry.of(3, 5, 15, 16, 7, 3, 2, 1),
+            ConvGeometry.of(2, 3, 9, 16, 6, 3, 2, 1),
+            ConvGeometry.of(2, 6, 7, 15, 9, 1, 2, 0),
+            ConvGeometry.of(1, 3, 21, 31, 5, 7, 2, 3),
+            new ConvGeometry(2, 4, 10, 23, 5, 3, 3, 2, 3, 1, 2, 0, 1),
+            new ConvGeometry(2, 3, 11, 16, 4, 2, 2, 3, 1, 0, 1, 1, 0));
 
     @Test
     void everyPassMatchesTheScalarReference() {
@@ -84,7 +92,7 @@ class VectorConvTest {
         int defaultThreads = Parallel.threads();
         try {
             for (ConvGeometry g : List.of(ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
-                    ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1),
+                    ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1), ConvGeometry.of(8, 16, 32, 32, 32, 3, 2, 1),
                     ConvGeometry.of(2, 8, 16, 16, 64, 3, 1, 1), ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
                 float[][] one = passes(g, x, w, dy, 1);

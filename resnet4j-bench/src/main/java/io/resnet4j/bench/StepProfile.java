@@ -1,0 +1,216 @@
+package io.resnet4j.bench;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.models.ModelRegistry;
+import io.resnet4j.nn.BatchNorm2d;
+import io.resnet4j.nn.Conv2d;
+import io.resnet4j.nn.CrossEntropyLoss;
+import io.resnet4j.nn.Module;
+import io.resnet4j.nn.ReLU;
+import io.resnet4j.nn.Residual;
+import io.resnet4j.nn.Sequential;
+import io.resnet4j.optim.Sgd;
+import io.resnet4j.optim.SgdConfig;
+import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
+
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Where the time of one training step goes: every kernel call of the step (convolution forward,
+ * backward-data and backward-weight per layer, batch norm, ReLU, residual add, shortcut, pooling, fc, loss,
+ * zeroGrad and the SGD update) replayed on its own with the step's shapes, interleaved round by round with
+ * whole training steps in the same JVM, so that the machine's load shifts all of them alike. Per call the
+ * median wall time over the rounds is kept; the report groups them by kind and stage and compares their sum
+ * with the median whole step (the difference is what the isolated replays do not see: module glue, caches
+ * that a real step does not have warm).
+ *
+ * <pre>
+ * usage: StepProfile [--model resnet20] [--batch 128] [--threads 2] [--rounds 15] [--warm-s 5]
+ * </pre>
+ */
+public final class StepProfile {
+    private StepProfile() {
+    }
+
+    /** One kernel call of the step; group is what the report sums over. */
+    record Op(String group, String what, Runnable call) {
+    }
+
+    public static void main(String[] args) {
+        String model = "resnet20";
+        int batch = 128, threads = 2, rounds = 15;
+        double warmS = 5;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--model" -> model = v;
+                case "--batch" -> batch = Integer.parseInt(v);
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--rounds" -> rounds = Integer.parseInt(v);
+                case "--warm-s" -> warmS = Double.parseDouble(v);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; usage: StepProfile [--model M] [--batch B] [--threads N] [--rounds R] [--warm-s S]");
+            }
+        }
+        Parallel.setThreads(threads);
+        System.out.println("date:    " + ZonedDateTime.now());
+        System.out.println("jdk:     " + Runtime.version());
+        System.out.println("kernels: " + Kernels.describe());
+        System.out.println("step:    " + model + " training, batch " + batch + ", " + threads + " threads");
+
+        Sequential net = ModelRegistry.build(model, 0);
+        E2EBench.setPatternWeights(net);
+        List<Op> ops = new ArrayList<>();
+        Shape in = E2EBench.batchShape(model, batch);
+        new Walker(ops).walk(net, "", in);
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        int classes = ModelRegistry.spec(model).numClasses();
+        Tensor logits = random(Shape.of(batch, classes), 1);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % classes;
+        }
+        ops.add(new Op("loss", "cross-entropy", () -> loss.forward(logits, labels)));
+        Sequential optNet = ModelRegistry.build(model, 0);
+        Sgd sgd = new Sgd(optNet.namedParameters(), SgdConfig.paper());
+        ops.add(new Op("optimiser", "zeroGrad", optNet::zeroGrad));
+        ops.add(new Op("optimiser", "sgd step", () -> sgd.step(0.01)));
+
+        Runnable step = E2EBench.step(new E2EBench.Workload(model, true, batch));
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < warmS * 1e9) {
+            step.run();
+            for (Op op : ops) {
+                op.call().run();
+            }
+        }
+        double[][] times = new double[ops.size()][rounds];
+        double[] steps = new double[rounds];
+        double[] stepCpu = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long s0 = System.nanoTime(), c0 = E2EBench.processCpuNanos();
+            step.run();
+            steps[r] = (System.nanoTime() - s0) * 1e-6;
+            stepCpu[r] = (E2EBench.processCpuNanos() - c0) * 1e-6;
+            for (int i = 0; i < ops.size(); i++) {
+                long o0 = System.nanoTime();
+                ops.get(i).call().run();
+                times[i][r] = (System.nanoTime() - o0) * 1e-6;
+            }
+        }
+        Map<String, Double> groups = new LinkedHashMap<>();
+        double sum = 0;
+        System.out.println("\nper call (median ms over " + rounds + " rounds):");
+        for (int i = 0; i < ops.size(); i++) {
+            double ms = E2EBench.median(times[i]);
+            sum += ms;
+            groups.merge(ops.get(i).group(), ms, Double::sum);
+            System.out.printf(Locale.ROOT, "  %-14s %-60s %8.3f%n", ops.get(i).group(), ops.get(i).what(), ms);
+        }
+        double stepMs = E2EBench.median(steps);
+        System.out.printf(Locale.ROOT, "%nwhole step: median %.1f ms (%.1f img/s), process CPU %.1f ms; sum of the "
+                + "calls %.1f ms; load %s%n", stepMs, batch * 1e3 / stepMs, E2EBench.median(stepCpu), sum, load());
+        System.out.println("\n| part | ms | share of the sum |");
+        System.out.println("|---|---:|---:|");
+        double total = sum;
+        groups.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).forEach(e ->
+                System.out.printf(Locale.ROOT, "| %s | %.2f | %.1f%% |%n", e.getKey(), e.getValue(), 100 * e.getValue() / total));
+        System.out.printf(Locale.ROOT, "| sum | %.2f | 100%% |%n| whole step | %.2f | |%n", sum, stepMs);
+    }
+
+    static String load() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    static Tensor random(Shape s, long seed) {
+        Tensor t = new Tensor(s);
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        return t;
+    }
+
+    /** Collects the kernel calls of a training step, propagating shapes through the network. */
+    static final class Walker {
+        private final List<Op> ops;
+        private long seed = 7;
+
+        Walker(List<Op> ops) {
+            this.ops = ops;
+        }
+
+        /** Stage of a module path: "stem", "layer1", ... or "head". */
+        private static String stage(String path) {
+            int dot = path.indexOf('.');
+            String first = dot < 0 ? path : path.substring(0, dot);
+            return first.startsWith("layer") ? first : (first.equals("fc") || first.equals("avgpool")
+                    || first.equals("flatten") ? "head" : "stem");
+        }
+
+        Shape walk(Module m, String path, Shape in) {
+            if (m instanceof Sequential s) {
+                Shape x = in;
+                for (Map.Entry<String, Module> e : s.children().entrySet()) {
+                    String p = e.getKey().isEmpty() ? path : path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                    x = walk(e.getValue(), p, x);
+                }
+                return x;
+            }
+            if (m instanceof Residual r) {
+                Shape out = walk(r.branch(), path, in);
+                if (r.shortcut() != null) {
+                    walk(r.shortcut(), path + ".downsample", in);
+                }
+                int len = out.numel();
+                Tensor a = random(out, seed++), b = random(out, seed++), y = new Tensor(out), d = new Tensor(out);
+                String st = stage(path);
+                if (r.reluAfterAdd()) {
+                    ops.add(new Op("add+relu " + st, path + " fwd addRelu",
+                            () -> Kernels.ELEMENTWISE.addRelu(len, a.data(), 0, b.data(), 0, y.data(), 0)));
+                    ops.add(new Op("add+relu " + st, path + " bwd reluBackward",
+                            () -> Kernels.ELEMENTWISE.reluBackward(len, a.data(), 0, b.data(), 0, d.data(), 0)));
+                }
+                ops.add(new Op("add+relu " + st, path + " bwd add of the two gradients",
+                        () -> Kernels.ELEMENTWISE.add(len, a.data(), 0, b.data(), 0, y.data(), 0)));
+                return out;
+            }
+            Shape out = m.outputShape(in);
+            String st = stage(path);
+            if (m instanceof Conv2d c) {
+                ConvGeometry g = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
+                        c.stride(), c.padding());
+                float[] x = random(in, seed++).data(), w = random(c.weight().shape(), seed++).data();
+                float[] y = new float[g.outputSize()], dy = random(out, seed++).data(), dx = new float[g.inputSize()];
+                float[] dw = new float[g.weightSize()];
+                String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d", path, c.kernel(), c.kernel(),
+                        c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w());
+                ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0)));
+                ops.add(new Op("conv bwd-data " + st, shape, () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
+                ops.add(new Op("conv bwd-weight " + st, shape, () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
+                return out;
+            }
+            String kind = m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu" : m.getClass().getSimpleName();
+            String group = m instanceof BatchNorm2d || m instanceof ReLU ? kind + " " + st : "other";
+            Tensor x = random(in, seed++), dy = random(out, seed++);
+            m.train(true);
+            ops.add(new Op(group, path + " " + kind + " fwd", () -> m.forward(x)));
+            ops.add(new Op(group, path + " " + kind + " bwd", () -> m.backward(dy)));
+            return out;
+        }
+    }
+}

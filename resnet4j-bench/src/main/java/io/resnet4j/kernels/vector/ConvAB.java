@@ -1,0 +1,136 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.bench.ConvShapes;
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.ConvOps;
+import io.resnet4j.kernels.Parallel;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A/B of convolution variants in one JVM (in this package to reach the package-private tunings): each round
+ * times one call of every variant on every shape and pass, in alternation, so the shared machine's load
+ * shifts them alike. Reports per variant the median GFLOP/s of wall time and, with one thread, per CPU-second
+ * of the calling thread (robust to being descheduled), and the ratio to the first variant.
+ *
+ * <pre>
+ * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
+ *               [--threads 1] [--rounds 21]
+ * </pre>
+ */
+public final class ConvAB {
+    private ConvAB() {
+    }
+
+    /** The variants by name: tunings of VectorConv (new kernels get their entry here while they are compared). */
+    static ConvOps variant(String name) {
+        Tuning d = Tuning.DEFAULT;
+        return switch (name) {
+            case "default" -> VectorConv.INSTANCE;
+            case "gemm16" -> new VectorConv(new Tuning(d.kernel(), d.kc(), d.aBlock(), d.gridChunk(), d.weightRows(),
+                    d.panelBlock(), 16));
+            case "gemm32" -> new VectorConv(new Tuning(d.kernel(), d.kc(), d.aBlock(), d.gridChunk(), d.weightRows(),
+                    d.panelBlock(), 32));
+            default -> throw new IllegalArgumentException("unknown variant " + name);
+        };
+    }
+
+    public static void main(String[] args) {
+        String variants = "default", shapes = "", passes = "fwd,bwd-data,bwd-weight";
+        int threads = 1, rounds = 21;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--variants" -> variants = v;
+                case "--shapes" -> shapes = v;
+                case "--passes" -> passes = v;
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--rounds" -> rounds = Integer.parseInt(v);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Parallel.setThreads(threads);
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        List<String> names = List.of(variants.split(","));
+        List<ConvOps> ops = new ArrayList<>();
+        for (String n : names) {
+            ops.add(variant(n));
+        }
+        List<ConvShapes.Case> cases = new ArrayList<>();
+        for (ConvShapes.Case c : ConvShapes.CASES) {
+            if (shapes.isEmpty() || List.of(shapes.split(",")).contains(c.name())) {
+                cases.add(c);
+            }
+        }
+        for (String extra : shapes.split(",")) {
+            // ad-hoc shapes: n/c/h/w/k/kernel/stride/pad
+            if (extra.matches("\\d+(/\\d+){7}")) {
+                int[] a = java.util.Arrays.stream(extra.split("/")).mapToInt(Integer::parseInt).toArray();
+                cases.add(new ConvShapes.Case(extra, ConvGeometry.of(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])));
+            }
+        }
+        List<String> passList = List.of(passes.split(","));
+        System.out.println("threads " + threads + ", rounds " + rounds + ", variants " + names);
+        for (ConvShapes.Case c : cases) {
+            ConvGeometry g = c.g();
+            SplittableRandom rng = new SplittableRandom(1);
+            float[] x = rand(g.inputSize(), rng), w = rand(g.weightSize(), rng), dy = rand(g.outputSize(), rng);
+            float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
+            for (String pass : passList) {
+                Map<String, double[][]> t = new LinkedHashMap<>();
+                for (String n : names) {
+                    t.put(n, new double[2][rounds]);
+                }
+                for (int r = -3; r < rounds; r++) {
+                    for (int v = 0; v < ops.size(); v++) {
+                        ConvOps op = ops.get(v);
+                        long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                        switch (pass) {
+                            case "fwd" -> op.forward(g, x, 0, w, 0, y, 0);
+                            case "bwd-data" -> op.backwardData(g, dy, 0, w, 0, dx, 0);
+                            case "bwd-weight" -> op.backwardWeight(g, x, 0, dy, 0, dw, 0);
+                            default -> throw new IllegalArgumentException("pass " + pass);
+                        }
+                        if (r >= 0) {
+                            t.get(names.get(v))[0][r] = (System.nanoTime() - w0) * 1e-9;
+                            t.get(names.get(v))[1][r] = (mx.getCurrentThreadCpuTime() - c0) * 1e-9;
+                        }
+                    }
+                }
+                double gflop = 2.0 * g.macs() / 1e9;
+                StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-28s %-10s", c.name(), pass));
+                double base = 0;
+                for (String n : names) {
+                    double wall = gflop / median(t.get(n)[0]), cpu = gflop / median(t.get(n)[1]);
+                    double rate = threads == 1 ? cpu : wall;
+                    if (base == 0) {
+                        base = rate;
+                    }
+                    b.append(String.format(Locale.ROOT, " | %s %.1f wall %.1f/cpu-s (x%.2f)", n, wall, cpu, rate / base));
+                }
+                System.out.println(b);
+            }
+        }
+    }
+
+    private static float[] rand(int n, SplittableRandom rng) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

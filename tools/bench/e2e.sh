@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end comparison, resnet4j vs PyTorch, in one invocation on this machine (issue 6):
+#   CIFAR resnet20/56/110 training (batch 128 and 32) and inference (batch 128 and 1), torchvision resnet50
+#   at 3x224x224 inference (batch 1 latency, batch 16 throughput) and training (batch 16).
+# Steps: build the reactor; PyTorch writes the validation file (train-mode logits of the same pattern weights
+# and data, float32 and float64, and the losses of 3 SGD steps); resnet4j (E2EBench) checks its own numbers
+# against it on every JDK of JDKS, then times; PyTorch times twice, with the default malloc and with
+# GLIBC_TUNABLES=$TUNED (the faster counts). All at THREADS threads: Parallel.setThreads, torch.set_num_threads
+# and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for these runs only
+# (see shared/PERF-NOTES.md). The load (uptime) is logged before each run: the machine is shared.
+# Results: target/e2e/*.tsv, log.txt and table.md.
+#
+# usage: tools/bench/e2e.sh
+#   env: WORKLOADS (MODEL:train|infer:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, BLOCKS=5,
+#        BLOCK_S=1, WARM_S=3, JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+THREADS=${THREADS:-2}
+BLOCKS=${BLOCKS:-5}
+BLOCK_S=${BLOCK_S:-1}
+WARM_S=${WARM_S:-3}
+JDKS=${JDKS:-"17 25"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC"}
+WORKLOADS=${WORKLOADS:-"resnet20:train:128,resnet20:train:32,resnet20:infer:128,resnet20:infer:1,\
+resnet56:train:128,resnet56:train:32,resnet56:infer:128,resnet56:infer:1,\
+resnet110:train:128,resnet110:train:32,resnet110:infer:128,resnet110:infer:1,\
+resnet50:infer:1,resnet50:infer:16,resnet50:train:16"}
+declare -A JDK_HOME=([17]=/usr/lib/jvm/java-17-openjdk-amd64 [25]=/usr/lib/jvm/temurin-25-jdk-amd64)
+OUT=target/e2e
+rm -rf "$OUT"
+mkdir -p "$OUT"
+PY=/usr/bin/python3.11
+CLEAN=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS")
+TUNED=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184
+CP=resnet4j-bench/target/classes:resnet4j-engine/target/classes:resnet4j-vision/target/classes
+log() { echo "== $* | load: $(cut -d' ' -f1-3 /proc/loadavg) | $(date -u +%H:%M:%S)" | tee -a "$OUT/log.txt" >&2; }
+
+log "build"
+mvn -B -q -pl resnet4j-bench -am package -DskipTests >&2
+log "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; workloads $WORKLOADS"
+log "PyTorch validation data"
+"${CLEAN[@]}" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --workloads "$WORKLOADS" --validate "$OUT/validation.tsv"
+for jdk in $JDKS; do
+    log "resnet4j, JDK $jdk"
+    "${CLEAN[@]}" "${JDK_HOME[$jdk]}/bin/java" --add-modules=jdk.incubator.vector $JAVA_OPTS -cp "$CP" \
+        io.resnet4j.bench.E2EBench --threads "$THREADS" --workloads "$WORKLOADS" --validation "$OUT/validation.tsv" \
+        --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" --tsv "$OUT/r4j-$jdk.tsv" 2>&1 \
+        | grep -v "^WARNING: Using incubator modules" | tee -a "$OUT/log.txt" >&2
+done
+log "PyTorch, default malloc"
+"${CLEAN[@]}" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --variant default --workloads "$WORKLOADS" \
+    --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" | tee "$OUT/torch-default.tsv" >&2
+log "PyTorch, GLIBC_TUNABLES=$TUNED"
+"${CLEAN[@]}" GLIBC_TUNABLES="$TUNED" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --variant tuned \
+    --workloads "$WORKLOADS" --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" | tee "$OUT/torch-tuned.tsv" >&2
+log "done"
+"$PY" tools/bench/e2e_table.py "$OUT" | tee "$OUT/table.md"
