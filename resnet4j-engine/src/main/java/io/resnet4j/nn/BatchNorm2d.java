@@ -24,6 +24,8 @@ public final class BatchNorm2d extends Module {
     private boolean forwardUsedBatchStats;
     /** The last forward was forwardRelu: output holds max(y, 0). */
     private boolean reluApplied;
+    /** Whether a Sequential may run the ReLU after this batch norm fused into it (see {@link #setFuseRelu}). */
+    private boolean fuseRelu = true;
     private Tensor input, output;
 
     public BatchNorm2d(int channels) {
@@ -104,10 +106,28 @@ public final class BatchNorm2d extends Module {
      * response statistics of He et al. 2015 Fig. 7: the normalised values before any nonlinearity or residual add.
      * It is the module's own buffer, valid until its next forward; callers must not write into it. Inside a recomputed
      * segment (gradient checkpointing) the output is shared scratch, valid only until the segment's next layer runs:
-     * probe a network built without recomputation.
+     * probe a network built without recomputation. A batch norm that ran with the following ReLU fused into it
+     * holds rectified values: probes turn fusion off first ({@link #setFuseRelu}), and this method refuses otherwise.
      */
     public Tensor lastOutput() {
+        if (reluApplied) {
+            throw new IllegalStateException("BatchNorm2d.lastOutput: the last forward ran with the following ReLU fused "
+                    + "in (its output is rectified); call setFuseRelu(false) before probing");
+        }
         return output;
+    }
+
+    /**
+     * Whether a {@link Sequential} may run the {@link ReLU} that follows this batch norm in one fused kernel (default
+     * true; the results are bitwise the same). Off, the batch norm's own output keeps the values before the ReLU, for
+     * {@link #lastOutput} probes.
+     */
+    public void setFuseRelu(boolean fuse) {
+        fuseRelu = fuse;
+    }
+
+    public boolean fusesRelu() {
+        return fuseRelu;
     }
 
     @Override

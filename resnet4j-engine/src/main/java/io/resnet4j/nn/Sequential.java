@@ -86,7 +86,7 @@ public final class Sequential extends Module {
         // Indexed loops: no iterator per call on the training path.
         for (int i = 0; i < layers.size(); i++) {
             Module m = layers.get(i);
-            if (m instanceof BatchNorm2d bn && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU relu) {
+            if (m instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU relu) {
                 // conv-BN-ReLU: one fused kernel, bitwise equal to the two (NormOps.forwardTrainRelu)
                 x = relu.adopt(bn.forwardRelu(x));
                 i++;

@@ -5,6 +5,7 @@ import io.resnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BatchNorm2dLastOutputTest {
     @Test
@@ -17,6 +18,11 @@ class BatchNorm2dLastOutputTest {
         for (int i = 0; i < x.numel(); i++) {
             x.data()[i] = (float) Math.sin(0.7 * i) * 3;
         }
+        // By default the Sequential runs BN+ReLU fused: the batch norm's buffer is rectified, and lastOutput says so.
+        net.train(false);
+        net.forward(x);
+        assertThatThrownBy(bn::lastOutput).isInstanceOf(IllegalStateException.class).hasMessageContaining("setFuseRelu(false)");
+        bn.setFuseRelu(false);
         for (boolean training : new boolean[] {true, false}) {
             net.train(training);
             Tensor y = net.forward(x);

@@ -154,8 +154,14 @@ public final class LayerProbes {
         double[] sumSq = new double[pairs.size()];
         long[] count = new long[pairs.size()];
         boolean wasTraining = net.isTraining();
+        boolean[] fused = new boolean[pairs.size()];
         try {
             net.train(false);
+            // The response is the batch norm's output before the ReLU: no fused BN+ReLU kernel while probing.
+            for (int j = 0; j < pairs.size(); j++) {
+                fused[j] = pairs.get(j).bn().fusesRelu();
+                pairs.get(j).bn().setFuseRelu(false);
+            }
             Iterator<Batch> it = eval.epoch(0);
             while (it.hasNext()) {
                 Batch b = it.next();
@@ -176,6 +182,9 @@ public final class LayerProbes {
                 }
             }
         } finally {
+            for (int j = 0; j < pairs.size(); j++) {
+                pairs.get(j).bn().setFuseRelu(fused[j]);
+            }
             net.train(wasTraining);
         }
         double[] std = new double[pairs.size()];
