@@ -148,6 +148,11 @@ final class ExperimentPlots {
         XYChart sorted = chart("The same, sorted by magnitude", "layer index (sorted by magnitude)", "std");
         layerAxis(byLayer, maxLayers(r));
         layerAxis(sorted, maxLayers(r));
+        // Two kinds x the depths: too many entries for one row under the plot.
+        for (XYChart c : List.of(byLayer, sorted)) {
+            c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+            c.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        }
         for (NetKind k : NetKind.values()) {
             for (int d : depths) {
                 Profile p = r.responseStd(k, d, epoch);
