@@ -143,7 +143,7 @@ final class ExperimentPlots {
      */
     static byte[] responseStd(DegradationResults r, int epoch) {
         List<Integer> depths = r.config().depths();
-        XYChart byLayer = chart("Response std per 3x3 layer after epoch " + epoch + " (plain dashed, ResNet solid)",
+        XYChart byLayer = chart("Response std per 3x3 layer after epoch " + epoch,
                 "layer index (original)", "std");
         XYChart sorted = chart("The same, sorted by magnitude", "layer index (sorted by magnitude)", "std");
         layerAxis(byLayer, maxLayers(r));
