@@ -58,6 +58,7 @@ import picocli.CommandLine.Option;
             "  ./resnet4j train",
             "  ./resnet4j train --epochs 30 --out runs/fashion-30",
             "  ./resnet4j train --model resnet56 --dataset cifar-10 --epochs 160 --schedule step",
+            "  ./resnet4j train --epochs 30 --nesterov --label-smoothing 0.1 --warmup-iters 200",
             "  ./resnet4j train --model resnet1202 --recompute block --dataset cifar-10 --epochs 160",
             "  ./resnet4j train --resume runs/fashion-30"
         })
@@ -106,6 +107,27 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "1e-4",
             description = "L2 weight decay (default: ${DEFAULT-VALUE}, as He et al. 2015).")
     double weightDecay;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum (default: off).")
+    boolean nesterov;
+
+    @Option(names = "--decay-norm-bias", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Apply weight decay to batch-norm weights and biases too (default: on, as He et al.; "
+                    + "--no-decay-norm-bias decays only conv and linear weights).")
+    boolean decayNormBias;
+
+    @Option(names = "--label-smoothing", paramLabel = "E", defaultValue = "0",
+            description = "Label smoothing of the cross-entropy, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--warmup-iters", paramLabel = "N", defaultValue = "0",
+            description = "Linear learning-rate warm-up over the first N steps, from 0.1x (default: ${DEFAULT-VALUE}, none).")
+    int warmupIters;
+
+    @Option(names = "--ema", paramLabel = "DECAY", defaultValue = "0",
+            description = "Keep an exponential moving average of the weights with this decay per step, e.g. 0.999, and "
+                    + "evaluate it (default: ${DEFAULT-VALUE}, off).")
+    double ema;
 
     @Option(names = "--augment", negatable = true,
             description = "Pad-4 random crop and horizontal flip of training images (default: on, off in the short "
@@ -204,8 +226,10 @@ final class TrainCommand extends BaseCommand {
             config = TrainConfig.builder(runDir)
                     .epochs(e)
                     .batchSize(batch != null ? batch : epochs == null ? BUDGET_BATCH : 128)
-                    .schedule(schedule(e))
-                    .sgd(new SgdConfig(momentum, 0, false, weightDecay, false))
+                    .schedule(warmupIters > 0 ? LrSchedule.Warmup.linear(warmupIters, 0.1, schedule(e)) : schedule(e))
+                    .sgd(new SgdConfig(momentum, 0, nesterov, weightDecay, !decayNormBias))
+                    .labelSmoothing(labelSmoothing)
+                    .emaDecay(ema)
                     .seed(seed)
                     .build();
         }
@@ -234,6 +258,7 @@ final class TrainCommand extends BaseCommand {
                     recompute.mode == RecomputeOption.Mode.none ? "" : recompute.mode.words + "; ", threadCount,
                     threadCount == 1 ? "" : "s", Kernels.VECTOR ? "Vector API kernels"
                             : "scalar kernels (run with --add-modules jdk.incubator.vector for speed)"));
+            out().println("optim: " + describeOptim(config));
             out().println("out:   " + runDir + (resumeFrom != null ? " (resumed)" : ""));
             if (resumeFrom == null && epochs == null) {
                 out().println("       (the short default budget; a full run: ./resnet4j train --epochs 30)");
@@ -266,10 +291,21 @@ final class TrainCommand extends BaseCommand {
         requireRange("--lr", lr, 1e-8, 100);
         requireRange("--momentum", momentum, 0, 0.9999);
         requireRange("--weight-decay", weightDecay, 0, 1);
+        if (nesterov && momentum == 0) {
+            throw badFlag("--nesterov needs --momentum above 0");
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw badFlag("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+        requireRange("--warmup-iters", warmupIters, 0, Integer.MAX_VALUE);
+        if (!(ema == 0 || ema > 0 && ema < 1)) {
+            throw badFlag("--ema takes a decay in (0, 1) such as 0.999, or 0 for off; got " + ema);
+        }
         if (resume != null) {
             List<String> conflicting = new ArrayList<>();
             for (String flag : List.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
-                    "--weight-decay", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit", "--image-size",
+                    "--weight-decay", "--nesterov", "--decay-norm-bias", "--no-decay-norm-bias", "--label-smoothing",
+                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit", "--image-size",
                     "--out")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
                     conflicting.add(flag);
@@ -316,8 +352,27 @@ final class TrainCommand extends BaseCommand {
         };
     }
 
+    /** "SGD momentum 0.9 (Nesterov), weight decay 5e-4 (not on BN and biases), label smoothing 0.1, EMA 0.999". */
+    static String describeOptim(TrainConfig c) {
+        SgdConfig sgd = c.sgd();
+        StringBuilder b = new StringBuilder("SGD momentum ").append(sgd.momentum()).append(sgd.nesterov() ? " (Nesterov)" : "")
+                .append(", weight decay ").append(sgd.weightDecay())
+                .append(sgd.noDecayForNormAndBias() ? " (not on BN and biases)" : "");
+        if (c.labelSmoothing() > 0) {
+            b.append(", label smoothing ").append(c.labelSmoothing());
+        }
+        if (c.emaEnabled()) {
+            b.append(", EMA of weights ").append(c.emaDecay());
+        }
+        return b.toString();
+    }
+
     /** The schedule in words: "lr 0.1, cosine to 0". */
     static String describe(LrSchedule s) {
+        if (s instanceof LrSchedule.Warmup w) {
+            return describe(w.after()) + ", linear warm-up from " + w.startFactor() + "x over " + w.length() + " "
+                    + w.unit().name().toLowerCase(Locale.ROOT);
+        }
         if (s instanceof LrSchedule.Cosine c) {
             return "lr " + c.base() + ", cosine to " + c.min();
         }

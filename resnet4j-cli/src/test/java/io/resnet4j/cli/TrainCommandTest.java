@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resnet4j.cli.report.MetricsFile;
 import io.resnet4j.io.Json;
+import io.resnet4j.optim.LrSchedule;
+import io.resnet4j.train.TrainConfig;
+import io.resnet4j.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,6 +99,33 @@ class TrainCommandTest {
     }
 
     @Test
+    void recipeFlagsReachTheTrainerAndItsCheckpoint() throws IOException {
+        Path plain = tmp.resolve("plain"), tuned = tmp.resolve("tuned");
+        assertThat(Cli.run(tinyRun(plain, "--epochs", "1")).exitCode()).isZero();
+        Cli.Result r = Cli.run(tinyRun(tuned, "--epochs", "1", "--nesterov", "--label-smoothing", "0.1",
+                "--warmup-iters", "3", "--no-decay-norm-bias", "--ema", "0.9", "--weight-decay", "5e-4"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("optim: SGD momentum 0.9 (Nesterov), weight decay 5.0E-4 (not on BN and biases), "
+                + "label smoothing 0.1, EMA of weights 0.9").contains("linear warm-up from 0.1x over 3 iterations");
+        TrainConfig c = Trainer.configOf(tuned.resolve(Trainer.LAST));
+        assertThat(c.sgd().nesterov()).isTrue();
+        assertThat(c.sgd().noDecayForNormAndBias()).isTrue();
+        assertThat(c.sgd().weightDecay()).isEqualTo(5e-4);
+        assertThat(c.labelSmoothing()).isEqualTo(0.1);
+        assertThat(c.emaDecay()).isEqualTo(0.9);
+        assertThat(c.schedule()).isInstanceOf(LrSchedule.Warmup.class);
+        assertThat(((LrSchedule.Warmup) c.schedule()).length()).isEqualTo(3);
+        // The recipe changes the run (label smoothing alone raises the training loss).
+        double plainLoss = ((Number) Json.parseObject(Files.readString(plain.resolve("metrics.jsonl")).strip())
+                .get("train_loss")).doubleValue();
+        double tunedLoss = ((Number) Json.parseObject(Files.readString(tuned.resolve("metrics.jsonl")).strip())
+                .get("train_loss")).doubleValue();
+        assertThat(tunedLoss).isNotEqualTo(plainLoss);
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tuned.toString(), "--nesterov")))
+                .contains("drop --nesterov");
+    }
+
+    @Test
     void imageFolderDataset() throws IOException {
         Path root = tmp.resolve("folders");
         java.util.Random rng = new java.util.Random(1);
@@ -140,5 +170,11 @@ class TrainCommandTest {
                 .contains("not a known dataset");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tmp.resolve("none").toString())))
                 .contains("no last.safetensors");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--label-smoothing", "1"))).contains("--label-smoothing")
+                .contains("[0, 1)");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--ema", "1.5"))).contains("--ema").contains("0.999");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--nesterov", "--momentum", "0")))
+                .contains("--nesterov needs --momentum above 0");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--warmup-iters", "-1"))).contains("--warmup-iters");
     }
 }
