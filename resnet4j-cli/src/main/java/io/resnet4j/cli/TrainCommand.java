@@ -1,5 +1,6 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.cli.progress.TrainingProgress;
 import io.resnet4j.cli.report.ConfusionMatrix;
 import io.resnet4j.cli.report.RunReport;
@@ -431,7 +432,7 @@ final class TrainCommand extends BaseCommand {
         } catch (java.io.IOException e) {
             throw new UserError("cannot create the run directory " + runDir + ": " + e.getMessage());
         }
-        io.resnet4j.cli.report.AtomicWrite.writeString(runDir.resolve(CONFIG), Json.write(c) + "\n");
+        AtomicFiles.writeString(runDir.resolve(CONFIG), Json.write(c) + "\n");
     }
 
     private static Setup readSetup(Path runDir) {

@@ -1,5 +1,6 @@
 package io.resnet4j.experiment;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.data.ArrayDataset;
 import io.resnet4j.data.Augmentation;
 import io.resnet4j.data.DataLoader;

@@ -1,5 +1,6 @@
 package io.resnet4j.experiment;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.Json;
 
 import java.io.IOException;

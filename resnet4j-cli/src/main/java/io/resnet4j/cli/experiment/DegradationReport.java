@@ -1,6 +1,6 @@
 package io.resnet4j.cli.experiment;
 
-import io.resnet4j.experiment.AtomicFiles;
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.experiment.DegradationConfig;
 import io.resnet4j.experiment.DegradationResults;
 import io.resnet4j.experiment.NetKind;

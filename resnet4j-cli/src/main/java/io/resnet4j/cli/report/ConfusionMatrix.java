@@ -1,5 +1,6 @@
 package io.resnet4j.cli.report;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.cli.UserError;
 import io.resnet4j.io.Json;
 import java.nio.file.Path;
@@ -97,7 +98,7 @@ public record ConfusionMatrix(List<String> classes, long[][] counts) {
     }
 
     public void write(Path file) {
-        AtomicWrite.writeString(file, toJson() + "\n");
+        AtomicFiles.writeString(file, toJson() + "\n");
     }
 
     public static ConfusionMatrix read(Path file) {

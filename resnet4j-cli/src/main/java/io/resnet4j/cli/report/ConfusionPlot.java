@@ -1,5 +1,6 @@
 package io.resnet4j.cli.report;
 
+import io.resnet4j.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -40,7 +41,7 @@ public final class ConfusionPlot {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode " + file + ": " + e.getMessage(), e);
         }
-        AtomicWrite.write(file, bytes.toByteArray());
+        AtomicFiles.write(file, bytes.toByteArray());
         return file;
     }
 

@@ -1,5 +1,6 @@
 package io.resnet4j.cli.report;
 
+import io.resnet4j.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -120,7 +121,7 @@ public final class Plots {
 
     static Path save(XYChart chart, Path file) {
         try {
-            AtomicWrite.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+            AtomicFiles.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot draw " + file + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.resnet4j.cli.report;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.cli.UserError;
 import io.resnet4j.io.Json;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class RunReport {
                 : runDir.toAbsolutePath().normalize().getFileName().toString();
         String html = HtmlReport.render(title, config, rows, images, confusion, drawn);
         Path htmlFile = runDir.resolve(HTML);
-        AtomicWrite.writeString(htmlFile, html);
+        AtomicFiles.writeString(htmlFile, html);
         files.add(htmlFile);
         return new Result(htmlFile, files);
     }

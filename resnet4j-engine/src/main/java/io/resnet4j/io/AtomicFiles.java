@@ -1,4 +1,4 @@
-package io.resnet4j.experiment;
+package io.resnet4j.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Whole-file writes that readers see entirely or not at all (temporary file, fsync, rename), and synced appends. */
+/**
+ * Whole-file writes that readers see entirely or not at all (temporary file, fsync, rename), and synced appends:
+ * the run reports, plots and experiment results.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
