@@ -97,6 +97,8 @@ final class ConvJobs {
          */
         int hp, wp, phases = 1;
         boolean unpadded;
+        /** Direct mode: the whole batch already padded (PadBatch), or null: each task pads its segment. */
+        float[] paddedBatch;
 
         @Override
         float[] directImages(int img, int count, Workspace ws) {
@@ -104,6 +106,10 @@ final class ConvJobs {
             if (unpadded) {
                 ws.directBase = g.xOff + img * g.ch * hw;
                 return g.x;
+            }
+            if (paddedBatch != null) {
+                ws.directBase = img * g.ch * phases * hp * wp;
+                return paddedBatch;
             }
             float[] xp = ws.paddedImage = Workspace.grow(ws.paddedImage, Pad.size(count * g.ch * phases, hp, wp));
             Pad.phases(g.x, g.xOff + img * g.ch * hw, count * g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp, 0);
@@ -113,10 +119,11 @@ final class ConvJobs {
 
         @Override
         int vectorOffset(int pos) {
-            int pq = g.p * g.q;
+            int qv = rowStride == 0 ? g.q : rowStride;
+            int pq = g.p * qv;
             int img = pos / pq, rem = pos - img * pq;
-            int a = rem / g.q;
-            return img * g.ch * phases * hp * wp + a * wp + rem - a * g.q;
+            int a = rem / qv;
+            return img * g.ch * phases * hp * wp + a * wp + rem - a * qv;
         }
 
         @Override
@@ -139,6 +146,7 @@ final class ConvJobs {
             c = null;
             ap = null;
             rowOff = null;
+            paddedBatch = null;
         }
     }
 
@@ -182,8 +190,16 @@ final class ConvJobs {
          */
         static void phases(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int sh, int sw, int hp, int wp,
                            float[] xp, int xpOff) {
+            phasePlanes(x, xOff, planes, h, w, pt, pl, sh, sw, hp, wp, xp, xpOff);
+            int end = xpOff + planes * sh * sw * hp * wp;
+            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
+        }
+
+        /** The phase planes alone (no slack): for a buffer that several tasks fill. */
+        static void phasePlanes(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int sh, int sw,
+                                int hp, int wp, float[] xp, int xpOff) {
             if (sh == 1 && sw == 1) {
-                image(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
+                planes(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
                 return;
             }
             int d = xpOff;
@@ -209,7 +225,6 @@ final class ConvJobs {
                     }
                 }
             }
-            java.util.Arrays.fill(xp, d, d + SLACK, 0f);
         }
 
         /** The planes alone (no slack): for a buffer that several tasks fill. */
@@ -230,6 +245,41 @@ final class ConvJobs {
                     java.util.Arrays.fill(xp, row + c1, row + wp, 0f);
                 }
             }
+        }
+    }
+
+    /**
+     * Pads (strided: splits into phase planes, Pad.phases) every image of the batch into xp (images, ch,
+     * sh * sw, hp, wp), tasks over groups of planes, then SLACK zeros.
+     */
+    static final class PadBatch implements Parallel.Task {
+        static final int PLANES = 16;
+        Geometry g;
+        float[] xp;
+        int hp, wp;
+
+        void execute(Geometry geometry, float[] dst, int hpad, int wpad) {
+            g = geometry;
+            xp = dst;
+            hp = hpad;
+            wp = wpad;
+            try {
+                int planes = g.images * g.ch;
+                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
+                int end = planes * g.sh * g.sw * hp * wp;
+                java.util.Arrays.fill(xp, end, end + Pad.SLACK, 0f);
+            } finally {
+                g = null;
+                xp = null;
+            }
+        }
+
+        @Override
+        public void run(int task) {
+            int planes = g.images * g.ch, phases = g.sh * g.sw;
+            int p0 = task * PLANES, p1 = Math.min(planes, p0 + PLANES);
+            Pad.phasePlanes(g.x, g.xOff + p0 * g.h * g.w, p1 - p0, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp,
+                    p0 * phases * hp * wp);
         }
     }
 

@@ -51,6 +51,14 @@ abstract class GemmDriver implements Parallel.Task {
     int imagesPerSegment = 1;
 
     /**
+     * Direct mode with junk columns (0: none): every output row of rowCols C columns is computed as rowStride
+     * columns (the next multiple of LANES), so that its vectors stay inside the row; the rowStride - rowCols
+     * extra columns are computed from whatever the gather reads and never stored. Then n and cCols count
+     * these virtual columns, while ldc and cImgStride stay those of C.
+     */
+    int rowCols, rowStride;
+
+    /**
      * Direct mode: makes images [img, img + count) readable; returns their array and sets ws.directBase to
      * where the first starts.
      */
@@ -161,20 +169,18 @@ abstract class GemmDriver implements Parallel.Task {
                             for (int pi = 0; pi < np; pi++) {
                                 int jr = pj[2 * pi], pe = pj[2 * pi + 1];
                                 int bo = (keep ? segPanel + pi : pi) * kcb * nr;
-                                int ci = cOff + jr / cCols * cImgStride + jr % cCols + ir * ldc;
-                                if (pe - jr == nr && ir + mr <= m) {
+                                int local = jr % cCols, col = rowStride == 0 ? 0 : local % rowStride;
+                                int ci = cOff + jr / cCols * cImgStride + ir * ldc
+                                        + (rowStride == 0 ? local : local / rowStride * rowCols + col);
+                                if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
                                     k.run(kcb, ap, ao, bb, bo, nr, c, ci, ldc, load);
                                 } else {
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
                                     if (load) {
-                                        for (int r = 0; r < rows; r++) {
-                                            System.arraycopy(c, ci + r * ldc, tile, r * nr, cols);
-                                        }
+                                        directTile(true, tile, rows, jr, cols, ir);
                                     }
                                     k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
-                                    for (int r = 0; r < rows; r++) {
-                                        System.arraycopy(tile, r * nr, c, ci + r * ldc, cols);
-                                    }
+                                    directTile(false, tile, rows, jr, cols, ir);
                                 }
                             }
                         }
@@ -184,6 +190,30 @@ abstract class GemmDriver implements Parallel.Task {
                 }
             }
             seg = segEnd;
+        }
+    }
+
+    /**
+     * Direct mode: copies C rows [ir, ir + rows) x columns [jr, jr + cols) (one image) into the tile (rows of
+     * nr) or back, skipping junk columns.
+     */
+    private void directTile(boolean toTile, float[] tile, int rows, int jr, int cols, int ir) {
+        int nr = mk.nr, local = jr % cCols, base = cOff + jr / cCols * cImgStride + ir * ldc;
+        int stride = rowStride == 0 ? cCols : rowStride, width = rowStride == 0 ? cCols : rowCols;
+        for (int t = 0; t < cols; ) {
+            int a = (local + t) / stride, b = local + t - a * stride;
+            int len = Math.min(width - b, cols - t);
+            if (len > 0) {
+                int ci = base + a * width + b;
+                for (int r = 0; r < rows; r++) {
+                    if (toTile) {
+                        System.arraycopy(c, ci + r * ldc, tile, r * nr + t, len);
+                    } else {
+                        System.arraycopy(tile, r * nr + t, c, ci + r * ldc, len);
+                    }
+                }
+            }
+            t += stride - b;
         }
     }
 

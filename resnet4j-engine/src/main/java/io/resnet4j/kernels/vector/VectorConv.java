@@ -2,14 +2,14 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.ConvOps;
-import io.resnet4j.kernels.Parallel;
 
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
  * <pre>
- * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; with q a
- *                  multiple of LANES the panels are gathered from zero-padded images (strided: their phase
- *                  planes), otherwise the im2col columns are written straight into the packed B panels
+ * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; the panels
+ *                  are gathered from zero-padded images (strided: their phase planes), each output row
+ *                  widened to whole vectors (q = 28 computed as 32 columns, 4 of them not stored); where that
+ *                  would add more than a third (q = 5), the im2col columns are written into the packed panels
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
@@ -159,15 +159,9 @@ public final class VectorConv implements ConvOps {
         float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * sTotal);
         ws.packA.pack(false, k, (int) sTotal, dyg, 0, (int) sTotal, mr, ap);
         float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c, hp, wp));
-        WeightGemm.PadBatch pad = ws.padBatch;
         WeightGemm job = ws.weightGemm;
         job.g.set(x, xOff, n, c, h, wd, r, s, 1, 1, g.padTop(), g.padLeft(), p, q);
-        pad.g = job.g;
-        pad.xp = xp;
-        pad.hp = hp;
-        pad.wp = wp;
-        Parallel.forEach((n * c + WeightGemm.PadBatch.PLANES - 1) / WeightGemm.PadBatch.PLANES, pad);
-        java.util.Arrays.fill(xp, n * c * hp * wp, n * c * hp * wp + ConvJobs.Pad.SLACK, 0f);
+        ws.padBatch.execute(job.g, xp, hp, wp);
         int[] colOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
         for (int kg = 0; kg < crs; kg++) {
             colOff[kg] = (kg / (r * s) * hp + kg / s % r) * wp + kg % s;
@@ -193,17 +187,15 @@ public final class VectorConv implements ConvOps {
             job.executeGroups();
         } finally {
             job.clear();
-            pad.g = null;
-            pad.xp = null;
         }
     }
 
     /**
      * y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left (bottom/right follow
-     * from p, q). With q a multiple of LANES it runs direct: B is gathered from the zero-padded input (strided:
-     * from its phase planes, ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a
-     * panel inside one output row.
-     * Otherwise the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
+     * from p, q). Direct: B is gathered from the zero-padded input (strided: from its phase planes,
+     * ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a panel inside one output
+     * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise (q = 5: 8 would waste
+     * more than a third) the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
      * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
      */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
@@ -218,24 +210,31 @@ public final class VectorConv implements ConvOps {
         }
         ConvJobs.Forward job = ws.convForward;
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
+        // strided: the panels are gathered from the stride's phase planes (ConvJobs.Pad.phases); a row width q
+        // that is not a multiple of LANES is computed as qv columns (junk ones not stored) while that adds at
+        // most a third: 7, 14, 28 -> 8, 16, 32
+        int qv = (q + Simd.LANES - 1) / Simd.LANES * Simd.LANES;
+        job.direct = qv * 3 <= q * 4 && (sh == 1 && sw == 1 || pt >= 0 && pl >= 0);
+        int cq = job.direct ? qv : q;
+        job.rowCols = q;
+        job.rowStride = cq == q ? 0 : cq;
         job.m = k;
-        job.n = n * p * q;
+        job.n = n * p * cq;
         job.kdim = crs;
         job.accumulate = false;
         job.ap = ap;
         job.c = y;
         job.cOff = yOff;
         job.ldc = p * q;
-        job.cCols = p * q;
+        job.cCols = p * cq;
         job.cImgStride = k * p * q;
-        // strided: the panels are gathered from the stride's phase planes (ConvJobs.Pad.phases)
-        job.direct = q % Simd.LANES == 0 && (sh == 1 && sw == 1 || pt >= 0 && pl >= 0);
         if (job.direct) {
             int hp = p - 1 + (r + sh - 1) / sh, wp = q - 1 + (s + sw - 1) / sw, phases = sh * sw;
             job.hp = hp;
             job.wp = wp;
             job.phases = phases;
-            job.unpadded = phases == 1 && pt == 0 && pl == 0 && hp == h && wp == wd;
+            // junk columns read up to qv - q floats past an image's last row: only a padded copy has that slack
+            job.unpadded = phases == 1 && pt == 0 && pl == 0 && hp == h && wp == wd && cq == q;
             // small images go in groups whose padded copy (about 128 KiB) stays in L2
             job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * phases * hp * wp)));
             int[] rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
@@ -247,6 +246,13 @@ public final class VectorConv implements ConvOps {
         }
         job.plan(tuning);
         try {
+            if (job.direct && !job.unpadded && job.tasks() > n) {
+                // more tasks than images: each would pad the images it touches once more; pad the batch once
+                float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch,
+                        ConvJobs.Pad.size(n * c * job.phases, job.hp, job.wp));
+                ws.padBatch.execute(job.g, xp, job.hp, job.wp);
+                job.paddedBatch = xp;
+            }
             job.execute();
         } finally {
             job.clear();

@@ -115,19 +115,4 @@ final class WeightGemm extends GemmDriver {
         c = null;
         ap = null;
     }
-
-    /** Pads every image of the batch into xp, tasks over groups of planes. */
-    static final class PadBatch implements Parallel.Task {
-        static final int PLANES = 16;
-        ConvJobs.Geometry g;
-        float[] xp;
-        int hp, wp;
-
-        @Override
-        public void run(int task) {
-            int planes = g.images * g.ch;
-            int p0 = task * PLANES, p1 = Math.min(planes, p0 + PLANES);
-            ConvJobs.Pad.planes(g.x, g.xOff + p0 * g.h * g.w, p1 - p0, g.h, g.w, g.pt, g.pl, hp, wp, xp, p0 * hp * wp);
-        }
-    }
 }

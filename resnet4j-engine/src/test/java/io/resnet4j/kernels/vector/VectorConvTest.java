@@ -56,7 +56,20 @@ class VectorConvTest {
             ConvGeometry.of(2, 6, 7, 15, 9, 1, 2, 0),
             ConvGeometry.of(1, 3, 21, 31, 5, 7, 2, 3),
             new ConvGeometry(2, 4, 10, 23, 5, 3, 3, 2, 3, 1, 2, 0, 1),
-            new ConvGeometry(2, 3, 11, 16, 4, 2, 2, 3, 1, 0, 1, 1, 0));
+            new ConvGeometry(2, 3, 11, 16, 4, 2, 2, 3, 1, 0, 1, 1, 0),
+            // q not a multiple of 8 (7, 14, 15, 21, 28; 1x1 flattened 49, 196): rows widened to whole vectors, the
+            // junk columns never stored; odd channel counts for row tails, strides 1 and 2
+            ConvGeometry.of(2, 3, 28, 28, 5, 3, 1, 1),
+            ConvGeometry.of(2, 5, 28, 28, 7, 3, 2, 1),
+            ConvGeometry.of(3, 7, 14, 14, 9, 3, 1, 1),
+            ConvGeometry.of(2, 6, 14, 14, 11, 3, 2, 1),
+            ConvGeometry.of(3, 9, 7, 7, 13, 3, 1, 1),
+            ConvGeometry.of(2, 4, 15, 15, 6, 3, 1, 1),
+            ConvGeometry.of(1, 3, 21, 21, 4, 1, 1, 0),
+            ConvGeometry.of(2, 5, 14, 14, 6, 1, 1, 0),
+            ConvGeometry.of(1, 3, 7, 7, 17, 1, 1, 0),
+            ConvGeometry.of(2, 3, 14, 14, 8, 1, 2, 0),
+            new ConvGeometry(2, 4, 13, 28, 5, 3, 3, 1, 2, 1, 1, 1, 1));
 
     @Test
     void everyPassMatchesTheScalarReference() {
@@ -78,6 +91,12 @@ class VectorConvTest {
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(6, 16, 28, 28, 16, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(5, 32, 14, 14, 64, 3, 2, 1), rng);
+        // more tasks than images: the batch is padded once, before the tasks (ConvJobs.PadBatch)
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(1, 64, 14, 14, 128, 3, 2, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(1, 96, 7, 7, 160, 3, 1, 1), rng);
+        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 128, 14, 14, 96, 1, 2, 0), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1), rng);
         checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0), rng);
@@ -93,7 +112,9 @@ class VectorConvTest {
         try {
             for (ConvGeometry g : List.of(ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
                     ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), ConvGeometry.of(4, 16, 16, 16, 24, 3, 2, 1), ConvGeometry.of(8, 16, 32, 32, 32, 3, 2, 1),
-                    ConvGeometry.of(2, 8, 16, 16, 64, 3, 1, 1), ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1))) {
+                    ConvGeometry.of(2, 8, 16, 16, 64, 3, 1, 1), ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1),
+                    ConvGeometry.of(6, 16, 28, 28, 16, 3, 1, 1), ConvGeometry.of(5, 32, 14, 14, 64, 3, 2, 1),
+                    ConvGeometry.of(1, 64, 14, 14, 128, 3, 2, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
                 float[][] one = passes(g, x, w, dy, 1);
                 float[][] two = passes(g, x, w, dy, 2);
