@@ -33,9 +33,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -303,12 +305,15 @@ final class TrainCommand extends BaseCommand {
             throw badFlag("--ema takes a decay in (0, 1) such as 0.999, or 0 for off; got " + ema);
         }
         if (resume != null) {
-            List<String> conflicting = new ArrayList<>();
-            for (String flag : List.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
+            // named as typed: a negatable option matches under either of its names
+            Set<String> fixed = Set.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
                     "--weight-decay", "--nesterov", "--decay-norm-bias", "--no-decay-norm-bias", "--label-smoothing",
-                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit", "--image-size",
-                    "--out")) {
-                if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit",
+                    "--image-size", "--out");
+            Set<String> conflicting = new LinkedHashSet<>();
+            for (String arg : spec.commandLine().getParseResult().originalArgs()) {
+                String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (fixed.contains(flag)) {
                     conflicting.add(flag);
                 }
             }

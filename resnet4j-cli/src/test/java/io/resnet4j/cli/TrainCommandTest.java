@@ -123,6 +123,8 @@ class TrainCommandTest {
         assertThat(tunedLoss).isNotEqualTo(plainLoss);
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tuned.toString(), "--nesterov")))
                 .contains("drop --nesterov");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tuned.toString(), "--no-decay-norm-bias",
+                "--lr=0.2"))).contains("drop --no-decay-norm-bias, --lr (");
     }
 
     @Test
