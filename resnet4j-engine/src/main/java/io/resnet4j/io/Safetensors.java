@@ -5,10 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,39 +128,17 @@ public final class Safetensors {
         byte[] head = Arrays.copyOf(json, padded);
         Arrays.fill(head, json.length, padded, (byte) ' ');
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip();
-                writeFully(ch, len);
-                writeFully(ch, ByteBuffer.wrap(head));
+            AtomicFiles.writeWith(file.toAbsolutePath(), ch -> {
+                AtomicFiles.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip());
+                AtomicFiles.writeFully(ch, ByteBuffer.wrap(head));
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
                 for (Entry e : entries) {
                     writeData(ch, buf, e);
                 }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-            syncDirectory(dir);
+            });
         } catch (IOException e) {
             throw new CheckpointException("cannot write " + file + ": " + e.getMessage() + " (check the directory exists, is writable and the disk has space)", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temporary file is left behind; the target is untouched
-                }
-            }
         }
     }
 
@@ -171,7 +147,7 @@ public final class Safetensors {
         for (int i = 0; i < n; i++) {
             if (buf.remaining() < 8) {
                 buf.flip();
-                writeFully(ch, buf);
+                AtomicFiles.writeFully(ch, buf);
                 buf.clear();
             }
             switch (e.dtype()) {
@@ -183,22 +159,8 @@ public final class Safetensors {
             }
         }
         buf.flip();
-        writeFully(ch, buf);
+        AtomicFiles.writeFully(ch, buf);
         buf.clear();
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not every platform can open a directory for fsync; the rename itself is atomic
-        }
     }
 
     /** Opens and validates a safetensors file; tensors are read on demand. */

@@ -1,5 +1,6 @@
 package io.resnet4j.train;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.CheckpointException;
 import io.resnet4j.io.Json;
 import io.resnet4j.io.ModuleState;
@@ -14,12 +15,10 @@ import io.resnet4j.optim.Timeline;
 import io.resnet4j.tensor.Tensor;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -379,13 +378,7 @@ public final class Trainer {
     }
 
     private void appendMetrics(EpochMetrics m) {
-        Path f = config.runDir().resolve(METRICS);
-        try {
-            Files.writeString(f, Json.write(m.toJson()) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot append to " + f + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.appendLine(config.runDir().resolve(METRICS), Json.write(m.toJson()));
     }
 
     /** Keeps the metrics lines of epochs up to {@code epoch} (atomically rewritten). */
@@ -405,13 +398,8 @@ public final class Trainer {
                     kept.append(line).append('\n');
                 }
             }
-            Path tmp = Files.createTempFile(f.getParent(), "." + METRICS + ".", ".tmp");
-            Files.writeString(tmp, kept, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-            try {
-                Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-            }
+            byte[] bytes = kept.toString().getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.writeWith(f, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot rewrite " + f + " for the resume: " + e.getMessage(), e);
         }

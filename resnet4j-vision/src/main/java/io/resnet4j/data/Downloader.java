@@ -1,5 +1,7 @@
 package io.resnet4j.data;
 
+import io.resnet4j.io.AtomicFiles;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -36,10 +39,8 @@ final class Downloader {
     /** Downloads {@code file} into {@code dir/file.name()}; returns that path. */
     static Path download(DatasetSpec.RemoteFile file, Path dir, DataConfig config) {
         Path target = dir.resolve(file.name());
-        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.name() + ".", ".part");
             config.log().accept("downloading " + file.url() + " (" + mb(file.size()) + ") into " + dir);
             HttpClient client = HttpClient.newBuilder()
                     .followRedirects(HttpClient.Redirect.NORMAL)
@@ -48,12 +49,13 @@ final class Downloader {
             HttpRequest request = HttpRequest.newBuilder(file.url()).timeout(config.timeout()).GET().build();
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long got = 0;
-            try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) {
-                    throw new DatasetException("download of " + file.url() + " failed: HTTP " + response.statusCode() + howToFetch(file, dir));
-                }
-                try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // kept only when complete and verified: a failed or interrupted run never leaves a file that looks complete
+            AtomicFiles.writeWith(target, ch -> {
+                long got = 0;
+                try (InputStream in = response.body()) {
+                    if (response.statusCode() != 200) {
+                        throw new DatasetException("download of " + file.url() + " failed: HTTP " + response.statusCode() + howToFetch(file, dir));
+                    }
                     byte[] buf = new byte[1 << 16];
                     int n;
                     while ((n = in.read(buf)) > 0) {
@@ -63,23 +65,19 @@ final class Downloader {
                                     + " bytes: the server sent something else" + howToFetch(file, dir));
                         }
                         sha.update(buf, 0, n);
-                        out.write(buf, 0, n);
+                        AtomicFiles.writeFully(ch, ByteBuffer.wrap(buf, 0, n));
                     }
                 }
-            }
-            if (got != file.size()) {
-                throw new DatasetException("download of " + file.url() + " ended after " + got + " of " + file.size()
-                        + " bytes (connection dropped?); run again to retry" + howToFetch(file, dir));
-            }
-            String actual = HexFormat.of().formatHex(sha.digest());
-            if (!actual.equals(file.sha256())) {
-                throw new DatasetException("download of " + file.url() + " has SHA-256 " + actual + ", expected " + file.sha256()
-                        + ": corrupted in transit or changed upstream; nothing was kept" + howToFetch(file, dir));
-            }
-            fsync(tmp);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDir(dir);
-            tmp = null;
+                if (got != file.size()) {
+                    throw new DatasetException("download of " + file.url() + " ended after " + got + " of " + file.size()
+                            + " bytes (connection dropped?); run again to retry" + howToFetch(file, dir));
+                }
+                String actual = HexFormat.of().formatHex(sha.digest());
+                if (!actual.equals(file.sha256())) {
+                    throw new DatasetException("download of " + file.url() + " has SHA-256 " + actual + ", expected " + file.sha256()
+                            + ": corrupted in transit or changed upstream; nothing was kept" + howToFetch(file, dir));
+                }
+            });
             config.log().accept("verified SHA-256 of " + target);
             return target;
         } catch (HttpTimeoutException e) {
@@ -93,14 +91,6 @@ final class Downloader {
             throw new DatasetException("download of " + file.url() + " was interrupted", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a leftover .part file is harmless: it is never taken for data
-                }
-            }
         }
     }
 
@@ -180,7 +170,7 @@ final class Downloader {
                 deleteTree(target);   // an incomplete earlier copy in our own cache
             }
             Files.move(unpacked, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(dir);
+            AtomicFiles.syncDirectory(dir);
             return target;
         } catch (IOException e) {
             throw new DatasetException("cannot unpack " + archive + " into " + dir + ": " + e.getMessage(), e);
@@ -276,21 +266,6 @@ final class Downloader {
             }
             out.write(buf, 0, r);
             left -= r;
-        }
-    }
-
-    static void fsync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    /** Makes a rename durable; not every platform can open a directory, which is then left to the OS. */
-    static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // directories cannot be opened for sync on some systems (Windows)
         }
     }
 

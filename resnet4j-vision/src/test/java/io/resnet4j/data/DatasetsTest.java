@@ -314,7 +314,7 @@ class DatasetsTest {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.endsWith(".part") || n.startsWith(".extract-");
+                return n.endsWith(".tmp") || n.startsWith(".extract-");
             }).toList();
         }
     }
