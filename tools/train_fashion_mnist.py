@@ -11,7 +11,7 @@ Needs Debian's python3-torch (/usr/bin/python3.11) and the IDX files (dataset-fa
 /usr/share/datasets/fashion-mnist). Example, the recipe of RESULTS.md:
 
   /usr/bin/python3.11 tools/train_fashion_mnist.py --data /usr/share/datasets/fashion-mnist \\
-      --out runs/torch-fmnist --epochs 30 --batch-size 128 --lr 0.1 --nesterov --weight-decay 5e-4 \\
+      --out runs/torch-fmnist --epochs 25 --batch-size 128 --lr 0.1 --nesterov --weight-decay 5e-4 \\
       --no-decay-norm-bias --label-smoothing 0.1 --warmup-iters 200 --schedule cosine --threads 2 --seed 42
 """
 import argparse
