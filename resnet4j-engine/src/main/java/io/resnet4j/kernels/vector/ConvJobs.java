@@ -167,18 +167,6 @@ final class ConvJobs {
             return (long) planes * hp * wp + SLACK;
         }
 
-        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp, float[] xp) {
-            image(x, xOff, planes, h, w, pt, pl, hp, wp, xp, 0);
-        }
-
-        /** The same into xp from xpOff; the SLACK after the planes is zeroed too. */
-        static void image(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int hp, int wp,
-                          float[] xp, int xpOff) {
-            planes(x, xOff, planes, h, w, pt, pl, hp, wp, xp, xpOff);
-            int end = xpOff + planes * hp * wp;
-            java.util.Arrays.fill(xp, end, end + SLACK, 0f);
-        }
-
         /**
          * The phase planes of a strided convolution, then SLACK zeros:
          * <pre>
