@@ -3,7 +3,8 @@
 CIFAR-style resnet20 (option-A shortcuts, He et al. 2015) with one input channel, SGD with momentum (optionally
 Nesterov), weight decay (optionally not on BN and biases), label smoothing, linear warm-up then cosine or
 multistep, optional EMA of weights and BN statistics, all stepped per iteration like io.resnet4j.train.Trainer;
-augmentation pad 4 + random 28x28 crop + horizontal flip, normalisation mean 0.2860 / std 0.3530. Writes
+augmentation pad 4 + random 28x28 crop + horizontal flip, normalisation mean 0.2860 / std 0.3530, optional
+random erasing (--random-erasing P, as resnet4j's). Writes
 metrics.jsonl in the run directory with resnet4j's fields (epoch, step, train_loss, train_acc, test_loss,
 test_acc, lr, img_per_s, train_time_s, eval_time_s, wall_time_s, best_test_acc, eval_weights).
 
@@ -99,8 +100,9 @@ class CifarResNet(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(out, 1).flatten(1))
 
 
-def augment(batch_u8, rng):
-    """pad 4 (zeros) + random 28x28 crop + horizontal flip with p = 0.5, then normalise; (B, 28, 28) uint8 in."""
+def augment(batch_u8, rng, erasing=0.0):
+    """pad 4 (zeros) + random 28x28 crop + horizontal flip with p = 0.5, then normalise, then random erasing
+    with probability `erasing`; (B, 28, 28) uint8 in."""
     b = batch_u8.shape[0]
     padded = np.zeros((b, 36, 36), dtype=np.uint8)
     padded[:, 4:32, 4:32] = batch_u8
@@ -109,7 +111,27 @@ def augment(batch_u8, rng):
     for i in range(b):
         crop = padded[i, ys[i]:ys[i] + 28, xs[i]:xs[i] + 28]
         out[i] = crop[:, ::-1] if flips[i] else crop
-    return normalise(out)
+    x = normalise(out)
+    if erasing > 0:
+        for i in range(b):
+            random_erase(x[i, 0], rng, erasing)
+    return x
+
+
+def random_erase(img, rng, p, scale=(0.02, 0.33), ratio=(0.3, 3.3)):
+    """torchvision's RandomErasing (value 0, after normalisation) on one (H, W) tensor, in place."""
+    if rng.random() >= p:
+        return
+    h_img, w_img = img.shape
+    log_lo, log_hi = math.log(ratio[0]), math.log(ratio[1])
+    for _ in range(10):
+        target = h_img * w_img * rng.uniform(scale[0], scale[1])
+        aspect = math.exp(rng.uniform(log_lo, log_hi))
+        h, w = int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
+        if 0 < h < h_img and 0 < w < w_img:
+            y, x = rng.integers(0, h_img - h + 1), rng.integers(0, w_img - w + 1)
+            img[y:y + h, x:x + w] = 0
+            return
 
 
 def normalise(u8):
@@ -164,6 +186,7 @@ def main():
     p.add_argument("--warmup-iters", type=int, default=0)
     p.add_argument("--warmup-start", type=float, default=0.1)
     p.add_argument("--ema", type=float, default=0.0)
+    p.add_argument("--random-erasing", type=float, default=0.0, help="probability of random erasing per image")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit-train", type=int, default=0, help="use only the first N training images (smoke tests)")
@@ -205,7 +228,7 @@ def main():
         loss_sum, correct, t0 = 0.0, 0, time.time()
         for lo in range(0, n, args.batch_size):
             idx = order[lo:lo + args.batch_size]
-            x = augment(train_x[idx], rng)
+            x = augment(train_x[idx], rng, args.random_erasing)
             y = torch.from_numpy(train_y[idx])
             lr = lr_at(step, args, total)
             for g in opt.param_groups:

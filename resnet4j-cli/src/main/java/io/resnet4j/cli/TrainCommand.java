@@ -137,6 +137,17 @@ final class TrainCommand extends BaseCommand {
                     + "budget, where 3 epochs are too few to profit; --no-augment).")
     Boolean augment;
 
+    @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
+            description = "Random erasing (Zhong et al. 2017, torchvision's RandomErasing: 2-33%% of the area, aspect "
+                    + "0.3-3.3, set to 0 after normalisation) with probability P per training image (default: "
+                    + "${DEFAULT-VALUE}, off).")
+    double randomErasing;
+
+    @Option(names = "--cutout", paramLabel = "SIZE", defaultValue = "0",
+            description = "Cutout (DeVries and Taylor 2017): a SIZE x SIZE square at a random centre, clipped at the "
+                    + "borders, set to 0 in every training image (default: ${DEFAULT-VALUE}, off).")
+    int cutout;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of initialisation, data order and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -165,8 +176,8 @@ final class TrainCommand extends BaseCommand {
     boolean quiet;
 
     /** The run's settings, as config.json holds them (so --resume can rebuild the same run). */
-    private record Setup(String model, ResNetSpec spec, String dataset, String dataDir, boolean augment, int trainLimit,
-                         int testLimit, int imageSize) {
+    private record Setup(String model, ResNetSpec spec, String dataset, String dataDir, boolean augment,
+                         Augmentation.Erasing erasing, int trainLimit, int testLimit, int imageSize) {
     }
 
     /** The image side a model's stem is made for: 224 (ImageNet) or 32 (CIFAR). */
@@ -207,7 +218,7 @@ final class TrainCommand extends BaseCommand {
             int nTest = limit("--test-limit", testLimit, budget ? BUDGET_TEST : 0);
             boolean aug = augment != null ? augment : !budget;
             setup = new Setup(model, null, data.dataset, data.dataDir == null ? null : data.dataDir.toString(), aug,
-                    nTrain, nTest, imageSize == null ? 0 : requireRange("--image-size", imageSize, 8, 4096));
+                    erasing(), nTrain, nTest, imageSize == null ? 0 : requireRange("--image-size", imageSize, 8, 4096));
             config = null;
             runDir = null;
         }
@@ -221,7 +232,7 @@ final class TrainCommand extends BaseCommand {
         Dataset testSet = setup.testLimit() > 0 ? SubsetDataset.of(choice.test(), setup.testLimit(), seed ^ 0x7e57)
                 : choice.test();
         if (resume == null) {
-            setup = new Setup(setup.model(), spec, setup.dataset(), setup.dataDir(), setup.augment(),
+            setup = new Setup(setup.model(), spec, setup.dataset(), setup.dataDir(), setup.augment(), setup.erasing(),
                     setup.trainLimit(), setup.testLimit(), choice.imageSize());
             runDir = out != null ? out : freshRunDir(choice.id() + "-" + setup.model());
             refuseExistingRun(runDir);
@@ -238,7 +249,7 @@ final class TrainCommand extends BaseCommand {
         }
 
         Sequential net = recompute.apply(ResNet.build(spec));
-        Augmentation trainAug = choice.trainAugmentation(setup.augment());
+        Augmentation trainAug = choice.trainAugmentation(setup.augment()).withErasing(setup.erasing());
         Augmentation testAug = choice.evalAugmentation();
         PrintStream terminal = System.out;
         try (DataLoader trainLoader = new DataLoader(trainSet, trainAug, LoaderConfig.train(config.batchSize(),
@@ -257,7 +268,7 @@ final class TrainCommand extends BaseCommand {
             out().println(String.format(Locale.ROOT, "run:   %d epoch%s of %,d images (batch %d), tested on %,d images; "
                             + "%s; %s; %s%d thread%s, %s", config.epochs(), config.epochs() == 1 ? "" : "s",
                     trainSet.size(), config.batchSize(), testSet.size(), describe(config.schedule()),
-                    setup.augment() ? "crop+flip augmentation" : "no augmentation",
+                    describeAugmentation(setup),
                     recompute.mode == RecomputeOption.Mode.none ? "" : recompute.mode.words + "; ", threadCount,
                     threadCount == 1 ? "" : "s", Kernels.VECTOR ? "Vector API kernels"
                             : "scalar kernels (run with --add-modules jdk.incubator.vector for speed)"));
@@ -301,6 +312,13 @@ final class TrainCommand extends BaseCommand {
             throw badFlag("--label-smoothing must be in [0, 1), got " + labelSmoothing);
         }
         requireRange("--warmup-iters", warmupIters, 0, Integer.MAX_VALUE);
+        if (!(randomErasing >= 0 && randomErasing <= 1)) {
+            throw badFlag("--random-erasing takes a probability in [0, 1] such as 0.5, or 0 for off; got " + randomErasing);
+        }
+        requireRange("--cutout", cutout, 0, 4096);
+        if (randomErasing > 0 && cutout > 0) {
+            throw badFlag("--random-erasing and --cutout both erase part of the image; choose one");
+        }
         if (!(ema == 0 || ema > 0 && ema < 1)) {
             throw badFlag("--ema takes a decay in (0, 1) such as 0.999, or 0 for off; got " + ema);
         }
@@ -308,7 +326,7 @@ final class TrainCommand extends BaseCommand {
             // named as typed: a negatable option matches under either of its names
             Set<String> fixed = Set.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
                     "--weight-decay", "--nesterov", "--decay-norm-bias", "--no-decay-norm-bias", "--label-smoothing",
-                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--seed", "--train-limit", "--test-limit",
+                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--random-erasing", "--cutout", "--seed", "--train-limit", "--test-limit",
                     "--image-size", "--out");
             Set<String> conflicting = new LinkedHashSet<>();
             for (String arg : spec.commandLine().getParseResult().originalArgs()) {
@@ -322,6 +340,66 @@ final class TrainCommand extends BaseCommand {
                         + String.join(", ", conflicting) + " (or start a new run with --out)");
             }
         }
+    }
+
+    private Augmentation.Erasing erasing() {
+        if (randomErasing > 0) {
+            Augmentation.Erasing.RandomErasing d = Augmentation.Erasing.RandomErasing.standard();
+            return new Augmentation.Erasing.RandomErasing(randomErasing, d.minScale(), d.maxScale(), d.minRatio(),
+                    d.maxRatio(), d.value());
+        }
+        return cutout > 0 ? new Augmentation.Erasing.Cutout(cutout, 1.0) : new Augmentation.Erasing.None();
+    }
+
+    /** "crop+flip augmentation, random erasing p=0.5". */
+    private static String describeAugmentation(Setup setup) {
+        String base = setup.augment() ? "crop+flip augmentation" : "no augmentation";
+        if (setup.erasing() instanceof Augmentation.Erasing.RandomErasing re) {
+            return base + ", random erasing p=" + re.probability();
+        }
+        if (setup.erasing() instanceof Augmentation.Erasing.Cutout co) {
+            return base + ", cutout " + co.size() + "x" + co.size();
+        }
+        return base;
+    }
+
+    /** config.json's "erasing": absent for none (and in runs written before the option existed). */
+    private static Map<String, Object> encodeErasing(Augmentation.Erasing e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (e instanceof Augmentation.Erasing.RandomErasing re) {
+            m.put("type", "random_erasing");
+            m.put("p", re.probability());
+            m.put("scale", List.of(re.minScale(), re.maxScale()));
+            m.put("ratio", List.of(re.minRatio(), re.maxRatio()));
+            m.put("value", (double) re.value());
+        } else if (e instanceof Augmentation.Erasing.Cutout co) {
+            m.put("type", "cutout");
+            m.put("size", co.size());
+            m.put("p", co.probability());
+        } else {
+            return null;
+        }
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Augmentation.Erasing decodeErasing(Object o) {
+        if (o == null) {
+            return new Augmentation.Erasing.None();
+        }
+        Map<String, Object> m = (Map<String, Object>) o;
+        String type = (String) m.get("type");
+        if ("random_erasing".equals(type)) {
+            List<Number> scale = (List<Number>) m.get("scale");
+            List<Number> ratio = (List<Number>) m.get("ratio");
+            return new Augmentation.Erasing.RandomErasing(((Number) m.get("p")).doubleValue(),
+                    scale.get(0).doubleValue(), scale.get(1).doubleValue(), ratio.get(0).doubleValue(),
+                    ratio.get(1).doubleValue(), ((Number) m.get("value")).floatValue());
+        }
+        if ("cutout".equals(type)) {
+            return new Augmentation.Erasing.Cutout(((Number) m.get("size")).intValue(), ((Number) m.get("p")).doubleValue());
+        }
+        throw new IllegalArgumentException("unknown erasing type '" + type + "'");
     }
 
     private int limit(String flag, String value, int fallback) {
@@ -423,6 +501,10 @@ final class TrainCommand extends BaseCommand {
         c.put("data", choice.description());
         c.put("data_dir", setup.dataDir());
         c.put("augment", setup.augment());
+        Map<String, Object> erasing = encodeErasing(setup.erasing());
+        if (erasing != null) {
+            c.put("erasing", erasing);
+        }
         c.put("train_limit", setup.trainLimit());
         c.put("test_limit", setup.testLimit());
         c.put("image_size", choice.imageSize());
@@ -450,7 +532,8 @@ final class TrainCommand extends BaseCommand {
             Map<String, Object> c = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8).strip());
             ResNetSpec spec = ResNetSpec.parse((String) c.get("spec"));
             return new Setup((String) c.get("model"), spec, (String) c.get("dataset"), (String) c.get("data_dir"),
-                    Boolean.TRUE.equals(c.get("augment")), ((Number) c.get("train_limit")).intValue(),
+                    Boolean.TRUE.equals(c.get("augment")), decodeErasing(c.get("erasing")),
+                    ((Number) c.get("train_limit")).intValue(),
                     ((Number) c.get("test_limit")).intValue(), ((Number) c.get("image_size")).intValue());
         } catch (java.io.IOException | RuntimeException e) {
             throw new UserError(file + " cannot be read (" + e.getMessage() + "); it is needed to resume the run");

@@ -163,6 +163,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void erasingFlagsChangeTheRunAndSurviveResume() throws IOException {
+        Path plain = tmp.resolve("plain"), erased = tmp.resolve("erased"), cut = tmp.resolve("cut");
+        assertThat(Cli.run(tinyRun(plain, "--epochs", "1")).exitCode()).isZero();
+        Cli.Result r = Cli.run(tinyRun(erased, "--epochs", "1", "--random-erasing", "0.5"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("crop+flip augmentation, random erasing p=0.5");
+        Map<String, Object> config = Json.parseObject(Files.readString(erased.resolve("config.json")));
+        assertThat(config.get("erasing")).isEqualTo(Map.of("type", "random_erasing", "p", 0.5,
+                "scale", List.of(0.02, 0.33), "ratio", List.of(0.3, 3.3), "value", 0.0));
+        Cli.Result c = Cli.run(tinyRun(cut, "--epochs", "1", "--cutout", "8"));
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(c.out()).contains("crop+flip augmentation, cutout 8x8");
+        assertThat(Json.parseObject(Files.readString(plain.resolve("config.json")))).doesNotContainKey("erasing");
+        // Same seed, same batches: only the erased pixels differ, and they change the loss.
+        double plainLoss = trainLoss(plain), erasedLoss = trainLoss(erased), cutLoss = trainLoss(cut);
+        assertThat(erasedLoss).isNotEqualTo(plainLoss);
+        assertThat(cutLoss).isNotEqualTo(plainLoss).isNotEqualTo(erasedLoss);
+        // --resume rebuilds the erasing from config.json, and refuses a new one.
+        Cli.Result resumed = Cli.run("train", "--resume", erased.toString());
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("random erasing p=0.5");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", cut.toString(), "--cutout", "4")))
+                .contains("drop --cutout");
+    }
+
+    private static double trainLoss(Path run) throws IOException {
+        return ((Number) Json.parseObject(Files.readString(run.resolve("metrics.jsonl")).strip()).get("train_loss"))
+                .doubleValue();
+    }
+
+    @Test
     void badTrainInputs() {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
                 .contains("--train-limit takes a number of images or 'all'");
@@ -178,5 +209,10 @@ class TrainCommandTest {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--nesterov", "--momentum", "0")))
                 .contains("--nesterov needs --momentum above 0");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--warmup-iters", "-1"))).contains("--warmup-iters");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--random-erasing", "1.5"))).contains("--random-erasing")
+                .contains("[0, 1]");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--cutout", "-3"))).contains("--cutout");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--random-erasing", "0.5", "--cutout", "8")))
+                .contains("choose one");
     }
 }
