@@ -145,7 +145,7 @@ public final class VectorConv implements ConvOps {
         grid.dyOff = dyOff;
         grid.plan();
         int gp = grid.gridPositions();
-        long dygSize = (long) ((k + 2) / 3 * 3) * n * gp;
+        long dygSize = (long) k * n * gp;
         grid.dyg = ws.packedDy = Workspace.grow(ws.packedDy, dygSize);
         float[] dyg = grid.dyg;
         grid.packOnly();

@@ -28,7 +28,7 @@ final class WeightGrid implements Parallel.Task {
     int maxRows = Tuning.DEFAULT.weightRows();
     /**
      * Output channels per micro-kernel call (DotKernel.dot4x3: 7 loads per 12 FMAs, and 16, 32 channels need no
-     * padding; against dot3x3 1.0-1.33x faster on resnet20's layers, BENCHMARKS.md).
+     * padding; 1.0-1.33x faster than the earlier 3x3 tile on resnet20's layers, BENCHMARKS.md).
      */
     static final int OUT_TILE = 4;
     static final int TARGET_TASKS = 16;
