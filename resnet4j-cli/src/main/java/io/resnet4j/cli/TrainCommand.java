@@ -326,8 +326,8 @@ final class TrainCommand extends BaseCommand {
             // named as typed: a negatable option matches under either of its names
             Set<String> fixed = Set.of("--model", "--dataset", "--epochs", "--batch", "--lr", "--schedule", "--momentum",
                     "--weight-decay", "--nesterov", "--decay-norm-bias", "--no-decay-norm-bias", "--label-smoothing",
-                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--random-erasing", "--cutout", "--seed", "--train-limit", "--test-limit",
-                    "--image-size", "--out");
+                    "--warmup-iters", "--ema", "--augment", "--no-augment", "--random-erasing", "--cutout", "--seed",
+                    "--train-limit", "--test-limit", "--image-size", "--out");
             Set<String> conflicting = new LinkedHashSet<>();
             for (String arg : spec.commandLine().getParseResult().originalArgs()) {
                 String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
