@@ -379,7 +379,7 @@ final class ConvJobs {
         /** Plans the split; returns the floats of dyp and of the group sums (2 values). */
         void plan() {
             crs = g.crs();
-            kPad = (kOut + 3) / 4 * 4;
+            kPad = (kOut + DotKernel.P_ROWS - 1) / DotKernel.P_ROWS * DotKernel.P_ROWS;
             sTotal = g.images * g.p * g.q;
             sPad = (sTotal + L - 1) / L * L;
             int block = PARTIAL_MAX / (kPad * L) / 3 * 3;
@@ -474,7 +474,7 @@ final class ConvJobs {
                     java.util.Arrays.fill(cols, row * CHUNK, row * CHUNK + lenPad, 0f);
                 }
                 for (int rt = 0; rt < rowsPad; rt += 3) {
-                    for (int ot = 0; ot < kPad; ot += 4) {
+                    for (int ot = 0; ot < kPad; ot += DotKernel.P_ROWS) {
                         DotKernel.dot4x3(lenPad, dyp, ot * sPad + cs, sPad, cols, rt * CHUNK, CHUNK,
                                 acc, ot * ldAcc + rt * L, ldAcc);
                     }

@@ -18,6 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class DotKernel {
     static final VectorSpecies<Float> F = Simd.F;
     static final int L = Simd.LANES;
+    /** Rows of P per call: callers pad their P row count (output channels) to a multiple of this. */
+    static final int P_ROWS = 4;
 
     private DotKernel() {
     }

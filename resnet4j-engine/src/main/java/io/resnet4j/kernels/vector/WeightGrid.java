@@ -14,8 +14,9 @@ import io.resnet4j.kernels.Parallel;
  * dw[o, (ch, u, v)] += sum over img, g of dyg[o, img, g] * col[(ch, u, v), img, g]
  * </pre>
  * The grid columns b' >= q carry zeros in dyg, so they add nothing. Tasks: (group of images, block of
- * crs rows); each pads its own images' channels into its buffer (hot in cache), runs DotKernel 4x3 tiles, and
- * sums the lanes in order; groups are summed in group order. The split depends on the shape only.
+ * crs rows); each pads its own images' channels into its buffer (hot in cache), runs DotKernel 4x3 tiles
+ * (16 and 32 output channels need no padding), and sums the lanes in order; groups are summed in group
+ * order. The split depends on the shape only.
  */
 final class WeightGrid implements Parallel.Task {
     static final int L = Simd.LANES;
@@ -26,11 +27,6 @@ final class WeightGrid implements Parallel.Task {
     int chunk = Tuning.DEFAULT.gridChunk();
     /** Most crs rows of one task (Tuning.weightRows). */
     int maxRows = Tuning.DEFAULT.weightRows();
-    /**
-     * Output channels per micro-kernel call (DotKernel.dot4x3: 7 loads per 12 FMAs, and 16, 32 channels need no
-     * padding; 1.0-1.33x faster than the earlier 3x3 tile on resnet20's layers, BENCHMARKS.md).
-     */
-    static final int OUT_TILE = 4;
     static final int TARGET_TASKS = 16;
     static final long GROUP_SUMS_MAX = 1L << 22;
     /** Bound on the vector partial sums of one task (floats). */
@@ -55,7 +51,7 @@ final class WeightGrid implements Parallel.Task {
         grid = g.p * wp;
         gp = (grid + L - 1) / L * L;
         crs = g.crs();
-        kPad = (kOut + OUT_TILE - 1) / OUT_TILE * OUT_TILE;
+        kPad = (kOut + DotKernel.P_ROWS - 1) / DotKernel.P_ROWS * DotKernel.P_ROWS;
         unpadded = phases == 1 && g.r == 1 && g.s == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w && gp == grid;
         dyDirect = wp == g.q && gp == grid;
         int block = PARTIAL_MAX / (kPad * L) / 3 * 3;
@@ -194,7 +190,7 @@ final class WeightGrid implements Parallel.Task {
             int dyImgBase = dyBase + img * dyImg;
             for (int g0 = 0; g0 < gp; g0 += chunk) {
                 int len = Math.min(chunk, gp - g0);
-                for (int ot = 0; ot < kPad; ot += OUT_TILE) {
+                for (int ot = 0; ot < kPad; ot += DotKernel.P_ROWS) {
                     // rows past kOut repeat the last one; their sums land in acc rows that are never read
                     int p0 = dyImgBase + g0 + Math.min(ot, kOut - 1) * dyRow;
                     int p1 = dyImgBase + g0 + Math.min(ot + 1, kOut - 1) * dyRow;
