@@ -34,10 +34,8 @@ public final class ConvAB {
         Tuning d = Tuning.DEFAULT;
         return switch (name) {
             case "default" -> VectorConv.INSTANCE;
-            case "gemm16" -> new VectorConv(new Tuning(d.kernel(), d.kc(), d.aBlock(), d.gridChunk(), d.weightRows(),
-                    d.panelBlock(), 16));
-            case "gemm32" -> new VectorConv(new Tuning(d.kernel(), d.kc(), d.aBlock(), d.gridChunk(), d.weightRows(),
-                    d.panelBlock(), 32));
+            case "direct" -> new VectorConv(d.withWinograd(0, 0));
+            case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };
     }

@@ -13,24 +13,44 @@ package io.resnet4j.kernels.vector;
  * @param weightGemmMinK output channels from which a stride-1 backward-weight runs as one packed GEMM
  *                   (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
  *                   (WeightGrid, no gather)
+ * @param winogradMinChannels fewest input and output channels of a 3x3 stride-1 forward or backward-data run
+ *                   by Winograd F(2x2, 3x3) (0: never); below it the transforms cost more than they save
+ * @param winogradMaxChannels most channels for Winograd: above it one transformed weight matrix U[xi]
+ *                   (k x c) no longer stays in L2
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
-              int weightGemmMinK) {
+              int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
-                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1) {
+                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || winogradMinChannels < 0
+                || winogradMaxChannels < winogradMinChannels) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk);
         }
     }
 
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
-     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels
-     * (A/B-measured, see BENCHMARKS.md).
+     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels, Winograd
+     * for 16 to 256 channels (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 16, 256);
 
     Tuning withKernel(MicroKernel k) {
-        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK);
+        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, winogradMinChannels,
+                winogradMaxChannels);
+    }
+
+    /** Winograd for channel counts in [min, max]; min 0 turns it off. */
+    Tuning withWinograd(int min, int max) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, min, max);
+    }
+
+    /**
+     * Whether a 3x3 stride-1 convolution of c input and k output channels and q output columns runs by
+     * Winograd F(2x2, 3x3) (see Winograd.fits for the columns).
+     */
+    boolean winograd(int c, int k, int q) {
+        return winogradMinChannels > 0 && Math.min(c, k) >= winogradMinChannels
+                && Math.max(c, k) <= winogradMaxChannels && Winograd.fits(q);
     }
 }

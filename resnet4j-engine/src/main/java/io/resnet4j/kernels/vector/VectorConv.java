@@ -201,6 +201,23 @@ public final class VectorConv implements ConvOps {
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                           float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] y, int yOff) {
         Workspace ws = Workspace.get();
+        if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winograd(c, k, q)) {
+            Winograd job = ws.winograd;
+            job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
+            float[] u = ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
+            job.u = u;
+            job.transformWeights(w, wOff, flipped);
+            job.x = x;
+            job.xOff = xOff;
+            job.y = y;
+            job.yOff = yOff;
+            try {
+                job.execute();
+            } finally {
+                job.clear();
+            }
+            return;
+        }
         int mr = kernel.mr, crs = c * r * s;
         float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
         if (flipped) {

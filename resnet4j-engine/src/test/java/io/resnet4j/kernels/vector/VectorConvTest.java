@@ -136,7 +136,7 @@ class VectorConvTest {
         return new float[][]{y, dx, dw};
     }
 
-    private static void checkAllPasses(VectorConv conv, ConvGeometry g, SplittableRandom rng) {
+    static void checkAllPasses(VectorConv conv, ConvGeometry g, SplittableRandom rng) {
         int xOff = 3, wOff = 5, yOff = 2;
         float[] x = random(rng, xOff + g.inputSize() + 4);
         float[] w = random(rng, wOff + g.weightSize() + 4);
@@ -169,7 +169,7 @@ class VectorConvTest {
         compare("backwardWeight", conv, g, dw0, expected, magnitude, actual, wOff, g.weightSize());
     }
 
-    private static void compare(String pass, VectorConv conv, ConvGeometry g, float[] before, float[] expected,
+    static void compare(String pass, Object conv, ConvGeometry g, float[] before, float[] expected,
                                 float[] magnitude, float[] actual, int off, int size) {
         for (int i = 0; i < actual.length; i++) {
             if (i < off || i >= off + size) {

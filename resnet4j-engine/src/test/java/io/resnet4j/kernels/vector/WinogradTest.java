@@ -1,0 +1,121 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.scalar.ScalarConv;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
+import static io.resnet4j.kernels.vector.VectorGemmTest.random;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Winograd F(2x2, 3x3) (forward, and backward-data of stride-1 3x3 convolutions, which runs as a forward
+ * convolution with flipped weights), run directly and through VectorConv's choice, against the scalar
+ * reference with the same per-element tolerance as VectorConvTest: odd and even output sizes (a last tile half outside the image, tile rows not filling a
+ * vector), padding 0, 1, 2 and asymmetric, channel counts that are not multiples of the micro-kernel's rows,
+ * several chunks per image, and every micro-kernel tile.
+ */
+class WinogradTest {
+    private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE);
+
+    private static final List<ConvGeometry> GEOMETRIES = List.of(
+            ConvGeometry.of(2, 3, 8, 8, 5, 3, 1, 1),
+            ConvGeometry.of(3, 5, 7, 9, 6, 3, 1, 1),
+            ConvGeometry.of(1, 4, 5, 6, 3, 3, 1, 2),
+            ConvGeometry.of(2, 7, 11, 13, 9, 3, 1, 0),
+            ConvGeometry.of(1, 1, 3, 3, 1, 3, 1, 0),
+            ConvGeometry.of(2, 16, 32, 32, 16, 3, 1, 1),
+            ConvGeometry.of(2, 19, 17, 33, 13, 3, 1, 1),
+            ConvGeometry.of(1, 70, 7, 7, 67, 3, 1, 1),
+            ConvGeometry.of(3, 24, 14, 14, 40, 3, 1, 1),
+            ConvGeometry.of(1, 9, 40, 41, 11, 3, 1, 1),
+            new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
+            new ConvGeometry(3, 2, 6, 16, 5, 3, 3, 1, 1, 2, 1, 0, 1),
+            new ConvGeometry(2, 4, 10, 11, 3, 3, 3, 1, 1, 1, 0, 2, 0));
+
+    @Test
+    void forwardAndBackwardDataMatchTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(21);
+        MicroKernel[] tiles = MicroKernel.all();
+        int i = 0;
+        for (ConvGeometry g : GEOMETRIES) {
+            MicroKernel mk = tiles[i++ % tiles.length];
+            int xOff = 3, wOff = 5, yOff = 2;
+            float[] x = random(rng, xOff + g.inputSize() + 4), w = random(rng, wOff + g.weightSize() + 4);
+            float[] dy = random(rng, yOff + g.outputSize() + 4);
+
+            float[] y = random(rng, yOff + g.outputSize() + 4), expected = y.clone(), magnitude = y.clone();
+            float[] before = y.clone();
+            ScalarConv.INSTANCE.forward(g, x, xOff, w, wOff, expected, yOff);
+            ScalarConv.INSTANCE.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+            run(mk, g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), x, xOff, w, wOff, false,
+                    y, yOff);
+            VectorConvTest.compare("forward", "Winograd " + mk, g, before, expected, magnitude, y, yOff, g.outputSize());
+
+            // backward-data: the forward convolution of dy with the flipped weights, padding 2 - pad
+            float[] dx = random(rng, xOff + g.inputSize() + 4);
+            expected = dx.clone();
+            magnitude = dx.clone();
+            before = dx.clone();
+            ScalarConv.INSTANCE.backwardData(g, dy, yOff, w, wOff, expected, xOff);
+            ScalarConv.INSTANCE.backwardData(g, abs(dy), yOff, abs(w), wOff, magnitude, xOff);
+            run(mk, g.n(), g.k(), g.p(), g.q(), g.c(), 2 - g.padTop(), 2 - g.padLeft(), g.h(), g.w(), dy, yOff, w, wOff,
+                    true, dx, xOff);
+            VectorConvTest.compare("backward-data", "Winograd " + mk, g, before, expected, magnitude, dx, xOff, g.inputSize());
+        }
+    }
+
+    @Test
+    void vectorConvUsesItWhereItPaysAndAgreesWithTheScalarReference() {
+        assertThat(Tuning.DEFAULT.winograd(16, 16, 32)).isTrue();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 56)).isTrue();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: half the tiles junk").isFalse();
+        assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
+        assertThat(Tuning.DEFAULT.winograd(512, 512, 14)).as("U[xi] beyond L2").isFalse();
+        SplittableRandom rng = new SplittableRandom(23);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 16, 32, 32, 16, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 15, 15, 20, 3, 1, 1), rng);
+    }
+
+    private static void run(MicroKernel mk, int n, int c, int h, int w, int k, int pt, int pl, int p, int q,
+                            float[] x, int xOff, float[] wt, int wOff, boolean flipped, float[] y, int yOff) {
+        Winograd job = new Winograd();
+        job.plan(n, c, h, w, k, pt, pl, p, q, mk);
+        job.u = new float[(int) job.weightSize()];
+        job.transformWeights(wt, wOff, flipped);
+        job.x = x;
+        job.xOff = xOff;
+        job.y = y;
+        job.yOff = yOff;
+        job.execute();
+    }
+
+    @Test
+    void resultsAreBitwiseEqualOnOneAndTwoThreads() {
+        SplittableRandom rng = new SplittableRandom(22);
+        VectorConv conv = new VectorConv(WINOGRAD);
+        int defaultThreads = Parallel.threads();
+        try {
+            for (ConvGeometry g : List.of(ConvGeometry.of(4, 16, 32, 32, 16, 3, 1, 1), ConvGeometry.of(3, 9, 15, 15, 70, 3, 1, 1))) {
+                float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
+                float[][] one = new float[2][], two = new float[2][];
+                for (int threads = 1; threads <= 2; threads++) {
+                    Parallel.setThreads(threads);
+                    float[] y = new float[g.outputSize()], dx = new float[g.inputSize()];
+                    conv.forward(g, x, 0, w, 0, y, 0);
+                    conv.backwardData(g, dy, 0, w, 0, dx, 0);
+                    (threads == 1 ? one : two)[0] = y;
+                    (threads == 1 ? one : two)[1] = dx;
+                }
+                assertThat(two[0]).as("forward %s", g).isEqualTo(one[0]);
+                assertThat(two[1]).as("backward-data %s", g).isEqualTo(one[1]);
+            }
+        } finally {
+            Parallel.setThreads(defaultThreads);
+        }
+    }
+}
