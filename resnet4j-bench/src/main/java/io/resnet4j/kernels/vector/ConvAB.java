@@ -34,8 +34,8 @@ public final class ConvAB {
         Tuning d = Tuning.DEFAULT;
         return switch (name) {
             case "default" -> VectorConv.INSTANCE;
-            case "direct" -> new VectorConv(d.withWinograd(0, 0));
-            case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE));
+            case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
+            case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };
     }

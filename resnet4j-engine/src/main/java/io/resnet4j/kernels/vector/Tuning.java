@@ -17,13 +17,16 @@ package io.resnet4j.kernels.vector;
  *                   by Winograd F(2x2, 3x3) (0: never); below it the transforms cost more than they save
  * @param winogradMaxChannels most channels for Winograd: above it one transformed weight matrix U[xi]
  *                   (k x c) no longer stays in L2
+ * @param winogradWeightMaxChannels most channels for the backward-weight pass by Winograd (0: never). Off
+ *                   here: at 16-32 channels it measured 0.9-1.1x the direct path (its transforms write 4x the
+ *                   input and take half its time), 0.6x at 128 channels
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
-              int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels) {
+              int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels, int winogradWeightMaxChannels) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || winogradMinChannels < 0
-                || winogradMaxChannels < winogradMinChannels) {
+                || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk);
         }
     }
@@ -31,18 +34,19 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels, Winograd
-     * for 16 to 256 channels (A/B-measured, see BENCHMARKS.md).
+     * for 16 to 256 channels in forward and backward-data, not in backward-weight (A/B-measured, see
+     * BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 16, 256);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 16, 256, 0);
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, winogradMinChannels,
-                winogradMaxChannels);
+                winogradMaxChannels, winogradWeightMaxChannels);
     }
 
-    /** Winograd for channel counts in [min, max]; min 0 turns it off. */
-    Tuning withWinograd(int min, int max) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, min, max);
+    /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
+    Tuning withWinograd(int min, int max, int weightMax) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, min, max, weightMax);
     }
 
     /**
@@ -52,5 +56,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     boolean winograd(int c, int k, int q) {
         return winogradMinChannels > 0 && Math.min(c, k) >= winogradMinChannels
                 && Math.max(c, k) <= winogradMaxChannels && Winograd.fits(q);
+    }
+
+    /** The same for the backward-weight pass, up to winogradWeightMaxChannels. */
+    boolean winogradWeight(int c, int k, int q) {
+        return winograd(c, k, q) && Math.max(c, k) <= winogradWeightMaxChannels;
     }
 }

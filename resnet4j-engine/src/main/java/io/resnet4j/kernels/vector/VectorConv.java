@@ -87,6 +87,25 @@ public final class VectorConv implements ConvOps {
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         boolean pw = pointwise(g);
         Workspace ws = Workspace.get();
+        if (g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() >= 0 && g.padLeft() >= 0
+                && tuning.winogradWeight(g.c(), g.k(), g.q())) {
+            Winograd job = ws.winograd;
+            job.planWeight(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q());
+            job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+            job.x = x;
+            job.xOff = xOff;
+            job.dy = dy;
+            job.dyOff = dyOff;
+            job.dw = dw;
+            job.dwOff = dwOff;
+            try {
+                job.execute();
+                job.finishWeight();
+            } finally {
+                job.clear();
+            }
+            return;
+        }
         if (g.k() >= tuning.weightGemmMinK() && g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
             weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);
             return;

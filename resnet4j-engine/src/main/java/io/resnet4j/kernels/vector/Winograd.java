@@ -44,9 +44,27 @@ final class Winograd implements Parallel.Task {
     private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i / 2);
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
 
+    /** Backward-weight: floats of V and W of one batch of images (2 MiB: L3, read in L1-sized slices). */
+    static final int BATCH_FLOATS = 1 << 19;
+    /** Backward-weight: most groups of images (tasks), each with its own lane-wise partial sums. */
+    static final int WEIGHT_GROUPS = 8;
+    /** Backward-weight: tiles per slice of the dot products (their 7 rows of 256 floats stay in L1). */
+    static final int SLICE = 256;
+
     MicroKernel mk = Tuning.DEFAULT.kernel();
     float[] x, y, u;
     int xOff, yOff;
+    /** Backward-weight: dy (n, k, p, q) in, dw (k, c, 3, 3) accumulated; groupSums: lane-wise Z of each group. */
+    float[] dy, dw, groupSums;
+    int dyOff, dwOff;
+    private boolean weight;
+    /**
+     * Backward-weight: tiles per image (tH * tWv), images per transformed batch, images per group, groups,
+     * k padded to 4, c padded to 3.
+     */
+    private int tilesPerImage, imagesPerBatch, imagesPerGroup, groups, kq, cq;
+    /** finishWeight's 4x4 Z and 3x4 G^T Z of one (k, c). */
+    private final float[] zScratch = new float[XI], tScratch = new float[12];
     private int n, c, h, w, k, pt, pl, p, q;
     /** Tile rows and columns; tile columns rounded up to whole vectors; tile rows per chunk; chunks per image. */
     private int tH, tW, tWv, rowsPerChunk, chunksPerImage;
@@ -75,6 +93,7 @@ final class Winograd implements Parallel.Task {
             throw new IllegalArgumentException("Winograd needs padding >= 0, got " + pt + ", " + pl);
         }
         this.mk = mk;
+        this.weight = false;
         this.n = n;
         this.c = c;
         this.h = h;
@@ -103,8 +122,37 @@ final class Winograd implements Parallel.Task {
         return (long) XI * kp * c;
     }
 
+    /**
+     * Backward-weight: dw (k, c, 3, 3) += the gradient of the forward convolution planned the same way, from
+     * x (n, c, h, w) and dy (n, k, p, q): dw = G^T Z G with Z[xi] (k, c) = sum over tiles t of W[xi] (k, t)
+     * V[xi] (c, t), V as in the forward pass and W = A e A^T for the 2x2 dy tile e (the adjoints of the forward
+     * transforms). Each task takes a group of images, a batch at a time: it transforms the batch into rows of
+     * tiles (V: c rows, W: k rows, each tilesPerImage * imagesPerBatch long), then reduces the rows with
+     * DotKernel's 4x3 dot products slice by slice, one xi at a time, into its own lane-wise Z (groupSums:
+     * [group][xi][kq][cq][LANES]); finishWeight sums the groups in group order, then the lanes.
+     */
+    void planWeight(int n, int c, int h, int w, int k, int pt, int pl, int p, int q) {
+        plan(n, c, h, w, k, pt, pl, p, q, mk);
+        weight = true;
+        tilesPerImage = tH * tWv;
+        kq = (k + DotKernel.P_ROWS - 1) / DotKernel.P_ROWS * DotKernel.P_ROWS;
+        cq = (c + 2) / 3 * 3;
+        long perImage = (long) XI * (kq + cq) * tilesPerImage;
+        imagesPerBatch = (int) Math.max(1, Math.min(n, BATCH_FLOATS / perImage));
+        imagesPerGroup = (n + WEIGHT_GROUPS - 1) / WEIGHT_GROUPS;
+        groups = (n + imagesPerGroup - 1) / imagesPerGroup;
+        int row = imagesPerBatch * tilesPerImage;
+        vStep = cq * row + 16;
+        mStep = kq * row + 16;
+    }
+
+    /** Backward-weight: floats of the groups' lane-wise Z (see planWeight). */
+    long groupSumsSize() {
+        return (long) groups * XI * kq * cq * L;
+    }
+
     int tasks() {
-        return n * chunksPerImage;
+        return weight ? groups : n * chunksPerImage;
     }
 
     /**
@@ -157,10 +205,17 @@ final class Winograd implements Parallel.Task {
         x = null;
         y = null;
         u = null;
+        dy = null;
+        dw = null;
+        groupSums = null;
     }
 
     @Override
     public void run(int task) {
+        if (weight) {
+            runWeight(task);
+            return;
+        }
         int img = task / chunksPerImage, ty0 = task % chunksPerImage * rowsPerChunk;
         int rows = Math.min(rowsPerChunk, tH - ty0);
         int rowsIn = 2 * rows + 2;
@@ -169,26 +224,145 @@ final class Winograd implements Parallel.Task {
         float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
-        splitRows(img, ty0, rowsIn, split, line);
-        transformInput(rows, rowsIn, split, v);
+        splitRows(x, xOff + img * c * h * w, c, h, w, pt, pl, 2 * ty0, rowsIn, split, line);
+        transformInput(rows, rowsIn, split, v, mk.nr, c * mk.nr, 0);
         multiply(v, m);
         transformOutput(img, ty0, rows, m, line);
     }
 
-    /** Input rows 2 ty0 - pt .. of every channel, zero padded, as split rows: evens at [0, er), odds at [er, 2er). */
-    private void splitRows(int img, int ty0, int rowsIn, float[] split, float[] line) {
-        int width = 2 * er, copy = Math.min(w, width - pl);
+    /** Backward-weight, one group of images: per batch V and W rows, then the lane-wise Z[xi] by dot products. */
+    private void runWeight(int group) {
+        int first = group * imagesPerGroup, end = Math.min(n, first + imagesPerGroup);
+        int row = imagesPerBatch * tilesPerImage, rowsIn = 2 * tH + 2, zSize = XI * kq * cq * L, z0 = group * zSize;
+        Workspace ws = Workspace.get();
+        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er);
+        float[] dsplit = ws.panel = Workspace.grow(ws.panel, (long) k * 2 * tH * 2 * er);
+        float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
+        float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
+        float[] wd = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
+        float[] acc = groupSums;
+        Arrays.fill(acc, z0, z0 + zSize, 0f);
+        for (int b = first; b < end; b += imagesPerBatch) {
+            int imgs = Math.min(imagesPerBatch, end - b);
+            for (int i = 0; i < imgs; i++) {
+                int t0 = i * tilesPerImage;
+                splitRows(x, xOff + (b + i) * c * h * w, c, h, w, pt, pl, 0, rowsIn, split, line);
+                transformInput(tH, rowsIn, split, v, row, mk.nr, t0);
+                splitRows(dy, dyOff + (b + i) * k * p * q, k, p, q, 0, 0, 0, 2 * tH, dsplit, line);
+                transformDy(dsplit, wd, row, t0);
+            }
+            int len = imgs * tilesPerImage;
+            for (int xi = 0; xi < XI; xi++) {
+                for (int s0 = 0; s0 < len; s0 += SLICE) {
+                    int sl = Math.min(SLICE, len - s0);
+                    for (int i = 0; i < kq; i += DotKernel.P_ROWS) {
+                        for (int j = 0; j < cq; j += 3) {
+                            DotKernel.dot4x3(sl, wd, xi * mStep + i * row + s0, row, v, xi * vStep + j * row + s0, row,
+                                    acc, z0 + ((xi * kq + i) * cq + j) * L, cq * L);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * W = A e A^T for the 2x2 dy tile e of every tile and output channel (A = [1 0; 1 1; 1 -1; 0 -1]): per
+     * dy row r, (E, E + O, E - O, -O) of its even and odd columns, then (r0, r0 + r1, r0 - r1, -r1) over the
+     * two rows. W[xi] (k, t) at wd[xi * mStep + ch * row + t], t = t0 + tile row * tWv + tx.
+     */
+    private void transformDy(float[] split, float[] wd, int row, int t0) {
+        int width = 2 * er, xiStep = mStep;
+        for (int ch = 0; ch < k; ch++) {
+            for (int ty = 0; ty < tH; ty++) {
+                int r0 = (ch * 2 * tH + 2 * ty) * width, r1 = r0 + width;
+                for (int tx = 0; tx < tWv; tx += L) {
+                    int d = ch * row + t0 + ty * tWv + tx;
+                    FloatVector e = FloatVector.fromArray(Simd.F, split, r0 + tx);
+                    FloatVector o = FloatVector.fromArray(Simd.F, split, r0 + er + tx);
+                    FloatVector a0 = e, a1 = e.add(o), a2 = e.sub(o), a3 = o.neg();
+                    e = FloatVector.fromArray(Simd.F, split, r1 + tx);
+                    o = FloatVector.fromArray(Simd.F, split, r1 + er + tx);
+                    FloatVector b0 = e, b1 = e.add(o), b2 = e.sub(o), b3 = o.neg();
+                    a0.intoArray(wd, d);
+                    a1.intoArray(wd, d + xiStep);
+                    a2.intoArray(wd, d + 2 * xiStep);
+                    a3.intoArray(wd, d + 3 * xiStep);
+                    a0.add(b0).intoArray(wd, d + 4 * xiStep);
+                    a1.add(b1).intoArray(wd, d + 5 * xiStep);
+                    a2.add(b2).intoArray(wd, d + 6 * xiStep);
+                    a3.add(b3).intoArray(wd, d + 7 * xiStep);
+                    a0.sub(b0).intoArray(wd, d + 8 * xiStep);
+                    a1.sub(b1).intoArray(wd, d + 9 * xiStep);
+                    a2.sub(b2).intoArray(wd, d + 10 * xiStep);
+                    a3.sub(b3).intoArray(wd, d + 11 * xiStep);
+                    b0.neg().intoArray(wd, d + 12 * xiStep);
+                    b1.neg().intoArray(wd, d + 13 * xiStep);
+                    b2.neg().intoArray(wd, d + 14 * xiStep);
+                    b3.neg().intoArray(wd, d + 15 * xiStep);
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward-weight, after the tasks: Z = the groups' lane-wise sums in group order, then over the lanes;
+     * dw (k, c) += G^T Z G, with
+     * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] on both sides.
+     */
+    void finishWeight() {
+        float[] z = zScratch, t = tScratch;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < c; j++) {
+                for (int xi = 0; xi < XI; xi++) {
+                    int a = ((xi * kq + i) * cq + j) * L, zSize = XI * kq * cq * L;
+                    float sum = 0f;
+                    for (int l = 0; l < L; l++) {
+                        float lane = 0f;
+                        for (int g = 0; g < groups; g++) {
+                            lane += groupSums[g * zSize + a + l];
+                        }
+                        sum += lane;
+                    }
+                    z[xi] = sum;
+                }
+                // t = G^T Z (3 x 4), then dw += t G (3 x 3)
+                for (int col = 0; col < 4; col++) {
+                    float z0 = z[col], z1 = z[4 + col], z2 = z[8 + col], z3 = z[12 + col];
+                    t[col] = z0 + 0.5f * (z1 + z2);
+                    t[4 + col] = 0.5f * (z1 - z2);
+                    t[8 + col] = 0.5f * (z1 + z2) + z3;
+                }
+                int o = dwOff + (i * c + j) * 9;
+                for (int r = 0; r < 3; r++) {
+                    float t0 = t[4 * r], t1 = t[4 * r + 1], t2 = t[4 * r + 2], t3 = t[4 * r + 3];
+                    dw[o + 3 * r] += t0 + 0.5f * (t1 + t2);
+                    dw[o + 3 * r + 1] += 0.5f * (t1 - t2);
+                    dw[o + 3 * r + 2] += 0.5f * (t1 + t2) + t3;
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows first - pt .. first - pt + rows - 1 of every channel of one image (src from base: chans x height x
+     * width), zero padded (pt rows above, pl columns left, zeros past the edges), as split rows of 2 er floats:
+     * the even columns at [0, er), the odd ones at [er, 2 er).
+     */
+    private void splitRows(float[] src, int base, int chans, int height, int width, int pt, int pl, int first,
+                           int rows, float[] split, float[] line) {
+        int span = 2 * er, copy = Math.min(width, span - pl);
         // the line's padding stays zero: each row overwrites only [pl, pl + copy)
-        Arrays.fill(line, 0, width, 0f);
-        for (int ch = 0; ch < c; ch++) {
-            int src = xOff + (img * c + ch) * h * w;
-            for (int j = 0; j < rowsIn; j++) {
-                int ih = 2 * ty0 + j - pt, dst = (ch * rowsIn + j) * width;
-                if (ih < 0 || ih >= h || copy <= 0) {
-                    Arrays.fill(split, dst, dst + width, 0f);
+        Arrays.fill(line, 0, span, 0f);
+        for (int ch = 0; ch < chans; ch++) {
+            int from = base + ch * height * width;
+            for (int j = 0; j < rows; j++) {
+                int ih = first + j - pt, dst = (ch * rows + j) * span;
+                if (ih < 0 || ih >= height || copy <= 0) {
+                    Arrays.fill(split, dst, dst + span, 0f);
                     continue;
                 }
-                System.arraycopy(x, src + ih * w, line, pl, copy);
+                System.arraycopy(src, from + ih * width, line, pl, copy);
                 for (int t = 0; t < er; t += L) {
                     FloatVector a = FloatVector.fromArray(Simd.F, line, 2 * t);
                     FloatVector b = FloatVector.fromArray(Simd.F, line, 2 * t + L);
@@ -200,18 +374,21 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * V = B^T d B for every tile of the chunk and channel, into the B panels of the GEMMs:
-     * V[xi] (c, t) at v[xi * vStep + (t / nr * c + ch) * nr + t % nr], t = local tile row * tWv + tx.
+     * V = B^T d B for every tile of the split rows and channel: V[xi] (c, t) at
+     * v[xi * vStep + ch * chanStride + t / nr * panelStride + t % nr], t = t0 + local tile row * tWv + tx.
+     * Forward: the B panels of the GEMMs (chanStride nr, panelStride c * nr); backward-weight: rows of tiles
+     * (chanStride = row length, panelStride nr).
      * With E/O the even/odd columns of a row from tile tx on, a row's transform is
      * (E - E1, O + E1, E1 - O, O - O1), E1/O1 those one tile further; B^T combines 4 rows the same way.
      */
-    private void transformInput(int rows, int rowsIn, float[] split, float[] v) {
+    private void transformInput(int rows, int rowsIn, float[] split, float[] v, int chanStride, int panelStride,
+                                int tStart) {
         int nr = mk.nr, width = 2 * er, xiStep = vStep;
         for (int ch = 0; ch < c; ch++) {
             for (int lr = 0; lr < rows; lr++) {
                 int r0 = (ch * rowsIn + 2 * lr) * width;
                 for (int t0 = 0; t0 < tWv; t0 += L) {
-                    int t = lr * tWv + t0, d = (t / nr * c + ch) * nr + t % nr;
+                    int t = tStart + lr * tWv + t0, d = ch * chanStride + t / nr * panelStride + t % nr;
                     // rows 0..3 of the tile, each transformed along its columns
                     int o = r0 + t0;
                     FloatVector e = FloatVector.fromArray(Simd.F, split, o);

@@ -13,14 +13,15 @@ import static io.resnet4j.kernels.vector.VectorGemmTest.random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Winograd F(2x2, 3x3) (forward, and backward-data of stride-1 3x3 convolutions, which runs as a forward
- * convolution with flipped weights), run directly and through VectorConv's choice, against the scalar
- * reference with the same per-element tolerance as VectorConvTest: odd and even output sizes (a last tile half outside the image, tile rows not filling a
- * vector), padding 0, 1, 2 and asymmetric, channel counts that are not multiples of the micro-kernel's rows,
- * several chunks per image, and every micro-kernel tile.
+ * Winograd F(2x2, 3x3) against the scalar reference, run directly and through VectorConv's choice, with
+ * VectorConvTest's per-element tolerance: forward, backward-data (a forward convolution of dy with flipped
+ * weights) and backward-weight (off by default, see Tuning). Odd and even output sizes (a last tile half
+ * outside the image, tile rows not filling a vector), padding 0, 1, 2 and asymmetric, channel counts that are
+ * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, several chunks per image, every
+ * micro-kernel tile; results bitwise equal on one and two threads.
  */
 class WinogradTest {
-    private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE);
+    private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE);
 
     private static final List<ConvGeometry> GEOMETRIES = List.of(
             ConvGeometry.of(2, 3, 8, 8, 5, 3, 1, 1),
@@ -66,6 +67,26 @@ class WinogradTest {
             run(mk, g.n(), g.k(), g.p(), g.q(), g.c(), 2 - g.padTop(), 2 - g.padLeft(), g.h(), g.w(), dy, yOff, w, wOff,
                     true, dx, xOff);
             VectorConvTest.compare("backward-data", "Winograd " + mk, g, before, expected, magnitude, dx, xOff, g.inputSize());
+
+            float[] dw = random(rng, wOff + g.weightSize() + 4);
+            expected = dw.clone();
+            magnitude = abs(dw);
+            before = dw.clone();
+            ScalarConv.INSTANCE.backwardWeight(g, x, xOff, dy, yOff, expected, wOff);
+            ScalarConv.INSTANCE.backwardWeight(g, abs(x), xOff, abs(dy), yOff, magnitude, wOff);
+            Winograd job = new Winograd();
+            job.mk = mk;
+            job.planWeight(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q());
+            job.groupSums = new float[(int) job.groupSumsSize()];
+            job.x = x;
+            job.xOff = xOff;
+            job.dy = dy;
+            job.dyOff = yOff;
+            job.dw = dw;
+            job.dwOff = wOff;
+            job.execute();
+            job.finishWeight();
+            VectorConvTest.compare("backward-weight", "Winograd", g, before, expected, magnitude, dw, wOff, g.weightSize());
         }
     }
 
@@ -76,9 +97,14 @@ class WinogradTest {
         assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: half the tiles junk").isFalse();
         assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
         assertThat(Tuning.DEFAULT.winograd(512, 512, 14)).as("U[xi] beyond L2").isFalse();
+        assertThat(Tuning.DEFAULT.winogradWeight(32, 32, 16)).as("backward-weight: off by default").isFalse();
+        Tuning weightToo = Tuning.DEFAULT.withWinograd(16, 256, 64);
+        assertThat(weightToo.winogradWeight(64, 64, 56)).isTrue();
+        assertThat(weightToo.winogradWeight(128, 128, 28)).isFalse();
         SplittableRandom rng = new SplittableRandom(23);
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 16, 32, 32, 16, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 15, 15, 20, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(new VectorConv(weightToo), ConvGeometry.of(3, 16, 17, 16, 24, 3, 1, 1), rng);
     }
 
     private static void run(MicroKernel mk, int n, int c, int h, int w, int k, int pt, int pl, int p, int q,
@@ -102,17 +128,20 @@ class WinogradTest {
         try {
             for (ConvGeometry g : List.of(ConvGeometry.of(4, 16, 32, 32, 16, 3, 1, 1), ConvGeometry.of(3, 9, 15, 15, 70, 3, 1, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
-                float[][] one = new float[2][], two = new float[2][];
+                float[][] one = new float[3][], two = new float[3][];
                 for (int threads = 1; threads <= 2; threads++) {
                     Parallel.setThreads(threads);
-                    float[] y = new float[g.outputSize()], dx = new float[g.inputSize()];
+                    float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
                     conv.forward(g, x, 0, w, 0, y, 0);
                     conv.backwardData(g, dy, 0, w, 0, dx, 0);
+                    conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
                     (threads == 1 ? one : two)[0] = y;
                     (threads == 1 ? one : two)[1] = dx;
+                    (threads == 1 ? one : two)[2] = dw;
                 }
                 assertThat(two[0]).as("forward %s", g).isEqualTo(one[0]);
                 assertThat(two[1]).as("backward-data %s", g).isEqualTo(one[1]);
+                assertThat(two[2]).as("backward-weight %s", g).isEqualTo(one[2]);
             }
         } finally {
             Parallel.setThreads(defaultThreads);
