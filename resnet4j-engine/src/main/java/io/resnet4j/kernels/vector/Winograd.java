@@ -43,6 +43,8 @@ final class Winograd implements Parallel.Task {
     private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(Simd.F, i -> i / 2);
     private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i / 2);
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
+    /** Lower half repeated: lane i takes lane i mod L/2 (puts a second row's tiles into the upper half). */
+    private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(Simd.F, i -> i % (L / 2));
 
     /** Backward-weight: floats of V and W of one batch of images (2 MiB: L3, read in L1-sized slices). */
     static final int BATCH_FLOATS = 1 << 19;
@@ -68,6 +70,11 @@ final class Winograd implements Parallel.Task {
     private int n, c, h, w, k, pt, pl, p, q;
     /** Tile rows and columns; tile columns rounded up to whole vectors; tile rows per chunk; chunks per image. */
     private int tH, tW, tWv, rowsPerChunk, chunksPerImage;
+    /**
+     * Forward with at most LANES / 2 tiles per row (8x8 and 7x7 outputs on AVX2): a vector holds two tile rows,
+     * tWv = LANES / 2 (the lower half tile row ty, the upper half ty + 1), instead of one row half junk.
+     */
+    private boolean pairs;
     /** Tiles per chunk rounded up to whole B panels; output channels rounded up to whole A micro-panels. */
     private int tcp, kp;
     /** Floats per split row: the even columns then the odd ones, each er floats. */
@@ -80,15 +87,25 @@ final class Winograd implements Parallel.Task {
 
     /**
      * Whether q output columns suit the tiling: the tiles of a row, rounded up to whole vectors, add at most a
-     * quarter of junk (q = 8 or 7 with 8 lanes would compute twice the tiles: slower than the direct path).
+     * quarter of junk (q = 5 or 6 with 8 lanes: 3 of 4 tiles used; 7 and 8 fit, with two tile rows per vector).
      */
     static boolean fits(int q) {
-        int tw = (q + 1) / 2, twv = (tw + L - 1) / L * L;
-        return twv * 4 <= tw * 5;
+        int tw = (q + 1) / 2;
+        return rowTiles(tw, true) * 4 <= tw * 5;
+    }
+
+    /** Tiles computed per tile row: whole vectors, or half of one when two rows share a vector. */
+    private static int rowTiles(int tw, boolean pairing) {
+        return pairing && 2 * tw <= L ? L / 2 : (tw + L - 1) / L * L;
     }
 
     /** Sets the shape (y (n, k, p, q) from x (n, c, h, w), padding pt, pl) and plans the chunks. */
     void plan(int n, int c, int h, int w, int k, int pt, int pl, int p, int q, MicroKernel mk) {
+        plan(n, c, h, w, k, pt, pl, p, q, mk, true);
+    }
+
+    private void plan(int n, int c, int h, int w, int k, int pt, int pl, int p, int q, MicroKernel mk,
+                      boolean pairing) {
         if (pt < 0 || pl < 0) {
             throw new IllegalArgumentException("Winograd needs padding >= 0, got " + pt + ", " + pl);
         }
@@ -105,11 +122,16 @@ final class Winograd implements Parallel.Task {
         this.q = q;
         tH = (p + 1) / 2;
         tW = (q + 1) / 2;
-        tWv = (tW + L - 1) / L * L;
+        tWv = rowTiles(tW, pairing);
+        pairs = tWv < L;
         // E[t + 1] is read for the last tile: tWv + 1 entries, whole vectors
         er = (tWv + 1 + L - 1) / L * L;
         int tilesPerChunk = Math.max(1, CHUNK_FLOATS / XI / Math.max(c, k));
         rowsPerChunk = Math.max(1, Math.min(tH, tilesPerChunk / tWv));
+        if (pairs) {
+            // whole pairs of tile rows (a last odd one is computed as a pair, its second row junk)
+            rowsPerChunk = Math.max(2, rowsPerChunk / 2 * 2);
+        }
         chunksPerImage = (tH + rowsPerChunk - 1) / rowsPerChunk;
         tcp = (rowsPerChunk * tWv + mk.nr - 1) / mk.nr * mk.nr;
         kp = (k + mk.mr - 1) / mk.mr * mk.mr;
@@ -132,7 +154,7 @@ final class Winograd implements Parallel.Task {
      * [group][xi][kq][cq][LANES]); finishWeight sums the groups in group order, then the lanes.
      */
     void planWeight(int n, int c, int h, int w, int k, int pt, int pl, int p, int q) {
-        plan(n, c, h, w, k, pt, pl, p, q, mk);
+        plan(n, c, h, w, k, pt, pl, p, q, mk, false);
         weight = true;
         tilesPerImage = tH * tWv;
         kq = (k + DotKernel.P_ROWS - 1) / DotKernel.P_ROWS * DotKernel.P_ROWS;
@@ -218,14 +240,24 @@ final class Winograd implements Parallel.Task {
         }
         int img = task / chunksPerImage, ty0 = task % chunksPerImage * rowsPerChunk;
         int rows = Math.min(rowsPerChunk, tH - ty0);
+        if (pairs) {
+            rows = (rows + 1) / 2 * 2;
+        }
         int rowsIn = 2 * rows + 2;
         Workspace ws = Workspace.get();
-        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er);
+        // pairs: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
+        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
         float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         splitRows(x, xOff + img * c * h * w, c, h, w, pt, pl, 2 * ty0, rowsIn, split, line);
-        transformInput(rows, rowsIn, split, v, mk.nr, c * mk.nr, 0);
+        if (pairs) {
+            float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * (rowsIn - 2) * 4 * L);
+            pairRows(rowsIn, split, paired);
+            transformInput(rows, 2, rowsIn - 2, 4 * L, L, 2 * L, 3 * L, paired, v, mk.nr, c * mk.nr, 0);
+        } else {
+            transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, 0);
+        }
         multiply(v, m);
         transformOutput(img, ty0, rows, m, line);
     }
@@ -247,7 +279,7 @@ final class Winograd implements Parallel.Task {
             for (int i = 0; i < imgs; i++) {
                 int t0 = i * tilesPerImage;
                 splitRows(x, xOff + (b + i) * c * h * w, c, h, w, pt, pl, 0, rowsIn, split, line);
-                transformInput(tH, rowsIn, split, v, row, mk.nr, t0);
+                transformInput(tH, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, row, mk.nr, t0);
                 splitRows(dy, dyOff + (b + i) * k * p * q, k, p, q, 0, 0, 0, 2 * tH, dsplit, line);
                 transformDy(dsplit, wd, row, t0);
             }
@@ -374,46 +406,71 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
+     * Two tile rows per vector: paired row j of a channel holds, in 4 vectors of LANES floats, E, E1, O and O1
+     * (the even columns, those one tile further, the odd columns, those one tile further) of split row j in the
+     * lower half and of split row j + 2 in the upper half; j in [0, rowsIn - 2).
+     */
+    private void pairRows(int rowsIn, float[] split, float[] paired) {
+        int width = 2 * er, out = 4 * L;
+        for (int ch = 0; ch < c; ch++) {
+            for (int j = 0; j + 2 < rowsIn; j++) {
+                int a = (ch * rowsIn + j) * width, b = a + 2 * width, d = (ch * (rowsIn - 2) + j) * out;
+                FloatVector.fromArray(Simd.F, split, a)
+                        .blend(FloatVector.fromArray(Simd.F, split, b).rearrange(LOW_HALF), UPPER).intoArray(paired, d);
+                FloatVector.fromArray(Simd.F, split, a + 1)
+                        .blend(FloatVector.fromArray(Simd.F, split, b + 1).rearrange(LOW_HALF), UPPER).intoArray(paired, d + L);
+                FloatVector.fromArray(Simd.F, split, a + er)
+                        .blend(FloatVector.fromArray(Simd.F, split, b + er).rearrange(LOW_HALF), UPPER).intoArray(paired, d + 2 * L);
+                FloatVector.fromArray(Simd.F, split, a + er + 1)
+                        .blend(FloatVector.fromArray(Simd.F, split, b + er + 1).rearrange(LOW_HALF), UPPER)
+                        .intoArray(paired, d + 3 * L);
+            }
+        }
+    }
+
+    /**
      * V = B^T d B for every tile of the split rows and channel: V[xi] (c, t) at
      * v[xi * vStep + ch * chanStride + t / nr * panelStride + t % nr], t = t0 + local tile row * tWv + tx.
      * Forward: the B panels of the GEMMs (chanStride nr, panelStride c * nr); backward-weight: rows of tiles
      * (chanStride = row length, panelStride nr).
      * With E/O the even/odd columns of a row from tile tx on, a row's transform is
      * (E - E1, O + E1, E1 - O, O - O1), E1/O1 those one tile further; B^T combines 4 rows the same way.
+     * Source rows (split or paired): rowsPerChan per channel, width floats each, E at 0, E1 at e1, O at od,
+     * O1 at od1; lrStep tile rows per vector.
      */
-    private void transformInput(int rows, int rowsIn, float[] split, float[] v, int chanStride, int panelStride,
-                                int tStart) {
-        int nr = mk.nr, width = 2 * er, xiStep = vStep;
+    private void transformInput(int rows, int lrStep, int rowsPerChan, int width, int e1, int od, int od1,
+                                float[] split, float[] v, int chanStride, int panelStride, int tStart) {
+        int nr = mk.nr, xiStep = vStep;
         for (int ch = 0; ch < c; ch++) {
-            for (int lr = 0; lr < rows; lr++) {
-                int r0 = (ch * rowsIn + 2 * lr) * width;
+            for (int lr = 0; lr < rows; lr += lrStep) {
+                int r0 = (ch * rowsPerChan + 2 * lr) * width;
                 for (int t0 = 0; t0 < tWv; t0 += L) {
                     int t = tStart + lr * tWv + t0, d = ch * chanStride + t / nr * panelStride + t % nr;
                     // rows 0..3 of the tile, each transformed along its columns
                     int o = r0 + t0;
                     FloatVector e = FloatVector.fromArray(Simd.F, split, o);
-                    FloatVector e1 = FloatVector.fromArray(Simd.F, split, o + 1);
-                    FloatVector od = FloatVector.fromArray(Simd.F, split, o + er);
-                    FloatVector od1 = FloatVector.fromArray(Simd.F, split, o + er + 1);
-                    FloatVector a0 = e.sub(e1), a1 = od.add(e1), a2 = e1.sub(od), a3 = od.sub(od1);
+                    FloatVector ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    FloatVector oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    FloatVector oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector a0 = e.sub(ee), a1 = oo.add(ee), a2 = ee.sub(oo), a3 = oo.sub(oo1);
                     o += width;
                     e = FloatVector.fromArray(Simd.F, split, o);
-                    e1 = FloatVector.fromArray(Simd.F, split, o + 1);
-                    od = FloatVector.fromArray(Simd.F, split, o + er);
-                    od1 = FloatVector.fromArray(Simd.F, split, o + er + 1);
-                    FloatVector b0 = e.sub(e1), b1 = od.add(e1), b2 = e1.sub(od), b3 = od.sub(od1);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector b0 = e.sub(ee), b1 = oo.add(ee), b2 = ee.sub(oo), b3 = oo.sub(oo1);
                     o += width;
                     e = FloatVector.fromArray(Simd.F, split, o);
-                    e1 = FloatVector.fromArray(Simd.F, split, o + 1);
-                    od = FloatVector.fromArray(Simd.F, split, o + er);
-                    od1 = FloatVector.fromArray(Simd.F, split, o + er + 1);
-                    FloatVector c0 = e.sub(e1), c1 = od.add(e1), c2 = e1.sub(od), c3 = od.sub(od1);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector c0 = e.sub(ee), c1 = oo.add(ee), c2 = ee.sub(oo), c3 = oo.sub(oo1);
                     o += width;
                     e = FloatVector.fromArray(Simd.F, split, o);
-                    e1 = FloatVector.fromArray(Simd.F, split, o + 1);
-                    od = FloatVector.fromArray(Simd.F, split, o + er);
-                    od1 = FloatVector.fromArray(Simd.F, split, o + er + 1);
-                    FloatVector d0 = e.sub(e1), d1 = od.add(e1), d2 = e1.sub(od), d3 = od.sub(od1);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector d0 = e.sub(ee), d1 = oo.add(ee), d2 = ee.sub(oo), d3 = oo.sub(oo1);
                     // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3), column by column
                     a0.sub(c0).intoArray(v, d);
                     a1.sub(c1).intoArray(v, d + xiStep);
@@ -454,13 +511,13 @@ final class Winograd implements Parallel.Task {
     /**
      * y tile = A^T M A: per row a of M's 4x4 tile s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over
      * the rows; the two output columns of each tile interleaved into the output rows 2 ty, 2 ty + 1 (those
-     * past q or p dropped).
+     * past q or p dropped; pairs: the upper half of the vectors into rows 2 ty + 2, 2 ty + 3).
      */
     private void transformOutput(int img, int ty0, int rows, float[] m, float[] line) {
         int xiStep = mStep;
         for (int i = 0; i < k; i++) {
             int out = yOff + (img * k + i) * p * q;
-            for (int lr = 0; lr < rows; lr++) {
+            for (int lr = 0; lr < rows; lr += pairs ? 2 : 1) {
                 int oh = 2 * (ty0 + lr);
                 for (int t0 = 0; t0 < tWv && 2 * t0 < q; t0 += L) {
                     int s = i * tcp + lr * tWv + t0;
@@ -486,30 +543,40 @@ final class Winograd implements Parallel.Task {
                     FloatVector s30 = m0.add(m1).add(m2), s31 = m1.sub(m2).sub(m3);
                     FloatVector y00 = s00.add(s10).add(s20), y01 = s01.add(s11).add(s21);
                     FloatVector y10 = s10.sub(s20).sub(s30), y11 = s11.sub(s21).sub(s31);
-                    // the two output columns of each tile interleaved: even lanes from y.0, odd ones from y.1
-                    int col = 2 * t0, row = out + oh * q + col;
-                    boolean whole = col + 2 * L <= q;
+                    // the two output columns of each tile interleaved: even lanes from y.0, odd ones from y.1. lo
+                    // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows down)
+                    int col = 2 * t0, loAt = out + oh * q + col, hiAt = pairs ? loAt + 2 * q : loAt + L;
+                    int loCols = Math.min(L, q - col), hiCols = pairs ? (oh + 2 < p ? loCols : 0) : Math.min(L, q - col - L);
                     FloatVector lo = y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES);
                     FloatVector hi = y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES);
-                    if (whole) {
-                        lo.intoArray(y, row);
-                        hi.intoArray(y, row + L);
+                    if (loCols == L) {
+                        lo.intoArray(y, loAt);
                     } else {
                         lo.intoArray(line, 0);
-                        hi.intoArray(line, L);
-                        System.arraycopy(line, 0, y, row, q - col);
+                        System.arraycopy(line, 0, y, loAt, loCols);
                     }
+                    if (hiCols == L) {
+                        hi.intoArray(y, hiAt);
+                    } else if (hiCols > 0) {
+                        hi.intoArray(line, 0);
+                        System.arraycopy(line, 0, y, hiAt, hiCols);
+                    }
+                    // the tiles' second output rows
                     if (oh + 1 < p) {
-                        row += q;
+                        hiCols = pairs && oh + 3 >= p ? 0 : hiCols;
                         lo = y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES);
                         hi = y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES);
-                        if (whole) {
-                            lo.intoArray(y, row);
-                            hi.intoArray(y, row + L);
+                        if (loCols == L) {
+                            lo.intoArray(y, loAt + q);
                         } else {
                             lo.intoArray(line, 0);
-                            hi.intoArray(line, L);
-                            System.arraycopy(line, 0, y, row, q - col);
+                            System.arraycopy(line, 0, y, loAt + q, loCols);
+                        }
+                        if (hiCols == L) {
+                            hi.intoArray(y, hiAt + q);
+                        } else if (hiCols > 0) {
+                            hi.intoArray(line, 0);
+                            System.arraycopy(line, 0, y, hiAt + q, hiCols);
                         }
                     }
                 }

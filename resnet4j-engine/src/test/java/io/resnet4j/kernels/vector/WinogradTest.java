@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * VectorConvTest's per-element tolerance: forward, backward-data (a forward convolution of dy with flipped
  * weights) and backward-weight (off by default, see Tuning). Odd and even output sizes (a last tile half
  * outside the image, tile rows not filling a vector), padding 0, 1, 2 and asymmetric, channel counts that are
- * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, several chunks per image, every
- * micro-kernel tile; results bitwise equal on one and two threads.
+ * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, two tile rows per vector (8 and 7
+ * columns), several chunks per image, every micro-kernel tile; results bitwise equal on one and two threads.
  */
 class WinogradTest {
     private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE);
@@ -34,6 +34,10 @@ class WinogradTest {
             ConvGeometry.of(1, 70, 7, 7, 67, 3, 1, 1),
             ConvGeometry.of(3, 24, 14, 14, 40, 3, 1, 1),
             ConvGeometry.of(1, 9, 40, 41, 11, 3, 1, 1),
+            // at most LANES / 2 tiles per row: two tile rows per vector (an odd last one with a junk partner)
+            ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1),
+            ConvGeometry.of(3, 17, 5, 8, 9, 3, 1, 1),
+            ConvGeometry.of(2, 6, 7, 3, 5, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(3, 2, 6, 16, 5, 3, 3, 1, 1, 2, 1, 0, 1),
             new ConvGeometry(2, 4, 10, 11, 3, 3, 3, 1, 1, 1, 0, 2, 0));
@@ -92,18 +96,23 @@ class WinogradTest {
 
     @Test
     void vectorConvUsesItWhereItPaysAndAgreesWithTheScalarReference() {
-        assertThat(Tuning.DEFAULT.winograd(16, 16, 32)).isTrue();
+        assertThat(Tuning.DEFAULT.winograd(32, 32, 16)).isTrue();
+        assertThat(Tuning.DEFAULT.winograd(16, 16, 32)).as("16 channels: slower on two threads").isFalse();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 56)).isTrue();
-        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: half the tiles junk").isFalse();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: two tile rows per vector").isTrue();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 6)).as("6 columns: 3 of 4 tiles used").isFalse();
         assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
         assertThat(Tuning.DEFAULT.winograd(512, 512, 14)).as("U[xi] beyond L2").isFalse();
         assertThat(Tuning.DEFAULT.winogradWeight(32, 32, 16)).as("backward-weight: off by default").isFalse();
         Tuning weightToo = Tuning.DEFAULT.withWinograd(16, 256, 64);
+        assertThat(weightToo.winograd(16, 16, 32)).isTrue();
         assertThat(weightToo.winogradWeight(64, 64, 56)).isTrue();
         assertThat(weightToo.winogradWeight(128, 128, 28)).isFalse();
         SplittableRandom rng = new SplittableRandom(23);
-        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 16, 32, 32, 16, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 32, 16, 16, 32, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 15, 15, 20, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 64, 8, 8, 64, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 7, 7, 24, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(new VectorConv(weightToo), ConvGeometry.of(3, 16, 17, 16, 24, 3, 1, 1), rng);
     }
 
@@ -126,7 +135,8 @@ class WinogradTest {
         VectorConv conv = new VectorConv(WINOGRAD);
         int defaultThreads = Parallel.threads();
         try {
-            for (ConvGeometry g : List.of(ConvGeometry.of(4, 16, 32, 32, 16, 3, 1, 1), ConvGeometry.of(3, 9, 15, 15, 70, 3, 1, 1))) {
+            for (ConvGeometry g : List.of(ConvGeometry.of(4, 16, 32, 32, 16, 3, 1, 1), ConvGeometry.of(3, 9, 15, 15, 70, 3, 1, 1),
+                    ConvGeometry.of(5, 24, 7, 7, 40, 3, 1, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
                 float[][] one = new float[3][], two = new float[3][];
                 for (int threads = 1; threads <= 2; threads++) {
