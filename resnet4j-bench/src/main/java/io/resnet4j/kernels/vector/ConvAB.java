@@ -86,16 +86,18 @@ public final class ConvAB {
                 for (String n : names) {
                     t.put(n, new double[2][rounds]);
                 }
+                // warm-up, 1 s per variant, then 3 untimed rounds: C2 compiles big vector methods in the background
+                // (a shape's first pass timed after only 3 calls measured partly interpreted code, 0.2-0.8x)
+                for (long until = System.nanoTime() + 1_000_000_000L * ops.size(); System.nanoTime() < until; ) {
+                    for (ConvOps op : ops) {
+                        run(op, pass, g, x, w, dy, y, dx, dw);
+                    }
+                }
                 for (int r = -3; r < rounds; r++) {
                     for (int v = 0; v < ops.size(); v++) {
                         ConvOps op = ops.get(v);
                         long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                        switch (pass) {
-                            case "fwd" -> op.forward(g, x, 0, w, 0, y, 0);
-                            case "bwd-data" -> op.backwardData(g, dy, 0, w, 0, dx, 0);
-                            case "bwd-weight" -> op.backwardWeight(g, x, 0, dy, 0, dw, 0);
-                            default -> throw new IllegalArgumentException("pass " + pass);
-                        }
+                        run(op, pass, g, x, w, dy, y, dx, dw);
                         if (r >= 0) {
                             t.get(names.get(v))[0][r] = (System.nanoTime() - w0) * 1e-9;
                             t.get(names.get(v))[1][r] = (mx.getCurrentThreadCpuTime() - c0) * 1e-9;
@@ -115,6 +117,16 @@ public final class ConvAB {
                 }
                 System.out.println(b);
             }
+        }
+    }
+
+    private static void run(ConvOps op, String pass, ConvGeometry g, float[] x, float[] w, float[] dy, float[] y,
+                            float[] dx, float[] dw) {
+        switch (pass) {
+            case "fwd" -> op.forward(g, x, 0, w, 0, y, 0);
+            case "bwd-data" -> op.backwardData(g, dy, 0, w, 0, dx, 0);
+            case "bwd-weight" -> op.backwardWeight(g, x, 0, dy, 0, dw, 0);
+            default -> throw new IllegalArgumentException("pass " + pass);
         }
     }
 

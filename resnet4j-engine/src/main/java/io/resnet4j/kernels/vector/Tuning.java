@@ -14,13 +14,12 @@ package io.resnet4j.kernels.vector;
  *                   (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
  *                   (WeightGrid, no gather)
  * @param winogradMinChannels fewest input and output channels of a 3x3 stride-1 forward or backward-data run
- *                   by Winograd F(2x2, 3x3) (0: never). 32: at 16 channels (GEMMs of depth 16) it was 1.13-1.38x
- *                   the direct path on one thread but 0.82-0.96x on two, the default
+ *                   by Winograd F(2x2, 3x3) (0: never); the stem's 3 input channels stay direct
  * @param winogradMaxChannels most channels for Winograd: above it one transformed weight matrix U[xi]
  *                   (k x c) no longer stays in L2
  * @param winogradWeightMaxChannels most channels for the backward-weight pass by Winograd (0: never). Off
- *                   here: at 16-32 channels it measured 0.9-1.1x the direct path (its transforms write 4x the
- *                   input and take half its time), 0.6x at 128 channels
+ *                   here: at 16-32 channels it measured 0.95-1.23x the direct path (its transforms write 4x the
+ *                   input and take half its time), 0.73-0.84x at 64 channels
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels, int winogradWeightMaxChannels) {
@@ -35,10 +34,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels, Winograd
-     * for 32 to 256 channels in forward and backward-data, not in backward-weight (A/B-measured, see
+     * for 16 to 256 channels in forward and backward-data, not in backward-weight (A/B-measured, see
      * BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 32, 256, 0);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 16, 256, 0);
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, winogradMinChannels,

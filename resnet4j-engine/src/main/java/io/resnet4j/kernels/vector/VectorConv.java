@@ -225,7 +225,9 @@ public final class VectorConv implements ConvOps {
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
             float[] u = ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
             job.u = u;
-            job.transformWeights(w, wOff, flipped);
+            job.wt = w;
+            job.wOff = wOff;
+            job.flipped = flipped;
             job.x = x;
             job.xOff = xOff;
             job.y = y;

@@ -22,8 +22,9 @@ import java.util.Arrays;
  * input rows it needs, zero padded and split into even and odd columns (so that the 4 columns of a tile are
  * plain vector loads at offsets 0 and +1), transforms them into V (laid out as the micro-kernel's B panels,
  * no packing), runs the 16 GEMMs into M and transforms M into y. V and M of a chunk stay in L2. Output tiles
- * per row are computed in whole vectors (tiles past the row's end are junk, never stored). Each y element is
- * written by one task: results do not depend on the thread count.
+ * per row are computed in whole vectors (tiles past the row's end are junk, never stored); rows of at most
+ * LANES / 2 tiles share a vector, two tile rows each. Each y element is written by one task: results do not
+ * depend on the thread count. The backward-weight pass (planWeight) reuses the input transform.
  */
 final class Winograd implements Parallel.Task {
     /** Positions of the 4x4 transformed tile. */
@@ -54,8 +55,12 @@ final class Winograd implements Parallel.Task {
     static final int SLICE = 256;
 
     MicroKernel mk = Tuning.DEFAULT.kernel();
-    float[] x, y, u;
-    int xOff, yOff;
+    /** Forward: x in, y out, the weights wt (flipped: see transformWeights) transformed into u. */
+    float[] x, y, u, wt;
+    int xOff, yOff, wOff;
+    boolean flipped;
+    /** Forward: the weight transform (tasks over mr-row blocks of output channels) runs first, then the tiles. */
+    private boolean weightPhase;
     /** Backward-weight: dy (n, k, p, q) in, dw (k, c, 3, 3) accumulated; groupSums: lane-wise Z of each group. */
     float[] dy, dw, groupSums;
     int dyOff, dwOff;
@@ -178,13 +183,21 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * U = G g G^T for every (k, c), written as the micro-kernel's A micro-panels: U[xi] (kp, c) at
-     * u[((xi * kp / mr + i / mr) * c + ch) * mr + i % mr]. flipped: wt holds the weights (c, k, 3, 3) of the
-     * convolution whose transpose this is, and g[a][b] = wt[ch, i, 2 - a, 2 - b].
+     * U = G g G^T for output channels [i0, i0 + mr), written as the micro-kernel's A micro-panels: U[xi] (kp, c)
+     * at u[((xi * kp / mr + i / mr) * c + ch) * mr + i % mr]; rows k..kp - 1 zero. flipped: wt holds the weights
+     * (c, k, 3, 3) of the convolution whose transpose this is, and g[a][b] = wt[ch, i, 2 - a, 2 - b].
      */
-    void transformWeights(float[] wt, int wOff, boolean flipped) {
+    private void transformWeights(int i0) {
         int mr = mk.mr, panels = kp / mr;
-        for (int i = 0; i < k; i++) {
+        for (int i = i0; i < i0 + mr; i++) {
+            if (i >= k) {
+                for (int xi = 0; xi < XI; xi++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        u[((xi * panels + i / mr) * c + ch) * mr + i % mr] = 0f;
+                    }
+                }
+                continue;
+            }
             for (int ch = 0; ch < c; ch++) {
                 int base = wOff + (flipped ? ch * k + i : i * c + ch) * 9;
                 float g0, g1, g2, g3, g4, g5, g6, g7, g8;
@@ -215,7 +228,16 @@ final class Winograd implements Parallel.Task {
         u[d + 3 * step] = e;
     }
 
+    /** Runs the planned pass (forward: the weight transform, then the tiles). */
     void execute() {
+        if (!weight) {
+            weightPhase = true;
+            try {
+                Parallel.forEach(kp / mk.mr, this);
+            } finally {
+                weightPhase = false;
+            }
+        }
         if (tasks() == 1) {
             run(0);
         } else {
@@ -227,6 +249,7 @@ final class Winograd implements Parallel.Task {
         x = null;
         y = null;
         u = null;
+        wt = null;
         dy = null;
         dw = null;
         groupSums = null;
@@ -234,6 +257,10 @@ final class Winograd implements Parallel.Task {
 
     @Override
     public void run(int task) {
+        if (weightPhase) {
+            transformWeights(task * mk.mr);
+            return;
+        }
         if (weight) {
             runWeight(task);
             return;
