@@ -25,9 +25,12 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
               int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels, int winogradWeightMaxChannels) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
-                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || winogradMinChannels < 0
-                || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0) {
-            throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk);
+                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1
+                || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0) {
+            throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
+                    + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
+                    + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
+                    + winogradWeightMaxChannels + ")");
         }
     }
 

@@ -6,6 +6,8 @@ import io.resnet4j.kernels.ConvOps;
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
  * <pre>
+ * 3x3, stride 1, 16 to 256 channels (Tuning.winograd): forward and backward-data by Winograd F(2x2, 3x3)
+ *                  (Winograd: per 2x2 output tile and channel pair 16 multiply-adds instead of 36, as 16 GEMMs)
  * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; the panels
  *                  are gathered from zero-padded images (strided: their phase planes), each output row
  *                  widened to whole vectors (q = 28 computed as 32 columns, 4 of them not stored); where that
