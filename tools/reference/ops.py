@@ -250,6 +250,11 @@ def main():
     shortcut_a("1x3x5x6_to8_s2", 1, 3, 5, 6, 8, 2)
     shortcut_a("3x2x5x5_to5_s1", 3, 2, 5, 5, 5, 1)
 
+    # 3x3 stride-1 convolutions wide enough for resnet4j's Winograd path (16+ channels): a row of 8 tiles, and
+    # 7x7 outputs with two tile rows per vector (drawn last, so the fixtures above keep their values)
+    conv2d("3x3_s1_p1_c16", 1, 16, 16, 16, 20, 3, 1, 1, bias=False)
+    conv2d("3x3_s1_p1_c24_7x7", 2, 24, 7, 7, 16, 3, 1, 1, bias=True)
+
 
 if __name__ == "__main__":
     main()

@@ -52,7 +52,9 @@ class KernelsMatchPyTorchTest {
 
     static Stream<Arguments> conv() {
         return cases("1x1_s1_p0", "1x1_s2_p0_bias", "3x3_s1_p1", "3x3_s1_p1_bias", "3x3_s2_p1", "3x3_s2_p0_bias",
-                "3x3_s1_p0", "7x7_s2_p3", "7x7_s1_p3_bias");
+                "3x3_s1_p0", "7x7_s2_p3", "7x7_s1_p3_bias",
+                // 16+ channels: the Winograd path of VectorConv (forward and backward-data)
+                "3x3_s1_p1_c16", "3x3_s1_p1_c24_7x7");
     }
 
     static Stream<Arguments> normTrain() {
