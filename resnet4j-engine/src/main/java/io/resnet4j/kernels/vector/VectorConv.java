@@ -93,13 +93,8 @@ public final class VectorConv implements ConvOps {
                 && tuning.winogradWeight(g.c(), g.k(), g.q())) {
             Winograd job = ws.winograd;
             job.planWeight(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q());
-            job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
-            job.x = x;
-            job.xOff = xOff;
-            job.dy = dy;
-            job.dyOff = dyOff;
-            job.dw = dw;
-            job.dwOff = dwOff;
+            ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+            job.bindWeight(x, xOff, dy, dyOff, dw, dwOff, ws.groupSums);
             try {
                 job.execute();
                 job.finishWeight();
@@ -225,15 +220,8 @@ public final class VectorConv implements ConvOps {
         if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winograd(c, k, q)) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
-            float[] u = ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
-            job.u = u;
-            job.wt = w;
-            job.wOff = wOff;
-            job.flipped = flipped;
-            job.x = x;
-            job.xOff = xOff;
-            job.y = y;
-            job.yOff = yOff;
+            ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
+            job.bindForward(x, xOff, w, wOff, flipped, ws.packedA, y, yOff);
             try {
                 job.execute();
             } finally {

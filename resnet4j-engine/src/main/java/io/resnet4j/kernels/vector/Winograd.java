@@ -55,15 +55,15 @@ final class Winograd implements Parallel.Task {
     static final int SLICE = 256;
 
     MicroKernel mk = Tuning.DEFAULT.kernel();
-    /** Forward: x in, y out, the weights wt (flipped: see transformWeights) transformed into u. */
-    float[] x, y, u, wt;
-    int xOff, yOff, wOff;
-    boolean flipped;
+    /** Forward: x in, y out, the weights wt (flipped: see transformWeights) transformed into u (bindForward). */
+    private float[] x, y, u, wt;
+    private int xOff, yOff, wOff;
+    private boolean flipped;
     /** Forward: the weight transform (tasks over mr-row blocks of output channels) runs first, then the tiles. */
     private boolean weightPhase;
     /** Backward-weight: dy (n, k, p, q) in, dw (k, c, 3, 3) accumulated; groupSums: lane-wise Z of each group. */
-    float[] dy, dw, groupSums;
-    int dyOff, dwOff;
+    private float[] dy, dw, groupSums;
+    private int dyOff, dwOff;
     private boolean weight;
     /**
      * Backward-weight: tiles per image (tH * tWv), images per transformed batch, images per group, groups,
@@ -142,6 +142,29 @@ final class Winograd implements Parallel.Task {
         kp = (k + mk.mr - 1) / mk.mr * mk.mr;
         vStep = c * tcp + 16;
         mStep = kp * tcp + 16;
+    }
+
+    /** Forward arrays: x in, y out, the weights wt (flipped: see transformWeights) transformed into u. */
+    void bindForward(float[] x, int xOff, float[] wt, int wOff, boolean flipped, float[] u, float[] y, int yOff) {
+        this.x = x;
+        this.xOff = xOff;
+        this.wt = wt;
+        this.wOff = wOff;
+        this.flipped = flipped;
+        this.u = u;
+        this.y = y;
+        this.yOff = yOff;
+    }
+
+    /** Backward-weight arrays: x and dy in, dw accumulated, groupSums (groupSumsSize floats) scratch. */
+    void bindWeight(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, float[] groupSums) {
+        this.x = x;
+        this.xOff = xOff;
+        this.dy = dy;
+        this.dyOff = dyOff;
+        this.dw = dw;
+        this.dwOff = dwOff;
+        this.groupSums = groupSums;
     }
 
     /** Floats of the transformed, packed weights (see transformWeights). */

@@ -81,13 +81,7 @@ class WinogradTest {
             Winograd job = new Winograd();
             job.mk = mk;
             job.planWeight(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q());
-            job.groupSums = new float[(int) job.groupSumsSize()];
-            job.x = x;
-            job.xOff = xOff;
-            job.dy = dy;
-            job.dyOff = yOff;
-            job.dw = dw;
-            job.dwOff = wOff;
+            job.bindWeight(x, xOff, dy, yOff, dw, wOff, new float[(int) job.groupSumsSize()]);
             job.execute();
             job.finishWeight();
             VectorConvTest.compare("backward-weight", "Winograd", g, before, expected, magnitude, dw, wOff, g.weightSize());
@@ -119,14 +113,7 @@ class WinogradTest {
                             float[] x, int xOff, float[] wt, int wOff, boolean flipped, float[] y, int yOff) {
         Winograd job = new Winograd();
         job.plan(n, c, h, w, k, pt, pl, p, q, mk);
-        job.u = new float[(int) job.weightSize()];
-        job.wt = wt;
-        job.wOff = wOff;
-        job.flipped = flipped;
-        job.x = x;
-        job.xOff = xOff;
-        job.y = y;
-        job.yOff = yOff;
+        job.bindForward(x, xOff, wt, wOff, flipped, new float[(int) job.weightSize()], y, yOff);
         job.execute();
     }
 
