@@ -13,6 +13,10 @@ package io.resnet4j.kernels.vector;
  * @param weightGemmMinK output channels from which a stride-1 backward-weight runs as one packed GEMM
  *                   (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
  *                   (WeightGrid, no gather)
+ * @param weightGemmGroup fewest grid positions of one reduction group of WeightGemm (its reduction over
+ *                   n * grid positions is split into up to 16 groups, one task each, partial sums added in order);
+ *                   1024 rather than 2048 gives CIFAR 64@8 at batch 128 10 groups instead of 5, which two threads
+ *                   share evenly: 1.11x there on two threads, 0.97x on one
  * @param winogradMinChannels fewest input and output channels of a 3x3 stride-1 forward or backward-data run
  *                   by Winograd F(2x2, 3x3) (0: never); the stem's 3 input channels stay direct
  * @param winogradMaxChannels most channels for Winograd: above it one transformed weight matrix U[xi]
@@ -22,13 +26,15 @@ package io.resnet4j.kernels.vector;
  *                   input and take half its time), 0.73-0.84x at 64 channels
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
-              int weightGemmMinK, int winogradMinChannels, int winogradMaxChannels, int winogradWeightMaxChannels) {
+              int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
+              int winogradWeightMaxChannels) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
-                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1
+                || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
+                    + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
                     + winogradWeightMaxChannels + ")");
         }
@@ -36,20 +42,27 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
-     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels, Winograd
+     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction
+     * groups of at least 1024 grid positions), Winograd
      * for 16 to 256 channels in forward and backward-data, not in backward-weight (A/B-measured, see
      * BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 16, 256, 0);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0);
 
     Tuning withKernel(MicroKernel k) {
-        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, winogradMinChannels,
-                winogradMaxChannels, winogradWeightMaxChannels);
+        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels);
     }
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, min, max, weightMax);
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
+                weightMax);
+    }
+
+    Tuning withWeightGemmGroup(int positions) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels);
     }
 
     /**

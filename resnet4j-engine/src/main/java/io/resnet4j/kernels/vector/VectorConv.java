@@ -198,7 +198,7 @@ public final class VectorConv implements ConvOps {
         job.cCols = crs;
         job.cImgStride = 0;
         job.plan(tuning);
-        job.partial = ws.groupSums = Workspace.grow(ws.groupSums, job.planGroups());
+        job.partial = ws.groupSums = Workspace.grow(ws.groupSums, job.planGroups(tuning.weightGemmGroup()));
         try {
             job.executeGroups();
         } finally {

@@ -25,20 +25,19 @@ final class WeightGemm extends GemmDriver {
     float[] partial;
     private final Groups groupTask = new Groups();
 
-    /** Minimum grid positions of one reduction group. */
-    static final int MIN_GROUP = 2048;
     static final int MAX_GROUPS = 16;
     static final long PARTIAL_MAX = 1L << 22;
 
     /**
      * Splits the reduction over S into groups when S dominates (the usual split over rows and columns would
-     * stream the packed dy once per column block): shape-derived, so the result is thread-count independent.
-     * Returns the floats of the partial results (0 without a split).
+     * stream the packed dy once per column block), each at least minGroup positions (Tuning.weightGemmGroup):
+     * shape-derived, so the result is thread-count independent. Returns the floats of the partial results (0
+     * without a split).
      */
-    long planGroups() {
+    long planGroups(int minGroup) {
         groups = 1;
         if (kdim >= 8L * (m + n)) {
-            long byLen = kdim / MIN_GROUP;
+            long byLen = kdim / minGroup;
             long byMem = PARTIAL_MAX / ((long) m * n);
             groups = (int) Math.max(1, Math.min(MAX_GROUPS, Math.min(byLen, byMem)));
         }
