@@ -49,6 +49,11 @@ final class BenchCommand extends BaseCommand {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
+            description = "Keep warming up until at least S seconds have passed, so the JIT has compiled the kernels "
+                    + "(default: ${DEFAULT-VALUE}; 0: the --warmup steps only).")
+    double warmupSeconds;
+
     @Option(names = "--blocks", paramLabel = "N", defaultValue = "5", description = "Timed blocks; the median is reported (default: ${DEFAULT-VALUE}).")
     int blocks;
 
@@ -60,6 +65,9 @@ final class BenchCommand extends BaseCommand {
         model.requireModel();
         requireRange("--batch", batch, 1, 65536);
         requireRange("--warmup", warmup, 0, 10_000);
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
+            throw badFlag("--warmup-seconds must be between 0 and 3600, got " + warmupSeconds);
+        }
         requireRange("--blocks", blocks, 1, 10_000);
         requireRange("--steps", steps, 1, 10_000);
         if (mode == Mode.infer && recompute.mode != RecomputeOption.Mode.none) {
@@ -99,10 +107,11 @@ final class BenchCommand extends BaseCommand {
         out().println(String.format(Locale.ROOT, "%s, input %s, %s mode%s, %d thread%s; kernels: %s", model.model,
                 LayerShapes.text(in), mode, recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words,
                 t, t == 1 ? "" : "s", Kernels.describe()));
-        out().println(String.format(Locale.ROOT, "warm-up %d step%s, then %d blocks of %d step%s", warmup,
-                warmup == 1 ? "" : "s", blocks, steps, steps == 1 ? "" : "s"));
+        out().println(String.format(Locale.ROOT, "warm-up %d step%s%s, then %d blocks of %d step%s", warmup,
+                warmup == 1 ? "" : "s", warmupSeconds > 0 ? String.format(Locale.ROOT, " and at least %.3g s", warmupSeconds) : "",
+                blocks, steps, steps == 1 ? "" : "s"));
         out().flush();
-        Timing.Result r = Timing.imagesPerSecond(step, batch, warmup, blocks, steps);
+        Timing.Result r = Timing.imagesPerSecond(step, batch, warmup, warmupSeconds, blocks, steps);
         StringBuilder b = new StringBuilder("blocks (img/s):");
         for (double v : r.blocks()) {
             b.append(String.format(Locale.ROOT, " %.1f", v));

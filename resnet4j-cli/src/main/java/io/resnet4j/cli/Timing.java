@@ -2,7 +2,11 @@ package io.resnet4j.cli;
 
 import java.util.Arrays;
 
-/** Throughput measurement for bench: warm-up steps, then timed blocks of steps; the median block is reported. */
+/**
+ * Throughput measurement for bench: warm-up (at least a number of steps and at least a time: the JIT compiles the
+ * large vector kernels in the background, for a few seconds), then timed blocks of steps; the median block is
+ * reported.
+ */
 final class Timing {
     /** Images per second of each timed block and their median. */
     record Result(double median, double[] blocks) {
@@ -11,8 +15,10 @@ final class Timing {
     private Timing() {
     }
 
-    static Result imagesPerSecond(Runnable step, int batch, int warmup, int blocks, int stepsPerBlock) {
-        for (int i = 0; i < warmup; i++) {
+    static Result imagesPerSecond(Runnable step, int batch, int warmup, double warmupSeconds, int blocks,
+                                  int stepsPerBlock) {
+        long start = System.nanoTime(), minNanos = (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup || System.nanoTime() - start < minNanos; i++) {
             step.run();
         }
         double[] rates = new double[blocks];

@@ -47,9 +47,20 @@ class EvaluationTest {
         assertThat(Timing.median(new double[] {5, 1, 3})).isEqualTo(3);
         assertThat(Timing.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
         int[] calls = {0};
-        Timing.Result r = Timing.imagesPerSecond(() -> calls[0]++, 8, 2, 3, 4);
+        Timing.Result r = Timing.imagesPerSecond(() -> calls[0]++, 8, 2, 0, 3, 4);
         assertThat(calls[0]).isEqualTo(2 + 3 * 4);
         assertThat(r.blocks()).hasSize(3);
         assertThat(r.median()).isPositive();
+        // a minimum warm-up time keeps stepping past the warm-up steps: 2 ms steps for at least 40 ms
+        calls[0] = 0;
+        Timing.imagesPerSecond(() -> {
+            calls[0]++;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, 8, 1, 0.04, 1, 1);
+        assertThat(calls[0]).isGreaterThanOrEqualTo(1 + 10).isLessThan(1 + 40);
     }
 }

@@ -56,7 +56,7 @@ class ModelCommandsTest {
     @Test
     void benchPrintsMedianImagesPerSecond() {
         Cli.Result r = Cli.run("bench", "--model", "resnet8", "--batch", "2", "--mode", "infer", "--input-size", "8",
-                "--warmup", "1", "--blocks", "3", "--steps", "1", "--threads", "1");
+                "--warmup", "1", "--warmup-seconds", "0", "--blocks", "3", "--steps", "1", "--threads", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         String last = lines.get(lines.size() - 1);
@@ -68,11 +68,13 @@ class ModelCommandsTest {
     @Test
     void benchTrainsWithRecomputation() {
         Cli.Result r = Cli.run("bench", "--model", "resnet8", "--batch", "2", "--mode", "train", "--input-size", "8",
-                "--warmup", "1", "--blocks", "1", "--steps", "1", "--recompute", "block");
+                "--warmup", "1", "--warmup-seconds", "0", "--blocks", "1", "--steps", "1", "--recompute", "block");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("train mode, recompute per residual unit").containsPattern("img/s: \\d+\\.\\d");
         String line = ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "resnet8", "--mode", "infer", "--recompute",
                 "stage"));
         assertThat(line).contains("--recompute applies to --mode train");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "resnet8", "--warmup-seconds", "-1")))
+                .contains("--warmup-seconds must be between 0 and 3600, got -1.0");
     }
 }
