@@ -97,7 +97,6 @@ public final class VectorConv implements ConvOps {
             job.bindWeight(x, xOff, dy, dyOff, dw, dwOff, ws.groupSums);
             try {
                 job.execute();
-                job.finishWeight();
             } finally {
                 job.clear();
             }

@@ -251,7 +251,10 @@ final class Winograd implements Parallel.Task {
         u[d + 3 * step] = e;
     }
 
-    /** Runs the planned pass (forward: the weight transform, then the tiles). */
+    /**
+     * Runs the planned pass: forward, the weight transform then the tiles; backward-weight, the groups then
+     * finishWeight. (Parallel.forEach runs a single task on the calling thread.)
+     */
     void execute() {
         if (!weight) {
             weightPhase = true;
@@ -261,10 +264,9 @@ final class Winograd implements Parallel.Task {
                 weightPhase = false;
             }
         }
-        if (tasks() == 1) {
-            run(0);
-        } else {
-            Parallel.forEach(tasks(), this);
+        Parallel.forEach(tasks(), this);
+        if (weight) {
+            finishWeight();
         }
     }
 
@@ -392,12 +394,13 @@ final class Winograd implements Parallel.Task {
      * dw (k, c) += G^T Z G, with
      * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] on both sides.
      */
-    void finishWeight() {
+    private void finishWeight() {
         float[] z = zScratch, t = tScratch;
+        int zSize = XI * kq * cq * L;
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < c; j++) {
                 for (int xi = 0; xi < XI; xi++) {
-                    int a = ((xi * kq + i) * cq + j) * L, zSize = XI * kq * cq * L;
+                    int a = ((xi * kq + i) * cq + j) * L;
                     float sum = 0f;
                     for (int l = 0; l < L; l++) {
                         float lane = 0f;

@@ -83,7 +83,6 @@ class WinogradTest {
             job.planWeight(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q());
             job.bindWeight(x, xOff, dy, yOff, dw, wOff, new float[(int) job.groupSumsSize()]);
             job.execute();
-            job.finishWeight();
             VectorConvTest.compare("backward-weight", "Winograd", g, before, expected, magnitude, dw, wOff, g.weightSize());
         }
     }
