@@ -344,9 +344,7 @@ final class TrainCommand extends BaseCommand {
 
     private Augmentation.Erasing erasing() {
         if (randomErasing > 0) {
-            Augmentation.Erasing.RandomErasing d = Augmentation.Erasing.RandomErasing.standard();
-            return new Augmentation.Erasing.RandomErasing(randomErasing, d.minScale(), d.maxScale(), d.minRatio(),
-                    d.maxRatio(), d.value());
+            return Augmentation.Erasing.RandomErasing.standard().withProbability(randomErasing);
         }
         return cutout > 0 ? new Augmentation.Erasing.Cutout(cutout, 1.0) : new Augmentation.Erasing.None();
     }

@@ -150,6 +150,11 @@ public record Augmentation(int height, int width, Crop crop, boolean horizontalF
             public static RandomErasing standard() {
                 return new RandomErasing(0.5, 0.02, 0.33, 0.3, 3.3, 0f);
             }
+
+            /** The same erasing applied with probability p. */
+            public RandomErasing withProbability(double p) {
+                return new RandomErasing(p, minScale, maxScale, minRatio, maxRatio, value);
+            }
         }
     }
 

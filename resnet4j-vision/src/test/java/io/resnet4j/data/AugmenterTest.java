@@ -238,6 +238,14 @@ class AugmenterTest {
     }
 
     @Test
+    void randomErasingWithAnotherProbabilityKeepsTheRest() {
+        assertThat(Erasing.RandomErasing.standard().withProbability(0.25))
+                .isEqualTo(new Erasing.RandomErasing(0.25, 0.02, 0.33, 0.3, 3.3, 0f));
+        assertThatThrownBy(() -> Erasing.RandomErasing.standard().withProbability(1.5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("probability must be in [0, 1]");
+    }
+
+    @Test
     void configsValidateAndMismatchesAreReported() {
         assertThatThrownBy(() -> new Crop.PadRandom(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Crop.RandomResized(0.5, 0.2, 1, 1)).isInstanceOf(IllegalArgumentException.class);
