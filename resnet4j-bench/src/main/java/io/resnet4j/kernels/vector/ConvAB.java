@@ -36,6 +36,7 @@ public final class ConvAB {
             case "default" -> VectorConv.INSTANCE;
             case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
+            case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };

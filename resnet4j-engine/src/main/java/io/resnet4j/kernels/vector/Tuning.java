@@ -24,19 +24,23 @@ package io.resnet4j.kernels.vector;
  * @param winogradWeightMaxChannels most channels for the backward-weight pass by Winograd (0: never). Off
  *                   here: at 16-32 channels it measured 0.95-1.23x the direct path (its transforms write 4x the
  *                   input and take half its time), 0.73-0.84x at 64 channels
+ * @param weightOuterFloats backward-weight (where no Winograd) as outer products over the output positions
+ *                   (WeightOuter) where each task unrolls and transposes one image at a time into at most this
+ *                   many floats (so they stay in L2); 0: never
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
-              int winogradWeightMaxChannels) {
+              int winogradWeightMaxChannels, int weightOuterFloats) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
-                || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0) {
+                || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
+                || weightOuterFloats < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
-                    + winogradWeightMaxChannels + ")");
+                    + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats);
         }
     }
 
@@ -44,25 +48,31 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction
      * groups of at least 1024 grid positions), Winograd
-     * for 16 to 256 channels in forward and backward-data, not in backward-weight (A/B-measured, see
-     * BENCHMARKS.md).
+     * for 16 to 256 channels in forward and backward-data, not in backward-weight, backward-weight by outer
+     * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x) (A/B-measured,
+     * see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0, 1 << 17);
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats);
     }
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
-                weightMax);
+                weightMax, weightOuterFloats);
     }
 
     Tuning withWeightGemmGroup(int positions) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats);
+    }
+
+    Tuning withWeightOuter(int floats) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats);
     }
 
     /**

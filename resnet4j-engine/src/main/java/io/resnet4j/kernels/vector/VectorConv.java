@@ -15,7 +15,9 @@ import io.resnet4j.kernels.ConvOps;
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
- * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Stride 1: on the padded grid, as one packed GEMM
+ * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Small weights of images whose unrolled input and
+ *                  transposed dy fit L2 (every CIFAR layer): outer products over the positions (WeightOuter).
+ *                  Otherwise, stride 1: on the padded grid, as one packed GEMM
  *                  for k >= 64 (WeightGemm), as dot products without im2col for fewer channels (WeightGrid);
  *                  strided kernels larger than 1x1: dot products on the grid of the phase planes (WeightGrid);
  *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
@@ -101,6 +103,28 @@ public final class VectorConv implements ConvOps {
                 job.clear();
             }
             return;
+        }
+        if (tuning.weightOuterFloats() > 0) {
+            WeightOuter job = ws.weightOuter;
+            job.g.set(x, xOff, g.n(), g.c(), g.h(), g.w(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
+                    g.padLeft(), g.p(), g.q());
+            job.kOut = g.k();
+            job.rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, g.c() * g.r() * g.s());
+            job.plan();
+            if (job.fits(tuning.weightOuterFloats())) {
+                job.dy = dy;
+                job.dyOff = dyOff;
+                job.dw = dw;
+                job.dwOff = dwOff;
+                job.groupSums = ws.groupSums = Workspace.grow(ws.groupSums, job.groupSumsSize());
+                try {
+                    job.execute();
+                } finally {
+                    job.clear();
+                }
+                return;
+            }
+            job.clear();
         }
         if (g.k() >= tuning.weightGemmMinK() && g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
             weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);

@@ -39,6 +39,7 @@ final class Workspace {
     final ConvJobs.Weight convWeight = new ConvJobs.Weight();
     final WeightGrid weightGrid = new WeightGrid();
     final WeightGemm weightGemm = new WeightGemm();
+    final WeightOuter weightOuter = new WeightOuter();
     final Winograd winograd = new Winograd();
     final ConvJobs.PadBatch padBatch = new ConvJobs.PadBatch();
     float[] paddedBatch = new float[0];

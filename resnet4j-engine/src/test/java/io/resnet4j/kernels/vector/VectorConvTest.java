@@ -83,25 +83,45 @@ class VectorConvTest {
         }
     }
 
+    /** The backward-weight paths that WeightOuter (default for small weights) leaves to larger shapes. */
+    @Test
+    void withoutOuterProductsEveryPassMatchesTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(7);
+        VectorConv noOuter = new VectorConv(NO_OUTER);
+        for (ConvGeometry g : GEOMETRIES) {
+            checkAllPasses(noOuter, g, rng);
+        }
+        for (ConvGeometry g : LARGER) {
+            checkAllPasses(noOuter, g, rng);
+        }
+    }
+
+    private static final Tuning NO_OUTER = Tuning.DEFAULT.withWeightOuter(0);
+
+    private static final List<ConvGeometry> LARGER = List.of(
+            ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
+            ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1),
+            ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1),
+            ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0),
+            ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1),
+            ConvGeometry.of(6, 16, 28, 28, 16, 3, 1, 1),
+            ConvGeometry.of(5, 32, 14, 14, 64, 3, 2, 1),
+            // more tasks than images: the batch is padded once, before the tasks (ConvJobs.PadBatch)
+            ConvGeometry.of(1, 64, 14, 14, 128, 3, 2, 1),
+            ConvGeometry.of(1, 96, 7, 7, 160, 3, 1, 1),
+            ConvGeometry.of(2, 128, 14, 14, 96, 1, 2, 0),
+            ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
+            ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1),
+            ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0),
+            // backward-weight as a GEMM with its reduction split into groups
+            ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1));
+
     @Test
     void largerShapesSplitIntoTasksAndGroups() {
         SplittableRandom rng = new SplittableRandom(9);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 24, 14, 14, 48, 1, 1, 0), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 16, 20, 20, 32, 3, 2, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(6, 16, 28, 28, 16, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(5, 32, 14, 14, 64, 3, 2, 1), rng);
-        // more tasks than images: the batch is padded once, before the tasks (ConvJobs.PadBatch)
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(1, 64, 14, 14, 128, 3, 2, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(1, 96, 7, 7, 160, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 128, 14, 14, 96, 1, 2, 0), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1), rng);
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0), rng);
-        // backward-weight as a GEMM with its reduction split into groups
-        checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1), rng);
+        for (ConvGeometry g : LARGER) {
+            checkAllPasses(VectorConv.INSTANCE, g, rng);
+        }
         checkAllPasses(new VectorConv(Tuning.DEFAULT.withKernel(new MicroKernel.K8x3())), ConvGeometry.of(12, 5, 8, 24, 7, 3, 1, 1), rng);
     }
 
@@ -116,10 +136,12 @@ class VectorConvTest {
                     ConvGeometry.of(6, 16, 28, 28, 16, 3, 1, 1), ConvGeometry.of(5, 32, 14, 14, 64, 3, 2, 1),
                     ConvGeometry.of(1, 64, 14, 14, 128, 3, 2, 1))) {
                 float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
-                float[][] one = passes(g, x, w, dy, 1);
-                float[][] two = passes(g, x, w, dy, 2);
-                for (int p = 0; p < 3; p++) {
-                    assertThat(two[p]).as("pass %d of %s", p, g).isEqualTo(one[p]);
+                for (VectorConv conv : List.of(VectorConv.INSTANCE, new VectorConv(NO_OUTER))) {
+                    float[][] one = passes(conv, g, x, w, dy, 1);
+                    float[][] two = passes(conv, g, x, w, dy, 2);
+                    for (int p = 0; p < 3; p++) {
+                        assertThat(two[p]).as("pass %d of %s", p, g).isEqualTo(one[p]);
+                    }
                 }
             }
         } finally {
@@ -127,12 +149,12 @@ class VectorConvTest {
         }
     }
 
-    private static float[][] passes(ConvGeometry g, float[] x, float[] w, float[] dy, int threads) {
+    private static float[][] passes(VectorConv conv, ConvGeometry g, float[] x, float[] w, float[] dy, int threads) {
         Parallel.setThreads(threads);
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
-        VectorConv.INSTANCE.forward(g, x, 0, w, 0, y, 0);
-        VectorConv.INSTANCE.backwardData(g, dy, 0, w, 0, dx, 0);
-        VectorConv.INSTANCE.backwardWeight(g, x, 0, dy, 0, dw, 0);
+        conv.forward(g, x, 0, w, 0, y, 0);
+        conv.backwardData(g, dy, 0, w, 0, dx, 0);
+        conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
         return new float[][]{y, dx, dw};
     }
 

@@ -1,0 +1,334 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Backward-weight of a convolution as register-tiled outer products over the output positions, with dy
+ * transposed and the input unrolled along the kernel's columns (no im2col, no gathered panels):
+ * <pre>
+ * position g = a * q + b, a in [0, p), b in [0, q)                 (an image's output positions, in order)
+ * z[img] (ch, s, ph, hz, q): z[img][ch, v, pu, i, b] = x[img, ch, i * sh + pu - pt, b * sw + v - pl], zero
+ *                outside x; ph = min(sh, r) row phases, hz = p + (r - 1) / sh rows. Tap (u, v) of output (a, b)
+ *                reads z[img][ch, v, u % sh, a + u / sh, b]: contiguous in g. An unpadded 1x1 stride-1
+ *                convolution reads x itself.
+ * col[(ch, u, v), img, g] = z[img][rowOff[(ch, u, v)] + g]
+ * dyT[img] (kp / NR, p * q, NR): dyT[img][o / NR, g, o % NR] = dy[img, o, a, b], 0 for o >= k
+ *                (k rounded up to kp, a multiple of NR = 2 * LANES)
+ * dw^T tile (6 crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img][tile's block, g]
+ * </pre>
+ * Per position the micro-kernel loads two vectors of dyT and broadcasts six input values, for 12 FMAs into
+ * 12 accumulators: the broadcasts read z in place (no transpose; a broadcast never splits a cache line).
+ * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
+ * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
+ * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
+ * <p>For small weights of large images (every CIFAR layer; see {@link #fits}): tasks are groups of images,
+ * each with all of dw^T in its accumulators (at most ACC_MAX floats). A task unrolls and transposes its
+ * images one at a time into buffers that stay in L2 (as separate passes over the batch these were
+ * memory-bound, a third of the time at 16@32). An image's positions go in chunks of CHUNK: a chunk's dyT
+ * slice of one channel block (16 KiB at 8 lanes) stays in L1 while the crs blocks sweep it. Each task
+ * reduces over its images in ascending order; groups (shape-derived) are summed in group order, so the
+ * result does not depend on the thread count.
+ */
+final class WeightOuter implements Parallel.Task {
+    static final VectorSpecies<Float> F = Simd.F;
+    static final int L = Simd.LANES;
+    /** Output channels of one tile: two vectors. */
+    static final int NR = 2 * L;
+    /** crs rows of one tile. */
+    static final int MR = 6;
+    /** Positions per micro-kernel call. */
+    static final int CHUNK = 256;
+    /** Most accumulator floats of one task (256 KiB, half of L2). */
+    static final int ACC_MAX = 1 << 16;
+    static final int TARGET_TASKS = 16;
+    static final long GROUP_SUMS_MAX = 1L << 22;
+
+    private static final int MAIN = 0, REDUCE = 1;
+
+    final ConvJobs.Geometry g = new ConvJobs.Geometry();
+    float[] dy, dw, groupSums;
+    int dyOff, dwOff, kOut;
+    /** Offsets of the crs rows inside one image's z. */
+    int[] rowOff;
+    private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages;
+    private boolean inPlace;
+
+    /** Plans the split and fills rowOff; call after setting g, kOut and rowOff (at least crs ints). */
+    void plan() {
+        ph = Math.min(g.sh, g.r);
+        hz = g.p + (g.r - 1) / g.sh;
+        pq = g.p * g.q;
+        inPlace = g.r == 1 && g.s == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0
+                && g.p == g.h && g.q == g.w;
+        zSize = inPlace ? g.ch * pq : g.ch * g.s * ph * hz * g.q;
+        crs = g.crs();
+        kp = (kOut + NR - 1) / NR * NR;
+        crsBlocks = (crs + MR - 1) / MR;
+        oBlocks = kp / NR;
+        long macs = (long) kOut * crs * g.images * pq;
+        int want = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
+        want = (int) Math.min(want, Math.max(1, GROUP_SUMS_MAX / ((long) kOut * crs)));
+        want = Math.min(want, g.images);
+        groupImages = (g.images + want - 1) / want;
+        groups = (g.images + groupImages - 1) / groupImages;
+        int[] offsets = rowOff;
+        for (int kg = 0; kg < crs; kg++) {
+            int ch = kg / (g.r * g.s), u = kg / g.s % g.r, v = kg % g.s;
+            offsets[kg] = (((ch * g.s + v) * ph + u % g.sh) * hz + u / g.sh) * g.q;
+        }
+    }
+
+    /**
+     * Whether this pass suits the shape (after plan): dw^T within ACC_MAX, and one image's unrolled input and
+     * transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
+     */
+    boolean fits(long maxFloats) {
+        return (long) crsBlocks * MR * kp <= ACC_MAX && (inPlace ? 0 : (long) zSize) + (long) pq * kp <= maxFloats;
+    }
+
+    long groupSumsSize() {
+        return groups > 1 ? (long) groups * kOut * crs : 0;
+    }
+
+    /** Runs the pass; groupSums (groupSumsSize floats) set after plan(). */
+    void execute() {
+        phase = MAIN;
+        Parallel.forEach(groups, this);
+        if (groups > 1) {
+            phase = REDUCE;
+            Parallel.forEach((kOut + 7) / 8, this);
+        }
+    }
+
+    void clear() {
+        g.x = null;
+        dy = null;
+        dw = null;
+        groupSums = null;
+        rowOff = null;
+    }
+
+    @Override
+    public void run(int task) {
+        if (phase == MAIN) {
+            main(task);
+        } else {
+            reduce(task);
+        }
+    }
+
+    /**
+     * One image's dyT into dst from base, 64 positions at a time (the 64 x NR floats written per block stay in
+     * L1; blocks of 16 ran 1.3x slower, a whole channel row at a time 1.2x).
+     */
+    private void transpose(int img, float[] dst, int base) {
+        int src = dyOff + img * kOut * pq;
+        for (int ob = 0; ob < oBlocks; ob++) {
+            int blockBase = base + ob * pq * NR, o1 = Math.min(NR, kOut - ob * NR);
+            for (int g0 = 0; g0 < pq; g0 += 64) {
+                int g1 = Math.min(pq, g0 + 64);
+                for (int o = 0; o < o1; o++) {
+                    int so = src + (ob * NR + o) * pq;
+                    for (int gg = g0, d = blockBase + g0 * NR + o; gg < g1; gg++, d += NR) {
+                        dst[d] = dy[so + gg];
+                    }
+                }
+                if (o1 < NR) {
+                    for (int gg = g0; gg < g1; gg++) {
+                        for (int d = blockBase + gg * NR + o1; d < blockBase + (gg + 1) * NR; d++) {
+                            dst[d] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One image's z into dst from base. Stride 1 with q == w (a "same" convolution): each (ch, v) plane is the
+     * image shifted by v - pl, one copy, then the columns that wrapped across rows are zeroed. Otherwise row by
+     * row, in plain loops (rows are short; per-row System.arraycopy and Arrays.fill calls cost more than the
+     * copying, and so does the row loop's own overhead at 8 columns, hence the whole-plane copy).
+     */
+    private void unroll(int img, float[] dst, int base) {
+        int hw = g.h * g.w, q = g.q, sw = g.sw;
+        float[] x = g.x;
+        boolean shifted = g.sh == 1 && sw == 1 && q == g.w;
+        for (int ch = 0; ch < g.ch; ch++) {
+            int src = g.xOff + (img * g.ch + ch) * hw;
+            for (int v = 0; v < g.s; v++) {
+                // output columns b whose input column b * sw + v - pl lies inside [0, w)
+                int b0 = Math.min(q, Math.max(0, (g.pl - v + sw - 1) / sw));
+                int b1 = g.w - 1 + g.pl - v < 0 ? b0 : Math.max(b0, Math.min(q, (g.w - 1 + g.pl - v) / sw + 1));
+                for (int pu = 0; pu < ph; pu++) {
+                    int d = base + ((ch * g.s + v) * ph + pu) * hz * q;
+                    if (shifted) {
+                        shiftedPlane(x, src, v - g.pl, b0, b1, dst, d);
+                    } else {
+                        rows(x, src, v, pu, b0, b1, dst, d);
+                    }
+                }
+            }
+        }
+    }
+
+    /** z plane (hz, q) from the image plane at src shifted by shift columns (stride 1, q == w). */
+    private void shiftedPlane(float[] x, int src, int shift, int b0, int b1, float[] dst, int d) {
+        int q = g.q, hw = g.h * g.w;
+        int i0 = Math.min(hz, Math.max(0, g.pt)), i1 = Math.max(i0, Math.min(hz, g.h + g.pt));
+        java.util.Arrays.fill(dst, d, d + i0 * q, 0f);
+        java.util.Arrays.fill(dst, d + i1 * q, d + hz * q, 0f);
+        int from = src + (i0 - g.pt) * g.w + shift, len = (i1 - i0) * q, at = d + i0 * q;
+        // the shifted run starts or ends up to |shift| floats outside the plane: those land in zeroed columns
+        int lo = Math.min(len, Math.max(0, src - from)), hi = Math.max(lo, Math.min(len, src + hw - from));
+        java.util.Arrays.fill(dst, at, at + lo, 0f);
+        System.arraycopy(x, from + lo, dst, at + lo, hi - lo);
+        java.util.Arrays.fill(dst, at + hi, at + len, 0f);
+        for (int i = i0; i < i1; i++) {
+            int row = d + i * q;
+            for (int b = 0; b < b0; b++) {
+                dst[row + b] = 0f;
+            }
+            for (int b = b1; b < q; b++) {
+                dst[row + b] = 0f;
+            }
+        }
+    }
+
+    /** z plane (hz, q) of kernel column v and row phase pu, row by row. */
+    private void rows(float[] x, int src, int v, int pu, int b0, int b1, float[] dst, int d) {
+        int q = g.q, sw = g.sw;
+        for (int i = 0; i < hz; i++, d += q) {
+            int si = i * g.sh + pu - g.pt;
+            int c0 = b0, c1 = b1;
+            if (si < 0 || si >= g.h) {
+                c0 = q;
+                c1 = q;
+            }
+            for (int b = 0; b < c0; b++) {
+                dst[d + b] = 0f;
+            }
+            int sx = src + si * g.w + v - g.pl;
+            for (int b = c0; b < c1; b++) {
+                dst[d + b] = x[sx + b * sw];
+            }
+            for (int b = c1; b < q; b++) {
+                dst[d + b] = 0f;
+            }
+        }
+    }
+
+    private void main(int group) {
+        int lda = kp, rows = crsBlocks * MR, last = crs - 1;
+        Workspace ws = Workspace.get();
+        float[] acc = ws.partial = Workspace.grow(ws.partial, (long) rows * lda);
+        java.util.Arrays.fill(acc, 0, rows * lda, 0f);
+        // each image unrolled and transposed into task buffers, read right away from L2
+        float[] ds = ws.tile = Workspace.grow(ws.tile, (long) pq * kp);
+        float[] xs = inPlace ? g.x : (ws.cols = Workspace.grow(ws.cols, zSize));
+        int i0 = group * groupImages, i1 = Math.min(g.images, i0 + groupImages);
+        for (int img = i0; img < i1; img++) {
+            transpose(img, ds, 0);
+            int xb = 0;
+            if (inPlace) {
+                xb = g.xOff + img * zSize;
+            } else {
+                unroll(img, xs, 0);
+            }
+            for (int g0 = 0; g0 < pq; g0 += CHUNK) {
+                int len = Math.min(CHUNK, pq - g0);
+                for (int ob = 0; ob < oBlocks; ob++) {
+                    int d = (ob * pq + g0) * NR;
+                    for (int cb = 0; cb < crsBlocks; cb++) {
+                        int r0 = cb * MR;
+                        // rows past crs repeat the last one; their sums land in acc rows that are never read
+                        tile(len, xb + g0, xs, rowOff[r0], rowOff[Math.min(r0 + 1, last)],
+                                rowOff[Math.min(r0 + 2, last)], rowOff[Math.min(r0 + 3, last)],
+                                rowOff[Math.min(r0 + 4, last)], rowOff[Math.min(r0 + 5, last)],
+                                ds, d, acc, r0 * lda + ob * NR, lda);
+                    }
+                }
+            }
+        }
+        for (int row = 0; row < crs; row++) {
+            for (int o = 0; o < kOut; o++) {
+                if (groups == 1) {
+                    dw[dwOff + o * crs + row] += acc[row * lda + o];
+                } else {
+                    groupSums[(group * kOut + o) * crs + row] = acc[row * lda + o];
+                }
+            }
+        }
+    }
+
+    private void reduce(int task) {
+        for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
+            for (int j = 0; j < crs; j++) {
+                float sum = groupSums[o * crs + j];
+                for (int gi = 1; gi < groups; gi++) {
+                    sum += groupSums[(gi * kOut + o) * crs + j];
+                }
+                dw[dwOff + o * crs + j] += sum;
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: acc tile (6 rows of NR floats, row stride lda, from ai) += sum over i in [0, count) of
+     * xp[xb + o_j + i] (row j) x dyT[d + i * NR .. + NR).
+     */
+    static void tile(int count, int xb, float[] xp, int o0, int o1, int o2, int o3, int o4, int o5,
+                     float[] dyT, int d, float[] acc, int ai, int lda) {
+        int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
+        FloatVector c00 = FloatVector.fromArray(F, acc, ai);
+        FloatVector c01 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, a1);
+        FloatVector c11 = FloatVector.fromArray(F, acc, a1 + L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2);
+        FloatVector c21 = FloatVector.fromArray(F, acc, a2 + L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, a3);
+        FloatVector c31 = FloatVector.fromArray(F, acc, a3 + L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4);
+        FloatVector c41 = FloatVector.fromArray(F, acc, a4 + L);
+        FloatVector c50 = FloatVector.fromArray(F, acc, a5);
+        FloatVector c51 = FloatVector.fromArray(F, acc, a5 + L);
+        for (int i = 0; i < count; i++) {
+            FloatVector b0 = FloatVector.fromArray(F, dyT, d);
+            FloatVector b1 = FloatVector.fromArray(F, dyT, d + L);
+            int xi = xb + i;
+            FloatVector av = FloatVector.broadcast(F, xp[xi + o0]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(F, xp[xi + o1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(F, xp[xi + o2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(F, xp[xi + o3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(F, xp[xi + o4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(F, xp[xi + o5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            d += NR;
+        }
+        c00.intoArray(acc, ai);
+        c01.intoArray(acc, ai + L);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + L);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + L);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + L);
+        c40.intoArray(acc, a4);
+        c41.intoArray(acc, a4 + L);
+        c50.intoArray(acc, a5);
+        c51.intoArray(acc, a5 + L);
+    }
+}

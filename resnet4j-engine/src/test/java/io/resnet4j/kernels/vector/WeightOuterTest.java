@@ -1,0 +1,114 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.scalar.ScalarConv;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
+import static io.resnet4j.kernels.vector.VectorGemmTest.random;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * WeightOuter run directly (not through VectorConv's choice) against the scalar reference: the unrolled input
+ * of every kind (in place, "same" stride 1 by whole-plane shifts, row by row for strides, crops and wider
+ * padding), channel counts off the tile (k not a multiple of 16, crs not of 6), one and several image groups,
+ * chunks across an image; and bitwise equal on one and two threads.
+ */
+class WeightOuterTest {
+    private static final List<ConvGeometry> GEOMETRIES = List.of(
+            ConvGeometry.of(3, 5, 7, 9, 6, 1, 1, 0),
+            ConvGeometry.of(2, 7, 9, 7, 17, 1, 2, 0),
+            ConvGeometry.of(3, 16, 8, 8, 16, 3, 1, 1),
+            ConvGeometry.of(2, 13, 7, 7, 67, 3, 1, 1),
+            ConvGeometry.of(3, 3, 11, 13, 16, 3, 1, 1),
+            ConvGeometry.of(1, 4, 5, 6, 3, 3, 1, 2),
+            ConvGeometry.of(2, 3, 6, 7, 5, 3, 1, 3),
+            ConvGeometry.of(3, 6, 11, 9, 10, 3, 2, 1),
+            ConvGeometry.of(2, 5, 8, 8, 7, 3, 2, 0),
+            ConvGeometry.of(2, 3, 13, 11, 8, 7, 2, 3),
+            ConvGeometry.of(1, 3, 21, 31, 5, 7, 2, 3),
+            ConvGeometry.of(2, 4, 24, 24, 20, 3, 1, 1),
+            ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
+            ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1),
+            new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
+            new ConvGeometry(2, 4, 10, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1),
+            new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1),
+            new ConvGeometry(2, 4, 10, 23, 5, 3, 3, 2, 3, 1, 2, 0, 1));
+
+    @Test
+    void matchesTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(21);
+        for (ConvGeometry g : GEOMETRIES) {
+            int xOff = 3, yOff = 2, wOff = 5;
+            float[] x = random(rng, xOff + g.inputSize() + 4), dy = random(rng, yOff + g.outputSize() + 4);
+            float[] dw0 = random(rng, wOff + g.weightSize() + 4);
+            float[] expected = dw0.clone(), magnitude = abs(dw0), actual = dw0.clone();
+            ScalarConv.INSTANCE.backwardWeight(g, x, xOff, dy, yOff, expected, wOff);
+            ScalarConv.INSTANCE.backwardWeight(g, abs(x), xOff, abs(dy), yOff, magnitude, wOff);
+            run(g, x, xOff, dy, yOff, actual, wOff);
+            VectorConvTest.compare("WeightOuter", "outer", g, dw0, expected, magnitude, actual, wOff, g.weightSize());
+        }
+    }
+
+    @Test
+    void isBitwiseEqualOnOneAndTwoThreads() {
+        SplittableRandom rng = new SplittableRandom(22);
+        int threads = Parallel.threads();
+        try {
+            for (ConvGeometry g : List.of(ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1), ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
+                    ConvGeometry.of(16, 8, 12, 12, 16, 3, 2, 1))) {
+                float[] x = random(rng, g.inputSize()), dy = random(rng, g.outputSize());
+                float[] one = new float[g.weightSize()], two = new float[g.weightSize()];
+                Parallel.setThreads(1);
+                run(g, x, 0, dy, 0, one, 0);
+                Parallel.setThreads(2);
+                run(g, x, 0, dy, 0, two, 0);
+                assertThat(two).as("%s", g).isEqualTo(one);
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void defaultTuningTakesItForCifarLayersAndNotForLargeOnes() {
+        long limit = Tuning.DEFAULT.weightOuterFloats();
+        assertThat(fits(ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1), limit)).isTrue();
+        assertThat(fits(ConvGeometry.of(128, 32, 16, 16, 32, 3, 1, 1), limit)).isTrue();
+        assertThat(fits(ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1), limit)).isTrue();
+        assertThat(fits(ConvGeometry.of(128, 3, 32, 32, 16, 3, 1, 1), limit)).as("stem").isTrue();
+        assertThat(fits(ConvGeometry.of(128, 32, 16, 16, 64, 3, 2, 1), limit)).as("strided").isTrue();
+        assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), limit)).as("one 56x56 image unrolled: 2.4 MiB").isFalse();
+        assertThat(fits(ConvGeometry.of(16, 512, 7, 7, 512, 3, 1, 1), limit)).as("dw beyond ACC_MAX").isFalse();
+    }
+
+    private static boolean fits(ConvGeometry g, long limit) {
+        WeightOuter job = new WeightOuter();
+        bind(job, g, null, 0);
+        return job.fits(limit);
+    }
+
+    private static void bind(WeightOuter job, ConvGeometry g, float[] x, int xOff) {
+        job.g.set(x, xOff, g.n(), g.c(), g.h(), g.w(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(),
+                g.p(), g.q());
+        job.kOut = g.k();
+        job.rowOff = new int[g.c() * g.r() * g.s()];
+        job.plan();
+    }
+
+    private static void run(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        WeightOuter job = new WeightOuter();
+        bind(job, g, x, xOff);
+        assertThat(job.fits(Long.MAX_VALUE)).as("%s fits", g).isTrue();
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        job.groupSums = new float[(int) job.groupSumsSize()];
+        job.execute();
+    }
+}
