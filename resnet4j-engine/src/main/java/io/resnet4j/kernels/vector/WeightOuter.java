@@ -62,7 +62,9 @@ final class WeightOuter implements Parallel.Task {
         pq = g.p * g.q;
         inPlace = g.r == 1 && g.s == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0
                 && g.p == g.h && g.q == g.w;
-        zSize = inPlace ? g.ch * pq : g.ch * g.s * ph * hz * g.q;
+        long z = inPlace ? (long) g.ch * pq : (long) g.ch * g.s * ph * hz * g.q;
+        // beyond int range fits() is false (the grid and GEMM paths run instead)
+        zSize = (int) Math.min(z, Integer.MAX_VALUE);
         crs = g.crs();
         kp = (kOut + NR - 1) / NR * NR;
         crsBlocks = (crs + MR - 1) / MR;
@@ -85,7 +87,8 @@ final class WeightOuter implements Parallel.Task {
      * transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
      */
     boolean fits(long maxFloats) {
-        return (long) crsBlocks * MR * kp <= ACC_MAX && (inPlace ? 0 : (long) zSize) + (long) pq * kp <= maxFloats;
+        return (long) crsBlocks * MR * kp <= ACC_MAX
+                && (inPlace ? 0 : (long) zSize) + (long) pq * kp <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
     }
 
     long groupSumsSize() {
@@ -277,9 +280,9 @@ final class WeightOuter implements Parallel.Task {
 
     /**
      * The micro-kernel: acc tile (6 rows of NR floats, row stride lda, from ai) += sum over i in [0, count) of
-     * xp[xb + o_j + i] (row j) x dyT[d + i * NR .. + NR).
+     * z[xb + o_j + i] (row j) x dyT[d + i * NR .. + NR).
      */
-    static void tile(int count, int xb, float[] xp, int o0, int o1, int o2, int o3, int o4, int o5,
+    static void tile(int count, int xb, float[] z, int o0, int o1, int o2, int o3, int o4, int o5,
                      float[] dyT, int d, float[] acc, int ai, int lda) {
         int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
         FloatVector c00 = FloatVector.fromArray(F, acc, ai);
@@ -298,22 +301,22 @@ final class WeightOuter implements Parallel.Task {
             FloatVector b0 = FloatVector.fromArray(F, dyT, d);
             FloatVector b1 = FloatVector.fromArray(F, dyT, d + L);
             int xi = xb + i;
-            FloatVector av = FloatVector.broadcast(F, xp[xi + o0]);
+            FloatVector av = FloatVector.broadcast(F, z[xi + o0]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, xp[xi + o1]);
+            av = FloatVector.broadcast(F, z[xi + o1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, xp[xi + o2]);
+            av = FloatVector.broadcast(F, z[xi + o2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, xp[xi + o3]);
+            av = FloatVector.broadcast(F, z[xi + o3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, xp[xi + o4]);
+            av = FloatVector.broadcast(F, z[xi + o4]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, xp[xi + o5]);
+            av = FloatVector.broadcast(F, z[xi + o5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
             d += NR;
