@@ -322,7 +322,7 @@ final class ConvJobs {
                     }
                 }
                 for (int ir = 0; ir < crs; ir += mr) {
-                    k.run(kOut, ap, ir * kOut, panel, 0, nr, dcol, ir * nr, nr, false);
+                    k.run(kOut, ap, ir * kOut, panel, 0, dcol, ir * nr, nr, false);
                 }
                 int count = g.runs(img * pq + j0, cols, runs);
                 for (int kg = 0; kg < crs; kg++) {

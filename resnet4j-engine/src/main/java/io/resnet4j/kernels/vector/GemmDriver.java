@@ -173,13 +173,13 @@ abstract class GemmDriver implements Parallel.Task {
                                 int ci = cOff + jr / cCols * cImgStride + ir * ldc
                                         + (rowStride == 0 ? local : local / rowStride * rowCols + col);
                                 if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
-                                    k.run(kcb, ap, ao, bb, bo, nr, c, ci, ldc, load);
+                                    k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
                                 } else {
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
                                     if (load) {
                                         directTile(true, tile, rows, jr, cols, ir);
                                     }
-                                    k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
+                                    k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
                                     directTile(false, tile, rows, jr, cols, ir);
                                 }
                             }
@@ -253,7 +253,7 @@ abstract class GemmDriver implements Parallel.Task {
                         if (!(fullCols && ir + mr <= m)) {
                             edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, cArr, cBase);
                         } else {
-                            k.run(kcb, ap, ao, bb, bo, nr, cArr, colBase + ir * ldc, ldc, load);
+                            k.run(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load);
                         }
                     }
                 }
@@ -288,7 +288,7 @@ abstract class GemmDriver implements Parallel.Task {
                 }
             }
         }
-        k.run(kcb, ap, ao, bb, bo, nr, tile, 0, nr, load);
+        k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
         if (rowsOnly) {
             for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < nr; t += lanes) {

@@ -554,7 +554,7 @@ final class Winograd implements Parallel.Task {
             for (int pn = 0; pn < panels; pn++) {
                 int bo = xi * vStep + pn * c * nr;
                 for (int ip = 0; ip < aPanels; ip++) {
-                    kern.run(c, u, (xi * aPanels + ip) * c * mr, v, bo, nr, m, xi * mStep + ip * mr * tcp + pn * nr, tcp,
+                    kern.run(c, u, (xi * aPanels + ip) * c * mr, v, bo, m, xi * mStep + ip * mr * tcp + pn * nr, tcp,
                             false);
                 }
             }
