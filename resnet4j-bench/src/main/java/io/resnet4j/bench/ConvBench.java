@@ -124,6 +124,7 @@ public final class ConvBench {
             }
         }
         long allocated = 0;
+        StringBuilder where = new StringBuilder();
         for (int i = 0; i < cases.size(); i++) {
             for (Pass p : Pass.values()) {
                 long b0 = allocatedBytes();
@@ -132,11 +133,15 @@ public final class ConvBench {
                     run(Kernels.CONV, cases.get(i).g(), buffers.get(i), p);
                 }
                 long b2 = allocatedBytes();
-                allocated += (b2 - b1) - (b1 - b0);
+                long bytes = (b2 - b1) - (b1 - b0);
+                if (bytes != 0) {
+                    where.append(String.format(" %s %s: %d;", cases.get(i).name(), p.label, bytes));
+                }
+                allocated += bytes;
             }
         }
-        System.out.printf("allocated in steady state: %d bytes in %d calls (all threads)%n",
-                allocated, cases.size() * Pass.values().length * 5);
+        System.out.printf("allocated in steady state: %d bytes in %d calls (all threads)%s%n",
+                allocated, cases.size() * Pass.values().length * 5, where.length() == 0 ? "" : " -" + where);
         if (tsv != null) {
             Files.writeString(Path.of(tsv), out.toString());
         }
