@@ -497,15 +497,7 @@ final class ConvJobs {
         }
 
         private void reduce(int task) {
-            for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
-                for (int j = 0; j < crs; j++) {
-                    float sum = groupSums[o * crs + j];
-                    for (int gi = 1; gi < groups; gi++) {
-                        sum += groupSums[(gi * kOut + o) * crs + j];
-                    }
-                    dw[dwOff + o * crs + j] += sum;
-                }
-            }
+            WeightGrid.reduceGroups(task, groupSums, groups, kOut, crs, dw, dwOff);
         }
     }
 }

@@ -221,6 +221,14 @@ final class WeightGrid implements Parallel.Task {
     }
 
     private void reduce(int task) {
+        reduceGroups(task, groupSums, groups, kOut, crs, dw, dwOff);
+    }
+
+    /**
+     * One reduce task of the backward-weight jobs: output channels [8 task, 8 task + 8) of
+     * dw (k, crs) += the groups' partial sums groupSums (groups, k, crs), added in group order.
+     */
+    static void reduceGroups(int task, float[] groupSums, int groups, int kOut, int crs, float[] dw, int dwOff) {
         for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
             for (int j = 0; j < crs; j++) {
                 float sum = groupSums[o * crs + j];

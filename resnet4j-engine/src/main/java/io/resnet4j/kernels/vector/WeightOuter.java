@@ -118,7 +118,7 @@ final class WeightOuter implements Parallel.Task {
         if (phase == MAIN) {
             main(task);
         } else {
-            reduce(task);
+            WeightGrid.reduceGroups(task, groupSums, groups, kOut, crs, dw, dwOff);
         }
     }
 
@@ -262,18 +262,6 @@ final class WeightOuter implements Parallel.Task {
                 } else {
                     groupSums[(group * kOut + o) * crs + row] = acc[row * lda + o];
                 }
-            }
-        }
-    }
-
-    private void reduce(int task) {
-        for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
-            for (int j = 0; j < crs; j++) {
-                float sum = groupSums[o * crs + j];
-                for (int gi = 1; gi < groups; gi++) {
-                    sum += groupSums[(gi * kOut + o) * crs + j];
-                }
-                dw[dwOff + o * crs + j] += sum;
             }
         }
     }
