@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end comparison, resnet4j vs PyTorch, in one invocation on this machine (issue 6):
 #   CIFAR resnet20/56/110 training (batch 128 and 32) and inference (batch 128 and 1), torchvision resnet50
-#   at 3x224x224 inference (batch 1 latency, batch 16 throughput) and training (batch 16).
+#   at 3x224x224 inference (batch 1 latency, batch 16 throughput) and training (batch 16); frozen inference
+#   (resnet4j Inference.freeze, PyTorch optimize_for_inference) of resnet20 at batch 1 and resnet50 at batch 1 and 16.
 # Steps: build the reactor; PyTorch writes the validation file (train-mode logits of the same pattern weights
 # and data, float32 and float64, and the losses of 3 SGD steps); resnet4j (E2EBench) checks its own numbers
 # against it on every JDK of JDKS, then times; PyTorch times twice, with the default malloc and with
@@ -11,7 +12,7 @@
 # Results: target/e2e/*.tsv, log.txt and table.md.
 #
 # usage: tools/bench/e2e.sh
-#   env: WORKLOADS (MODEL:train|infer:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, BLOCKS=5,
+#   env: WORKLOADS (MODEL:train|infer|frozen:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, BLOCKS=5,
 #        BLOCK_S=1, WARM_S=3, JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC"}
 WORKLOADS=${WORKLOADS:-"resnet20:train:128,resnet20:train:32,resnet20:infer:128,resnet20:infer:1,\
 resnet56:train:128,resnet56:train:32,resnet56:infer:128,resnet56:infer:1,\
 resnet110:train:128,resnet110:train:32,resnet110:infer:128,resnet110:infer:1,\
-resnet50:infer:1,resnet50:infer:16,resnet50:train:16"}
+resnet50:infer:1,resnet50:infer:16,resnet50:train:16,resnet20:frozen:1,resnet50:frozen:1,resnet50:frozen:16"}
 declare -A JDK_HOME=([17]=/usr/lib/jvm/java-17-openjdk-amd64 [25]=/usr/lib/jvm/temurin-25-jdk-amd64)
 OUT=target/e2e
 rm -rf "$OUT"

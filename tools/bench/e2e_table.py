@@ -29,7 +29,8 @@ def main():
     rows = read(sys.argv[1] if len(sys.argv) > 1 else "target/e2e")
     systems = sorted({s for r in rows.values() for s in r}, key=lambda s: (not s.startswith("resnet4j"), s))
     order = {"resnet20": 0, "resnet56": 1, "resnet110": 2, "resnet50": 3}
-    keys = sorted(rows, key=lambda k: (order.get(k[0], 9), k[1] != "train", -k[2]))
+    modes = {"train": 0, "infer": 1, "frozen": 2}
+    keys = sorted(rows, key=lambda k: (order.get(k[0], 9), modes.get(k[1], 9), -k[2]))
     for title, idx in (("img/s (wall)", 0), ("img per CPU-second of the process", 1)):
         print(f"\n{title}\n")
         print("| model | mode | batch | " + " | ".join(systems) + " | resnet4j / PyTorch (best of each) |")
@@ -40,7 +41,7 @@ def main():
             for s in systems:
                 if s not in r:
                     cells.append("–")
-                elif idx == 0 and k[1] == "infer" and k[2] == 1:
+                elif idx == 0 and k[1] != "train" and k[2] == 1:
                     cells.append(f"{r[s][0]:.1f} ({r[s][2]:.1f} ms)")
                 else:
                     cells.append(f"{r[s][idx]:.1f}")

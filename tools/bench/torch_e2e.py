@@ -2,7 +2,8 @@
 """PyTorch side of the end-to-end comparison (tools/bench/e2e.sh): validation data, then img/s per workload.
 
 Workloads are MODEL:MODE:BATCH (MODE train = zero_grad, forward, cross-entropy, backward, SGD momentum 0.9 and
-weight decay 1e-4; infer = eval mode under torch.inference_mode()). CIFAR nets (resnet20/56/110, option-A
+weight decay 1e-4; infer = eval mode under torch.inference_mode(); frozen = torch.jit.optimize_for_inference of the
+traced eval model, which folds batch norms into the convolutions and pre-packs their weights). CIFAR nets (resnet20/56/110, option-A
 shortcuts, torchvision's names: tools/reference/models.py) take 3x32x32, resnet50 (torchvision) 3x224x224.
 
 Weights and data are a closed-form pattern (a hash of the element index, see pattern()), so that resnet4j
@@ -124,6 +125,15 @@ def step_fn(name, mode, batch):
     set_pattern_weights(model)
     g = torch.Generator().manual_seed(0)
     x = torch.rand(batch, *shape, generator=g) * 2 - 1
+    if mode == "frozen":
+        model.eval()
+        with torch.no_grad():
+            frozen = torch.jit.optimize_for_inference(torch.jit.trace(model, x))
+
+        def step():
+            with torch.no_grad():
+                frozen(x)
+        return step
     if mode == "infer":
         model.eval()
 
@@ -175,8 +185,8 @@ def main():
     workloads = []
     for w in args.workloads.split(","):
         m, mode, b = w.split(":")
-        if mode not in ("train", "infer"):
-            raise SystemExit(f"mode must be train or infer: {w}")
+        if mode not in ("train", "infer", "frozen"):
+            raise SystemExit(f"mode must be train, infer or frozen: {w}")
         workloads.append((m, mode, int(b)))
     if args.validate:
         validate(list(dict.fromkeys(m for m, _, _ in workloads)), args.validate)

@@ -5,6 +5,8 @@ import io.resnet4j.kernels.Parallel;
 import io.resnet4j.models.ModelRegistry;
 import io.resnet4j.nn.CrossEntropyLoss;
 import io.resnet4j.nn.Parameter;
+import io.resnet4j.nn.Inference;
+import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Sequential;
 import io.resnet4j.optim.Sgd;
 import io.resnet4j.optim.SgdConfig;
@@ -61,13 +63,27 @@ public final class E2EBench {
     private E2EBench() {
     }
 
-    public record Workload(String model, boolean train, int batch) {
+    /**
+     * mode: train (a training step), infer (eval-mode forward), frozen (forward of the Inference.freeze copy; PyTorch:
+     * torch.jit.optimize_for_inference of the traced eval model).
+     */
+    public record Workload(String model, String mode, int batch) {
+        public Workload {
+            if (!List.of("train", "infer", "frozen").contains(mode)) {
+                throw new IllegalArgumentException("workload mode must be train, infer or frozen, not " + mode);
+            }
+        }
+
         public static Workload parse(String s) {
             String[] p = s.split(":");
-            if (p.length != 3 || !(p[1].equals("train") || p[1].equals("infer"))) {
-                throw new IllegalArgumentException("workload " + s + ": expected MODEL:train|infer:BATCH");
+            if (p.length != 3) {
+                throw new IllegalArgumentException("workload " + s + ": expected MODEL:train|infer|frozen:BATCH");
             }
-            return new Workload(p[0], p[1].equals("train"), Integer.parseInt(p[2]));
+            return new Workload(p[0], p[1], Integer.parseInt(p[2]));
+        }
+
+        public boolean train() {
+            return mode.equals("train");
         }
     }
 
@@ -117,7 +133,7 @@ public final class E2EBench {
         for (Workload w : list) {
             double[] r = time(w, blocks, blockS, warmS);
             String line = String.format(Locale.ROOT, "r4j\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f", jdk, w.model(),
-                    w.train() ? "train" : "infer", w.batch(), w.batch() / r[0], w.batch() / r[1], r[0] * 1e3);
+                    w.mode(), w.batch(), w.batch() / r[0], w.batch() / r[1], r[0] * 1e3);
             out.println(line);
             if (tsv != null) {
                 Files.writeString(Path.of(tsv), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -304,6 +320,10 @@ public final class E2EBench {
         float[] d = x.data();
         for (int i = 0; i < d.length; i++) {
             d[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        if (w.mode().equals("frozen")) {
+            Module frozen = Inference.freeze(net);
+            return () -> frozen.forward(x);
         }
         if (!w.train()) {
             net.train(false);

@@ -31,10 +31,11 @@ import java.util.SplittableRandom;
  * whole training steps in the same JVM, so that the machine's load shifts all of them alike. Per call the
  * median wall time over the rounds is kept; the report groups them by kind and stage and compares their sum
  * with the median whole step (the difference is what the isolated replays do not see: module glue, caches
- * that a real step does not have warm).
+ * that a real step does not have warm). With {@code --mode infer} the same is done for one inference
+ * forward pass (eval mode: forward kernels only, no loss or optimiser).
  *
  * <pre>
- * usage: StepProfile [--model resnet20] [--batch 128] [--threads 2] [--rounds 15] [--warm-s 5]
+ * usage: StepProfile [--model resnet20] [--batch 128] [--mode train|infer] [--threads 2] [--rounds 15] [--warm-s 5]
  * </pre>
  */
 public final class StepProfile {
@@ -49,43 +50,52 @@ public final class StepProfile {
         String model = "resnet20";
         int batch = 128, threads = 2, rounds = 15;
         double warmS = 5;
+        boolean train = true;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
                 case "--model" -> model = v;
                 case "--batch" -> batch = Integer.parseInt(v);
+                case "--mode" -> train = switch (v) {
+                    case "train" -> true;
+                    case "infer" -> false;
+                    default -> throw new IllegalArgumentException("--mode must be train or infer, not " + v);
+                };
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--warm-s" -> warmS = Double.parseDouble(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: StepProfile [--model M] [--batch B] [--threads N] [--rounds R] [--warm-s S]");
+                        + "; usage: StepProfile [--model M] [--batch B] [--mode train|infer] [--threads N] [--rounds R] [--warm-s S]");
             }
         }
         Parallel.setThreads(threads);
         System.out.println("date:    " + ZonedDateTime.now());
         System.out.println("jdk:     " + Runtime.version());
         System.out.println("kernels: " + Kernels.describe());
-        System.out.println("step:    " + model + " training, batch " + batch + ", " + threads + " threads");
+        System.out.println("step:    " + model + (train ? " training" : " inference") + ", batch " + batch + ", "
+                + threads + " threads");
 
         Sequential net = ModelRegistry.build(model, 0);
         E2EBench.setPatternWeights(net);
         List<Op> ops = new ArrayList<>();
         Shape in = E2EBench.batchShape(model, batch);
-        new Walker(ops).walk(net, "", in);
-        CrossEntropyLoss loss = new CrossEntropyLoss();
-        int classes = ModelRegistry.spec(model).numClasses();
-        Tensor logits = random(Shape.of(batch, classes), 1);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = i % classes;
+        new Walker(ops, train).walk(net, "", in);
+        if (train) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            int classes = ModelRegistry.spec(model).numClasses();
+            Tensor logits = random(Shape.of(batch, classes), 1);
+            int[] labels = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                labels[i] = i % classes;
+            }
+            ops.add(new Op("loss", "cross-entropy", () -> loss.forward(logits, labels)));
+            Sequential optNet = ModelRegistry.build(model, 0);
+            Sgd sgd = new Sgd(optNet.namedParameters(), SgdConfig.paper());
+            ops.add(new Op("optimiser", "zeroGrad", optNet::zeroGrad));
+            ops.add(new Op("optimiser", "sgd step", () -> sgd.step(0.01)));
         }
-        ops.add(new Op("loss", "cross-entropy", () -> loss.forward(logits, labels)));
-        Sequential optNet = ModelRegistry.build(model, 0);
-        Sgd sgd = new Sgd(optNet.namedParameters(), SgdConfig.paper());
-        ops.add(new Op("optimiser", "zeroGrad", optNet::zeroGrad));
-        ops.add(new Op("optimiser", "sgd step", () -> sgd.step(0.01)));
 
-        Runnable step = E2EBench.step(new E2EBench.Workload(model, true, batch));
+        Runnable step = E2EBench.step(new E2EBench.Workload(model, train ? "train" : "infer", batch));
         long t0 = System.nanoTime();
         while (System.nanoTime() - t0 < warmS * 1e9) {
             step.run();
@@ -148,10 +158,12 @@ public final class StepProfile {
     /** Collects the kernel calls of a training step, propagating shapes through the network. */
     static final class Walker {
         private final List<Op> ops;
+        private final boolean train;
         private long seed = 7;
 
-        Walker(List<Op> ops) {
+        Walker(List<Op> ops, boolean train) {
             this.ops = ops;
+            this.train = train;
         }
 
         /** Stage of a module path: "stem", "layer1", ... or "head". */
@@ -182,11 +194,18 @@ public final class StepProfile {
                 if (r.reluAfterAdd()) {
                     ops.add(new Op("add+relu " + st, path + " fwd addRelu",
                             () -> Kernels.ELEMENTWISE.addRelu(len, a.data(), 0, b.data(), 0, y.data(), 0)));
-                    ops.add(new Op("add+relu " + st, path + " bwd reluBackward",
-                            () -> Kernels.ELEMENTWISE.reluBackward(len, a.data(), 0, b.data(), 0, d.data(), 0)));
+                    if (train) {
+                        ops.add(new Op("add+relu " + st, path + " bwd reluBackward",
+                                () -> Kernels.ELEMENTWISE.reluBackward(len, a.data(), 0, b.data(), 0, d.data(), 0)));
+                    }
+                } else {
+                    ops.add(new Op("add+relu " + st, path + " fwd add",
+                            () -> Kernels.ELEMENTWISE.add(len, a.data(), 0, b.data(), 0, y.data(), 0)));
                 }
-                ops.add(new Op("add+relu " + st, path + " bwd add of the two gradients",
-                        () -> Kernels.ELEMENTWISE.add(len, a.data(), 0, b.data(), 0, y.data(), 0)));
+                if (train) {
+                    ops.add(new Op("add+relu " + st, path + " bwd add of the two gradients",
+                            () -> Kernels.ELEMENTWISE.add(len, a.data(), 0, b.data(), 0, y.data(), 0)));
+                }
                 return out;
             }
             Shape out = m.outputShape(in);
@@ -200,16 +219,22 @@ public final class StepProfile {
                 String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d", path, c.kernel(), c.kernel(),
                         c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w());
                 ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0)));
-                ops.add(new Op("conv bwd-data " + st, shape, () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
-                ops.add(new Op("conv bwd-weight " + st, shape, () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
+                if (train) {
+                    ops.add(new Op("conv bwd-data " + st, shape,
+                            () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
+                    ops.add(new Op("conv bwd-weight " + st, shape,
+                            () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
+                }
                 return out;
             }
             String kind = m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu" : m.getClass().getSimpleName();
             String group = m instanceof BatchNorm2d || m instanceof ReLU ? kind + " " + st : "other";
             Tensor x = random(in, seed++), dy = random(out, seed++);
-            m.train(true);
+            m.train(train);
             ops.add(new Op(group, path + " " + kind + " fwd", () -> m.forward(x)));
-            ops.add(new Op(group, path + " " + kind + " bwd", () -> m.backward(dy)));
+            if (train) {
+                ops.add(new Op(group, path + " " + kind + " bwd", () -> m.backward(dy)));
+            }
             return out;
         }
     }

@@ -3,6 +3,9 @@ package io.resnet4j.cli;
 import io.resnet4j.cli.input.ImageInput;
 import io.resnet4j.cli.input.Npy;
 import io.resnet4j.io.Json;
+import io.resnet4j.nn.Inference;
+import io.resnet4j.nn.Module;
+import io.resnet4j.nn.Sequential;
 import io.resnet4j.onnx.OnnxGraph;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
@@ -21,12 +24,15 @@ final class Predictor {
     static final int CHUNK = 32;
 
     private final Network net;
+    /** The network's module; a checkpoint's network frozen (Inference.freeze: batch norms folded, weights packed once). */
+    private final Module module;
     private final int top;
     private final boolean json;
     private final PrintWriter out;
 
     Predictor(Network net, int top, boolean json, PrintWriter out) {
         this.net = net;
+        this.module = net.module() instanceof Sequential s ? Inference.freeze(s) : net.module();
         this.top = top;
         this.json = json;
         this.out = out;
@@ -44,7 +50,7 @@ final class Predictor {
         }
         for (List<Sample> samples : all) {
             // An imported ONNX graph may have folded shapes for batch 1: feed it one input at a time.
-            int chunk = net.module() instanceof OnnxGraph ? 1 : CHUNK;
+            int chunk = module instanceof OnnxGraph ? 1 : CHUNK;
             for (int from = 0; from < samples.size(); from += chunk) {
                 predict(samples.subList(from, Math.min(samples.size(), from + chunk)));
             }
@@ -106,7 +112,7 @@ final class Predictor {
             System.arraycopy(chunk.get(i).values(), 0, batch, i * per, per);
         }
         Tensor x = Tensor.wrap(Shape.of(chunk.size(), net.inChannels(), first.height(), first.width()), batch);
-        Tensor logits = net.module().forward(x);
+        Tensor logits = module.forward(x);
         int k = net.numClasses();
         if (logits.numel() != chunk.size() * k) {
             throw new IllegalStateException("the model gave " + logits.shape() + " for " + chunk.size() + " inputs and "

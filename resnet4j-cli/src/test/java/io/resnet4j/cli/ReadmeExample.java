@@ -8,6 +8,8 @@ import io.resnet4j.data.LoaderConfig;
 import io.resnet4j.data.Split;
 import io.resnet4j.models.ModelRegistry;
 import io.resnet4j.models.ResNet;
+import io.resnet4j.nn.Inference;
+import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Sequential;
 import io.resnet4j.tensor.Tensor;
 import io.resnet4j.train.TrainConfig;
@@ -34,8 +36,8 @@ final class ReadmeExample {
             TrainConfig config = TrainConfig.builder(Path.of("runs/example")).epochs(3).seed(42).build();
             TrainResult result = new Trainer(net, config, trainData, testData).fit();   // SGD 0.9, lr 0.1, checkpoints
             System.out.printf("test accuracy %.2f%%%n", 100 * result.bestTestAcc());
-            net.train(false);                                                          // inference mode
-            Tensor logits = net.forward(testData.epoch(0).next().images());            // (100, 10) class scores
+            Module frozen = Inference.freeze(net);                                      // inference copy, BN folded
+            Tensor logits = frozen.forward(testData.epoch(0).next().images());          // (100, 10) class scores
             // README:end
             return logits;
         }

@@ -13,4 +13,19 @@ public interface ConvOps {
 
     /** dw += correlation of x with dy summed over the batch; dw (k, c, r, s) is accumulated into. */
     void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff);
+
+    /**
+     * The weights w (k, c, r, s) in the form {@link #forward(ConvGeometry, float[], int, PreparedConv, float[], int,
+     * boolean, float[], int)} reads, for inputs of g's geometry at any batch size (a copy: w may change afterwards).
+     */
+    PreparedConv prepare(ConvGeometry g, float[] w, int wOff);
+
+    /**
+     * Inference forward with prepared weights and a fused epilogue: y = conv(x, w), then y[:, o] += bias[biasOff + o]
+     * (bias null: none), then y = max(y, 0) when relu (ElementwiseOps.relu's rule: negative values become 0, NaN
+     * and -0 stay). Bitwise equal to {@link #forward(ConvGeometry, float[], int, float[], int, float[], int)}
+     * followed by ElementwiseOps.addBias and relu. w must come from this instance's prepare for g's geometry.
+     */
+    void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                 float[] y, int yOff);
 }

@@ -2,6 +2,8 @@ package io.resnet4j.models;
 
 import io.resnet4j.nn.BatchNorm2d;
 import io.resnet4j.nn.CrossEntropyLoss;
+import io.resnet4j.nn.FusedConv2d;
+import io.resnet4j.nn.Inference;
 import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Parameter;
 import io.resnet4j.nn.Sequential;
@@ -17,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Whole networks against PyTorch (fixtures from {@code tools/reference/models.py}, which documents them):
  * CIFAR resnet20 (option A, 2x3x32x32) and torchvision resnet18 (2x3x48x48, 1000 classes), random weights and
- * random BN running statistics. Eval-mode logits, then one train-mode step: logits, loss, every parameter
+ * random BN running statistics. Eval-mode logits (of the network and of its frozen copy, Inference.freeze:
+ * batch norms folded into the convolutions), then one train-mode step: logits, loss, every parameter
  * gradient, the input gradient and the running statistics after the step. Two small pre-activation nets
  * (preact-resnet11 with bottlenecks, wrn-10-2) check the pre-activation units and their projection shortcuts.
  *
@@ -64,6 +67,10 @@ class WholeNetworkParityTest {
         net.train(false);
         Tensor evalLogits = net.forward(x);
         assertClose(name + " eval logits", evalLogits.data(), f.entry("eval.logits").values(), LOGIT_TOL);
+        Module frozen = Inference.freeze(net);
+        assertThat(frozen.modules().stream().filter(m -> m instanceof FusedConv2d).count()).as(name + " fused convolutions")
+                .isEqualTo(net.modules().stream().filter(m -> m instanceof io.resnet4j.nn.Conv2d).count());
+        assertClose(name + " frozen eval logits", frozen.forward(x).data(), f.entry("eval.logits").values(), LOGIT_TOL);
 
         net.train(true);
         net.zeroGrad();

@@ -2,6 +2,7 @@ package io.resnet4j.kernels.scalar;
 
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.ConvOps;
+import io.resnet4j.kernels.PreparedConv;
 
 /**
  * The reference convolution: direct loops over the definition, double accumulation, one thread.
@@ -14,6 +15,31 @@ public final class ScalarConv implements ConvOps {
     public static final ScalarConv INSTANCE = new ScalarConv();
 
     private ScalarConv() {
+    }
+
+    /** Prepared weights: a copy of w (k, c, r, s). */
+    @Override
+    public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
+        float[] copy = new float[g.weightSize()];
+        System.arraycopy(w, wOff, copy, 0, copy.length);
+        return new PreparedConv(this, g, 0, copy);
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                        float[] y, int yOff) {
+        w.check(this, g);
+        forward(g, x, xOff, w.data(), 0, y, yOff);
+        int pq = g.p() * g.q();
+        for (int i = 0; i < g.n(); i++) {
+            for (int o = 0; o < g.k(); o++) {
+                int base = yOff + (i * g.k() + o) * pq;
+                for (int e = base; e < base + pq; e++) {
+                    float v = bias == null ? y[e] : y[e] + bias[biasOff + o];
+                    y[e] = relu && v < 0f ? 0f : v;
+                }
+            }
+        }
     }
 
     @Override

@@ -147,6 +147,8 @@ final class ConvJobs {
             ap = null;
             rowOff = null;
             paddedBatch = null;
+            bias = null;
+            relu = false;
         }
     }
 

@@ -34,6 +34,13 @@ abstract class GemmDriver implements Parallel.Task {
     float[] ap;
     float[] c;
     int cOff, ldc, cCols, cImgStride;
+    /**
+     * Epilogue (inference convolutions; null and false: none): once a C tile is complete, row i gets
+     * + bias[biasOff + i], then ReLU (see Epilogue).
+     */
+    float[] bias;
+    int biasOff;
+    boolean relu;
 
     /**
      * Direct mode (convolutions): B is gathered from its source, a segment of images at a time. Row kk's
@@ -145,7 +152,7 @@ abstract class GemmDriver implements Parallel.Task {
             boolean keep = iEnd - iStart > mc;
             for (int k0 = 0; k0 < kdim; k0 += kc) {
                 int kcb = Math.min(kc, kdim - k0);
-                boolean load = accumulate || k0 > 0;
+                boolean load = accumulate || k0 > 0, finish = k0 + kcb == kdim && (bias != null || relu);
                 for (int ib = iStart; ib < iEnd; ib += mc) {
                     int ie = Math.min(iEnd, ib + mc);
                     // column blocks of up to nb panels; a panel never crosses an image (contiguous C columns)
@@ -174,12 +181,18 @@ abstract class GemmDriver implements Parallel.Task {
                                         + (rowStride == 0 ? local : local / rowStride * rowCols + col);
                                 if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
                                     k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
+                                    if (finish) {
+                                        epilogue(c, ci, ldc, mr, ir);
+                                    }
                                 } else {
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
                                     if (load) {
                                         directTile(true, tile, rows, jr, cols, ir);
                                     }
                                     k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
+                                    if (finish) {
+                                        epilogue(tile, 0, nr, rows, ir);
+                                    }
                                     directTile(false, tile, rows, jr, cols, ir);
                                 }
                             }
@@ -190,6 +203,13 @@ abstract class GemmDriver implements Parallel.Task {
                 }
             }
             seg = segEnd;
+        }
+    }
+
+    /** The epilogue of a finished tile: rows [ir, ir + rows) of C, nr columns each, at arr[base + r * ld]. */
+    private void epilogue(float[] arr, int base, int ld, int rows, int ir) {
+        for (int r = 0; r < rows; r++) {
+            Epilogue.run(arr, base + r * ld, mk.nr, bias != null, bias == null ? 0f : bias[biasOff + ir + r], relu);
         }
     }
 
@@ -237,7 +257,7 @@ abstract class GemmDriver implements Parallel.Task {
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
         for (int k0 = kStart; k0 < kEnd; k0 += kc) {
             int kcb = Math.min(kc, kEnd - k0);
-            boolean load = acc || k0 > kStart;
+            boolean load = acc || k0 > kStart, finish = k0 + kcb == kdim && (bias != null || relu);
             // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
             int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
@@ -251,9 +271,12 @@ abstract class GemmDriver implements Parallel.Task {
                     for (int ir = ib; ir < ie; ir += mr) {
                         int ao = (ir / mr * kdim + k0) * mr;
                         if (!(fullCols && ir + mr <= m)) {
-                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, cArr, cBase);
+                            edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, finish, cArr, cBase);
                         } else {
                             k.run(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load);
+                            if (finish) {
+                                epilogue(cArr, colBase + ir * ldc, ldc, mr, ir);
+                            }
                         }
                     }
                 }
@@ -266,7 +289,7 @@ abstract class GemmDriver implements Parallel.Task {
      * scratch tile, then copied out. Row tails (the common case) copy whole rows with vectors.
      */
     private void edgeTile(MicroKernel k, int kcb, int ao, float[] bb, int bo, int ir, int jr, float[] tile, boolean load,
-                          float[] c, int cOff) {
+                          boolean finish, float[] c, int cOff) {
         int mr = k.mr, nr = k.nr, lanes = Simd.LANES;
         int rows = Math.min(mr, m - ir), cols = Math.min(nr, n - jr);
         boolean rowsOnly = jr + nr <= n && jr % cCols + nr <= cCols;
@@ -289,6 +312,9 @@ abstract class GemmDriver implements Parallel.Task {
             }
         }
         k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
+        if (finish) {
+            epilogue(tile, 0, nr, rows, ir);
+        }
         if (rowsOnly) {
             for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < nr; t += lanes) {

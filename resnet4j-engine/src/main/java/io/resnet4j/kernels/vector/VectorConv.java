@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.ConvOps;
+import io.resnet4j.kernels.PreparedConv;
 
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
@@ -22,6 +23,8 @@ import io.resnet4j.kernels.ConvOps;
  *                  strided kernels larger than 1x1: dot products on the grid of the phase planes (WeightGrid);
  *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
  * </pre>
+ * Inference (prepare, then forward with the prepared weights): the weights are packed or Winograd-transformed
+ * once, and the forward pass adds the bias and applies the ReLU to each finished tile while it is in cache.
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
  * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
  */
@@ -48,7 +51,40 @@ public final class VectorConv implements ConvOps {
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
         convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, w, wOff, false, y, yOff);
+                x, xOff, w, wOff, false, null, null, 0, false, y, yOff);
+    }
+
+    /** Prepared forms: the GEMM's packed A (k rounded up to mr, crs), or Winograd's transformed U. */
+    private static final int PACKED = 0, WINOGRAD = 1;
+
+    private boolean winograd(ConvGeometry g) {
+        return g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1 && tuning.winograd(g.c(), g.k(), g.q());
+    }
+
+    @Override
+    public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
+        if (winograd(g)) {
+            Winograd job = new Winograd();
+            job.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
+            float[] u = new float[Math.toIntExact(job.weightSize())];
+            job.transformAll(w, wOff, u);
+            return new PreparedConv(this, g, WINOGRAD, u);
+        }
+        int mr = kernel.mr, crs = g.c() * g.r() * g.s();
+        float[] ap = new float[Math.toIntExact((long) (g.k() + mr - 1) / mr * mr * crs)];
+        new Packing.PackA().pack(false, g.k(), crs, w, wOff, crs, mr, ap);
+        return new PreparedConv(this, g, PACKED, ap);
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                        float[] y, int yOff) {
+        w.check(this, g);
+        boolean pw = pointwise(g);
+        int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
+        int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
+        convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
+                x, xOff, null, 0, false, w.data(), bias, biasOff, relu, y, yOff);
     }
 
     @Override
@@ -64,7 +100,7 @@ public final class VectorConv implements ConvOps {
             int h = pw ? 1 : g.p(), wd = pw ? g.p() * g.q() : g.q();
             int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
             convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
-                    dy, dyOff, w, wOff, true, dx, dxOff);
+                    dy, dyOff, w, wOff, true, null, null, 0, false, dx, dxOff);
             return;
         }
         int mr = kernel.mr, crs = g.c() * r * s;
@@ -235,16 +271,24 @@ public final class VectorConv implements ConvOps {
      * ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a panel inside one output
      * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise (q = 5: 8 would waste
      * more than a third) the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
-     * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
+     * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
+     * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
+     * applies.
      */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
-                          float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] y, int yOff) {
+                          float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] prepared, float[] bias,
+                          int biasOff, boolean relu, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winograd(c, k, q)) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
-            ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
-            job.bindForward(x, xOff, w, wOff, flipped, ws.packedA, y, yOff);
+            if (prepared == null) {
+                ws.packedA = Workspace.grow(ws.packedA, job.weightSize());
+            }
+            job.bindForward(x, xOff, w, wOff, flipped, prepared == null ? ws.packedA : prepared, y, yOff);
+            if (prepared != null) {
+                job.bindPrepared(bias, biasOff, relu);
+            }
             try {
                 job.execute();
             } finally {
@@ -253,13 +297,19 @@ public final class VectorConv implements ConvOps {
             return;
         }
         int mr = kernel.mr, crs = c * r * s;
-        float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
-        if (flipped) {
-            ws.packA.packFlipped(c, k, r, s, w, wOff, mr, ap);
-        } else {
-            ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
+        float[] ap = prepared;
+        if (ap == null) {
+            ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
+            if (flipped) {
+                ws.packA.packFlipped(c, k, r, s, w, wOff, mr, ap);
+            } else {
+                ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
+            }
         }
         ConvJobs.Forward job = ws.convForward;
+        job.bias = bias;
+        job.biasOff = biasOff;
+        job.relu = relu;
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         // strided: the panels are gathered from the stride's phase planes (ConvJobs.Pad.phases); a row width q
         // that is not a multiple of LANES is computed as qv columns (junk ones not stored) while that adds at

@@ -61,6 +61,10 @@ final class Winograd implements Parallel.Task {
     private boolean flipped;
     /** Forward: the weight transform (tasks over mr-row blocks of output channels) runs first, then the tiles. */
     private boolean weightPhase;
+    /** Forward with prepared weights: u already holds them (no weight phase), and the epilogue (see Epilogue). */
+    private boolean uReady, relu;
+    private float[] bias;
+    private int biasOff;
     /** Backward-weight: dy (n, k, p, q) in, dw (k, c, 3, 3) accumulated; groupSums: lane-wise Z of each group. */
     private float[] dy, dw, groupSums;
     private int dyOff, dwOff;
@@ -154,6 +158,36 @@ final class Winograd implements Parallel.Task {
         this.u = u;
         this.y = y;
         this.yOff = yOff;
+    }
+
+    /**
+     * Forward with prepared weights, after bindForward: u already holds the transformed weights (no wt), and each
+     * finished output row gets + bias[biasOff + channel] (bias null: none), then ReLU when relu.
+     */
+    void bindPrepared(float[] bias, int biasOff, boolean relu) {
+        this.uReady = true;
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.relu = relu;
+    }
+
+    /**
+     * Transforms the weights wt (k, c, 3, 3) of the planned forward pass into u (weightSize floats), as the forward
+     * pass does before its tiles.
+     */
+    void transformAll(float[] wt, int wOff, float[] u) {
+        this.wt = wt;
+        this.wOff = wOff;
+        this.flipped = false;
+        this.u = u;
+        weightPhase = true;
+        try {
+            Parallel.forEach(kp / mk.mr, this);
+        } finally {
+            weightPhase = false;
+            this.wt = null;
+            this.u = null;
+        }
     }
 
     /** Backward-weight arrays: x and dy in, dw accumulated, groupSums (groupSumsSize floats) scratch. */
@@ -256,7 +290,7 @@ final class Winograd implements Parallel.Task {
      * finishWeight. (Parallel.forEach runs a single task on the calling thread.)
      */
     void execute() {
-        if (!weight) {
+        if (!weight && !uReady) {
             weightPhase = true;
             try {
                 Parallel.forEach(kp / mk.mr, this);
@@ -278,6 +312,9 @@ final class Winograd implements Parallel.Task {
         dy = null;
         dw = null;
         groupSums = null;
+        bias = null;
+        uReady = false;
+        relu = false;
     }
 
     @Override
@@ -312,6 +349,14 @@ final class Winograd implements Parallel.Task {
         }
         multiply(v, m);
         transformOutput(img, ty0, rows, m, line);
+        if (bias != null || relu) {
+            // the output rows this task wrote, per channel one contiguous run (still in cache)
+            int row0 = 2 * ty0, rowEnd = Math.min(p, 2 * (ty0 + rows));
+            for (int i = 0; i < k; i++) {
+                Epilogue.run(y, yOff + ((img * k + i) * p + row0) * q, (rowEnd - row0) * q, bias != null,
+                        bias == null ? 0f : bias[biasOff + i], relu);
+            }
+        }
     }
 
     /** Backward-weight, one group of images: per batch V and W rows, then the lane-wise Z[xi] by dot products. */

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.fail;
  * the reference on |x|, |w|, |dy| (and |dw| for the accumulated weight gradient).
  */
 class VectorConvTest {
-    private static final List<ConvGeometry> GEOMETRIES = List.of(
+    static final List<ConvGeometry> GEOMETRIES = List.of(
             ConvGeometry.of(3, 5, 7, 9, 6, 1, 1, 0),
             ConvGeometry.of(1, 67, 5, 5, 13, 1, 1, 0),
             ConvGeometry.of(3, 7, 9, 7, 17, 1, 2, 0),
@@ -98,7 +98,7 @@ class VectorConvTest {
 
     private static final Tuning NO_OUTER = Tuning.DEFAULT.withWeightOuter(0);
 
-    private static final List<ConvGeometry> LARGER = List.of(
+    static final List<ConvGeometry> LARGER = List.of(
             ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
             ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1),
             ConvGeometry.of(2, 40, 7, 7, 80, 3, 1, 1),

@@ -1,0 +1,122 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.PreparedConv;
+import io.resnet4j.kernels.scalar.ScalarConv;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
+import static io.resnet4j.kernels.vector.VectorGemmTest.random;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Inference forward with prepared weights and the fused bias + ReLU epilogue: bitwise equal to the plain vector
+ * forward followed by the bias and the ReLU (the same packed or transformed weights, the same reduction order),
+ * within VectorConvTest's tolerance of the scalar reference's prepared forward, on every geometry of
+ * VectorConvTest (direct, strided, junk columns, im2col panels, Winograd with and without paired tile rows,
+ * 1x1 as a GEMM) and every micro-kernel tile.
+ */
+class PreparedConvTest {
+    private static List<ConvGeometry> all() {
+        List<ConvGeometry> gs = new ArrayList<>(VectorConvTest.GEOMETRIES);
+        gs.addAll(VectorConvTest.LARGER);
+        return gs;
+    }
+
+    @Test
+    void equalsTheForwardPassFollowedByBiasAndReluBitwise() {
+        SplittableRandom rng = new SplittableRandom(21);
+        MicroKernel[] tiles = MicroKernel.all();
+        int i = 0;
+        for (ConvGeometry g : all()) {
+            VectorConv conv = i % 3 == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
+            // the three epilogues in turn: bias and ReLU, bias only, ReLU only
+            boolean withBias = i % 3 != 2, relu = i % 3 != 1;
+            i++;
+            int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
+            float[] x = random(rng, xOff + g.inputSize() + 4), w = random(rng, wOff + g.weightSize() + 4);
+            float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
+            float[] y0 = random(rng, yOff + g.outputSize() + 4);
+
+            float[] expected = y0.clone();
+            conv.forward(g, x, xOff, w, wOff, expected, yOff);
+            int pq = g.p() * g.q();
+            for (int e = 0; e < g.outputSize(); e++) {
+                float v = expected[yOff + e];
+                v = withBias ? v + bias[bOff + e / pq % g.k()] : v;
+                expected[yOff + e] = relu && v < 0f ? 0f : v;
+            }
+            PreparedConv prepared = conv.prepare(g.withBatch(1), w, wOff);
+            float[] actual = y0.clone();
+            conv.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+            assertThat(actual).as("%s %s bias %s relu %s", conv, g, withBias, relu).isEqualTo(expected);
+
+            float[] reference = y0.clone(), magnitude = y0.clone();
+            ScalarConv ref = ScalarConv.INSTANCE;
+            ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
+            ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+            for (int e = 0; e < g.outputSize(); e++) {
+                magnitude[yOff + e] += withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
+            }
+            VectorConvTest.compare("prepared forward", conv, g, y0, reference, magnitude, actual, yOff, g.outputSize());
+        }
+    }
+
+    @Test
+    void isASnapshotUsableAtAnyBatchAndThreadCount() {
+        SplittableRandom rng = new SplittableRandom(22);
+        int threads = Parallel.threads();
+        try {
+            // Winograd with paired tile rows, Winograd, direct strided, 1x1 GEMM
+            for (ConvGeometry g : List.of(ConvGeometry.of(5, 40, 7, 7, 80, 3, 1, 1), ConvGeometry.of(3, 16, 28, 28, 16, 3, 1, 1),
+                    ConvGeometry.of(4, 64, 14, 14, 128, 3, 2, 1), ConvGeometry.of(3, 96, 14, 14, 200, 1, 1, 0))) {
+                float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+                PreparedConv prepared = VectorConv.INSTANCE.prepare(g, w, 0);
+                float[] original = w.clone();
+                w[0] += 1f;
+                Parallel.setThreads(1);
+                float[] one = new float[g.outputSize()];
+                VectorConv.INSTANCE.forward(g, x, 0, prepared, bias, 0, true, one, 0);
+                Parallel.setThreads(2);
+                float[] two = new float[g.outputSize()];
+                VectorConv.INSTANCE.forward(g, x, 0, prepared, bias, 0, true, two, 0);
+                assertThat(two).as("threads, %s", g).isEqualTo(one);
+
+                float[] fresh = new float[g.outputSize()];
+                VectorConv.INSTANCE.forward(g, x, 0, VectorConv.INSTANCE.prepare(g, original, 0), bias, 0, true, fresh, 0);
+                assertThat(one).as("snapshot, %s", g).isEqualTo(fresh);
+
+                // batch 1 alone gives the first image's output
+                ConvGeometry g1 = g.withBatch(1);
+                float[] single = new float[g1.outputSize()];
+                VectorConv.INSTANCE.forward(g1, x, 0, prepared, bias, 0, true, single, 0);
+                for (int e = 0; e < single.length; e++) {
+                    if (Float.floatToRawIntBits(single[e]) != Float.floatToRawIntBits(one[e])) {
+                        fail("%s: batch 1 differs from the batch's first image at %d", g, e);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void refusesWeightsPreparedForAnotherGeometryOrImplementation() {
+        ConvGeometry g = ConvGeometry.of(2, 8, 10, 10, 16, 3, 1, 1);
+        float[] w = new float[g.weightSize()], x = new float[g.inputSize()], y = new float[g.outputSize()];
+        PreparedConv other = VectorConv.INSTANCE.prepare(ConvGeometry.of(1, 8, 12, 12, 16, 3, 1, 1), w, 0);
+        assertThatThrownBy(() -> VectorConv.INSTANCE.forward(g, x, 0, other, null, 0, false, y, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prepared for");
+        PreparedConv scalar = ScalarConv.INSTANCE.prepare(g, w, 0);
+        assertThatThrownBy(() -> VectorConv.INSTANCE.forward(g, x, 0, scalar, null, 0, false, y, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot run on");
+    }
+}
