@@ -38,6 +38,9 @@ public final class ConvAB {
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));
+            case "columns-first" -> new VectorConv(d.withSplitB(0));
+            case "split1" -> new VectorConv(d.withSplitB(1));
+            case "split4" -> new VectorConv(d.withSplitB(4));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };
     }

@@ -95,20 +95,56 @@ abstract class GemmDriver implements Parallel.Task {
         long macs = (long) m * n * kdim;
         int maxTasks = (int) Math.max(1, Math.min(TARGET_TASKS, macs / MIN_TASK_MACS));
         int panels = (n + nr - 1) / nr;
+        int rowPanels = (m + mr - 1) / mr;
         int panelsPerTask = Math.min(NC_MAX / nr, Math.max(1, (panels + maxTasks - 1) / maxTasks));
         tasksN = (panels + panelsPerTask - 1) / panelsPerTask;
         colsPerTask = panelsPerTask * nr;
-        int rowPanels = (m + mr - 1) / mr;
         tasksM = 1;
         if (tasksN * 2 <= maxTasks && m > mc) {
             tasksM = Math.min(rowPanels, maxTasks / tasksN);
         }
         rowsPerTask = (rowPanels + tasksM - 1) / tasksM * mr;
         tasksM = (m + rowsPerTask - 1) / rowsPerTask;
+        if (t.splitB() > 0) {
+            splitByTraffic(t.splitB(), maxTasks, panels, rowPanels);
+        }
+    }
+
+    /**
+     * Among the splits into tasksM x tasksN tasks with at least as many tasks as the columns-first split above
+     * (so no worse balanced on a few threads) and at most maxTasks, takes the one that moves the least data:
+     * each task streams its rows of A once (A read tasksN times in all) and packs its columns of B once per k
+     * block (B read tasksM times), B counted weightB times (gathered, not streamed).
+     */
+    private void splitByTraffic(int weightB, int maxTasks, int panels, int rowPanels) {
+        int mr = mk.mr, nr = mk.nr, least = tasksM * tasksN;
+        double best = (double) m * tasksN + (double) weightB * n * tasksM;
+        for (int tn = 1; tn <= Math.min(panels, maxTasks); tn++) {
+            int ppt = Math.min(NC_MAX / nr, (panels + tn - 1) / tn);
+            if ((panels + ppt - 1) / ppt != tn) {
+                continue;
+            }
+            int rowBlocks = Math.max(1, maxTasks / tn);
+            int rpt = (rowPanels + rowBlocks - 1) / rowBlocks * mr;
+            int tm = (m + rpt - 1) / rpt;
+            double cost = (double) m * tn + (double) weightB * n * tm;
+            if (tm * tn >= least && cost < best) {
+                best = cost;
+                tasksN = tn;
+                colsPerTask = ppt * nr;
+                tasksM = tm;
+                rowsPerTask = rpt;
+            }
+        }
     }
 
     final int tasks() {
         return tasksM * tasksN;
+    }
+
+    /** Column blocks of the planned split (tasks() / tasksN() row blocks). */
+    final int tasksN() {
+        return tasksN;
     }
 
     /** Runs the planned GEMM on the pool. */

@@ -27,20 +27,22 @@ package io.resnet4j.kernels.vector;
  * @param weightOuterFloats backward-weight (where no Winograd) as outer products over the output positions
  *                   (WeightOuter) where each task unrolls and transposes one image at a time into at most this
  *                   many floats (so they stay in L2); 0: never
+ * @param splitB     the GEMM's task split (GemmDriver.plan): 0, column blocks first (rows only when the columns
+ *                   give fewer than half the tasks); w > 0, the split that reads the least A plus w times B
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
-              int winogradWeightMaxChannels, int weightOuterFloats) {
+              int winogradWeightMaxChannels, int weightOuterFloats, int splitB) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
-                || weightOuterFloats < 0) {
+                || weightOuterFloats < 0 || splitB < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
-                    + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats);
+                    + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB);
         }
     }
 
@@ -49,30 +51,36 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction
      * groups of at least 1024 grid positions), Winograd
      * for 16 to 256 channels in forward and backward-data, not in backward-weight, backward-weight by outer
-     * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x) (A/B-measured,
-     * see BENCHMARKS.md).
+     * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks
+     * split to read the least A plus twice B (ResNet-50 at batch 1 and 16: up to 1.14x forward, 1.22x
+     * backward-weight of 1x1 layers; CIFAR unchanged) (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0, 1 << 17);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0, 1 << 17, 2);
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB);
     }
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
-                weightMax, weightOuterFloats);
+                weightMax, weightOuterFloats, splitB);
     }
 
     Tuning withWeightGemmGroup(int positions) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB);
     }
 
     Tuning withWeightOuter(int floats) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB);
+    }
+
+    Tuning withSplitB(int weightB) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB);
     }
 
     /**

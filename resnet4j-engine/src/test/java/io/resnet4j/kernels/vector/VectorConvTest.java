@@ -149,6 +149,23 @@ class VectorConvTest {
         }
     }
 
+    /** The task split only decides which task computes an element, never its reduction order. */
+    @Test
+    void theTaskSplitDoesNotChangeResults() {
+        SplittableRandom rng = new SplittableRandom(17);
+        VectorConv columnsFirst = new VectorConv(Tuning.DEFAULT.withSplitB(0)), traffic = new VectorConv(Tuning.DEFAULT.withSplitB(2));
+        for (ConvGeometry g : List.of(ConvGeometry.of(1, 96, 7, 7, 400, 1, 1, 0), ConvGeometry.of(1, 64, 14, 14, 80, 3, 2, 1),
+                ConvGeometry.of(2, 200, 7, 7, 64, 1, 1, 0), ConvGeometry.of(1, 40, 9, 9, 300, 3, 1, 1),
+                ConvGeometry.of(3, 96, 14, 14, 100, 1, 1, 0), ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1))) {
+            float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), dy = random(rng, g.outputSize());
+            float[][] a = passes(columnsFirst, g, x, w, dy, 2), b = passes(traffic, g, x, w, dy, 2);
+            for (int p = 0; p < 3; p++) {
+                assertThat(b[p]).as("pass %d of %s", p, g).isEqualTo(a[p]);
+            }
+            checkAllPasses(traffic, g, rng);
+        }
+    }
+
     private static float[][] passes(VectorConv conv, ConvGeometry g, float[] x, float[] w, float[] dy, int threads) {
         Parallel.setThreads(threads);
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];

@@ -107,6 +107,29 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * The split by traffic: few columns and many rows (a batch-1 1x1 convolution, 2048 x 56 x 512) split by rows,
+     * so that each task reads its rows of A once; many columns (a batch of 128 images) by columns, as before.
+     */
+    @Test
+    void splitsBySmallerTraffic() {
+        GemmDriver.MatrixGemm g = new GemmDriver.MatrixGemm();
+        g.m = 2048;
+        g.n = 56;
+        g.kdim = 512;
+        g.plan(Tuning.DEFAULT.withSplitB(2));
+        assertThat(g.tasksN()).isEqualTo(1);
+        assertThat(g.tasks()).isBetween(8, 16);
+        g.plan(Tuning.DEFAULT.withSplitB(0));
+        assertThat(g.tasksN()).isEqualTo(4);
+        g.m = 64;
+        g.n = 8192;
+        g.kdim = 288;
+        g.plan(Tuning.DEFAULT.withSplitB(2));
+        assertThat(g.tasks()).isEqualTo(16);
+        assertThat(g.tasksN()).isEqualTo(16);
+    }
+
     static float[] random(SplittableRandom rng, int size) {
         float[] a = new float[size];
         for (int i = 0; i < size; i++) {
