@@ -4,6 +4,8 @@ import io.resnet4j.kernels.Kernels;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
 import io.resnet4j.nn.CrossEntropyLoss;
+import io.resnet4j.nn.Inference;
+import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Sequential;
 import io.resnet4j.optim.Sgd;
 import io.resnet4j.optim.SgdConfig;
@@ -24,11 +26,12 @@ import picocli.CommandLine.Option;
         footer = {
             "  ./resnet4j bench --model resnet20 --batch 128 --mode train",
             "  ./resnet4j bench --model resnet50 --batch 8 --mode infer --threads 1",
+            "  ./resnet4j bench --model resnet50 --batch 1 --mode frozen",
             "  ./resnet4j bench --model resnet110 --batch 128 --mode train --recompute block",
             "  ./resnet4j bench --model resnet18 --batch 32 --mode infer --input-size 112"
         })
 final class BenchCommand extends BaseCommand {
-    enum Mode { train, infer }
+    enum Mode { train, infer, frozen }
 
     @Mixin
     ModelOptions model;
@@ -43,7 +46,8 @@ final class BenchCommand extends BaseCommand {
     int batch;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "infer",
-            description = "train (forward + backward + SGD step) or infer (forward only, eval mode); default: ${DEFAULT-VALUE}.")
+            description = "train (forward + backward + SGD step), infer (forward only, eval mode) or frozen (forward of "
+                    + "the frozen copy as eval and predict run it: batch norms folded, weights packed once); default: ${DEFAULT-VALUE}.")
     Mode mode;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
@@ -70,7 +74,7 @@ final class BenchCommand extends BaseCommand {
         }
         requireRange("--blocks", blocks, 1, 10_000);
         requireRange("--steps", steps, 1, 10_000);
-        if (mode == Mode.infer && recompute.mode != RecomputeOption.Mode.none) {
+        if (mode != Mode.train && recompute.mode != RecomputeOption.Mode.none) {
             throw badFlag("--recompute applies to --mode train (inference keeps no activations for a backward)");
         }
         ResNetSpec spec = model.spec();
@@ -87,6 +91,9 @@ final class BenchCommand extends BaseCommand {
         if (mode == Mode.infer) {
             net.train(false);
             step = () -> net.forward(x);
+        } else if (mode == Mode.frozen) {
+            Module frozen = Inference.freeze(net);
+            step = () -> frozen.forward(x);
         } else {
             // One training step as the trainer takes it: forward, cross-entropy, backward, SGD (paper recipe).
             net.train(true);

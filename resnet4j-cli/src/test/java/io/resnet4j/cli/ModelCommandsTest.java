@@ -66,6 +66,16 @@ class ModelCommandsTest {
     }
 
     @Test
+    void benchRunsTheFrozenNetwork() {
+        Cli.Result r = Cli.run("bench", "--model", "resnet8", "--batch", "2", "--mode", "frozen", "--input-size", "8",
+                "--warmup", "1", "--warmup-seconds", "0", "--blocks", "2", "--steps", "1", "--threads", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("frozen mode").containsPattern("img/s: \\d+\\.\\d");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "resnet8", "--mode", "frozen", "--recompute",
+                "block"))).contains("--recompute applies to --mode train");
+    }
+
+    @Test
     void benchTrainsWithRecomputation() {
         Cli.Result r = Cli.run("bench", "--model", "resnet8", "--batch", "2", "--mode", "train", "--input-size", "8",
                 "--warmup", "1", "--warmup-seconds", "0", "--blocks", "1", "--steps", "1", "--recompute", "block");
