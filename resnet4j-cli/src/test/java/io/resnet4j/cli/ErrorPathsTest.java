@@ -52,7 +52,7 @@ class ErrorPathsTest {
         "train --recompute layer              | expected one of [none, block, stage]",
         "train --batch many                   | Invalid value for option '--batch'",
         "bench --model resnet20 --batch 0     | --batch must be between 1 and 65536, got 0",
-        "bench --model resnet20 --mode fit    | expected one of [train, infer]",
+        "bench --model resnet20 --mode fit    | expected one of [train, infer, frozen]",
         "bench --model resnet20 --blocks 0    | --blocks must be between 1",
         "bench --batch 8                      | --model is required",
         "summary --model resnet50 --in-channels 0 | --in-channels must be between 1 and 4096, got 0",
