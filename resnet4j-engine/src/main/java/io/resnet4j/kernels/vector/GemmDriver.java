@@ -12,9 +12,10 @@ import jdk.incubator.vector.FloatVector;
  * C(i, j) = c[cOff + (j / cCols) * cImgStride + i * ldc + j % cCols]
  *           (a matrix: cCols = n; a convolution output: one image per cCols columns)
  * </pre>
- * Work is split into tasks over column blocks (and row blocks when there are few column blocks); the split
- * and the blocking depend only on the shape, and every C element is reduced over kdim in ascending order
- * by one task, so results are bitwise the same on any number of threads.
+ * Work is split into tasks over column blocks and row blocks (the split that reads the least data, see
+ * splitByTraffic: few columns, as in a batch-1 convolution, split by rows); the split and the blocking depend
+ * only on the shape, and every C element is reduced over kdim in ascending order by one task, so results are
+ * bitwise the same on any number of threads and any split.
  *
  * <p>Loop nest of one task (GotoBLAS): kc blocks of kdim, mc blocks of the task's rows, nr-column micro-panels
  * of B (packed on the first mc block, reused by the others), mr-row micro-panels of A.
