@@ -88,15 +88,23 @@ public final class Conv2d extends Module {
     }
 
     private ConvGeometry geometry(Shape s) {
-        requireRank4(s, "Conv2d");
+        return geometry(geometry, s, "Conv2d", in, out, kernel, stride, padding);
+    }
+
+    /**
+     * The geometry of a square convolution on input shape s: cached when s has its batch and size, else a new
+     * one (also for FusedConv2d).
+     */
+    static ConvGeometry geometry(ConvGeometry cached, Shape s, String who, int in, int out, int kernel, int stride,
+                                 int padding) {
+        requireRank4(s, who);
         if (s.c() != in) {
-            throw new IllegalArgumentException("Conv2d expects " + in + " input channels, got " + s);
+            throw new IllegalArgumentException(who + " expects " + in + " input channels, got " + s);
         }
-        ConvGeometry g = geometry;
-        if (g == null || g.n() != s.n() || g.h() != s.h() || g.w() != s.w()) {
-            g = ConvGeometry.of(s.n(), in, s.h(), s.w(), out, kernel, stride, padding);
+        if (cached == null || cached.n() != s.n() || cached.h() != s.h() || cached.w() != s.w()) {
+            return ConvGeometry.of(s.n(), in, s.h(), s.w(), out, kernel, stride, padding);
         }
-        return g;
+        return cached;
     }
 
     @Override

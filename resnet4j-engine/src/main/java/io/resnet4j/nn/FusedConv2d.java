@@ -115,15 +115,7 @@ public final class FusedConv2d extends Module {
     }
 
     private ConvGeometry geometry(Shape s) {
-        requireRank4(s, "FusedConv2d");
-        if (s.c() != in) {
-            throw new IllegalArgumentException("FusedConv2d expects " + in + " input channels, got " + s);
-        }
-        ConvGeometry g = geometry;
-        if (g == null || g.n() != s.n() || g.h() != s.h() || g.w() != s.w()) {
-            g = ConvGeometry.of(s.n(), in, s.h(), s.w(), out, kernel, stride, padding);
-        }
-        return g;
+        return Conv2d.geometry(geometry, s, "FusedConv2d", in, out, kernel, stride, padding);
     }
 
     @Override
