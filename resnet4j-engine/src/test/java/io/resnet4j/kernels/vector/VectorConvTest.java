@@ -114,7 +114,9 @@ class VectorConvTest {
             ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1),
             ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0),
             // backward-weight as a GEMM with its reduction split into groups
-            ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1));
+            ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1),
+            // Winograd with more channels than one tile row's chunk allows: chunks of two tile rows, a whole panel
+            ConvGeometry.of(1, 144, 14, 14, 160, 3, 1, 1));
 
     @Test
     void largerShapesSplitIntoTasksAndGroups() {
