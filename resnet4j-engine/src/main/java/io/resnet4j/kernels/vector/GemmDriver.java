@@ -148,13 +148,9 @@ abstract class GemmDriver implements Parallel.Task {
         return tasksN;
     }
 
-    /** Runs the planned GEMM on the pool. */
+    /** Runs the planned GEMM on the pool (a single task runs on the calling thread). */
     final void execute() {
-        if (tasks() == 1) {
-            run(0);
-        } else {
-            Parallel.forEach(tasks(), this);
-        }
+        Parallel.forEach(tasks(), this);
     }
 
     @Override
