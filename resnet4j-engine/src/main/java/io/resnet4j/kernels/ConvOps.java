@@ -23,8 +23,9 @@ public interface ConvOps {
     /**
      * Inference forward with prepared weights and a fused epilogue: y = conv(x, w), then y[:, o] += bias[biasOff + o]
      * (bias null: none), then y = max(y, 0) when relu (ElementwiseOps.relu's rule: negative values become 0, NaN
-     * and -0 stay). Bitwise equal to {@link #forward(ConvGeometry, float[], int, float[], int, float[], int)}
-     * followed by ElementwiseOps.addBias and relu. w must come from this instance's prepare for g's geometry.
+     * and -0 stay). Equal to {@link #forward(ConvGeometry, float[], int, float[], int, float[], int)} followed by
+     * ElementwiseOps.addBias and relu up to rounding, bitwise where both take the same path (an implementation may
+     * take a faster one for prepared weights). w must come from this instance's prepare for g's geometry.
      */
     void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
                  float[] y, int yOff);

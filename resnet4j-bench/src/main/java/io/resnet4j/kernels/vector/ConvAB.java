@@ -3,6 +3,7 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.bench.ConvShapes;
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.ConvOps;
+import io.resnet4j.kernels.PreparedConv;
 import io.resnet4j.kernels.Parallel;
 
 import java.lang.management.ManagementFactory;
@@ -41,8 +42,48 @@ public final class ConvAB {
             case "columns-first" -> new VectorConv(d.withSplitB(0));
             case "split1" -> new VectorConv(d.withSplitB(1));
             case "split4" -> new VectorConv(d.withSplitB(4));
+            // inference: forward with weights prepared once (ConvOps.prepare), no epilogue
+            case "prepared" -> new Prepared(VectorConv.INSTANCE);
+            case "prepared-winograd512" -> new Prepared(new VectorConv(d.withWinograd(16, 512, 0)));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };
+    }
+
+    /** A VectorConv whose forward uses weights prepared on the first call for each geometry (the weights stay fixed here). */
+    private static final class Prepared implements ConvOps {
+        private final VectorConv conv;
+        private final java.util.Map<ConvGeometry, PreparedConv> prepared = new java.util.HashMap<>();
+
+        Prepared(VectorConv conv) {
+            this.conv = conv;
+        }
+
+        @Override
+        public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
+            PreparedConv p = prepared.computeIfAbsent(g, k -> conv.prepare(k, w, wOff));
+            conv.forward(g, x, xOff, p, null, 0, false, y, yOff);
+        }
+
+        @Override
+        public void backwardData(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+            conv.backwardData(g, dy, dyOff, w, wOff, dx, dxOff);
+        }
+
+        @Override
+        public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+            conv.backwardWeight(g, x, xOff, dy, dyOff, dw, dwOff);
+        }
+
+        @Override
+        public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
+            return conv.prepare(g, w, wOff);
+        }
+
+        @Override
+        public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                            float[] y, int yOff) {
+            conv.forward(g, x, xOff, w, bias, biasOff, relu, y, yOff);
+        }
     }
 
     public static void main(String[] args) {

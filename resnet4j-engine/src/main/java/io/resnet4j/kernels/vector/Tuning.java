@@ -19,8 +19,8 @@ package io.resnet4j.kernels.vector;
  *                   share evenly: 1.11x there on two threads, 0.97x on one
  * @param winogradMinChannels fewest input and output channels of a 3x3 stride-1 forward or backward-data run
  *                   by Winograd F(2x2, 3x3) (0: never); the stem's 3 input channels stay direct
- * @param winogradMaxChannels most channels for Winograd: above it one transformed weight matrix U[xi]
- *                   (k x c) no longer stays in L2
+ * @param winogradMaxChannels most channels for Winograd; above WINOGRAD_ANY_BATCH_CHANNELS only for calls of at
+ *                   least WINOGRAD_WIDE_MIN_TILES tiles, or with prepared weights (see winogradFor)
  * @param winogradWeightMaxChannels most channels for the backward-weight pass by Winograd (0: never). Off
  *                   here: at 16-32 channels it measured 0.95-1.23x the direct path (its transforms write 4x the
  *                   input and take half its time), 0.73-0.84x at 64 channels
@@ -50,12 +50,20 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction
      * groups of at least 1024 grid positions), Winograd
-     * for 16 to 256 channels in forward and backward-data, not in backward-weight, backward-weight by outer
+     * for 16 to 512 channels in forward and backward-data (above 256 see winogradFor), not in backward-weight, backward-weight by outer
      * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks
      * split to read the least A plus twice B (ResNet-50 at batch 1 and 16: up to 1.14x forward, 1.22x
      * backward-weight of 1x1 layers; CIFAR unchanged) (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 256, 0, 1 << 17, 2);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2);
+
+    /**
+     * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
+     * the transform (c x k x 16 floats) needs this many tiles in the call to pay off. Measured on 3x3 512->512
+     * at 7x7 (16 tiles per image): batch 1 0.60x, batch 2 0.73-0.99x, batch 4 1.32-1.43x, batch 16 1.86x the
+     * direct path; with prepared weights (no transform per call) 1.26x at batch 1 and 2.2x at batch 16.
+     */
+    static final int WINOGRAD_ANY_BATCH_CHANNELS = 256, WINOGRAD_WIDE_MIN_TILES = 64;
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
@@ -90,6 +98,15 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     boolean winograd(int c, int k, int q) {
         return winogradMinChannels > 0 && Math.min(c, k) >= winogradMinChannels
                 && Math.max(c, k) <= winogradMaxChannels && Winograd.fits(q);
+    }
+
+    /**
+     * Whether a call of that convolution over tiles 2x2 output tiles in all (batch included) runs by Winograd:
+     * with its weights prepared once (ConvOps.prepare) or transformed in the call.
+     */
+    boolean winogradFor(int c, int k, int q, long tiles, boolean prepared) {
+        return winograd(c, k, q) && (Math.max(c, k) <= WINOGRAD_ANY_BATCH_CHANNELS || prepared
+                || tiles >= WINOGRAD_WIDE_MIN_TILES);
     }
 
     /** The same for the backward-weight pass, up to winogradWeightMaxChannels. */

@@ -7,7 +7,7 @@ import io.resnet4j.kernels.PreparedConv;
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
  * <pre>
- * 3x3, stride 1, 16 to 256 channels (Tuning.winograd): forward and backward-data by Winograd F(2x2, 3x3)
+ * 3x3, stride 1, 16 to 512 channels (Tuning.winogradFor): forward and backward-data by Winograd F(2x2, 3x3)
  *                  (Winograd: per 2x2 output tile and channel pair 16 multiply-adds instead of 36, as 16 GEMMs)
  * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; the panels
  *                  are gathered from zero-padded images (strided: their phase planes), each output row
@@ -55,10 +55,12 @@ public final class VectorConv implements ConvOps {
     }
 
     /** Prepared forms: the GEMM's packed A (k rounded up to mr, crs), or Winograd's transformed U. */
-    private static final int PACKED = 0, WINOGRAD = 1;
+    static final int PACKED = 0, WINOGRAD = 1;
 
+    /** Whether prepared weights for g take Winograd's form (any batch: no weight transform per call). */
     private boolean winograd(ConvGeometry g) {
-        return g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1 && tuning.winograd(g.c(), g.k(), g.q());
+        return g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && tuning.winogradFor(g.c(), g.k(), g.q(), 0, true);
     }
 
     @Override
@@ -279,7 +281,8 @@ public final class VectorConv implements ConvOps {
                           float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] prepared, float[] bias,
                           int biasOff, boolean relu, float[] y, int yOff) {
         Workspace ws = Workspace.get();
-        if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winograd(c, k, q)) {
+        long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
+        if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winogradFor(c, k, q, tiles, prepared != null)) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
             if (prepared == null) {

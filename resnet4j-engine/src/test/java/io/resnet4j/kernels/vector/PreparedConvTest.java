@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Inference forward with prepared weights and the fused bias + ReLU epilogue: bitwise equal to the plain vector
- * forward followed by the bias and the ReLU (the same packed or transformed weights, the same reduction order),
+ * forward followed by the bias and the ReLU where both take the same path (up to 256 channels: the same packed or
+ * transformed weights, the same reduction order),
  * within VectorConvTest's tolerance of the scalar reference's prepared forward, on every geometry of
  * VectorConvTest (direct, strided, junk columns, im2col panels, Winograd with and without paired tile rows,
  * 1x1 as a GEMM) and every micro-kernel tile.
@@ -56,7 +57,10 @@ class PreparedConvTest {
             PreparedConv prepared = conv.prepare(g.withBatch(1), w, wOff);
             float[] actual = y0.clone();
             conv.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-            assertThat(actual).as("%s %s bias %s relu %s", conv, g, withBias, relu).isEqualTo(expected);
+            if (Math.max(g.c(), g.k()) <= Tuning.WINOGRAD_ANY_BATCH_CHANNELS) {
+                // the same path as the plain forward (wider ones may take Winograd only when prepared)
+                assertThat(actual).as("%s %s bias %s relu %s", conv, g, withBias, relu).isEqualTo(expected);
+            }
 
             float[] reference = y0.clone(), magnitude = y0.clone();
             ScalarConv ref = ScalarConv.INSTANCE;
@@ -67,6 +71,31 @@ class PreparedConvTest {
             }
             VectorConvTest.compare("prepared forward", conv, g, y0, reference, magnitude, actual, yOff, g.outputSize());
         }
+    }
+
+    /**
+     * Above 256 channels prepared weights take Winograd at any batch, where the plain forward transforms the weights
+     * per call only from 64 tiles: at batch 1 the two paths differ, so the prepared one is checked against the
+     * scalar reference.
+     */
+    @Test
+    void wideChannelsTakeWinogradWhenPrepared() {
+        SplittableRandom rng = new SplittableRandom(24);
+        ConvGeometry g = ConvGeometry.of(1, 264, 7, 7, 260, 3, 1, 1);
+        float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+        PreparedConv prepared = VectorConv.INSTANCE.prepare(g, w, 0);
+        assertThat(prepared.form()).isEqualTo(VectorConv.WINOGRAD);
+        float[] y0 = new float[g.outputSize()], actual = y0.clone(), expected = y0.clone(), magnitude = y0.clone();
+        VectorConv.INSTANCE.forward(g, x, 0, prepared, bias, 0, true, actual, 0);
+        ScalarConv.INSTANCE.forward(g, x, 0, ScalarConv.INSTANCE.prepare(g, w, 0), bias, 0, true, expected, 0);
+        ScalarConv.INSTANCE.forward(g, abs(x), 0, abs(w), 0, magnitude, 0);
+        for (int e = 0; e < g.outputSize(); e++) {
+            magnitude[e] += Math.abs(bias[e / (g.p() * g.q())]);
+        }
+        VectorConvTest.compare("prepared Winograd forward", VectorConv.INSTANCE, g, y0, expected, magnitude, actual, 0,
+                g.outputSize());
+        assertThat(VectorConv.INSTANCE.prepare(ConvGeometry.of(1, 264, 7, 7, 260, 3, 2, 1), w, 0).form())
+                .as("strided: no Winograd").isEqualTo(VectorConv.PACKED);
     }
 
     @Test

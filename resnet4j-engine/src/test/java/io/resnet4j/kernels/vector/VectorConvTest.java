@@ -116,7 +116,10 @@ class VectorConvTest {
             // backward-weight as a GEMM with its reduction split into groups
             ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1),
             // Winograd with more channels than one tile row's chunk allows: chunks of two tile rows, a whole panel
-            ConvGeometry.of(1, 144, 14, 14, 160, 3, 1, 1));
+            ConvGeometry.of(1, 144, 14, 14, 160, 3, 1, 1),
+            // more than 256 channels: Winograd from 64 tiles (batch 4 at 7x7), the direct path below (batch 1)
+            ConvGeometry.of(4, 264, 7, 7, 260, 3, 1, 1),
+            ConvGeometry.of(1, 264, 7, 7, 260, 3, 1, 1));
 
     @Test
     void largerShapesSplitIntoTasksAndGroups() {

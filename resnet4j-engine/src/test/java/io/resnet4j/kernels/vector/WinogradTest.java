@@ -95,7 +95,12 @@ class WinogradTest {
         assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: two tile rows per vector").isTrue();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 6)).as("6 columns: 3 of 4 tiles used").isFalse();
         assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
-        assertThat(Tuning.DEFAULT.winograd(512, 512, 14)).as("U[xi] beyond L2").isFalse();
+        assertThat(Tuning.DEFAULT.winograd(640, 640, 8)).as("beyond 512 channels").isFalse();
+        // above 256 channels: the per-call weight transform needs 64 tiles; prepared weights have none
+        assertThat(Tuning.DEFAULT.winogradFor(256, 256, 14, 49, false)).isTrue();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 16, false)).as("batch 1 at 7x7").isFalse();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 64, false)).as("batch 4 at 7x7").isTrue();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 16, true)).as("prepared, batch 1").isTrue();
         assertThat(Tuning.DEFAULT.winogradWeight(32, 32, 16)).as("backward-weight: off by default").isFalse();
         Tuning weightToo = Tuning.DEFAULT.withWinograd(16, 256, 64);
         assertThat(weightToo.winogradWeight(64, 64, 56)).isTrue();
