@@ -49,9 +49,12 @@ public final class PreparedConv {
         return 4L * data.length;
     }
 
-    /** Whether g is the prepared geometry at some batch size. */
+    /** Whether g is the prepared geometry at some batch size (compared field by field: called on every forward). */
     public boolean matches(ConvGeometry g) {
-        return g.withBatch(1).equals(geometry);
+        ConvGeometry p = geometry;
+        return g.c() == p.c() && g.h() == p.h() && g.w() == p.w() && g.k() == p.k() && g.r() == p.r() && g.s() == p.s()
+                && g.strideH() == p.strideH() && g.strideW() == p.strideW() && g.padTop() == p.padTop()
+                && g.padLeft() == p.padLeft() && g.padBottom() == p.padBottom() && g.padRight() == p.padRight();
     }
 
     /** Throws unless ops made this and g is its geometry at some batch size. */
