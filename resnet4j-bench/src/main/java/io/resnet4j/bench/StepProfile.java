@@ -214,12 +214,12 @@ public final class StepProfile {
                 ConvGeometry g = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
                         c.stride(), c.padding());
                 float[] x = random(in, seed++).data(), w = random(c.weight().shape(), seed++).data();
-                float[] y = new float[g.outputSize()], dy = random(out, seed++).data(), dx = new float[g.inputSize()];
-                float[] dw = new float[g.weightSize()];
+                float[] y = new float[g.outputSize()], dy = random(out, seed++).data();
                 String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d", path, c.kernel(), c.kernel(),
                         c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w());
                 ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0)));
                 if (train) {
+                    float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
                     ops.add(new Op("conv bwd-data " + st, shape,
                             () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
                     ops.add(new Op("conv bwd-weight " + st, shape,

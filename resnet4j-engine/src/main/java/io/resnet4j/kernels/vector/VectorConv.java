@@ -47,25 +47,36 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
+        forward(g, x, xOff, w, wOff, null, null, 0, false, y, yOff);
+    }
+
+    /** Forward with w (wOff) as given, or prepared weights with the epilogue (see convolve). */
+    private void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] prepared, float[] bias,
+                         int biasOff, boolean relu, float[] y, int yOff) {
         boolean pw = pointwise(g);
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
         convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, w, wOff, false, null, null, 0, false, y, yOff);
+                x, xOff, w, wOff, false, prepared, bias, biasOff, relu, y, yOff);
     }
 
     /** Prepared forms: the GEMM's packed A (k rounded up to mr, crs), or Winograd's transformed U. */
     static final int PACKED = 0, WINOGRAD = 1;
 
-    /** Whether prepared weights for g take Winograd's form (any batch: no weight transform per call). */
-    private boolean winograd(ConvGeometry g) {
-        return g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && tuning.winogradFor(g.c(), g.k(), g.q(), 0, true);
+    /**
+     * Whether a convolution of c to k channels, r x s kernel, stride sh x sw, padding pt, pl and q output columns
+     * runs by Winograd, over tiles output tiles in the call, its weights prepared or transformed in the call.
+     */
+    private boolean winograd(int c, int k, int r, int s, int sh, int sw, int pt, int pl, int q, long tiles,
+                             boolean prepared) {
+        return r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
+                && tuning.winogradFor(c, k, q, tiles, prepared);
     }
 
     @Override
     public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
-        if (winograd(g)) {
+        // prepared weights take Winograd's form at any batch (no transform per call)
+        if (winograd(g.c(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.q(), 0, true)) {
             Winograd job = new Winograd();
             job.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
             float[] u = new float[Math.toIntExact(job.weightSize())];
@@ -82,11 +93,7 @@ public final class VectorConv implements ConvOps {
     public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
                         float[] y, int yOff) {
         w.check(this, g);
-        boolean pw = pointwise(g);
-        int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
-        int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
-        convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, null, 0, false, w.data(), bias, biasOff, relu, y, yOff);
+        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, y, yOff);
     }
 
     @Override
@@ -282,7 +289,7 @@ public final class VectorConv implements ConvOps {
                           int biasOff, boolean relu, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
-        if (r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winogradFor(c, k, q, tiles, prepared != null)) {
+        if (winograd(c, k, r, s, sh, sw, pt, pl, q, tiles, prepared != null)) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
             if (prepared == null) {

@@ -183,13 +183,21 @@ final class Winograd implements Parallel.Task {
         this.wOff = wOff;
         this.flipped = false;
         this.u = u;
+        try {
+            transformWeightsPhase();
+        } finally {
+            this.wt = null;
+            this.u = null;
+        }
+    }
+
+    /** wt into u: one task per mr-row block of output channels (transformWeights). */
+    private void transformWeightsPhase() {
         weightPhase = true;
         try {
             Parallel.forEach(kp / mk.mr, this);
         } finally {
             weightPhase = false;
-            this.wt = null;
-            this.u = null;
         }
     }
 
@@ -294,12 +302,7 @@ final class Winograd implements Parallel.Task {
      */
     void execute() {
         if (!weight && !uReady) {
-            weightPhase = true;
-            try {
-                Parallel.forEach(kp / mk.mr, this);
-            } finally {
-                weightPhase = false;
-            }
+            transformWeightsPhase();
         }
         Parallel.forEach(tasks(), this);
         if (weight) {
