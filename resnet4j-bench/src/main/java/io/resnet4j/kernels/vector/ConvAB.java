@@ -33,8 +33,14 @@ public final class ConvAB {
     /** The variants by name: tunings of VectorConv (new kernels get their entry here while they are compared). */
     static ConvOps variant(String name) {
         Tuning d = Tuning.DEFAULT;
+        if (name.startsWith("directconv")) {
+            // DirectConv for forward and stride-1 backward-data up to N channels, Winograd shapes too: directconvN
+            int channels = Integer.parseInt(name.substring("directconv".length()));
+            return new VectorConv(d.withDirect(channels, channels, 9));
+        }
         return switch (name) {
             case "default" -> VectorConv.INSTANCE;
+            case "no-directconv" -> new VectorConv(d.withDirect(0, 0, 0));
             case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));

@@ -29,20 +29,28 @@ package io.resnet4j.kernels.vector;
  *                   many floats (so they stay in L2); 0: never
  * @param splitB     the GEMM's task split (GemmDriver.plan): 0, column blocks first (rows only when the columns
  *                   give fewer than half the tasks); w > 0, the split that reads the least A plus w times B
+ * @param directMaxChannels most input and output channels of a forward or stride-1 backward-data convolution
+ *                   with a kernel up to 3x3 run straight from the padded image (DirectConv) instead of the GEMM;
+ *                   0: never
+ * @param directWinogradChannels the same in place of Winograd (at most directMaxChannels)
+ * @param directMaxTaps most taps (r * s) of a DirectConv kernel
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
-              int winogradWeightMaxChannels, int weightOuterFloats, int splitB) {
+              int winogradWeightMaxChannels, int weightOuterFloats, int splitB, int directMaxChannels,
+              int directWinogradChannels, int directMaxTaps) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
-                || weightOuterFloats < 0 || splitB < 0) {
+                || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
+                || directWinogradChannels < 0 || directMaxTaps < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
-                    + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB);
+                    + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
+                    + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ")");
         }
     }
 
@@ -53,9 +61,12 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * for 16 to 512 channels in forward and backward-data (above 256 see winogradFor), not in backward-weight, backward-weight by outer
      * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks
      * split to read the least A plus twice B (ResNet-50 at batch 1 and 16: up to 1.14x forward, 1.22x
-     * backward-weight of 1x1 layers; CIFAR unchanged) (A/B-measured, see BENCHMARKS.md).
+     * backward-weight of 1x1 layers; CIFAR unchanged), forward and backward-data straight from the padded image
+     * (DirectConv) for kernels up to 3x3 and up to 64 channels where Winograd does not apply (strided and stem
+     * convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at 32 channels 0.9-1.07x, at 64
+     * 0.5-0.9x) (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -67,28 +78,49 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
+    }
+
+    /**
+     * DirectConv up to maxChannels channels and kernels of maxTaps taps (r * s), and in place of Winograd up to
+     * overWinograd channels; 0: never.
+     */
+    Tuning withDirect(int maxChannels, int overWinograd, int maxTaps) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
+                maxChannels, overWinograd, maxTaps);
+    }
+
+    /**
+     * Whether a forward (or stride-1 backward-data) convolution of c to k channels, an r x s kernel and p x q
+     * outputs runs by DirectConv: kernels up to directMaxTaps taps, up to directMaxChannels channels, and up to
+     * directWinogradChannels where Winograd would take it, where its tiles fit the shape.
+     */
+    boolean direct(int c, int k, int r, int s, int p, int q, boolean winograd) {
+        int channels = Math.max(c, k);
+        return r * s <= directMaxTaps && channels <= directMaxChannels && (!winograd || channels <= directWinogradChannels)
+                && DirectConv.fits(k, p, q);
     }
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
-                weightMax, weightOuterFloats, splitB);
+                weightMax, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
     }
 
     Tuning withWeightGemmGroup(int positions) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
     }
 
     Tuning withWeightOuter(int floats) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
     }
 
     Tuning withSplitB(int weightB) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB, directMaxChannels, directWinogradChannels, directMaxTaps);
     }
 
     /**

@@ -60,23 +60,40 @@ public final class VectorConv implements ConvOps {
                 x, xOff, w, wOff, false, prepared, bias, biasOff, relu, y, yOff);
     }
 
-    /** Prepared forms: the GEMM's packed A (k rounded up to mr, crs), or Winograd's transformed U. */
-    static final int PACKED = 0, WINOGRAD = 1;
+    /**
+     * Prepared forms: the GEMM's packed A (k rounded up to mr, crs), Winograd's transformed U, or DirectConv's
+     * blocks of 4 output channels.
+     */
+    static final int PACKED = 0, WINOGRAD = 1, DIRECT = 2;
 
     /**
-     * Whether a convolution of c to k channels, r x s kernel, stride sh x sw, padding pt, pl and q output columns
-     * runs by Winograd, over tiles output tiles in the call, its weights prepared or transformed in the call.
+     * The path of a convolution of c to k channels, h input rows (1: a pointwise one run on (1, h*w) images, left
+     * to the GEMM), r x s kernel, stride sh x sw, padding pt, pl, p x q outputs, over tiles 2x2 output tiles in
+     * the call, its weights prepared or not: DIRECT, WINOGRAD or PACKED (the GEMM). prepare and convolve both
+     * ask here, so prepared weights always meet the path that reads them.
      */
-    private boolean winograd(int c, int k, int r, int s, int sh, int sw, int pt, int pl, int q, long tiles,
-                             boolean prepared) {
-        return r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
+    private int path(int c, int h, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q, long tiles,
+                     boolean prepared) {
+        boolean winograd = r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
                 && tuning.winogradFor(c, k, q, tiles, prepared);
+        if (h > 1 && pt >= 0 && pl >= 0 && tuning.direct(c, k, r, s, p, q, winograd)) {
+            return DIRECT;
+        }
+        return winograd ? WINOGRAD : PACKED;
     }
 
     @Override
     public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
+        int path = path(g.c(), pointwise(g) ? 1 : g.h(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
+                g.padLeft(), g.p(), g.q(), 0, true);
+        if (path == DIRECT) {
+            int crs = g.c() * g.r() * g.s();
+            float[] wk = new float[Math.toIntExact(DirectConv.weightSize(g.k(), crs))];
+            DirectConv.packWeights(g.c(), g.k(), g.r(), g.s(), w, wOff, false, wk);
+            return new PreparedConv(this, g, DIRECT, wk);
+        }
         // prepared weights take Winograd's form at any batch (no transform per call)
-        if (winograd(g.c(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.q(), 0, true)) {
+        if (path == WINOGRAD) {
             Winograd job = new Winograd();
             job.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
             float[] u = new float[Math.toIntExact(job.weightSize())];
@@ -289,7 +306,18 @@ public final class VectorConv implements ConvOps {
                           int biasOff, boolean relu, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
-        if (winograd(c, k, r, s, sh, sw, pt, pl, q, tiles, prepared != null)) {
+        int path = path(c, h, k, r, s, sh, sw, pt, pl, p, q, tiles, prepared != null);
+        if (path == DIRECT) {
+            float[] wk = prepared;
+            if (wk == null) {
+                wk = ws.packedA = Workspace.grow(ws.packedA, DirectConv.weightSize(k, c * r * s));
+                DirectConv.packWeights(c, k, r, s, w, wOff, flipped, wk);
+            }
+            int[] tab = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
+            ws.direct.execute(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, wk, bias, biasOff, relu, tab, y, yOff);
+            return;
+        }
+        if (path == WINOGRAD) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
             if (prepared == null) {

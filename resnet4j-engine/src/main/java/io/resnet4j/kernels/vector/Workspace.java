@@ -41,6 +41,7 @@ final class Workspace {
     final WeightGemm weightGemm = new WeightGemm();
     final WeightOuter weightOuter = new WeightOuter();
     final Winograd winograd = new Winograd();
+    final DirectConv direct = new DirectConv();
     final ConvJobs.PadBatch padBatch = new ConvJobs.PadBatch();
     float[] paddedBatch = new float[0];
     final Packing.PackA packA = new Packing.PackA();

@@ -98,6 +98,34 @@ class VectorConvTest {
 
     private static final Tuning NO_OUTER = Tuning.DEFAULT.withWeightOuter(0);
 
+    /**
+     * DirectConv for every forward and stride-1 backward-data it fits (k >= 4, q >= LANES, 3 vectors per image):
+     * overlapping last vectors and channel blocks, strides, 1x1 and 7x7 kernels, asymmetric padding.
+     */
+    @Test
+    void directConvolutionMatchesTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(19);
+        VectorConv direct = new VectorConv(Tuning.DEFAULT.withDirect(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        int fitted = 0;
+        for (List<ConvGeometry> list : List.of(GEOMETRIES, LARGER, DIRECT)) {
+            for (ConvGeometry g : list) {
+                checkAllPasses(direct, g, rng);
+                fitted += DirectConv.fits(g.k(), g.p(), g.q()) ? 1 : 0;
+            }
+        }
+        assertThat(fitted).as("geometries DirectConv fits").isGreaterThan(20);
+    }
+
+    /** Shapes for DirectConv: k % 4 != 0, q % LANES != 0, 2 or 3 vectors per image, few images. */
+    static final List<ConvGeometry> DIRECT = List.of(
+            ConvGeometry.of(3, 3, 32, 32, 16, 3, 1, 1),
+            ConvGeometry.of(2, 16, 32, 32, 32, 3, 2, 1),
+            ConvGeometry.of(2, 9, 3, 8, 5, 3, 1, 1),
+            ConvGeometry.of(1, 6, 11, 11, 7, 3, 1, 1),
+            ConvGeometry.of(2, 5, 13, 10, 6, 5, 1, 2),
+            ConvGeometry.of(1, 20, 8, 8, 36, 3, 1, 1),
+            new ConvGeometry(2, 3, 12, 19, 9, 3, 3, 1, 2, 1, 0, 0, 1));
+
     static final List<ConvGeometry> LARGER = List.of(
             ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
             ConvGeometry.of(8, 4, 32, 32, 8, 3, 1, 1),
