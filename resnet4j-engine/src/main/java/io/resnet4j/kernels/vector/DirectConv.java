@@ -154,7 +154,8 @@ final class DirectConv implements Parallel.Task {
      * One register tile: 4 output channels (rows yBlock + j * plane) x 2 output vectors (at y0, y1 in a plane,
      * read from x0, x1 in xp), summed over the taps in order, then the epilogue in registers (bias null: none;
      * the two vectors may overlap, so it cannot run on y after the stores). The weight index is computed from i, not bumped
-     * (a bumped one measured 0.6x), and 4 x 3 vectors left C2 no spare register (0.55x, probe on JDK 17).
+     * (a bumped one measured up to 0.6x), and 4 x 3 vectors left C2 no spare register (0.55-0.85x, probe on
+     * JDK 17).
      */
     static void tile(float[] xp, int x0, int x1, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
                      int y0, int y1, int plane, float[] bias, int biasOff, boolean relu) {
