@@ -7,6 +7,8 @@ import io.resnet4j.models.ModelRegistry;
 import io.resnet4j.nn.BatchNorm2d;
 import io.resnet4j.nn.Conv2d;
 import io.resnet4j.nn.CrossEntropyLoss;
+import io.resnet4j.nn.FusedConv2d;
+import io.resnet4j.nn.Inference;
 import io.resnet4j.nn.Module;
 import io.resnet4j.nn.ReLU;
 import io.resnet4j.nn.Residual;
@@ -32,10 +34,11 @@ import java.util.SplittableRandom;
  * median wall time over the rounds is kept; the report groups them by kind and stage and compares their sum
  * with the median whole step (the difference is what the isolated replays do not see: module glue, caches
  * that a real step does not have warm). With {@code --mode infer} the same is done for one inference
- * forward pass (eval mode: forward kernels only, no loss or optimiser).
+ * forward pass (eval mode: forward kernels only, no loss or optimiser), and with {@code --mode frozen} for the
+ * forward pass of the Inference.freeze copy (each fused convolution timed as one call).
  *
  * <pre>
- * usage: StepProfile [--model resnet20] [--batch 128] [--mode train|infer] [--threads 2] [--rounds 15] [--warm-s 5]
+ * usage: StepProfile [--model resnet20] [--batch 128] [--mode train|infer|frozen] [--threads 2] [--rounds 15] [--warm-s 5]
  * </pre>
  */
 public final class StepProfile {
@@ -50,36 +53,38 @@ public final class StepProfile {
         String model = "resnet20";
         int batch = 128, threads = 2, rounds = 15;
         double warmS = 5;
-        boolean train = true;
+        String mode = "train";
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
                 case "--model" -> model = v;
                 case "--batch" -> batch = Integer.parseInt(v);
-                case "--mode" -> train = switch (v) {
-                    case "train" -> true;
-                    case "infer" -> false;
-                    default -> throw new IllegalArgumentException("--mode must be train or infer, not " + v);
-                };
+                case "--mode" -> {
+                    if (!List.of("train", "infer", "frozen").contains(v)) {
+                        throw new IllegalArgumentException("--mode must be train, infer or frozen, not " + v);
+                    }
+                    mode = v;
+                }
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--warm-s" -> warmS = Double.parseDouble(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: StepProfile [--model M] [--batch B] [--mode train|infer] [--threads N] [--rounds R] [--warm-s S]");
+                        + "; usage: StepProfile [--model M] [--batch B] [--mode train|infer|frozen] [--threads N] [--rounds R] [--warm-s S]");
             }
         }
+        boolean train = mode.equals("train");
         Parallel.setThreads(threads);
         System.out.println("date:    " + ZonedDateTime.now());
         System.out.println("jdk:     " + Runtime.version());
         System.out.println("kernels: " + Kernels.describe());
-        System.out.println("step:    " + model + (train ? " training" : " inference") + ", batch " + batch + ", "
+        System.out.println("step:    " + model + (train ? " training" : mode.equals("frozen") ? " frozen inference" : " inference") + ", batch " + batch + ", "
                 + threads + " threads");
 
         Sequential net = ModelRegistry.build(model, 0);
         E2EBench.setPatternWeights(net);
         List<Op> ops = new ArrayList<>();
         Shape in = E2EBench.batchShape(model, batch);
-        new Walker(ops, train).walk(net, "", in);
+        new Walker(ops, train).walk(mode.equals("frozen") ? Inference.freeze(net) : net, "", in);
         if (train) {
             CrossEntropyLoss loss = new CrossEntropyLoss();
             int classes = ModelRegistry.spec(model).numClasses();
@@ -95,7 +100,7 @@ public final class StepProfile {
             ops.add(new Op("optimiser", "sgd step", () -> sgd.step(0.01)));
         }
 
-        Runnable step = E2EBench.step(new E2EBench.Workload(model, train ? "train" : "infer", batch));
+        Runnable step = E2EBench.step(new E2EBench.Workload(model, mode, batch));
         long t0 = System.nanoTime();
         while (System.nanoTime() - t0 < warmS * 1e9) {
             step.run();
@@ -225,6 +230,14 @@ public final class StepProfile {
                     ops.add(new Op("conv bwd-weight " + st, shape,
                             () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
                 }
+                return out;
+            }
+            if (m instanceof FusedConv2d c) {
+                Tensor x = random(in, seed++);
+                String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d%s%s", path, c.kernel(), c.kernel(),
+                        c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w(), c.bias() != null ? " +bias" : "",
+                        c.relu() ? " +relu" : "");
+                ops.add(new Op("conv fwd " + st, shape, () -> c.forward(x)));
                 return out;
             }
             String kind = m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu" : m.getClass().getSimpleName();
