@@ -24,7 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
  * <p>For small weights of large images (every CIFAR layer; see {@link #fits}): tasks are groups of images,
- * each with all of dw^T in its accumulators (at most ACC_MAX floats). A task unrolls and transposes its
+ * each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but no group smaller than
+ * MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8, take several images
+ * per group). A task unrolls and transposes its
  * images one at a time into buffers that stay in L2 (as separate passes over the batch these were
  * memory-bound, a third of the time at 16@32). An image's positions go in chunks of CHUNK: a chunk's dyT
  * slice of one channel block (16 KiB at 8 lanes) stays in L1 while the crs blocks sweep it. Each task
@@ -38,6 +40,12 @@ final class WeightOuter implements Parallel.Task {
     static final int NR = 2 * L;
     /** crs rows of one tile. */
     static final int MR = 6;
+    /**
+     * Fewest multiply-adds of one group per accumulator float (see plan): 256 measured 1.3-2.2x on 64@8 and 64@7
+     * at batch 8-32 against 16 groups regardless of size (their zeroing, write-out and reduction took up to half
+     * the time), 512 and more left one group, so one busy thread, at batch 8.
+     */
+    static final long MACS_PER_SUM = 256;
     /** Positions per micro-kernel call. */
     static final int CHUNK = 256;
     /** Most accumulator floats of one task (256 KiB, half of L2). */
@@ -73,6 +81,11 @@ final class WeightOuter implements Parallel.Task {
         int want = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
         want = (int) Math.min(want, Math.max(1, GROUP_SUMS_MAX / ((long) kOut * crs)));
         want = Math.min(want, g.images);
+        // each group zeroes its accumulators, writes them out and the reduction reads them back: a group takes at
+        // least MACS_PER_SUM multiply-adds per accumulator float, but two groups where there are two images
+        long accFloats = (long) crsBlocks * MR * kp, imageMacs = Math.max(1, (long) kOut * crs * pq);
+        long minImages = Math.max(1, (MACS_PER_SUM * accFloats + imageMacs - 1) / imageMacs);
+        want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
         groups = (g.images + groupImages - 1) / groupImages;
         int[] offsets = rowOff;

@@ -139,6 +139,8 @@ class VectorConvTest {
             ConvGeometry.of(1, 96, 7, 7, 160, 3, 1, 1),
             ConvGeometry.of(2, 128, 14, 14, 96, 1, 2, 0),
             ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
+            // backward-weight by outer products in groups of several images (2 groups of 5, WeightOuter.MACS_PER_SUM)
+            ConvGeometry.of(10, 64, 8, 8, 64, 3, 1, 1),
             ConvGeometry.of(3, 5, 9, 11, 70, 3, 1, 1),
             ConvGeometry.of(2, 6, 6, 16, 64, 1, 1, 0),
             // backward-weight as a GEMM with its reduction split into groups
