@@ -165,6 +165,8 @@ public final class StepProfile {
         private final List<Op> ops;
         private final boolean train;
         private long seed = 7;
+        /** The network's first layer: a training step does not compute its input's gradient. */
+        private boolean firstLayer = true;
 
         Walker(List<Op> ops, boolean train) {
             this.ops = ops;
@@ -215,6 +217,8 @@ public final class StepProfile {
             }
             Shape out = m.outputShape(in);
             String st = stage(path);
+            boolean first = firstLayer;
+            firstLayer = false;
             if (m instanceof Conv2d c) {
                 ConvGeometry g = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
                         c.stride(), c.padding());
@@ -225,8 +229,10 @@ public final class StepProfile {
                 ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0)));
                 if (train) {
                     float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
-                    ops.add(new Op("conv bwd-data " + st, shape,
-                            () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
+                    if (!first) {
+                        ops.add(new Op("conv bwd-data " + st, shape,
+                                () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
+                    }
                     ops.add(new Op("conv bwd-weight " + st, shape,
                             () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
                 }
