@@ -11,7 +11,8 @@ import java.util.Map;
  * Frozen inference models (PyTorch's {@code torch.jit.freeze} / {@code optimize_for_inference}): {@link #freeze}
  * copies a network into an eval-only one where every convolution followed by a batch norm (and a ReLU) becomes
  * one {@link FusedConv2d}: the batch norm's running statistics folded into the weights and a bias, the ReLU
- * applied as each output tile is finished, the weights packed or transformed once instead of on every call.
+ * applied as each output tile is finished, the weights packed or transformed once instead of on every call;
+ * each {@link Linear} becomes a {@link FusedLinear} (its weights packed once).
  * <pre>
  * BN(conv(x, w)) = conv(x, w * s) + (beta - mean * s),   s = gamma / sqrt(var + eps)  per output channel
  * </pre>
@@ -54,10 +55,7 @@ public final class Inference {
             return copy;
         }
         if (m instanceof Linear l) {
-            Linear copy = new Linear(l.inFeatures(), l.outFeatures());
-            copy.weight().value().copyFrom(l.weight().value());
-            copy.bias().value().copyFrom(l.bias().value());
-            return copy;
+            return new FusedLinear(l.inFeatures(), l.outFeatures(), l.weight().value(), l.bias().value());
         }
         if (m instanceof ReLU) {
             return new ReLU();

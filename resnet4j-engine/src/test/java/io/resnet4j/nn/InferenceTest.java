@@ -82,6 +82,7 @@ class InferenceTest {
         Sequential f = (Sequential) frozen;
         assertThat(f.children().keySet()).containsExactly("conv1", "maxpool", "layer1", "avgpool", "flatten", "fc");
         assertThat(((FusedConv2d) f.children().get("conv1")).relu()).isTrue();
+        assertThat(f.children().get("fc")).isInstanceOf(FusedLinear.class);
         Residual unit = (Residual) ((Sequential) f.children().get("layer1")).layers().get(0);
         assertThat(unit.branch().children().keySet()).containsExactly("conv1", "conv2", "conv3");
         assertThat(((FusedConv2d) unit.branch().children().get("conv3")).relu()).isFalse();
@@ -108,7 +109,10 @@ class InferenceTest {
         FusedConv2d stem = (FusedConv2d) frozen.children().get("conv1");
         assertThatThrownBy(() -> stem.backward(Checks.randn(1, 2, 8, 8, 8))).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("inference-only");
-        assertThat(frozen.parameters()).as("a frozen model has nothing to train").hasSize(2);
+        assertThat(frozen.parameters()).as("a frozen model has nothing to train").isEmpty();
+        FusedLinear fc = (FusedLinear) frozen.children().get("fc");
+        assertThatThrownBy(() -> fc.backward(Checks.randn(1, 2, 5))).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("inference-only");
     }
 
     @Test
