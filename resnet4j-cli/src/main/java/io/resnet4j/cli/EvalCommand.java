@@ -7,9 +7,7 @@ import io.resnet4j.data.DataConfig;
 import io.resnet4j.data.DataLoader;
 import io.resnet4j.data.LoaderConfig;
 import io.resnet4j.io.Safetensors;
-import io.resnet4j.nn.Inference;
 import io.resnet4j.nn.Module;
-import io.resnet4j.nn.Sequential;
 import io.resnet4j.onnx.OnnxException;
 import io.resnet4j.onnx.OnnxGraph;
 import io.resnet4j.tensor.Shape;
@@ -103,8 +101,8 @@ final class EvalCommand extends BaseCommand {
 
         Evaluation eval = new Evaluation(subject.classNames());
         long t0 = System.nanoTime();
-        // a checkpoint's network runs frozen: batch norms folded into the convolutions, weights packed once
-        Module module = subject.module() instanceof Sequential s ? Inference.freeze(s) : subject.module();
+        // the network runs frozen: batch norms folded into the convolutions, weights packed once
+        Module module = Predictor.frozen(subject.module());
         Shape fixedBatch = module instanceof OnnxGraph g && !g.acceptsAnyBatch() ? g.importShapes()[0] : null;
         try (DataLoader loader = new DataLoader(choice.test(), subject.augmentation(),
                 LoaderConfig.eval(fixedBatch != null ? fixedBatch.dim(0) : batch))) {

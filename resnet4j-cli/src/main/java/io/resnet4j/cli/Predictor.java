@@ -24,15 +24,26 @@ final class Predictor {
     static final int CHUNK = 32;
 
     private final Network net;
-    /** The network's module; a checkpoint's network frozen (Inference.freeze: batch norms folded, weights packed once). */
+    /**
+     * The network's module frozen: a checkpoint's by Inference.freeze, an ONNX graph's by OnnxGraph.freeze (batch
+     * norms folded, weights packed once).
+     */
     private final Module module;
     private final int top;
     private final boolean json;
     private final PrintWriter out;
 
+    /** A checkpoint's Sequential or an ONNX graph frozen for inference; anything else as it is. */
+    static Module frozen(Module m) {
+        if (m instanceof Sequential s) {
+            return Inference.freeze(s);
+        }
+        return m instanceof OnnxGraph g ? g.freeze() : m;
+    }
+
     Predictor(Network net, int top, boolean json, PrintWriter out) {
         this.net = net;
-        this.module = net.module() instanceof Sequential s ? Inference.freeze(s) : net.module();
+        this.module = frozen(net.module());
         this.top = top;
         this.json = json;
         this.out = out;

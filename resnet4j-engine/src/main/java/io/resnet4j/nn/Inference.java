@@ -106,7 +106,7 @@ public final class Inference {
     }
 
     /** conv, with bn's running statistics folded in (bn null: none), then ReLU when relu. */
-    static FusedConv2d fuse(Conv2d c, BatchNorm2d bn, boolean relu) {
+    public static FusedConv2d fuse(Conv2d c, BatchNorm2d bn, boolean relu) {
         int out = c.outChannels(), per = c.inChannels() * c.kernel() * c.kernel();
         float[] w = c.weight().value().data();
         float[] b0 = c.bias() == null ? null : c.bias().value().data();

@@ -1,7 +1,13 @@
 package io.resnet4j.onnx;
 
 import io.resnet4j.kernels.Kernels;
+import io.resnet4j.nn.BatchNorm2d;
+import io.resnet4j.nn.Conv2d;
+import io.resnet4j.nn.FusedLinear;
+import io.resnet4j.nn.Inference;
+import io.resnet4j.nn.Linear;
 import io.resnet4j.nn.Module;
+import io.resnet4j.nn.ReLU;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 
@@ -155,6 +161,72 @@ public final class OnnxGraph extends Module {
     /** Registers a step's module as a child (done by the importer, in topological order). */
     <M extends Module> M child(String name, M module) {
         return register(name, module);
+    }
+
+    /**
+     * An inference copy of this graph (Inference.freeze for ONNX graphs): each Conv that runs as a Conv2d becomes
+     * a FusedConv2d, with the BatchNormalization after it folded in and the Relu after that applied as each output
+     * tile is finished, where each of those values feeds only the next step (not a graph output); each Gemm that
+     * runs as a Linear becomes a FusedLinear. The fused steps own copies of their weights; every other step (and
+     * its module) is shared with this graph, so use one graph or the other, not both at once. The copy is in eval
+     * mode and refuses train(true).
+     */
+    public OnnxGraph freeze() {
+        int[] uses = new int[valueCount];
+        for (Step s : steps) {
+            for (int v : s.in) {
+                uses[v]++;
+            }
+        }
+        for (int v : outputs) {
+            uses[v]++;
+        }
+        java.util.Map<Integer, Step> byInput = new java.util.HashMap<>();
+        for (Step s : steps) {
+            for (int v : s.in) {
+                byInput.put(v, s);
+            }
+        }
+        List<Step> frozen = new ArrayList<>();
+        java.util.Map<String, Module> modules = new java.util.LinkedHashMap<>();
+        java.util.Set<Step> absorbed = new java.util.HashSet<>();
+        for (Step s : steps) {
+            if (absorbed.contains(s)) {
+                continue;
+            }
+            Step step = s;
+            if (s instanceof ModuleStep ms && ms.module instanceof Conv2d conv) {
+                BatchNorm2d bn = null;
+                int out = s.out;
+                Step next = uses[out] == 1 ? byInput.get(out) : null;
+                if (next instanceof ModuleStep nb && nb.module instanceof BatchNorm2d b && b.channels() == conv.outChannels()) {
+                    bn = b;
+                    absorbed.add(next);
+                    out = next.out;
+                    next = uses[out] == 1 ? byInput.get(out) : null;
+                }
+                boolean relu = next instanceof ModuleStep nr && nr.module instanceof ReLU;
+                if (relu) {
+                    absorbed.add(next);
+                    out = next.out;
+                }
+                step = new ModuleStep(s.onnxName, s.opType, s.name, Inference.fuse(conv, bn, relu), s.in[0], out);
+            } else if (s instanceof ModuleStep ms && ms.module instanceof Linear fc) {
+                step = new ModuleStep(s.onnxName, s.opType, s.name,
+                        new FusedLinear(fc.inFeatures(), fc.outFeatures(), fc.weight().value(), fc.bias().value()), s.in[0], s.out);
+            }
+            frozen.add(step);
+            if (step instanceof ModuleStep ms) {
+                modules.put(ms.name, ms.module);
+            }
+        }
+        OnnxGraph g = new OnnxGraph(frozen, inputNames, importShapes, valueCount, outputs, constantOutputs, outputNames,
+                shapeSpecialised);
+        for (java.util.Map.Entry<String, Module> e : modules.entrySet()) {
+            g.child(e.getKey(), e.getValue());
+        }
+        g.train(false);
+        return g;
     }
 
     public List<String> inputNames() {

@@ -2,6 +2,10 @@ package io.resnet4j.onnx;
 
 import io.resnet4j.nn.BatchNorm2d;
 import io.resnet4j.nn.Conv2d;
+import io.resnet4j.nn.FusedConv2d;
+import io.resnet4j.nn.FusedLinear;
+import io.resnet4j.nn.Linear;
+import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Parameter;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
@@ -10,9 +14,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A CIFAR ResNet-20 with the option-A shortcut exported by PyTorch (tools/reference/onnx_models.py) runs in
@@ -66,6 +72,34 @@ class OnnxResNetImportTest {
         // convs 432 + 13,824 + 50,688 + 202,752, BN 2 x 688, fc 650: the paper's 0.27M.
         assertThat(m.module().parameterCount()).isEqualTo(269_722);
         assertThat(m.module().namedBuffers()).containsKeys("bn1.running_mean", "layer1.0.bn2.running_var");
+    }
+
+    /**
+     * OnnxGraph.freeze: every Conv fused (with the BatchNormalization after it where the file keeps one, and the
+     * Relu after that), the Gemm a FusedLinear; both exports still match PyTorch, and the original graph is
+     * unchanged.
+     */
+    @Test
+    void frozenGraphsMatchPyTorch() throws IOException {
+        Fixture f = Fixture.load(MODULE, "onnx/resnet20_io.bin");
+        for (String file : List.of("resnet20.onnx", "resnet20_bn.onnx")) {
+            OnnxGraph g = OnnxModel.load(fixtureFile(file), Shape.of(3, 3, 32, 32)).module();
+            float[] before = g.forward(f.tensor("input")).data().clone();
+            OnnxGraph frozen = g.freeze();
+            List<Module> modules = frozen.modules();
+            assertThat(modules.stream().filter(x -> x instanceof FusedConv2d).count()).as(file).isEqualTo(19);
+            // the stem and the first conv of each of the 9 blocks take their ReLU; the second leaves it to the add
+            assertThat(modules.stream().filter(x -> x instanceof FusedConv2d c && c.relu()).count()).as(file).isEqualTo(10);
+            assertThat(modules.stream().filter(x -> x instanceof Conv2d || x instanceof BatchNorm2d || x instanceof Linear))
+                    .as(file).isEmpty();
+            assertThat(modules.stream().filter(x -> x instanceof FusedLinear).count()).as(file).isEqualTo(1);
+            assertThat(frozen.stepCount()).as(file).isLessThan(g.stepCount());
+            Tensor y = frozen.forward(f.tensor("input"));
+            assertThat(relError(y.data(), f.floats("output"))).as(file).isLessThan(1e-4);
+            assertThatThrownBy(() -> frozen.train(true)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inference-only");
+            assertThat(g.forward(f.tensor("input")).data()).as(file).isEqualTo(before);
+        }
     }
 
     @Test
