@@ -97,9 +97,7 @@ public final class FusedConv2d extends Module {
 
     @Override
     public void train(boolean on) {
-        if (on) {
-            throw new IllegalStateException("a frozen model is inference-only: train the original model and freeze it again");
-        }
+        Inference.refuseTraining(on);
         super.train(false);
     }
 

@@ -54,9 +54,7 @@ public final class FusedLinear extends Module {
 
     @Override
     public void train(boolean on) {
-        if (on) {
-            throw new IllegalStateException("a frozen model is inference-only: train the original model and freeze it again");
-        }
+        Inference.refuseTraining(on);
         super.train(false);
     }
 

@@ -34,6 +34,13 @@ public final class Inference {
         return frozen;
     }
 
+    /** For the modules of a frozen model: train(true) throws. */
+    static void refuseTraining(boolean on) {
+        if (on) {
+            throw new IllegalStateException("a frozen model is inference-only: train the original model and freeze it again");
+        }
+    }
+
     private static Module copy(Module m, String path) {
         if (m instanceof Sequential s) {
             return sequential(s, path);

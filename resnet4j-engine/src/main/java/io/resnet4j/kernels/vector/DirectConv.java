@@ -30,14 +30,15 @@ final class DirectConv implements Parallel.Task {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.LANES;
 
-    private final ConvJobs.Geometry geometry = new ConvJobs.Geometry();
+    /** The input and the convolution's shape (images, ch, h, w, r, s, sh, sw, pt, pl, p, q). */
+    private final ConvJobs.Geometry g = new ConvJobs.Geometry();
     /** The whole batch padded once (when images are split into several tasks), or null: each task pads its image. */
     private float[] paddedBatch;
-    private float[] x, wk, y, bias;
+    private float[] wk, y, bias;
     private int[] tab;
-    private int xOff, yOff, biasOff;
+    private int yOff, biasOff;
     private boolean relu;
-    private int c, h, wd, k, sh, sw, pt, pl, p, q, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
+    private int k, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
 
     /** Whether the shape has what the tiles need: 4 output channels, one whole vector per row, 2 per image. */
     static boolean fits(int k, int p, int q) {
@@ -74,18 +75,8 @@ final class DirectConv implements Parallel.Task {
      */
     void execute(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                  float[] x, int xOff, float[] wk, float[] bias, int biasOff, boolean relu, int[] tab, float[] y, int yOff) {
-        this.c = c;
-        this.h = h;
-        this.wd = wd;
+        g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         this.k = k;
-        this.sh = sh;
-        this.sw = sw;
-        this.pt = pt;
-        this.pl = pl;
-        this.p = p;
-        this.q = q;
-        this.x = x;
-        this.xOff = xOff;
         this.wk = wk;
         this.bias = bias;
         this.biasOff = biasOff;
@@ -108,15 +99,13 @@ final class DirectConv implements Parallel.Task {
         try {
             if (kParts > 1) {
                 Workspace ws = Workspace.get();
-                geometry.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
                 paddedBatch = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c * phases, hp, wp));
-                ws.padBatch.execute(geometry, paddedBatch, hp, wp);
+                ws.padBatch.execute(g, paddedBatch, hp, wp);
             }
             Parallel.forEach(n * kParts, this);
         } finally {
-            geometry.x = null;
+            g.x = null;
             paddedBatch = null;
-            this.x = null;
             this.wk = null;
             this.y = null;
             this.bias = null;
@@ -128,13 +117,13 @@ final class DirectConv implements Parallel.Task {
     public void run(int task) {
         int img = task / kParts, part = task - img * kParts;
         int kb0 = part * kBlocks / kParts, kb1 = (part + 1) * kBlocks / kParts;
-        int phases = sh * sw, image = c * phases * hp * wp;
+        int p = g.p, q = g.q, phases = g.sh * g.sw, image = g.ch * phases * hp * wp;
         float[] xp = paddedBatch;
         int xBase = img * image;
         if (xp == null) {
             Workspace ws = Workspace.get();
-            xp = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(c * phases, hp, wp));
-            ConvJobs.Pad.phases(x, xOff + img * c * h * wd, c, h, wd, pt, pl, sh, sw, hp, wp, xp, 0);
+            xp = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(g.ch * phases, hp, wp));
+            ConvJobs.Pad.phases(g.x, g.xOff + img * g.ch * g.h * g.w, g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp, 0);
             xBase = 0;
         }
         int plane = p * q, yImg = yOff + img * k * plane;
