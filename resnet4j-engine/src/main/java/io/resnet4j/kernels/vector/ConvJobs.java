@@ -148,6 +148,7 @@ final class ConvJobs {
             rowOff = null;
             paddedBatch = null;
             bias = null;
+            residual = null;
             relu = false;
         }
     }
