@@ -27,16 +27,6 @@ public interface ConvOps {
      * ElementwiseOps.addBias and relu up to rounding, bitwise where both take the same path (an implementation may
      * take a faster one for prepared weights). w must come from this instance's prepare for g's geometry.
      */
-    default void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
-                         float[] y, int yOff) {
-        forward(g, x, xOff, w, bias, biasOff, null, 0, relu, y, yOff);
-    }
-
-    /**
-     * The same with a residual added after the bias and before the ReLU: y += residual (n, k, p, q) from
-     * residualOff (null: none), a residual unit's shortcut. residual must not overlap y. Bitwise the forward
-     * followed by addBias and ElementwiseOps.addRelu (or add) where both take the same path.
-     */
-    void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, float[] residual,
-                 int residualOff, boolean relu, float[] y, int yOff);
+    void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                 float[] y, int yOff);
 }

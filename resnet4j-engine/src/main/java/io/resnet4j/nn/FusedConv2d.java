@@ -118,13 +118,6 @@ public final class FusedConv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor output = prepare(x);
-        Kernels.CONV.forward(geometry, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);
-        return output;
-    }
-
-    /** Sets the geometry for x, prepares the weights for it when needed, and returns the output buffer. */
-    private Tensor prepare(Tensor x) {
         ConvGeometry g = geometry(x.shape());
         if (g != geometry) {
             geometry = g;
@@ -134,23 +127,8 @@ public final class FusedConv2d extends Module {
             // a new input size: the packed or transformed form depends on it (e.g. Winograd for some widths only)
             prepared = Kernels.CONV.prepare(g, weight.data(), 0);
         }
-        return newOutput(outShape);
-    }
-
-    /**
-     * y = conv(x) + b + residual, then ReLU when relu: a frozen residual unit's last convolution with the unit's
-     * add in its epilogue (Residual). This module's own ReLU must be off (the ReLU comes after the add).
-     */
-    Tensor forwardAdd(Tensor x, Tensor residual, boolean reluAfter) {
-        if (relu) {
-            throw new IllegalStateException("FusedConv2d.forwardAdd on a convolution that applies its own ReLU");
-        }
-        Tensor output = prepare(x);
-        if (!residual.shape().equals(outShape)) {
-            throw new IllegalArgumentException("residual branch gives " + outShape + " but the shortcut gives " + residual.shape());
-        }
-        Kernels.CONV.forward(geometry, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, residual.data(), 0,
-                reluAfter, output.data(), 0);
+        Tensor output = newOutput(outShape);
+        Kernels.CONV.forward(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);
         return output;
     }
 

@@ -15,10 +15,6 @@ import io.resnet4j.tensor.Tensor;
  * <p>With {@link #setRecompute} the unit is a recomputed segment: its forward keeps only its input and its own
  * output, the layers inside write to scratch shared by every segment, and backward runs them again before
  * backpropagating through them (gradient checkpointing). Results are bitwise those of the plain unit.
- *
- * <p>In a frozen network ({@link Inference#freeze}: eval only) whose branch ends in a {@link FusedConv2d}, the
- * shortcut runs first and the add (and ReLU) happen in that convolution's epilogue, on each output tile while it
- * is in cache: bitwise the separate add.
  */
 public final class Residual extends Module {
     private final Module branch;
@@ -79,15 +75,6 @@ public final class Residual extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (!training && !recompute && branch instanceof Sequential seq && seq.lastLayer() instanceof FusedConv2d tail
-                && !tail.relu()) {
-            // a frozen unit (Inference.freeze): the add and the ReLU run in the last convolution's epilogue
-            Tensor sc = shortcut == null ? x : shortcut.forward(x);
-            output = tail.forwardAdd(seq.forwardAllButLast(x), sc, reluAfterAdd);
-            input = x;
-            saved = false;
-            return output;
-        }
         if (recompute) {
             forwardPathsAsSegment(x, false);
         } else {

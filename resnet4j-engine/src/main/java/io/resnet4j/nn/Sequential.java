@@ -83,24 +83,10 @@ public final class Sequential extends Module {
     }
 
     private Tensor forwardLayers(Tensor x) {
-        return forwardLayers(x, layers.size());
-    }
-
-    /** The last layer (null when empty). */
-    Module lastLayer() {
-        return layers.isEmpty() ? null : layers.get(layers.size() - 1);
-    }
-
-    /** Every layer but the last, without recomputation: a frozen residual unit's branch before its tail (Residual). */
-    Tensor forwardAllButLast(Tensor x) {
-        return forwardLayers(x, layers.size() - 1);
-    }
-
-    private Tensor forwardLayers(Tensor x, int end) {
         // Indexed loops: no iterator per call on the training path.
-        for (int i = 0; i < end; i++) {
+        for (int i = 0; i < layers.size(); i++) {
             Module m = layers.get(i);
-            if (m instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < end && layers.get(i + 1) instanceof ReLU relu) {
+            if (m instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU relu) {
                 // conv-BN-ReLU: one fused kernel, bitwise equal to the two (NormOps.forwardTrainRelu)
                 x = relu.adopt(bn.forwardRelu(x));
                 i++;

@@ -94,34 +94,6 @@ class InferenceTest {
         }
     }
 
-    /**
-     * A frozen unit adds its shortcut (projection or identity) and applies the ReLU in its last convolution's
-     * epilogue: the unit returns that convolution's own output, bitwise relu(branch + shortcut).
-     */
-    @Test
-    void aFrozenUnitAddsItsShortcutInItsLastConvolutionBitwise() {
-        Module frozen = Inference.freeze(net());
-        List<Module> units = ((Sequential) frozen.children().get("layer1")).layers();
-        Tensor x = Checks.randn(11, 2, 8, 9, 9);
-        for (Module m : units) {
-            Residual unit = (Residual) m;
-            Sequential branch = unit.branch() instanceof Sequential b ? b : null;
-            FusedConv2d tail = (FusedConv2d) branch.layers().get(branch.layers().size() - 1);
-            Tensor out = unit.forward(x);
-            float[] fused = out.data().clone();
-            float[] plain = branch.forward(x).data().clone();
-            assertThat(out).as("the unit's output is its last convolution's").isSameAs(tail.forward(branch.forwardAllButLast(x)));
-            float[] sc = unit.shortcut() == null ? x.data() : unit.shortcut().forward(x).data();
-            float[] expected = new float[plain.length];
-            for (int i = 0; i < plain.length; i++) {
-                float v = plain[i] + sc[i];
-                expected[i] = v < 0f ? 0f : v;
-            }
-            assertThat(fused).isEqualTo(expected);
-            x = Checks.randn(12, 2, 12, 5, 5);
-        }
-    }
-
     @Test
     void isASnapshotAndInferenceOnly() {
         Sequential net = net();

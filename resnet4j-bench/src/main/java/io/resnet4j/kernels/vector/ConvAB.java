@@ -86,9 +86,9 @@ public final class ConvAB {
         }
 
         @Override
-        public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff,
-                            float[] residual, int residualOff, boolean relu, float[] y, int yOff) {
-            conv.forward(g, x, xOff, w, bias, biasOff, residual, residualOff, relu, y, yOff);
+        public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                            float[] y, int yOff) {
+            conv.forward(g, x, xOff, w, bias, biasOff, relu, y, yOff);
         }
     }
 

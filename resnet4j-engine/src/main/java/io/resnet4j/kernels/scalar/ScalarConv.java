@@ -26,8 +26,8 @@ public final class ScalarConv implements ConvOps {
     }
 
     @Override
-    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, float[] residual,
-                        int residualOff, boolean relu, float[] y, int yOff) {
+    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                        float[] y, int yOff) {
         w.check(this, g);
         forward(g, x, xOff, w.data(), 0, y, yOff);
         int pq = g.p() * g.q();
@@ -36,9 +36,6 @@ public final class ScalarConv implements ConvOps {
                 int base = yOff + (i * g.k() + o) * pq;
                 for (int e = base; e < base + pq; e++) {
                     float v = bias == null ? y[e] : y[e] + bias[biasOff + o];
-                    if (residual != null) {
-                        v += residual[e - yOff + residualOff];
-                    }
                     y[e] = relu && v < 0f ? 0f : v;
                 }
             }

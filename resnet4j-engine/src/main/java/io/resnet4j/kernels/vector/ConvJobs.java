@@ -148,7 +148,6 @@ final class ConvJobs {
             rowOff = null;
             paddedBatch = null;
             bias = null;
-            residual = null;
             relu = false;
         }
     }

@@ -34,9 +34,9 @@ final class DirectConv implements Parallel.Task {
     private final ConvJobs.Geometry g = new ConvJobs.Geometry();
     /** The whole batch padded once (when images are split into several tasks), or null: each task pads its image. */
     private float[] paddedBatch;
-    private float[] wk, y, bias, residual;
+    private float[] wk, y, bias;
     private int[] tab;
-    private int yOff, biasOff, residualShift;
+    private int yOff, biasOff;
     private boolean relu;
     private int k, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
 
@@ -71,19 +71,15 @@ final class DirectConv implements Parallel.Task {
 
     /**
      * Runs y (n, k, p, q) = conv(x (n, c, h, wd), weights packed in wk) for stride sh x sw and padding pt, pl
-     * (at least 0); the epilogue (bias null: none; residual (n, k, p, q) from residualOff, null: none; relu) applies
-     * to each finished vector. tab has room for c*r*s.
+     * (at least 0); the epilogue (bias null: none; relu) applies to each finished vector. tab has room for c*r*s.
      */
     void execute(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
-                 float[] x, int xOff, float[] wk, float[] bias, int biasOff, float[] residual, int residualOff, boolean relu,
-                 int[] tab, float[] y, int yOff) {
+                 float[] x, int xOff, float[] wk, float[] bias, int biasOff, boolean relu, int[] tab, float[] y, int yOff) {
         g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         this.k = k;
         this.wk = wk;
         this.bias = bias;
         this.biasOff = biasOff;
-        this.residual = residual;
-        this.residualShift = residualOff - yOff;
         this.relu = relu;
         this.y = y;
         this.yOff = yOff;
@@ -113,7 +109,6 @@ final class DirectConv implements Parallel.Task {
             this.wk = null;
             this.y = null;
             this.bias = null;
-            this.residual = null;
             this.tab = null;
         }
     }
@@ -139,20 +134,20 @@ final class DirectConv implements Parallel.Task {
                 int a0 = v / rowVectors, b0 = Math.min((v - a0 * rowVectors) * L, q - L);
                 int a1 = (v + 1) / rowVectors, b1 = Math.min((v + 1 - a1 * rowVectors) * L, q - L);
                 tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0, a1 * q + b1, plane,
-                        bias, biasOff + o0, residual, residualShift, relu);
+                        bias, biasOff + o0, relu);
             }
         }
     }
 
     /**
      * One register tile: 4 output channels (rows yBlock + j * plane) x 2 output vectors (at y0, y1 in a plane,
-     * read from x0, x1 in xp), summed over the taps in order, then the epilogue in registers (bias, res: null for
-     * none, res[i + resShift] for y[i]; the two vectors may overlap, so it cannot run on y after the stores). The weight index is computed from i, not bumped
+     * read from x0, x1 in xp), summed over the taps in order, then the epilogue in registers (bias null: none;
+     * the two vectors may overlap, so it cannot run on y after the stores). The weight index is computed from i, not bumped
      * (a bumped one measured up to 0.6x), and 4 x 3 vectors left C2 no spare register (0.55-0.85x, probe on
      * JDK 17).
      */
     static void tile(float[] xp, int x0, int x1, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
-                     int y0, int y1, int plane, float[] bias, int biasOff, float[] res, int resShift, boolean relu) {
+                     int y0, int y1, int plane, float[] bias, int biasOff, boolean relu) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int i = 0; i < taps; i++) {
@@ -172,20 +167,20 @@ final class DirectConv implements Parallel.Task {
             c30 = a0.fma(b, c30);
             c31 = a1.fma(b, c31);
         }
-        int r0 = yBlock, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane;
-        if (bias != null || res != null || relu) {
+        if (bias != null || relu) {
             boolean addBias = bias != null;
             float b0 = addBias ? bias[biasOff] : 0f, b1 = addBias ? bias[biasOff + 1] : 0f;
             float b2 = addBias ? bias[biasOff + 2] : 0f, b3 = addBias ? bias[biasOff + 3] : 0f;
-            c00 = Epilogue.apply(c00, addBias, b0, res, r0 + y0 + resShift, relu);
-            c01 = Epilogue.apply(c01, addBias, b0, res, r0 + y1 + resShift, relu);
-            c10 = Epilogue.apply(c10, addBias, b1, res, r1 + y0 + resShift, relu);
-            c11 = Epilogue.apply(c11, addBias, b1, res, r1 + y1 + resShift, relu);
-            c20 = Epilogue.apply(c20, addBias, b2, res, r2 + y0 + resShift, relu);
-            c21 = Epilogue.apply(c21, addBias, b2, res, r2 + y1 + resShift, relu);
-            c30 = Epilogue.apply(c30, addBias, b3, res, r3 + y0 + resShift, relu);
-            c31 = Epilogue.apply(c31, addBias, b3, res, r3 + y1 + resShift, relu);
+            c00 = Epilogue.apply(c00, addBias, b0, relu);
+            c01 = Epilogue.apply(c01, addBias, b0, relu);
+            c10 = Epilogue.apply(c10, addBias, b1, relu);
+            c11 = Epilogue.apply(c11, addBias, b1, relu);
+            c20 = Epilogue.apply(c20, addBias, b2, relu);
+            c21 = Epilogue.apply(c21, addBias, b2, relu);
+            c30 = Epilogue.apply(c30, addBias, b3, relu);
+            c31 = Epilogue.apply(c31, addBias, b3, relu);
         }
+        int r0 = yBlock, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane;
         c00.intoArray(y, r0 + y0);
         c01.intoArray(y, r0 + y1);
         c10.intoArray(y, r1 + y0);

@@ -5,40 +5,30 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The fused epilogue of an inference convolution (ConvOps.forward with prepared weights), applied to output
- * rows while they are still in cache: y += bias of the row's channel (when there is a bias), then y += the
- * residual at the same position (when there is one: a residual unit's shortcut), then ReLU by
+ * rows while they are still in cache: y += bias of the row's channel (when there is a bias), then ReLU by
  * ElementwiseOps.relu's rule (negative values become 0; NaN and -0 stay), so that the result is bitwise that
- * of the separate addBias, add and relu passes (or addRelu: the same float additions in the same order).
+ * of the separate addBias and relu passes.
  */
 final class Epilogue {
     private Epilogue() {
     }
 
-    /**
-     * One vector of y: v + b (when addBias), then + res[resAt, resAt + LANES) (res null: none), then ReLU (when
-     * relu), by the rule of run.
-     */
-    static FloatVector apply(FloatVector v, boolean addBias, float b, float[] res, int resAt, boolean relu) {
+    /** One vector of y: v + b (when addBias), then ReLU (when relu), by the rule of run. */
+    static FloatVector apply(FloatVector v, boolean addBias, float b, boolean relu) {
         if (addBias) {
             v = v.add(b);
-        }
-        if (res != null) {
-            v = v.add(FloatVector.fromArray(Simd.F, res, resAt));
         }
         return relu ? v.blend(FloatVector.zero(Simd.F), v.compare(VectorOperators.LT, 0f)) : v;
     }
 
-    /** y[off, off + len) += b (when addBias), then += res[resOff, resOff + len) (res null: none), then ReLU (when relu). */
-    static void run(float[] y, int off, int len, boolean addBias, float b, float[] res, int resOff, boolean relu) {
+    /** y[off, off + len) += b (when addBias), then ReLU (when relu). */
+    static void run(float[] y, int off, int len, boolean addBias, float b, boolean relu) {
         FloatVector zero = FloatVector.zero(Simd.F);
-        int e = off, end = off + len, shift = resOff - off;
+        int e = off, end = off + len;
         for (; e <= end - Simd.LANES; e += Simd.LANES) {
             FloatVector v = FloatVector.fromArray(Simd.F, y, e);
             if (addBias) {
                 v = v.add(b);
-            }
-            if (res != null) {
-                v = v.add(FloatVector.fromArray(Simd.F, res, e + shift));
             }
             if (relu) {
                 v = v.blend(zero, v.compare(VectorOperators.LT, 0f));
@@ -47,9 +37,6 @@ final class Epilogue {
         }
         for (; e < end; e++) {
             float v = addBias ? y[e] + b : y[e];
-            if (res != null) {
-                v += res[e + shift];
-            }
             y[e] = relu && v < 0f ? 0f : v;
         }
     }

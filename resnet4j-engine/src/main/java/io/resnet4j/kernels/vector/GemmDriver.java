@@ -42,12 +42,6 @@ abstract class GemmDriver implements Parallel.Task {
     float[] bias;
     int biasOff;
     boolean relu;
-    /**
-     * Epilogue residual (null: none): added after the bias, before the ReLU; C element at index i gets
-     * residual[i + residualShift] (C is the convolution's output, the residual has its layout).
-     */
-    float[] residual;
-    int residualShift;
 
     /**
      * Direct mode (convolutions): B is gathered from its source, a segment of images at a time. Row kk's
@@ -191,7 +185,7 @@ abstract class GemmDriver implements Parallel.Task {
             boolean keep = iEnd - iStart > mc;
             for (int k0 = 0; k0 < kdim; k0 += kc) {
                 int kcb = Math.min(kc, kdim - k0);
-                boolean load = accumulate || k0 > 0, finish = k0 + kcb == kdim && (bias != null || relu || residual != null);
+                boolean load = accumulate || k0 > 0, finish = k0 + kcb == kdim && (bias != null || relu);
                 for (int ib = iStart; ib < iEnd; ib += mc) {
                     int ie = Math.min(iEnd, ib + mc);
                     // column blocks of up to nb panels; a panel never crosses an image (contiguous C columns)
@@ -221,23 +215,18 @@ abstract class GemmDriver implements Parallel.Task {
                                 if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
                                     k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
                                     if (finish) {
-                                        epilogue(c, ci, ldc, mr, ir, residual, ci + residualShift);
+                                        epilogue(c, ci, ldc, mr, ir);
                                     }
                                 } else {
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
                                     if (load) {
-                                        directTile(true, tile, c, 0, rows, jr, cols, ir);
+                                        directTile(true, tile, rows, jr, cols, ir);
                                     }
                                     k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
                                     if (finish) {
-                                        float[] res = null;
-                                        if (residual != null) {
-                                            res = ws.residualTile = Workspace.grow(ws.residualTile, (long) mr * nr);
-                                            directTile(true, res, residual, residualShift, rows, jr, cols, ir);
-                                        }
-                                        epilogue(tile, 0, nr, rows, ir, res, 0);
+                                        epilogue(tile, 0, nr, rows, ir);
                                     }
-                                    directTile(false, tile, c, 0, rows, jr, cols, ir);
+                                    directTile(false, tile, rows, jr, cols, ir);
                                 }
                             }
                         }
@@ -250,23 +239,19 @@ abstract class GemmDriver implements Parallel.Task {
         }
     }
 
-    /**
-     * The epilogue of a finished tile: rows [ir, ir + rows) of C, nr columns each, at arr[base + r * ld], with the
-     * residual at res[resBase + r * ld] (res null: none).
-     */
-    private void epilogue(float[] arr, int base, int ld, int rows, int ir, float[] res, int resBase) {
+    /** The epilogue of a finished tile: rows [ir, ir + rows) of C, nr columns each, at arr[base + r * ld]. */
+    private void epilogue(float[] arr, int base, int ld, int rows, int ir) {
         for (int r = 0; r < rows; r++) {
-            Epilogue.run(arr, base + r * ld, mk.nr, bias != null, bias == null ? 0f : bias[biasOff + ir + r], res,
-                    resBase + r * ld, relu);
+            Epilogue.run(arr, base + r * ld, mk.nr, bias != null, bias == null ? 0f : bias[biasOff + ir + r], relu);
         }
     }
 
     /**
      * Direct mode: copies C rows [ir, ir + rows) x columns [jr, jr + cols) (one image) into the tile (rows of
-     * nr) or back, skipping junk columns; C's element i is arr[i + shift] (C itself: c, 0).
+     * nr) or back, skipping junk columns.
      */
-    private void directTile(boolean toTile, float[] tile, float[] arr, int shift, int rows, int jr, int cols, int ir) {
-        int nr = mk.nr, local = jr % cCols, base = cOff + jr / cCols * cImgStride + ir * ldc + shift;
+    private void directTile(boolean toTile, float[] tile, int rows, int jr, int cols, int ir) {
+        int nr = mk.nr, local = jr % cCols, base = cOff + jr / cCols * cImgStride + ir * ldc;
         int stride = rowStride == 0 ? cCols : rowStride, width = rowStride == 0 ? cCols : rowCols;
         for (int t = 0; t < cols; ) {
             int a = (local + t) / stride, b = local + t - a * stride;
@@ -275,9 +260,9 @@ abstract class GemmDriver implements Parallel.Task {
                 int ci = base + a * width + b;
                 for (int r = 0; r < rows; r++) {
                     if (toTile) {
-                        System.arraycopy(arr, ci + r * ldc, tile, r * nr + t, len);
+                        System.arraycopy(c, ci + r * ldc, tile, r * nr + t, len);
                     } else {
-                        System.arraycopy(tile, r * nr + t, arr, ci + r * ldc, len);
+                        System.arraycopy(tile, r * nr + t, c, ci + r * ldc, len);
                     }
                 }
             }
@@ -305,7 +290,7 @@ abstract class GemmDriver implements Parallel.Task {
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
         for (int k0 = kStart; k0 < kEnd; k0 += kc) {
             int kcb = Math.min(kc, kEnd - k0);
-            boolean load = acc || k0 > kStart, finish = k0 + kcb == kdim && (bias != null || relu || residual != null);
+            boolean load = acc || k0 > kStart, finish = k0 + kcb == kdim && (bias != null || relu);
             // B panels are kept for the next row blocks; with a single row block one L1-hot slot is reused
             int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
@@ -323,7 +308,7 @@ abstract class GemmDriver implements Parallel.Task {
                         } else {
                             k.run(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load);
                             if (finish) {
-                                epilogue(cArr, colBase + ir * ldc, ldc, mr, ir, residual, colBase + ir * ldc + residualShift);
+                                epilogue(cArr, colBase + ir * ldc, ldc, mr, ir);
                             }
                         }
                     }
@@ -343,16 +328,25 @@ abstract class GemmDriver implements Parallel.Task {
         boolean rowsOnly = jr + nr <= n && jr % cCols + nr <= cCols;
         int base = cOff + jr / cCols * cImgStride + jr % cCols + ir * ldc;
         if (load) {
-            loadEdge(c, cOff, 0, rows, cols, rowsOnly, ir, jr, tile);
+            if (rowsOnly) {
+                for (int r = 0; r < rows; r++) {
+                    for (int t = 0; t < nr; t += lanes) {
+                        FloatVector.fromArray(Simd.F, c, base + r * ldc + t).intoArray(tile, r * nr + t);
+                    }
+                }
+            } else {
+                for (int t = 0; t < cols; t++) {
+                    int j = jr + t;
+                    int col = cOff + j / cCols * cImgStride + j % cCols + ir * ldc;
+                    for (int r = 0; r < rows; r++) {
+                        tile[r * nr + t] = c[col + r * ldc];
+                    }
+                }
+            }
         }
         k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
         if (finish) {
-            float[] res = null;
-            if (residual != null) {
-                res = Workspace.get().residualTile = Workspace.grow(Workspace.get().residualTile, (long) mr * nr);
-                loadEdge(residual, cOff, residualShift, rows, cols, rowsOnly, ir, jr, res);
-            }
-            epilogue(tile, 0, nr, rows, ir, res, 0);
+            epilogue(tile, 0, nr, rows, ir);
         }
         if (rowsOnly) {
             for (int r = 0; r < rows; r++) {
@@ -366,30 +360,6 @@ abstract class GemmDriver implements Parallel.Task {
                 int col = cOff + j / cCols * cImgStride + j % cCols + ir * ldc;
                 for (int r = 0; r < rows; r++) {
                     c[col + r * ldc] = tile[r * nr + t];
-                }
-            }
-        }
-    }
-
-    /**
-     * The C elements of an edge tile (rows from ir, columns from jr; C's element i at arr[i + shift]) into dst
-     * (rows of nr): whole rows with vectors when rowsOnly, else column by column.
-     */
-    private void loadEdge(float[] arr, int cOff, int shift, int rows, int cols, boolean rowsOnly, int ir, int jr, float[] dst) {
-        int nr = mk.nr, lanes = Simd.LANES;
-        if (rowsOnly) {
-            int base = cOff + jr / cCols * cImgStride + jr % cCols + ir * ldc + shift;
-            for (int r = 0; r < rows; r++) {
-                for (int t = 0; t < nr; t += lanes) {
-                    FloatVector.fromArray(Simd.F, arr, base + r * ldc + t).intoArray(dst, r * nr + t);
-                }
-            }
-        } else {
-            for (int t = 0; t < cols; t++) {
-                int j = jr + t;
-                int col = cOff + j / cCols * cImgStride + j % cCols + ir * ldc + shift;
-                for (int r = 0; r < rows; r++) {
-                    dst[r * nr + t] = arr[col + r * ldc];
                 }
             }
         }

@@ -49,17 +49,17 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
-        forward(g, x, xOff, w, wOff, null, null, 0, null, 0, false, y, yOff);
+        forward(g, x, xOff, w, wOff, null, null, 0, false, y, yOff);
     }
 
     /** Forward with w (wOff) as given, or prepared weights with the epilogue (see convolve). */
     private void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] prepared, float[] bias,
-                         int biasOff, float[] residual, int residualOff, boolean relu, float[] y, int yOff) {
+                         int biasOff, boolean relu, float[] y, int yOff) {
         boolean pw = pointwise(g);
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
         convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, w, wOff, false, prepared, bias, biasOff, residual, residualOff, relu, y, yOff);
+                x, xOff, w, wOff, false, prepared, bias, biasOff, relu, y, yOff);
     }
 
     /**
@@ -109,10 +109,10 @@ public final class VectorConv implements ConvOps {
     }
 
     @Override
-    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, float[] residual,
-                        int residualOff, boolean relu, float[] y, int yOff) {
+    public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                        float[] y, int yOff) {
         w.check(this, g);
-        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, residual, residualOff, relu, y, yOff);
+        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, y, yOff);
     }
 
     @Override
@@ -128,7 +128,7 @@ public final class VectorConv implements ConvOps {
             int h = pw ? 1 : g.p(), wd = pw ? g.p() * g.q() : g.q();
             int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
             convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
-                    dy, dyOff, w, wOff, true, null, null, 0, null, 0, false, dx, dxOff);
+                    dy, dyOff, w, wOff, true, null, null, 0, false, dx, dxOff);
             return;
         }
         int mr = kernel.mr, crs = g.c() * r * s;
@@ -300,12 +300,12 @@ public final class VectorConv implements ConvOps {
      * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise (q = 5: 8 would waste
      * more than a third) the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
      * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
-     * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, residual,
-     * relu) applies.
+     * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
+     * applies.
      */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                           float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] prepared, float[] bias,
-                          int biasOff, float[] residual, int residualOff, boolean relu, float[] y, int yOff) {
+                          int biasOff, boolean relu, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
         int path = path(c, h, k, r, s, sh, sw, pt, pl, p, q, tiles, prepared != null);
@@ -316,8 +316,7 @@ public final class VectorConv implements ConvOps {
                 DirectConv.packWeights(c, k, r, s, w, wOff, flipped, wk);
             }
             int[] tab = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
-            ws.direct.execute(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, wk, bias, biasOff, residual,
-                    residualOff, relu, tab, y, yOff);
+            ws.direct.execute(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, wk, bias, biasOff, relu, tab, y, yOff);
             return;
         }
         if (path == WINOGRAD) {
@@ -328,7 +327,7 @@ public final class VectorConv implements ConvOps {
             }
             job.bindForward(x, xOff, w, wOff, flipped, prepared == null ? ws.packedA : prepared, y, yOff);
             if (prepared != null) {
-                job.bindPrepared(bias, biasOff, residual, residualOff, relu);
+                job.bindPrepared(bias, biasOff, relu);
             }
             try {
                 job.execute();
@@ -350,8 +349,6 @@ public final class VectorConv implements ConvOps {
         ConvJobs.Forward job = ws.convForward;
         job.bias = bias;
         job.biasOff = biasOff;
-        job.residual = residual;
-        job.residualShift = residualOff - yOff;
         job.relu = relu;
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         // strided: the panels are gathered from the stride's phase planes (ConvJobs.Pad.phases); a row width q

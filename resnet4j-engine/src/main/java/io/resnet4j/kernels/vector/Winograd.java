@@ -63,8 +63,8 @@ final class Winograd implements Parallel.Task {
     private boolean weightPhase;
     /** Forward with prepared weights: u already holds them (no weight phase), and the epilogue (see Epilogue). */
     private boolean uReady, relu;
-    private float[] bias, residual;
-    private int biasOff, residualOff;
+    private float[] bias;
+    private int biasOff;
     /** Backward-weight: dy (n, k, p, q) in, dw (k, c, 3, 3) accumulated; groupSums: lane-wise Z of each group. */
     private float[] dy, dw, groupSums;
     private int dyOff, dwOff;
@@ -165,15 +165,12 @@ final class Winograd implements Parallel.Task {
 
     /**
      * Forward with prepared weights, after bindForward: u already holds the transformed weights (no wt), and each
-     * finished output row gets + bias[biasOff + channel] (bias null: none), then + the residual (n, k, p, q) from
-     * residualOff (null: none), then ReLU when relu.
+     * finished output row gets + bias[biasOff + channel] (bias null: none), then ReLU when relu.
      */
-    void bindPrepared(float[] bias, int biasOff, float[] residual, int residualOff, boolean relu) {
+    void bindPrepared(float[] bias, int biasOff, boolean relu) {
         this.uReady = true;
         this.bias = bias;
         this.biasOff = biasOff;
-        this.residual = residual;
-        this.residualOff = residualOff;
         this.relu = relu;
     }
 
@@ -322,7 +319,6 @@ final class Winograd implements Parallel.Task {
         dw = null;
         groupSums = null;
         bias = null;
-        residual = null;
         uReady = false;
         relu = false;
     }
@@ -359,13 +355,12 @@ final class Winograd implements Parallel.Task {
         }
         multiply(v, m);
         transformOutput(img, ty0, rows, m, line);
-        if (bias != null || residual != null || relu) {
+        if (bias != null || relu) {
             // the output rows this task wrote, per channel one contiguous run (still in cache)
             int row0 = 2 * ty0, rowEnd = Math.min(p, 2 * (ty0 + rows));
             for (int i = 0; i < k; i++) {
-                int at = ((img * k + i) * p + row0) * q;
-                Epilogue.run(y, yOff + at, (rowEnd - row0) * q, bias != null, bias == null ? 0f : bias[biasOff + i],
-                        residual, residualOff + at, relu);
+                Epilogue.run(y, yOff + ((img * k + i) * p + row0) * q, (rowEnd - row0) * q, bias != null,
+                        bias == null ? 0f : bias[biasOff + i], relu);
             }
         }
     }

@@ -24,8 +24,6 @@ final class Workspace {
     float[] cols = new float[0];
     float[] partial = new float[0];
     float[] dcol = new float[0];
-    /** The residual of an edge tile of an inference convolution's epilogue (GemmDriver). */
-    float[] residualTile = new float[0];
     /** A direct convolution's current image, zero padded; its start in the array returned with it. */
     float[] paddedImage = new float[0];
     int directBase;

@@ -17,16 +17,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Inference forward with prepared weights and the fused bias + residual + ReLU epilogue: bitwise equal to the
- * plain vector forward followed by the bias, the residual and the ReLU where both take the same path (up to 256 channels: the same packed or
+ * Inference forward with prepared weights and the fused bias + ReLU epilogue: bitwise equal to the plain vector
+ * forward followed by the bias and the ReLU where both take the same path (up to 256 channels: the same packed or
  * transformed weights, the same reduction order),
  * within VectorConvTest's tolerance of the scalar reference's prepared forward, on every geometry of
  * VectorConvTest (direct, strided, junk columns, im2col panels, Winograd with and without paired tile rows,
  * 1x1 as a GEMM) and every micro-kernel tile.
  */
 class PreparedConvTest {
-    private static final VectorConv DIRECT = new VectorConv(
-            Tuning.DEFAULT.withDirect(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
     private static List<ConvGeometry> all() {
         List<ConvGeometry> gs = new ArrayList<>(VectorConvTest.GEOMETRIES);
         gs.addAll(VectorConvTest.LARGER);
@@ -39,16 +37,13 @@ class PreparedConvTest {
         MicroKernel[] tiles = MicroKernel.all();
         int i = 0;
         for (ConvGeometry g : all()) {
-            // DirectConv wherever it fits on every fourth geometry (the others: its default shapes only)
-            VectorConv conv = i % 4 == 3 ? DIRECT : i % 3 == 0 ? VectorConv.INSTANCE
-                    : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
-            // the three epilogues in turn: bias and ReLU, bias only, ReLU only; a residual on every other geometry
-            boolean withBias = i % 3 != 2, relu = i % 3 != 1, withResidual = i % 2 == 0;
+            VectorConv conv = i % 3 == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
+            // the three epilogues in turn: bias and ReLU, bias only, ReLU only
+            boolean withBias = i % 3 != 2, relu = i % 3 != 1;
             i++;
-            int xOff = 3, wOff = 5, yOff = 2, bOff = 1, rOff = 6;
+            int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
             float[] x = random(rng, xOff + g.inputSize() + 4), w = random(rng, wOff + g.weightSize() + 4);
             float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
-            float[] res = withResidual ? random(rng, rOff + g.outputSize() + 3) : null;
             float[] y0 = random(rng, yOff + g.outputSize() + 4);
 
             float[] expected = y0.clone();
@@ -57,25 +52,22 @@ class PreparedConvTest {
             for (int e = 0; e < g.outputSize(); e++) {
                 float v = expected[yOff + e];
                 v = withBias ? v + bias[bOff + e / pq % g.k()] : v;
-                v = withResidual ? v + res[rOff + e] : v;
                 expected[yOff + e] = relu && v < 0f ? 0f : v;
             }
             PreparedConv prepared = conv.prepare(g.withBatch(1), w, wOff);
             float[] actual = y0.clone();
-            conv.forward(g, x, xOff, prepared, bias, bOff, res, rOff, relu, actual, yOff);
-            String what = String.format("%s %s bias %s residual %s relu %s", conv, g, withBias, withResidual, relu);
+            conv.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
             if (Math.max(g.c(), g.k()) <= Tuning.WINOGRAD_ANY_BATCH_CHANNELS) {
                 // the same path as the plain forward (wider ones may take Winograd only when prepared)
-                assertThat(actual).as(what).isEqualTo(expected);
+                assertThat(actual).as("%s %s bias %s relu %s", conv, g, withBias, relu).isEqualTo(expected);
             }
 
             float[] reference = y0.clone(), magnitude = y0.clone();
             ScalarConv ref = ScalarConv.INSTANCE;
-            ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, res, rOff, relu, reference, yOff);
+            ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
             ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
             for (int e = 0; e < g.outputSize(); e++) {
-                magnitude[yOff + e] += (withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f)
-                        + (withResidual ? Math.abs(res[rOff + e]) : 0f);
+                magnitude[yOff + e] += withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
             }
             VectorConvTest.compare("prepared forward", conv, g, y0, reference, magnitude, actual, yOff, g.outputSize());
         }
