@@ -199,7 +199,8 @@ public final class OnnxGraph extends Module {
                 BatchNorm2d bn = null;
                 int out = s.out;
                 Step next = uses[out] == 1 ? byInput.get(out) : null;
-                if (next instanceof ModuleStep nb && nb.module instanceof BatchNorm2d b && b.channels() == conv.outChannels()) {
+                if (next instanceof ModuleStep nb && nb.module instanceof BatchNorm2d b
+                        && b.channels() == conv.outChannels()) {
                     bn = b;
                     absorbed.add(next);
                     out = next.out;
@@ -212,8 +213,8 @@ public final class OnnxGraph extends Module {
                 }
                 step = new ModuleStep(s.onnxName, s.opType, s.name, Inference.fuse(conv, bn, relu), s.in[0], out);
             } else if (s instanceof ModuleStep ms && ms.module instanceof Linear fc) {
-                step = new ModuleStep(s.onnxName, s.opType, s.name,
-                        new FusedLinear(fc.inFeatures(), fc.outFeatures(), fc.weight().value(), fc.bias().value()), s.in[0], s.out);
+                FusedLinear fused = new FusedLinear(fc.inFeatures(), fc.outFeatures(), fc.weight().value(), fc.bias().value());
+                step = new ModuleStep(s.onnxName, s.opType, s.name, fused, s.in[0], s.out);
             }
             frozen.add(step);
             if (step instanceof ModuleStep ms) {

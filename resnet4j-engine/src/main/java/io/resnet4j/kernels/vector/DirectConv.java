@@ -72,6 +72,8 @@ final class DirectConv implements Parallel.Task {
     /**
      * Runs y (n, k, p, q) = conv(x (n, c, h, wd), weights packed in wk) for stride sh x sw and padding pt, pl
      * (at least 0); the epilogue (bias null: none; relu) applies to each finished vector. tab has room for c*r*s.
+     * Where k % 4 != 0 and the channel blocks are split over tasks, two tasks may write the channels their blocks
+     * share: the same values, computed the same way.
      */
     void execute(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                  float[] x, int xOff, float[] wk, float[] bias, int biasOff, boolean relu, int[] tab, float[] y, int yOff) {
@@ -99,7 +101,8 @@ final class DirectConv implements Parallel.Task {
         try {
             if (kParts > 1) {
                 Workspace ws = Workspace.get();
-                paddedBatch = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c * phases, hp, wp));
+                paddedBatch = ws.paddedBatch = Workspace.grow(ws.paddedBatch,
+                        ConvJobs.Pad.size(n * c * phases, hp, wp));
                 ws.padBatch.execute(g, paddedBatch, hp, wp);
             }
             Parallel.forEach(n * kParts, this);
@@ -123,7 +126,8 @@ final class DirectConv implements Parallel.Task {
         if (xp == null) {
             Workspace ws = Workspace.get();
             xp = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(g.ch * phases, hp, wp));
-            ConvJobs.Pad.phases(g.x, g.xOff + img * g.ch * g.h * g.w, g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp, 0);
+            ConvJobs.Pad.phases(g.x, g.xOff + img * g.ch * g.h * g.w, g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp,
+                    xp, 0);
             xBase = 0;
         }
         int plane = p * q, yImg = yOff + img * k * plane;
@@ -133,8 +137,8 @@ final class DirectConv implements Parallel.Task {
                 int v = Math.min(v0, vectors - VR);
                 int a0 = v / rowVectors, b0 = Math.min((v - a0 * rowVectors) * L, q - L);
                 int a1 = (v + 1) / rowVectors, b1 = Math.min((v + 1 - a1 * rowVectors) * L, q - L);
-                tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0, a1 * q + b1, plane,
-                        bias, biasOff + o0, relu);
+                tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
+                        a1 * q + b1, plane, bias, biasOff + o0, relu);
             }
         }
     }
