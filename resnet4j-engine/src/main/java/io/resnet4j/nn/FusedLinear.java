@@ -7,15 +7,20 @@ import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 
 /**
- * An inference-only {@link Linear} (see {@link Inference#freeze}): {@code y = x W^T + b}, x (N, in), run as a 1x1
- * convolution of (N, in, 1, 1) with its weights prepared once (ConvOps.prepare), so that a forward pass does not
- * re-pack W (out, in) on every call; Linear's GEMM gathers W^T's panels each time, which dominated its cost at
- * batch 1 (ResNet-50's fc: 2.6 ms). It owns copies of its weights: a snapshot.
+ * An inference-only {@link Linear} (see {@link Inference#freeze}): {@code y = x W^T + b}, x (N, in). Linear's GEMM
+ * gathers W^T's panels on every call, which dominated its cost at batch 1 (ResNet-50's fc: 2.6 ms). Here up to
+ * GEMV_ROWS rows stream W packed once for GemmOps.gemvBias; larger batches run as a 1x1
+ * convolution of (N, in, 1, 1) with its weights prepared once (ConvOps.prepare, on the first such batch). Both
+ * give Linear's sums in the same order. It owns copies of its weights: a snapshot.
  */
 public final class FusedLinear extends Module {
     private final int in, out;
+    /** Batches up to this many rows take the GEMV. */
+    static final int GEMV_ROWS = 4;
     /** (out, in) and (out). */
     private final Tensor weight, bias;
+    /** W packed for the GEMV (GemmOps.packGemv). */
+    private final float[] packed;
     private PreparedConv prepared;
     /** The 1x1 convolution of the last batch size, and its output shape. */
     private ConvGeometry geometry;
@@ -34,6 +39,7 @@ public final class FusedLinear extends Module {
         this.out = out;
         this.weight = new Tensor(weight.shape());
         this.weight.copyFrom(weight);
+        this.packed = Kernels.GEMM.packGemv(out, in, this.weight.data(), 0);
         this.bias = new Tensor(bias.shape());
         this.bias.copyFrom(bias);
         this.training = false;
@@ -47,9 +53,9 @@ public final class FusedLinear extends Module {
         return out;
     }
 
-    /** Bytes of the prepared weights currently held (0 before the first forward). */
+    /** Bytes of the prepared weights currently held: the GEMV's, and the convolution's once a large batch ran. */
     public long preparedBytes() {
-        return prepared == null ? 0 : prepared.bytes();
+        return 4L * packed.length + (prepared == null ? 0 : prepared.bytes());
     }
 
     @Override
@@ -79,11 +85,15 @@ public final class FusedLinear extends Module {
             // (N, in) is (N, in, 1, 1) in NCHW: the same floats
             geometry = ConvGeometry.of(xs.n(), in, 1, 1, out, 1, 1, 0);
         }
+        Tensor output = newOutput(outShape);
+        if (xs.n() <= GEMV_ROWS) {
+            Kernels.GEMM.gemvBias(xs.n(), out, in, x.data(), 0, packed, bias.data(), 0, output.data(), 0);
+            return output;
+        }
         ConvGeometry g = geometry;
         if (prepared == null) {
             prepared = Kernels.CONV.prepare(g, weight.data(), 0);
         }
-        Tensor output = newOutput(outShape);
         Kernels.CONV.forward(g, x.data(), 0, prepared, bias.data(), 0, false, output.data(), 0);
         return output;
     }

@@ -94,6 +94,26 @@ class InferenceTest {
         }
     }
 
+    /** FusedLinear gives Linear's outputs bitwise: by the GEMV up to 4 rows, by the prepared 1x1 convolution above. */
+    @Test
+    void fusedLinearIsLinearBitwiseAtAnyBatch() {
+        Linear l = new Linear(67, 37);
+        l.initialize(5);
+        l.train(false);
+        FusedLinear f = new FusedLinear(67, 37, l.weight().value(), l.bias().value());
+        long gemvOnly = 0;
+        for (int n : new int[] {1, 3, 4, 5, 9, 1}) {
+            Tensor x = Checks.randn(20 + n, n, 67);
+            float[] expected = l.forward(x).data().clone();
+            assertThat(f.forward(x).data()).as("batch %d", n).isEqualTo(expected);
+            if (n == 4) {
+                gemvOnly = f.preparedBytes();
+            }
+        }
+        assertThat(gemvOnly).as("the GEMV's packed weights").isGreaterThanOrEqualTo(4L * 67 * 37);
+        assertThat(f.preparedBytes()).as("and the convolution's, prepared by the first batch above 4").isGreaterThan(gemvOnly);
+    }
+
     @Test
     void isASnapshotAndInferenceOnly() {
         Sequential net = net();

@@ -25,4 +25,21 @@ public final class ScalarGemm implements GemmOps {
             }
         }
     }
+
+    /** The reference keeps w as it is. */
+    @Override
+    public float[] packGemv(int m, int k, float[] w, int wOff) {
+        return java.util.Arrays.copyOfRange(w, wOff, wOff + m * k);
+    }
+
+    @Override
+    public void gemvBias(int n, int m, int k, float[] x, int xOff, float[] packed, float[] bias, int biasOff, float[] y,
+                         int yOff) {
+        sgemm(false, true, n, m, k, x, xOff, k, packed, 0, k, y, yOff, m, false);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                y[yOff + i * m + j] += bias[biasOff + j];
+            }
+        }
+    }
 }

@@ -66,6 +66,26 @@ public final class VectorGemm implements GemmOps {
     }
 
     @Override
+    public float[] packGemv(int m, int k, float[] w, int wOff) {
+        return Gemv.pack(m, k, w, wOff);
+    }
+
+    @Override
+    public void gemvBias(int n, int m, int k, float[] x, int xOff, float[] packed, float[] bias, int biasOff, float[] y,
+                         int yOff) {
+        if (n < 0 || m < 0 || k < 0) {
+            throw new IllegalArgumentException("gemvBias dimensions must be >= 0, got n=" + n + " m=" + m + " k=" + k);
+        }
+        if (packed.length < Gemv.packedSize(m, k)) {
+            throw new IllegalArgumentException("gemvBias: " + packed.length + " packed floats for m=" + m + " k=" + k);
+        }
+        if (n == 0 || m == 0) {
+            return;
+        }
+        Workspace.get().gemv.execute(n, m, k, x, xOff, packed, bias, biasOff, y, yOff);
+    }
+
+    @Override
     public String toString() {
         return "VectorGemm(" + kernel + ")";
     }

@@ -68,6 +68,41 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * gemvBias (a few rows, w packed once into panels) is bitwise sgemm(false, true) followed by the bias: whole
+     * panels, a last partial panel, 1 to 7 rows (groups of 4 and a remainder), k = 0, offsets; and within the scalar
+     * reference's tolerance.
+     */
+    @Test
+    void gemvBiasIsTheGemmFollowedByTheBiasBitwise() {
+        SplittableRandom rng = new SplittableRandom(31);
+        int[][] shapes = {{1, 1000, 2048}, {1, 37, 19}, {3, 17, 5}, {4, 33, 64}, {5, 16, 7}, {7, 50, 33}, {2, 3, 1},
+                {1, 16, 0}, {6, 129, 40}};
+        for (int[] sh : shapes) {
+            int n = sh[0], m = sh[1], k = sh[2], xOff = 3, wOff = 2, bOff = 1, yOff = 4;
+            float[] x = random(rng, xOff + n * k + 2), w = random(rng, wOff + m * k + 2), bias = random(rng, bOff + m + 2);
+            float[] y0 = random(rng, yOff + n * m + 3);
+            float[] expected = y0.clone();
+            VectorGemm.INSTANCE.sgemm(false, true, n, m, k, x, xOff, k, w, wOff, k, expected, yOff, m, false);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < m; j++) {
+                    expected[yOff + i * m + j] += bias[bOff + j];
+                }
+            }
+            float[] actual = y0.clone();
+            VectorGemm.INSTANCE.gemvBias(n, m, k, x, xOff, VectorGemm.INSTANCE.packGemv(m, k, w, wOff), bias, bOff,
+                    actual, yOff);
+            assertThat(actual).as("n=%d m=%d k=%d", n, m, k).isEqualTo(expected);
+            float[] reference = y0.clone();
+            ScalarGemm.INSTANCE.gemvBias(n, m, k, x, xOff, ScalarGemm.INSTANCE.packGemv(m, k, w, wOff), bias, bOff,
+                    reference, yOff);
+            for (int e = 0; e < reference.length; e++) {
+                assertThat((double) actual[e]).as("n=%d m=%d k=%d element %d", n, m, k, e)
+                        .isCloseTo(reference[e], org.assertj.core.data.Offset.offset(1e-4 * Math.sqrt(k + 1) + 1e-6));
+            }
+        }
+    }
+
     @Test
     void kZeroClearsOrKeepsC() {
         float[] c = {1, 2, 3, 4};
