@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 4 output channels x 2 output vectors in 8 registers, the weights broadcast.
  * <pre>
  * xp (c, phases, hp, wp)  one image zero-padded (strided: split into its phase planes, ConvJobs.Pad.phases)
- * wk (kBlocks, crs, 4)    the weights by blocks of 4 output channels; when k % 4 != 0 the last block starts
- *                         at k - 4 (it overlaps the one before, so every block is full)
+ * wk (kBlocks, crs, 4)    the weights by blocks of 4 output channels: the GEMM's packed A (Packing.PackA) with
+ *                         micro-panels of 4 rows, zero past k (those channels are computed, not stored)
  * tab (crs)               offset in xp of tap i = (ch, u, v) from an output vector's base
  * y (n, k, p, q)          y[o, a, b + l] = sum over i of wk[o, i] * xp[base(a, b) + tab[i] + l], base = a * wp + b
  * </pre>
@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * when LANES does not divide q); an image's last tile of 2 vectors likewise ends at its last vector. An
  * overlapped output is computed twice by the same sequence of multiply-adds, so it is stored twice with the same
  * value. Each block of output channels sweeps the whole image (bands of rows small enough for L1, every block
- * over a band before the next, measured 0.90-0.98x). Needs k >= 4, q >= LANES and at least 2 vectors per image
+ * over a band before the next, measured 0.90-0.98x). Takes k >= 4, q >= LANES and at least 2 vectors per image
  * ({@link #fits}). Each output element sums its taps in the order (ch, u, v). Tasks: images, and blocks of
  * output channels when there are few images; the split depends on the shape only.
  */
@@ -40,40 +40,17 @@ final class DirectConv implements Parallel.Task {
     private boolean relu;
     private int k, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
 
-    /** Whether the shape has what the tiles need: 4 output channels, one whole vector per row, 2 per image. */
+    /**
+     * Whether the shape suits the tiles: one whole vector per row and 2 per image (needed), 4 output channels (with
+     * fewer, a tile would compute mostly padding).
+     */
     static boolean fits(int k, int p, int q) {
         return k >= KR && q >= L && (long) p * ((q + L - 1) / L) >= VR;
-    }
-
-    /** Floats of the packed weights of k output channels and crs taps. */
-    static long weightSize(int k, int crs) {
-        return (long) (k + KR - 1) / KR * KR * crs;
-    }
-
-    /**
-     * Packs w (k, c, r, s) into wk (kBlocks, crs, 4); flipped: w holds (c, k, r, s), the weights of the
-     * convolution whose transpose this is, and the weights packed are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v].
-     */
-    static void packWeights(int c, int k, int r, int s, float[] w, int wOff, boolean flipped, float[] wk) {
-        int rs = r * s, crs = c * rs, blocks = (k + KR - 1) / KR;
-        for (int kb = 0; kb < blocks; kb++) {
-            int o0 = Math.min(kb * KR, k - KR);
-            for (int i = 0; i < crs; i++) {
-                int ch = i / rs, u = i / s % r, v = i % s;
-                int d = (kb * crs + i) * KR;
-                for (int j = 0; j < KR; j++) {
-                    int o = o0 + j;
-                    wk[d + j] = flipped ? w[wOff + ((ch * k + o) * r + r - 1 - u) * s + s - 1 - v] : w[wOff + o * crs + i];
-                }
-            }
-        }
     }
 
     /**
      * Runs y (n, k, p, q) = conv(x (n, c, h, wd), weights packed in wk) for stride sh x sw and padding pt, pl
      * (at least 0); the epilogue (bias null: none; relu) applies to each finished vector. tab has room for c*r*s.
-     * Where k % 4 != 0 and the channel blocks are split over tasks, two tasks may write the channels their blocks
-     * share: the same values, computed the same way.
      */
     void execute(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                  float[] x, int xOff, float[] wk, float[] bias, int biasOff, boolean relu, int[] tab, float[] y, int yOff) {
@@ -132,26 +109,26 @@ final class DirectConv implements Parallel.Task {
         }
         int plane = p * q, yImg = yOff + img * k * plane;
         for (int kb = kb0; kb < kb1; kb++) {
-            int o0 = Math.min(kb * KR, k - KR), wo = kb * crs * KR, yBlock = yImg + o0 * plane;
+            int o0 = kb * KR, rows = Math.min(KR, k - o0), wo = kb * crs * KR, yBlock = yImg + o0 * plane;
             for (int v0 = 0; v0 < vectors; v0 += VR) {
                 int v = Math.min(v0, vectors - VR);
                 int a0 = v / rowVectors, b0 = Math.min((v - a0 * rowVectors) * L, q - L);
                 int a1 = (v + 1) / rowVectors, b1 = Math.min((v + 1 - a1 * rowVectors) * L, q - L);
                 tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
-                        a1 * q + b1, plane, bias, biasOff + o0, relu);
+                        a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
             }
         }
     }
 
     /**
-     * One register tile: 4 output channels (rows yBlock + j * plane) x 2 output vectors (at y0, y1 in a plane,
-     * read from x0, x1 in xp), summed over the taps in order, then the epilogue in registers (bias null: none;
-     * the two vectors may overlap, so it cannot run on y after the stores). The weight index is computed from i, not bumped
-     * (a bumped one measured up to 0.6x), and 4 x 3 vectors left C2 no spare register (0.55-0.85x, probe on
-     * JDK 17).
+     * One register tile: 4 output channels (rows yBlock + j * plane, the first rows of them stored) x 2 output
+     * vectors (at y0, y1 in a plane, read from x0, x1 in xp), summed over the taps in order, then the epilogue in
+     * registers (bias null: none; the two vectors may overlap, so it cannot run on y after the stores). The weight
+     * index is computed from i, not bumped (a bumped one measured up to 0.6x), and 4 x 3 vectors left C2 no spare
+     * register (0.55-0.85x, probe on JDK 17).
      */
     static void tile(float[] xp, int x0, int x1, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
-                     int y0, int y1, int plane, float[] bias, int biasOff, boolean relu) {
+                     int y0, int y1, int plane, int rows, float[] bias, int biasOff, boolean relu) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int i = 0; i < taps; i++) {
@@ -173,8 +150,8 @@ final class DirectConv implements Parallel.Task {
         }
         if (bias != null || relu) {
             boolean addBias = bias != null;
-            float b0 = addBias ? bias[biasOff] : 0f, b1 = addBias ? bias[biasOff + 1] : 0f;
-            float b2 = addBias ? bias[biasOff + 2] : 0f, b3 = addBias ? bias[biasOff + 3] : 0f;
+            float b0 = addBias ? bias[biasOff] : 0f, b1 = addBias && rows > 1 ? bias[biasOff + 1] : 0f;
+            float b2 = addBias && rows > 2 ? bias[biasOff + 2] : 0f, b3 = addBias && rows > 3 ? bias[biasOff + 3] : 0f;
             c00 = Epilogue.apply(c00, addBias, b0, relu);
             c01 = Epilogue.apply(c01, addBias, b0, relu);
             c10 = Epilogue.apply(c10, addBias, b1, relu);
@@ -187,11 +164,17 @@ final class DirectConv implements Parallel.Task {
         int r0 = yBlock, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane;
         c00.intoArray(y, r0 + y0);
         c01.intoArray(y, r0 + y1);
-        c10.intoArray(y, r1 + y0);
-        c11.intoArray(y, r1 + y1);
-        c20.intoArray(y, r2 + y0);
-        c21.intoArray(y, r2 + y1);
-        c30.intoArray(y, r3 + y0);
-        c31.intoArray(y, r3 + y1);
+        if (rows > 1) {
+            c10.intoArray(y, r1 + y0);
+            c11.intoArray(y, r1 + y1);
+        }
+        if (rows > 2) {
+            c20.intoArray(y, r2 + y0);
+            c21.intoArray(y, r2 + y1);
+        }
+        if (rows > 3) {
+            c30.intoArray(y, r3 + y0);
+            c31.intoArray(y, r3 + y1);
+        }
     }
 }

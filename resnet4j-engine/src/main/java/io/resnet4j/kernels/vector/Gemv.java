@@ -27,14 +27,10 @@ final class Gemv implements Parallel.Task {
         return (long) (m + COLS - 1) / COLS * COLS * k;
     }
 
+    /** w (m, k) in the layout above: the GEMM's packed A (Packing.PackA) with micro-panels of COLS rows. */
     static float[] pack(int m, int k, float[] w, int wOff) {
         float[] wp = new float[Math.toIntExact(packedSize(m, k))];
-        for (int j = 0; j < m; j++) {
-            int pn = j / COLS, t = j - pn * COLS;
-            for (int c = 0; c < k; c++) {
-                wp[(pn * k + c) * COLS + t] = w[wOff + j * k + c];
-            }
-        }
+        new Packing.PackA().pack(false, m, k, w, wOff, k, COLS, wp);
         return wp;
     }
 

@@ -63,8 +63,8 @@ public final class VectorConv implements ConvOps {
     }
 
     /**
-     * Prepared forms: the GEMM's packed A (k rounded up to mr, crs), Winograd's transformed U, or DirectConv's
-     * blocks of 4 output channels.
+     * Prepared forms (a path's number, see path): the GEMM's packed A (k rounded up to mr, crs), Winograd's
+     * transformed U, or DirectConv's: packed A in micro-panels of 4 rows.
      */
     static final int PACKED = 0, WINOGRAD = 1, DIRECT = 2;
 
@@ -88,12 +88,6 @@ public final class VectorConv implements ConvOps {
     public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
         int path = path(g.c(), pointwise(g) ? 1 : g.h(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
                 g.padLeft(), g.p(), g.q(), 0, true);
-        if (path == DIRECT) {
-            int crs = g.c() * g.r() * g.s();
-            float[] wk = new float[Math.toIntExact(DirectConv.weightSize(g.k(), crs))];
-            DirectConv.packWeights(g.c(), g.k(), g.r(), g.s(), w, wOff, false, wk);
-            return new PreparedConv(this, g, DIRECT, wk);
-        }
         // prepared weights take Winograd's form at any batch (no transform per call)
         if (path == WINOGRAD) {
             Winograd job = new Winograd();
@@ -102,10 +96,11 @@ public final class VectorConv implements ConvOps {
             job.transformAll(w, wOff, u);
             return new PreparedConv(this, g, WINOGRAD, u);
         }
-        int mr = kernel.mr, crs = g.c() * g.r() * g.s();
+        // DirectConv reads the GEMM's micro-panels, of its own 4 rows (output channels)
+        int mr = path == DIRECT ? DirectConv.KR : kernel.mr, crs = g.c() * g.r() * g.s();
         float[] ap = new float[Math.toIntExact((long) (g.k() + mr - 1) / mr * mr * crs)];
         new Packing.PackA().pack(false, g.k(), crs, w, wOff, crs, mr, ap);
-        return new PreparedConv(this, g, PACKED, ap);
+        return new PreparedConv(this, g, path, ap);
     }
 
     @Override
@@ -309,16 +304,6 @@ public final class VectorConv implements ConvOps {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
         int path = path(c, h, k, r, s, sh, sw, pt, pl, p, q, tiles, prepared != null);
-        if (path == DIRECT) {
-            float[] wk = prepared;
-            if (wk == null) {
-                wk = ws.packedA = Workspace.grow(ws.packedA, DirectConv.weightSize(k, c * r * s));
-                DirectConv.packWeights(c, k, r, s, w, wOff, flipped, wk);
-            }
-            int[] tab = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
-            ws.direct.execute(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, wk, bias, biasOff, relu, tab, y, yOff);
-            return;
-        }
         if (path == WINOGRAD) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);
@@ -336,7 +321,7 @@ public final class VectorConv implements ConvOps {
             }
             return;
         }
-        int mr = kernel.mr, crs = c * r * s;
+        int mr = path == DIRECT ? DirectConv.KR : kernel.mr, crs = c * r * s;
         float[] ap = prepared;
         if (ap == null) {
             ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * crs);
@@ -345,6 +330,12 @@ public final class VectorConv implements ConvOps {
             } else {
                 ws.packA.pack(false, k, crs, w, wOff, crs, mr, ap);
             }
+        }
+        if (path == DIRECT) {
+            int[] tab = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
+            ws.direct.execute(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, ap, bias, biasOff, relu, tab, y,
+                    yOff);
+            return;
         }
         ConvJobs.Forward job = ws.convForward;
         job.bias = bias;
