@@ -4,20 +4,22 @@
 #   at 3x224x224 inference (batch 1 latency, batch 16 throughput) and training (batch 16); frozen inference
 #   (resnet4j Inference.freeze, PyTorch optimize_for_inference) of resnet20 at batch 1 and resnet50 at batch 1 and 16.
 # Steps: build the reactor; PyTorch writes the validation file (train-mode logits of the same pattern weights
-# and data, float32 and float64, and the losses of 3 SGD steps); resnet4j (E2EBench) checks its own numbers
-# against it on every JDK of JDKS, then times; PyTorch times twice, with the default malloc and with
-# GLIBC_TUNABLES=$TUNED (the faster counts). All at THREADS threads: Parallel.setThreads, torch.set_num_threads
-# and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for these runs only
-# (see shared/PERF-NOTES.md). The load (uptime) is logged before each run: the machine is shared.
-# Results: target/e2e/*.tsv, log.txt and table.md.
+# and data, float32 and float64, and the losses of 3 SGD steps); then, per JDK of JDKS, PairedBench checks
+# resnet4j's numbers against it and times resnet4j and two PyTorch servers (default malloc, and
+# GLIBC_TUNABLES=$TUNED; the faster counts) in alternating blocks, ROUNDS rounds per workload: this VM's speed
+# drifts by 20-40% within minutes, so only blocks run side by side in time compare code. All at THREADS threads:
+# Parallel.setThreads, torch.set_num_threads and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS; OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE unset for these runs only (see shared/PERF-NOTES.md). The load (uptime) is logged before each
+# run: the machine is shared.
+# Results: target/e2e/paired-JDK.tsv (every block, and a "pair" summary line per workload), log.txt and table.md.
 #
 # usage: tools/bench/e2e.sh
-#   env: WORKLOADS (MODEL:train|infer|frozen:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, BLOCKS=5,
+#   env: WORKLOADS (MODEL:train|infer|frozen:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, ROUNDS=7,
 #        BLOCK_S=1, WARM_S=3, JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS=${THREADS:-2}
-BLOCKS=${BLOCKS:-5}
+ROUNDS=${ROUNDS:-7}
 BLOCK_S=${BLOCK_S:-1}
 WARM_S=${WARM_S:-3}
 JDKS=${JDKS:-"17 25"}
@@ -42,17 +44,12 @@ log "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus; workloads $WOR
 log "PyTorch validation data"
 "${CLEAN[@]}" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --workloads "$WORKLOADS" --validate "$OUT/validation.tsv"
 for jdk in $JDKS; do
-    log "resnet4j, JDK $jdk"
+    log "resnet4j JDK $jdk and PyTorch, paired"
     "${CLEAN[@]}" "${JDK_HOME[$jdk]}/bin/java" --add-modules=jdk.incubator.vector $JAVA_OPTS -cp "$CP" \
-        io.resnet4j.bench.E2EBench --threads "$THREADS" --workloads "$WORKLOADS" --validation "$OUT/validation.tsv" \
-        --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" --tsv "$OUT/r4j-$jdk.tsv" 2>&1 \
+        io.resnet4j.bench.PairedBench --threads "$THREADS" --workloads "$WORKLOADS" --validation "$OUT/validation.tsv" \
+        --torch "$PY tools/bench/torch_e2e.py" --tunables "$TUNED" \
+        --rounds "$ROUNDS" --block-s "$BLOCK_S" --warm-s "$WARM_S" --tsv "$OUT/paired-$jdk.tsv" 2>&1 \
         | grep -v "^WARNING: Using incubator modules" | tee -a "$OUT/log.txt" >&2
 done
-log "PyTorch, default malloc"
-"${CLEAN[@]}" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --variant default --workloads "$WORKLOADS" \
-    --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" | tee "$OUT/torch-default.tsv" >&2
-log "PyTorch, GLIBC_TUNABLES=$TUNED"
-"${CLEAN[@]}" GLIBC_TUNABLES="$TUNED" "$PY" tools/bench/torch_e2e.py --threads "$THREADS" --variant tuned \
-    --workloads "$WORKLOADS" --blocks "$BLOCKS" --block-s "$BLOCK_S" --warm-s "$WARM_S" | tee "$OUT/torch-tuned.tsv" >&2
 log "done"
 "$PY" tools/bench/e2e_table.py "$OUT" | tee "$OUT/table.md"

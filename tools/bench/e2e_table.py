@@ -1,7 +1,10 @@
 #!/usr/bin/python3.11
-"""Markdown table of an e2e.sh run: img/s of resnet4j (per JDK) and PyTorch (per malloc variant), the ratio
-of the best of each; batch-1 inference also as ms per image. A second table gives images per CPU-second of
-the process (less sensitive to co-runners stealing the cores, not to cache and memory contention).
+"""Markdown tables of an e2e.sh run (io.resnet4j.bench.PairedBench's "pair" lines in target/e2e/paired-*.tsv).
+
+Per workload and JDK: resnet4j's median img/s over the rounds, PyTorch's (the faster of its two malloc variants,
+named), and the median of the per-round ratios resnet4j / PyTorch with their range (each ratio compares blocks of
+one round, run one after the other). Batch-1 inference also as ms per image. A second table gives images per
+CPU-second of the process.
 
 usage: /usr/bin/python3.11 tools/bench/e2e_table.py target/e2e
 """
@@ -9,46 +12,58 @@ import glob
 import os
 import sys
 
+ORDER = {"resnet20": 0, "resnet56": 1, "resnet110": 2, "resnet50": 3}
+MODES = {"train": 0, "infer": 1, "frozen": 2}
+
 
 def read(directory):
-    rows = {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.tsv"))):
-        if os.path.basename(path) == "validation.tsv":
-            continue
+    rows, jdks = {}, set()
+    for path in sorted(glob.glob(os.path.join(directory, "paired-*.tsv"))):
         for line in open(path):
             f = line.rstrip("\n").split("\t")
-            if len(f) != 8 or f[0] not in ("r4j", "torch"):
+            if f[0] != "pair" or len(f) != 14:
                 continue
-            system = ("resnet4j " + f[1].replace("jdk", "JDK ")) if f[0] == "r4j" else ("PyTorch " + f[1])
-            key = (f[2], f[3], int(f[4]))
-            rows.setdefault(key, {})[system] = (float(f[5]), float(f[6]), float(f[7]))
-    return rows
+            jdk = f[1].replace("jdk", "JDK ")
+            jdks.add(jdk)
+            rows.setdefault((f[2], f[3], int(f[4])), {})[jdk] = {
+                "r4j": float(f[5]), "torch": {"default": float(f[6]), "tuned": float(f[7])}[f[8]], "variant": f[8],
+                "ratio": (float(f[9]), float(f[10]), float(f[11])), "r4j_cpu": float(f[12]), "torch_cpu": float(f[13])}
+    return rows, sorted(jdks, key=lambda j: int(j.split()[1]))
+
+
+def speed(v, batch, mode):
+    return f"{v:.1f} ({1e3 / v:.1f} ms)" if batch == 1 and mode != "train" else f"{v:.1f}"
 
 
 def main():
-    rows = read(sys.argv[1] if len(sys.argv) > 1 else "target/e2e")
-    systems = sorted({s for r in rows.values() for s in r}, key=lambda s: (not s.startswith("resnet4j"), s))
-    order = {"resnet20": 0, "resnet56": 1, "resnet110": 2, "resnet50": 3}
-    modes = {"train": 0, "infer": 1, "frozen": 2}
-    keys = sorted(rows, key=lambda k: (order.get(k[0], 9), modes.get(k[1], 9), -k[2]))
-    for title, idx in (("img/s (wall)", 0), ("img per CPU-second of the process", 1)):
-        print(f"\n{title}\n")
-        print("| model | mode | batch | " + " | ".join(systems) + " | resnet4j / PyTorch (best of each) |")
-        print("|---|---|---:|" + "---:|" * len(systems) + "---:|")
-        for k in keys:
-            r = rows[k]
-            cells = []
-            for s in systems:
-                if s not in r:
-                    cells.append("–")
-                elif idx == 0 and k[1] != "train" and k[2] == 1:
-                    cells.append(f"{r[s][0]:.1f} ({r[s][2]:.1f} ms)")
-                else:
-                    cells.append(f"{r[s][idx]:.1f}")
-            mine = [r[s][idx] for s in r if s.startswith("resnet4j")]
-            theirs = [r[s][idx] for s in r if s.startswith("PyTorch")]
-            ratio = f"{max(mine) / max(theirs):.2f}" if mine and theirs else "–"
-            print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + f" | {ratio} |")
+    rows, jdks = read(sys.argv[1] if len(sys.argv) > 1 else "target/e2e")
+    keys = sorted(rows, key=lambda k: (ORDER.get(k[0], 9), MODES.get(k[1], 9), -k[2]))
+    print("\nimg/s (wall), median over the rounds; ratio resnet4j / PyTorch: median of the rounds [min-max]\n")
+    head = "".join(f" resnet4j {j} | PyTorch ({j} run) | ratio ({j} run) |" for j in jdks)
+    print("| model | mode | batch |" + head)
+    print("|---|---|---:|" + "---:|---:|---:|" * len(jdks))
+    for k in keys:
+        cells = []
+        for j in jdks:
+            r = rows[k].get(j)
+            if r is None:
+                cells += ["–"] * 3
+                continue
+            lo_med_hi = r["ratio"]
+            cells += [speed(r["r4j"], k[2], k[1]), speed(r["torch"], k[2], k[1]) + " " + r["variant"],
+                      f"**{lo_med_hi[0]:.2f}** [{lo_med_hi[1]:.2f}-{lo_med_hi[2]:.2f}]"]
+        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
+    print("\nimg per CPU-second of the process, median over the rounds\n")
+    head = "".join(f" resnet4j {j} | PyTorch ({j} run) | ratio |" for j in jdks)
+    print("| model | mode | batch |" + head)
+    print("|---|---|---:|" + "---:|---:|---:|" * len(jdks))
+    for k in keys:
+        cells = []
+        for j in jdks:
+            r = rows[k].get(j)
+            cells += ["–"] * 3 if r is None else [f"{r['r4j_cpu']:.1f}", f"{r['torch_cpu']:.1f}",
+                                                  f"{r['r4j_cpu'] / r['torch_cpu']:.2f}"]
+        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

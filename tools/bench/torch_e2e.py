@@ -19,6 +19,7 @@ SGD steps on it (lr 0.002; float32, and float64 from the same float32 start), as
 torch <tab> variant <tab> model <tab> mode <tab> batch <tab> img/s <tab> img per CPU-second <tab> ms per step.
 
 usage: /usr/bin/python3.11 tools/bench/torch_e2e.py --threads 2 --variant default --workloads resnet20:train:128,...
+       /usr/bin/python3.11 tools/bench/torch_e2e.py --threads 2 --variant tuned --serve   (see serve())
 """
 import argparse
 import math
@@ -153,41 +154,87 @@ def step_fn(name, mode, batch):
     return step
 
 
-def timed(step, warm_s, warm_steps, blocks, block_s):
-    """Warm-up (at least warm_steps steps and warm_s seconds), then blocks of at least block_s seconds each
-    (whole steps); returns the median seconds per step and the median CPU-seconds of the process per step."""
+def warm(step, warm_s, warm_steps):
+    """Runs the step at least warm_steps times and for at least warm_s seconds."""
     t0, n = time.perf_counter(), 0
     while n < warm_steps or time.perf_counter() - t0 < warm_s:
         step()
         n += 1
-    walls, cpus = [], []
-    for _ in range(blocks):
-        w0, c0, k = time.perf_counter(), time.process_time(), 0
-        while k == 0 or time.perf_counter() - w0 < block_s:
-            step()
-            k += 1
-        walls.append((time.perf_counter() - w0) / k)
-        cpus.append((time.process_time() - c0) / k)
+
+
+def block(step, block_s):
+    """Whole steps for at least block_s seconds; returns wall seconds and CPU-seconds of the process per step."""
+    w0, c0, k = time.perf_counter(), time.process_time(), 0
+    while k == 0 or time.perf_counter() - w0 < block_s:
+        step()
+        k += 1
+    return (time.perf_counter() - w0) / k, (time.process_time() - c0) / k
+
+
+def timed(step, warm_s, warm_steps, blocks, block_s):
+    """Warm-up, then blocks of at least block_s seconds each; returns the median seconds per step and the median
+    CPU-seconds of the process per step."""
+    warm(step, warm_s, warm_steps)
+    walls, cpus = zip(*(block(step, block_s) for _ in range(blocks)))
     return statistics.median(walls), statistics.median(cpus)
+
+
+def serve(args):
+    """--serve: timing on request, for io.resnet4j.bench.PairedBench, which alternates blocks of PyTorch and
+    resnet4j so that both see the same phase of this VM. Requests on stdin, one per line; answers on stdout:
+      workload MODEL:MODE:BATCH  builds the step and warms it up (--warm-s)  -> "ready"
+      block                      one timed block (--block-s)                  -> "WALL_S CPU_S" per step
+      quit                       exits
+    Errors are answered "error MESSAGE" (the process stays usable)."""
+    print(f"# torch {torch.__version__} serving, threads {torch.get_num_threads()}, variant {args.variant}, "
+          f"GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', '')}", file=sys.stderr)
+    step = None
+    print("ready", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        try:
+            if words == ["quit"]:
+                return
+            if len(words) == 2 and words[0] == "workload":
+                step = None
+                m, mode, b = parse_workload(words[1])
+                step = step_fn(m, mode, b)
+                warm(step, args.warm_s, 3)
+                print("ready", flush=True)
+            elif words == ["block"] and step is not None:
+                wall, cpu = block(step, args.block_s)
+                print(f"{wall!r} {cpu!r}", flush=True)
+            else:
+                print(f"error unknown request or no workload yet: {line.strip()!r}", flush=True)
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - reported to the client, which stops with the message
+            print(f"error {type(e).__name__}: {e}".replace("\n", " "), flush=True)
+
+
+def parse_workload(w):
+    m, mode, b = w.split(":")
+    if mode not in ("train", "infer", "frozen"):
+        raise SystemExit(f"mode must be train, infer or frozen: {w}")
+    return m, mode, int(b)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--variant", default="default", help="label of this run (malloc setting)")
-    ap.add_argument("--workloads", required=True, help="MODEL:MODE:BATCH,...")
+    ap.add_argument("--workloads", help="MODEL:MODE:BATCH,...")
+    ap.add_argument("--serve", action="store_true", help="time on request (see serve())")
     ap.add_argument("--validate", help="write the validation file for the workloads' models, then exit")
     ap.add_argument("--blocks", type=int, default=5)
     ap.add_argument("--block-s", type=float, default=1.0)
     ap.add_argument("--warm-s", type=float, default=3.0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    workloads = []
-    for w in args.workloads.split(","):
-        m, mode, b = w.split(":")
-        if mode not in ("train", "infer", "frozen"):
-            raise SystemExit(f"mode must be train, infer or frozen: {w}")
-        workloads.append((m, mode, int(b)))
+    if args.serve:
+        serve(args)
+        return
+    if not args.workloads:
+        raise SystemExit("--workloads is required (or --serve)")
+    workloads = [parse_workload(w) for w in args.workloads.split(",")]
     if args.validate:
         validate(list(dict.fromkeys(m for m, _, _ in workloads)), args.validate)
         return

@@ -119,16 +119,9 @@ public final class E2EBench {
         Parallel.setThreads(threads);
         String jdk = "jdk" + Runtime.version().feature();
         PrintStream out = System.out;
-        out.println("date:    " + ZonedDateTime.now());
-        out.println("jdk:     " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
-        out.println("cpu:     " + ConvBench.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cpus");
-        out.println("kernels: " + Kernels.describe());
-        out.println("threads: " + Parallel.threads());
+        header(out);
         if (validation != null) {
-            Map<String, Map<String, double[]>> ref = readValidation(Path.of(validation));
-            for (String model : new LinkedHashSet<>(list.stream().map(Workload::model).toList())) {
-                validate(model, ref.get(model), out);
-            }
+            validateAll(list, Path.of(validation), out);
         }
         for (Workload w : list) {
             double[] r = time(w, blocks, blockS, warmS);
@@ -138,6 +131,23 @@ public final class E2EBench {
             if (tsv != null) {
                 Files.writeString(Path.of(tsv), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
+        }
+    }
+
+    /** Date, JDK, CPU, kernels and threads of this run. */
+    static void header(PrintStream out) {
+        out.println("date:    " + ZonedDateTime.now());
+        out.println("jdk:     " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
+        out.println("cpu:     " + ConvBench.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cpus");
+        out.println("kernels: " + Kernels.describe());
+        out.println("threads: " + Parallel.threads());
+    }
+
+    /** Validates every model of the workloads against PyTorch's numbers in the file (see the class comment). */
+    static void validateAll(List<Workload> workloads, Path file, PrintStream out) throws IOException {
+        Map<String, Map<String, double[]>> ref = readValidation(file);
+        for (String model : new LinkedHashSet<>(workloads.stream().map(Workload::model).toList())) {
+            validate(model, ref.get(model), out);
         }
     }
 
@@ -293,22 +303,33 @@ public final class E2EBench {
     /** Median wall seconds and median process CPU-seconds per step. */
     static double[] time(Workload w, int blocks, double blockS, double warmS) {
         Runnable step = step(w);
+        warm(step, warmS);
+        double[] walls = new double[blocks], cpus = new double[blocks];
+        for (int b = 0; b < blocks; b++) {
+            double[] r = block(step, blockS);
+            walls[b] = r[0];
+            cpus[b] = r[1];
+        }
+        return new double[]{median(walls), median(cpus)};
+    }
+
+    /** Warm-up: at least 3 steps and warmS seconds. */
+    static void warm(Runnable step, double warmS) {
         long t0 = System.nanoTime();
         for (int n = 0; n < 3 || System.nanoTime() - t0 < warmS * 1e9; n++) {
             step.run();
         }
-        double[] walls = new double[blocks], cpus = new double[blocks];
-        for (int b = 0; b < blocks; b++) {
-            long w0 = System.nanoTime(), c0 = processCpuNanos();
-            int k = 0;
-            do {
-                step.run();
-                k++;
-            } while (System.nanoTime() - w0 < blockS * 1e9);
-            walls[b] = (System.nanoTime() - w0) * 1e-9 / k;
-            cpus[b] = (processCpuNanos() - c0) * 1e-9 / k;
-        }
-        return new double[]{median(walls), median(cpus)};
+    }
+
+    /** One timed block of whole steps, at least blockS seconds: wall seconds and process CPU-seconds per step. */
+    static double[] block(Runnable step, double blockS) {
+        long w0 = System.nanoTime(), c0 = processCpuNanos();
+        int k = 0;
+        do {
+            step.run();
+            k++;
+        } while (System.nanoTime() - w0 < blockS * 1e9);
+        return new double[]{(System.nanoTime() - w0) * 1e-9 / k, (processCpuNanos() - c0) * 1e-9 / k};
     }
 
     /** One step of the workload on fixed random data (seeded). */

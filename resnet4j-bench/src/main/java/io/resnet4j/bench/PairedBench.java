@@ -1,0 +1,240 @@
+package io.resnet4j.bench;
+
+import io.resnet4j.kernels.Parallel;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * resnet4j and PyTorch timed in alternating blocks ({@code tools/bench/e2e.sh}). This VM's speed drifts by
+ * 20-40% within seconds to minutes, for both systems alike, so two runs one after the other compare phases of
+ * the machine as much as code. Here PyTorch runs as two servers ({@code tools/bench/torch_e2e.py --serve}: the
+ * default malloc and {@code GLIBC_TUNABLES=--tunables}), both warm with the same workload as resnet4j, and every
+ * round times one block of each of the three in turn, the order rotating from round to round, with a pause
+ * between blocks so that the idle side's threads are asleep. Only one system runs at a time.
+ *
+ * <p>Per workload: each system's median img/s over the rounds; PyTorch's variant with the higher median is "PyTorch";
+ * the ratio resnet4j / PyTorch of each round (same round, so the same phase of the machine) gives a median and a
+ * range. Workloads, steps and validation are E2EBench's.
+ *
+ * <pre>
+ * usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch "/usr/bin/python3.11 tools/bench/torch_e2e.py"
+ *                    [--tunables T] [--threads 2] [--validation file] [--rounds 7] [--block-s 1] [--warm-s 3]
+ *                    [--tsv file]
+ * TSV lines: block, jdk, model, mode, batch, round, system (r4j, default, tuned), img/s, img per CPU-second
+ *            pair, jdk, model, mode, batch, r4j img/s, default img/s, tuned img/s, faster variant, ratio median,
+ *                  ratio min, ratio max, r4j img per CPU-second, PyTorch img per CPU-second (medians over rounds)
+ * </pre>
+ */
+public final class PairedBench {
+    /** Pause before each block (ms): the other systems' idle threads park or sleep within it. */
+    static final long GAP_MS = 200;
+    static final String[] SYSTEMS = {"r4j", "default", "tuned"};
+
+    private PairedBench() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        int threads = 2, rounds = 7;
+        double blockS = 1.0, warmS = 3.0;
+        String workloads = null, validation = null, tsv = null, torch = null, tunables = "";
+        String usage = "usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch \"PYTHON torch_e2e.py\" [--tunables T] "
+                + "[--threads N] [--validation file] [--rounds N] [--block-s S] [--warm-s S] [--tsv file]";
+        for (int i = 0; i < args.length; i++) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value; " + usage);
+            }
+            String v = args[++i];
+            switch (args[i - 1]) {
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--workloads" -> workloads = v;
+                case "--validation" -> validation = v;
+                case "--rounds" -> rounds = Integer.parseInt(v);
+                case "--block-s" -> blockS = Double.parseDouble(v);
+                case "--warm-s" -> warmS = Double.parseDouble(v);
+                case "--tsv" -> tsv = v;
+                case "--torch" -> torch = v;
+                case "--tunables" -> tunables = v;
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + "; " + usage);
+            }
+        }
+        if (workloads == null || torch == null) {
+            throw new IllegalArgumentException("--workloads and --torch are required; " + usage);
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
+        List<E2EBench.Workload> list = new ArrayList<>();
+        for (String w : workloads.split(",")) {
+            list.add(E2EBench.Workload.parse(w.trim()));
+        }
+        Parallel.setThreads(threads);
+        String jdk = "jdk" + Runtime.version().feature();
+        PrintStream out = System.out;
+        E2EBench.header(out);
+        out.println("pairing: " + rounds + " rounds of one " + blockS + " s block per system, rotating order, "
+                + GAP_MS + " ms pauses; PyTorch: " + torch + " (default malloc, and GLIBC_TUNABLES=" + tunables + ")");
+        if (validation != null) {
+            E2EBench.validateAll(list, Path.of(validation), out);
+        }
+        List<String> command = new ArrayList<>(List.of(torch.trim().split("\\s+")));
+        command.addAll(List.of("--serve", "--threads", String.valueOf(threads), "--block-s", String.valueOf(blockS),
+                "--warm-s", String.valueOf(warmS)));
+        try (TorchServer def = new TorchServer("default", command, null);
+             TorchServer tuned = new TorchServer("tuned", command, tunables)) {
+            for (E2EBench.Workload w : list) {
+                def.request("workload " + w.model() + ":" + w.mode() + ":" + w.batch());
+                tuned.request("workload " + w.model() + ":" + w.mode() + ":" + w.batch());
+                Runnable step = E2EBench.step(w);
+                E2EBench.warm(step, warmS);
+                // [system][round] img/s and img per CPU-second
+                double[][] ips = new double[3][rounds], ipc = new double[3][rounds];
+                for (int r = 0; r < rounds; r++) {
+                    for (int k = 0; k < 3; k++) {
+                        int s = (r + k) % 3;
+                        Thread.sleep(GAP_MS);
+                        double[] t = s == 0 ? E2EBench.block(step, blockS) : (s == 1 ? def : tuned).block();
+                        ips[s][r] = w.batch() / t[0];
+                        ipc[s][r] = w.batch() / t[1];
+                        write(tsv, String.format(Locale.ROOT, "block\t%s\t%s\t%s\t%d\t%d\t%s\t%.3f\t%.3f", jdk,
+                                w.model(), w.mode(), w.batch(), r, SYSTEMS[s], ips[s][r], ipc[s][r]));
+                    }
+                }
+                step = null;
+                int best = E2EBench.median(ips[1]) >= E2EBench.median(ips[2]) ? 1 : 2;
+                double[] ratio = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratio[r] = ips[0][r] / ips[best][r];
+                }
+                double[] sorted = ratio.clone();
+                Arrays.sort(sorted);
+                String line = String.format(Locale.ROOT, "pair\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f",
+                        jdk, w.model(), w.mode(), w.batch(), E2EBench.median(ips[0]), E2EBench.median(ips[1]),
+                        E2EBench.median(ips[2]), SYSTEMS[best], E2EBench.median(ratio), sorted[0],
+                        sorted[rounds - 1], E2EBench.median(ipc[0]), E2EBench.median(ipc[best]));
+                out.println(line);
+                write(tsv, line);
+            }
+        }
+    }
+
+    private static void write(String tsv, String line) throws IOException {
+        if (tsv != null) {
+            Files.writeString(Path.of(tsv), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /** A torch_e2e.py --serve process: one request line, one answer line; its stderr goes to ours. */
+    static final class TorchServer implements AutoCloseable {
+        private final String variant;
+        private final Process process;
+        private final BufferedReader in;
+        private final Writer out;
+
+        /** tunables: GLIBC_TUNABLES for this server (null: none, whatever our environment says). */
+        TorchServer(String variant, List<String> command, String tunables) throws IOException {
+            this.variant = variant;
+            List<String> cmd = new ArrayList<>(command);
+            cmd.addAll(List.of("--variant", variant));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            if (tunables == null) {
+                pb.environment().remove("GLIBC_TUNABLES");
+            } else {
+                pb.environment().put("GLIBC_TUNABLES", tunables);
+            }
+            try {
+                process = pb.start();
+            } catch (IOException e) {
+                throw new IOException("cannot start the PyTorch server " + cmd + ": " + e.getMessage(), e);
+            }
+            in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            out = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            expect("ready", read());
+        }
+
+        /** Sends one request and returns its answer; an error answer or a dead server throws. */
+        String request(String line) throws IOException {
+            try {
+                out.write(line + "\n");
+                out.flush();
+            } catch (IOException e) {
+                throw exited();
+            }
+            String answer = read();
+            if (line.startsWith("workload")) {
+                expect("ready", answer);
+            }
+            return answer;
+        }
+
+        /** One timed block: wall seconds and process CPU-seconds per step. */
+        double[] block() throws IOException {
+            String[] f = request("block").split(" ");
+            return new double[]{Double.parseDouble(f[0]), Double.parseDouble(f[1])};
+        }
+
+        private String read() throws IOException {
+            String answer = in.readLine();
+            if (answer == null) {
+                throw exited();
+            }
+            if (answer.startsWith("error ")) {
+                throw new IllegalStateException("PyTorch server (" + variant + "): " + answer.substring(6));
+            }
+            return answer;
+        }
+
+        private IllegalStateException exited() {
+            return new IllegalStateException("the PyTorch server (" + variant + ") exited with code " + exitCode()
+                    + "; its messages are above");
+        }
+
+        /** The server's exit code once it has gone (-1 if it is still running 5 s later). */
+        private int exitCode() {
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+                return process.exitValue();
+            } catch (InterruptedException | IllegalThreadStateException e) {
+                return -1;
+            }
+        }
+
+        private void expect(String want, String got) {
+            if (!want.equals(got)) {
+                throw new IllegalStateException("PyTorch server (" + variant + ") answered '" + got + "', expected '"
+                        + want + "'");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (process.isAlive()) {
+                    out.write("quit\n");
+                    out.flush();
+                }
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            } catch (IOException e) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
