@@ -44,6 +44,8 @@ public final class ConvAB {
             case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
+            case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
+            case "k4x2" -> new VectorConv(d.withKernel(new MicroKernel.K4x2()));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));
             case "columns-first" -> new VectorConv(d.withSplitB(0));
             case "split1" -> new VectorConv(d.withSplitB(1));

@@ -35,21 +35,27 @@ abstract class MicroKernel {
     abstract void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load);
 
     /**
-     * The one place the tile is chosen. AVX2 (8 lanes, 16 registers): 6 x 2 vectors, 12 accumulators.
+     * The one place the tile is chosen. AVX2 (8 lanes, 16 registers): 6 x 2 vectors, 12 accumulators, on JDK 17;
+     * 4 x 2 vectors on later JDKs. JDK 25's C2 loads every broadcast of a k step before its FMAs, so 6 x 2 needs
+     * 20 registers and spills an accumulator to the stack, whose load-FMA-store chain through memory limits the
+     * loop (disassembly, 2026-11-28): same-JVM A/B on JDK 25, 4 x 2 ran 1.07-1.50x faster than 6 x 2 on
+     * ResNet-50's and CIFAR's GEMMs, and 0.97-1.10x on JDK 17 (BENCHMARKS.md). JDK 18-24 are not measured and get
+     * 4 x 2, which is at worst close to 6 x 2 on JDK 17.
      * AVX-512 (16 lanes, 32 registers): 8 x 3 vectors on JDK 17; JDK 25's C2 spills one accumulator of
      * that tile, so 8 x 2 there (measured in the GEMM probe, shared/PERF-NOTES.md).
-     * 4 lanes or fewer (SSE, NEON): 6 x 2 vectors as on AVX2.
+     * 4 lanes or fewer (SSE, NEON): as on AVX2.
      */
     static MicroKernel choose() {
+        boolean jdk17 = Runtime.version().feature() <= 17;
         if (L >= 16) {
             return Runtime.version().feature() >= 21 ? new K8x2() : new K8x3();
         }
-        return new K6x2();
+        return jdk17 ? new K6x2() : new K4x2();
     }
 
     /** Every tile this class offers, for tests that check each against the scalar reference. */
     static MicroKernel[] all() {
-        return new MicroKernel[]{new K6x2(), new K8x2(), new K8x3(), new K4x3()};
+        return new MicroKernel[]{new K6x2(), new K8x2(), new K8x3(), new K4x3(), new K4x2()};
     }
 
     @Override
@@ -421,4 +427,62 @@ abstract class MicroKernel {
         }
     }
 
+    /**
+     * 4 x 2 vectors: 8 accumulators, and with the 2 B vectors and 4 broadcasts 14 registers even when C2 loads
+     * every broadcast up front, as JDK 25's does (see {@link #choose}).
+     */
+    static final class K4x2 extends MicroKernel {
+        K4x2() {
+            super(4, 2);
+        }
+
+        @Override
+        void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
+            FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+            if (load) {
+                c00 = FloatVector.fromArray(F, c, ci);
+                c01 = FloatVector.fromArray(F, c, ci + L);
+                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
+                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
+                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
+                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+            } else {
+                c00 = FloatVector.zero(F);
+                c01 = c00;
+                c10 = c00;
+                c11 = c00;
+                c20 = c00;
+                c21 = c00;
+                c30 = c00;
+                c31 = c00;
+            }
+            for (int p = 0; p < kc; p++) {
+                int pa = ai + 4 * p, pb = bi + 2 * L * p;
+                FloatVector b0 = FloatVector.fromArray(F, b, pb);
+                FloatVector b1 = FloatVector.fromArray(F, b, pb + L);
+                FloatVector av = FloatVector.broadcast(F, a[pa]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(F, a[pa + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(F, a[pa + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(F, a[pa + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+            }
+            c00.intoArray(c, ci);
+            c01.intoArray(c, ci + L);
+            c10.intoArray(c, ci + 1 * ldc);
+            c11.intoArray(c, ci + 1 * ldc + L);
+            c20.intoArray(c, ci + 2 * ldc);
+            c21.intoArray(c, ci + 2 * ldc + L);
+            c30.intoArray(c, ci + 3 * ldc);
+            c31.intoArray(c, ci + 3 * ldc + L);
+        }
+    }
 }
