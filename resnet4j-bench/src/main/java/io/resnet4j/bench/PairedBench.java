@@ -113,7 +113,6 @@ public final class PairedBench {
                                 w.model(), w.mode(), w.batch(), r, SYSTEMS[s], ips[s][r], ipc[s][r]));
                     }
                 }
-                step = null;
                 int best = E2EBench.median(ips[1]) >= E2EBench.median(ips[2]) ? 1 : 2;
                 double[] ratio = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
