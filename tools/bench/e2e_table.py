@@ -35,35 +35,29 @@ def speed(v, batch, mode):
     return f"{v:.1f} ({1e3 / v:.1f} ms)" if batch == 1 and mode != "train" else f"{v:.1f}"
 
 
+def table(title, columns, keys, jdks, rows, cells):
+    """One markdown table: per JDK the given columns, each row's cells from cells(record) (3 per JDK)."""
+    print(f"\n{title}\n")
+    print("| model | mode | batch |" + "".join(f" {c.format(j=j)} |" for j in jdks for c in columns))
+    print("|---|---|---:|" + "---:|" * (len(columns) * len(jdks)))
+    for k in keys:
+        row = []
+        for j in jdks:
+            r = rows[k].get(j)
+            row += ["–"] * len(columns) if r is None else cells(k, r)
+        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(row) + " |")
+
+
 def main():
     rows, jdks = read(sys.argv[1] if len(sys.argv) > 1 else "target/e2e")
     keys = sorted(rows, key=lambda k: (ORDER.get(k[0], 9), MODES.get(k[1], 9), -k[2]))
-    print("\nimg/s (wall), median over the rounds; ratio resnet4j / PyTorch: median of the rounds [min-max]\n")
-    head = "".join(f" resnet4j {j} | PyTorch ({j} run) | ratio ({j} run) |" for j in jdks)
-    print("| model | mode | batch |" + head)
-    print("|---|---|---:|" + "---:|---:|---:|" * len(jdks))
-    for k in keys:
-        cells = []
-        for j in jdks:
-            r = rows[k].get(j)
-            if r is None:
-                cells += ["–"] * 3
-                continue
-            lo_med_hi = r["ratio"]
-            cells += [speed(r["r4j"], k[2], k[1]), speed(r["torch"], k[2], k[1]) + " " + r["variant"],
-                      f"**{lo_med_hi[0]:.2f}** [{lo_med_hi[1]:.2f}-{lo_med_hi[2]:.2f}]"]
-        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
-    print("\nimg per CPU-second of the process, median over the rounds\n")
-    head = "".join(f" resnet4j {j} | PyTorch ({j} run) | ratio |" for j in jdks)
-    print("| model | mode | batch |" + head)
-    print("|---|---|---:|" + "---:|---:|---:|" * len(jdks))
-    for k in keys:
-        cells = []
-        for j in jdks:
-            r = rows[k].get(j)
-            cells += ["–"] * 3 if r is None else [f"{r['r4j_cpu']:.1f}", f"{r['torch_cpu']:.1f}",
-                                                  f"{r['r4j_cpu'] / r['torch_cpu']:.2f}"]
-        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
+    table("img/s (wall), median over the rounds; ratio resnet4j / PyTorch: median of the rounds [min-max]",
+          ["resnet4j {j}", "PyTorch ({j} run)", "ratio ({j} run)"], keys, jdks, rows,
+          lambda k, r: [speed(r["r4j"], k[2], k[1]), speed(r["torch"], k[2], k[1]) + " " + r["variant"],
+                        f"**{r['ratio'][0]:.2f}** [{r['ratio'][1]:.2f}-{r['ratio'][2]:.2f}]"])
+    table("img per CPU-second of the process, median over the rounds",
+          ["resnet4j {j}", "PyTorch ({j} run)", "ratio"], keys, jdks, rows,
+          lambda k, r: [f"{r['r4j_cpu']:.1f}", f"{r['torch_cpu']:.1f}", f"{r['r4j_cpu'] / r['torch_cpu']:.2f}"])
 
 
 if __name__ == "__main__":

@@ -88,34 +88,19 @@ public final class E2EBench {
     }
 
     public static void main(String[] args) throws IOException {
-        int threads = 2, blocks = 5;
-        double blockS = 1.0, warmS = 3.0;
-        String workloads = null, validation = null, tsv = null;
         String usage = "usage: E2EBench --workloads MODEL:MODE:BATCH,... [--threads N] [--validation file] "
                 + "[--blocks N] [--block-s S] [--warm-s S] [--tsv file]";
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[i] + " needs a value; " + usage);
-            }
-            String v = args[++i];
-            switch (args[i - 1]) {
-                case "--threads" -> threads = Integer.parseInt(v);
-                case "--workloads" -> workloads = v;
-                case "--validation" -> validation = v;
-                case "--blocks" -> blocks = Integer.parseInt(v);
-                case "--block-s" -> blockS = Double.parseDouble(v);
-                case "--warm-s" -> warmS = Double.parseDouble(v);
-                case "--tsv" -> tsv = v;
-                default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + "; " + usage);
-            }
-        }
-        if (workloads == null) {
+        Map<String, String> o = options(args, List.of("--threads", "--workloads", "--validation", "--blocks",
+                "--block-s", "--warm-s", "--tsv"), usage);
+        if (!o.containsKey("--workloads")) {
             throw new IllegalArgumentException("--workloads is required; " + usage);
         }
-        List<Workload> list = new ArrayList<>();
-        for (String w : workloads.split(",")) {
-            list.add(Workload.parse(w.trim()));
-        }
+        int threads = Integer.parseInt(o.getOrDefault("--threads", "2"));
+        int blocks = Integer.parseInt(o.getOrDefault("--blocks", "5"));
+        double blockS = Double.parseDouble(o.getOrDefault("--block-s", "1"));
+        double warmS = Double.parseDouble(o.getOrDefault("--warm-s", "3"));
+        String validation = o.get("--validation"), tsv = o.get("--tsv");
+        List<Workload> list = workloads(o.get("--workloads"));
         Parallel.setThreads(threads);
         String jdk = "jdk" + Runtime.version().feature();
         PrintStream out = System.out;
@@ -132,6 +117,30 @@ public final class E2EBench {
                 Files.writeString(Path.of(tsv), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         }
+    }
+
+    /** "--name value" pairs (the bench mains' options); an unknown name or a missing value is refused with the usage. */
+    static Map<String, String> options(String[] args, List<String> known, String usage) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!known.contains(args[i])) {
+                throw new IllegalArgumentException("unknown option " + args[i] + "; " + usage);
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value; " + usage);
+            }
+            o.put(args[i], args[i + 1]);
+        }
+        return o;
+    }
+
+    /** The workloads of a comma-separated MODEL:MODE:BATCH list. */
+    static List<Workload> workloads(String list) {
+        List<Workload> w = new ArrayList<>();
+        for (String s : list.split(",")) {
+            w.add(Workload.parse(s.trim()));
+        }
+        return w;
     }
 
     /** Date, JDK, CPU, kernels and threads of this run. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,39 +49,23 @@ public final class PairedBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        int threads = 2, rounds = 7;
-        double blockS = 1.0, warmS = 3.0;
-        String workloads = null, validation = null, tsv = null, torch = null, tunables = "";
         String usage = "usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch \"PYTHON torch_e2e.py\" [--tunables T] "
                 + "[--threads N] [--validation file] [--rounds N] [--block-s S] [--warm-s S] [--tsv file]";
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[i] + " needs a value; " + usage);
-            }
-            String v = args[++i];
-            switch (args[i - 1]) {
-                case "--threads" -> threads = Integer.parseInt(v);
-                case "--workloads" -> workloads = v;
-                case "--validation" -> validation = v;
-                case "--rounds" -> rounds = Integer.parseInt(v);
-                case "--block-s" -> blockS = Double.parseDouble(v);
-                case "--warm-s" -> warmS = Double.parseDouble(v);
-                case "--tsv" -> tsv = v;
-                case "--torch" -> torch = v;
-                case "--tunables" -> tunables = v;
-                default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + "; " + usage);
-            }
-        }
-        if (workloads == null || torch == null) {
+        Map<String, String> o = E2EBench.options(args, List.of("--threads", "--workloads", "--validation", "--rounds",
+                "--block-s", "--warm-s", "--tsv", "--torch", "--tunables"), usage);
+        if (!o.containsKey("--workloads") || !o.containsKey("--torch")) {
             throw new IllegalArgumentException("--workloads and --torch are required; " + usage);
         }
+        int threads = Integer.parseInt(o.getOrDefault("--threads", "2"));
+        int rounds = Integer.parseInt(o.getOrDefault("--rounds", "7"));
+        double blockS = Double.parseDouble(o.getOrDefault("--block-s", "1"));
+        double warmS = Double.parseDouble(o.getOrDefault("--warm-s", "3"));
+        String validation = o.get("--validation"), tsv = o.get("--tsv"), torch = o.get("--torch");
+        String tunables = o.getOrDefault("--tunables", "");
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
-        List<E2EBench.Workload> list = new ArrayList<>();
-        for (String w : workloads.split(",")) {
-            list.add(E2EBench.Workload.parse(w.trim()));
-        }
+        List<E2EBench.Workload> list = E2EBench.workloads(o.get("--workloads"));
         Parallel.setThreads(threads);
         String jdk = "jdk" + Runtime.version().feature();
         PrintStream out = System.out;
