@@ -46,11 +46,11 @@ abstract class MicroKernel {
      * 4 lanes or fewer (SSE, NEON): as on AVX2.
      */
     static MicroKernel choose() {
-        boolean jdk17 = Runtime.version().feature() <= 17;
+        int jdk = Runtime.version().feature();
         if (L >= 16) {
-            return Runtime.version().feature() >= 21 ? new K8x2() : new K8x3();
+            return jdk >= 21 ? new K8x2() : new K8x3();
         }
-        return jdk17 ? new K6x2() : new K4x2();
+        return jdk <= 17 ? new K6x2() : new K4x2();
     }
 
     /** Every tile this class offers, for tests that check each against the scalar reference. */
