@@ -43,6 +43,8 @@ public final class ConvAB {
             case "no-directconv" -> new VectorConv(d.withDirect(0, 0, 0));
             case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
+            case "no-subsample" -> new VectorConv(d.withSubsample(false));
+            case "prepared-no-subsample" -> new Prepared(new VectorConv(d.withSubsample(false)));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
             case "k4x2" -> new VectorConv(d.withKernel(new MicroKernel.K4x2()));

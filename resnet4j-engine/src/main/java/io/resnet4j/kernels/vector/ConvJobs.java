@@ -274,6 +274,65 @@ final class ConvJobs {
     }
 
     /**
+     * The samples a strided, unpadded 1x1 convolution reads, so that it runs as a pointwise one (VectorConv):
+     * <pre>
+     * gather:  xs (planes, p, q) = x[pl, a * sh, b * sw]
+     * scatter: dx (planes, h, w) = xs[pl, a, b] at (a * sh, b * sw), zero elsewhere
+     * </pre>
+     * Tasks over groups of planes; each element is written by one task.
+     */
+    static final class Subsample implements Parallel.Task {
+        static final int PLANES = 16;
+        private float[] full, samples;
+        private int fullOff, planes, h, w, sh, sw, p, q;
+        private boolean scatter;
+
+        void execute(boolean toFull, float[] x, int xOff, int planeCount, int height, int width, int strideH, int strideW,
+                     int rows, int cols, float[] xs) {
+            scatter = toFull;
+            full = x;
+            fullOff = xOff;
+            planes = planeCount;
+            h = height;
+            w = width;
+            sh = strideH;
+            sw = strideW;
+            p = rows;
+            q = cols;
+            samples = xs;
+            try {
+                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
+            } finally {
+                full = null;
+                samples = null;
+            }
+        }
+
+        @Override
+        public void run(int task) {
+            int p1 = Math.min(planes, (task + 1) * PLANES), hw = h * w, pq = p * q;
+            for (int plane = task * PLANES; plane < p1; plane++) {
+                int src = fullOff + plane * hw, dst = plane * pq;
+                if (scatter) {
+                    java.util.Arrays.fill(full, src, src + hw, 0f);
+                }
+                for (int a = 0; a < p; a++) {
+                    int row = src + a * sh * w, d = dst + a * q;
+                    if (scatter) {
+                        for (int b = 0; b < q; b++) {
+                            full[row + b * sw] = samples[d + b];
+                        }
+                    } else {
+                        for (int b = 0; b < q; b++) {
+                            samples[d + b] = full[row + b * sw];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Backward-data as w^T . dy followed by col2im, one task per image (that image's dx is written by its
      * task alone, in a fixed order). Used where the transposed convolution is not a plain convolution
      * (stride > 1, or padding larger than kernel - 1).

@@ -34,11 +34,14 @@ package io.resnet4j.kernels.vector;
  *                   0: never
  * @param directWinogradChannels the same in place of Winograd (at most directMaxChannels)
  * @param directMaxTaps most taps (r * s) of a DirectConv kernel
+ * @param subsample  a strided, unpadded 1x1 convolution runs as the pointwise one on its input's samples (all three
+ *                   passes, ConvJobs.Subsample); false: gathered from the stride's phase planes (forward,
+ *                   DirectConv's or the GEMM's), col2im (backward-data), im2col chunks (backward-weight)
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
               int winogradWeightMaxChannels, int weightOuterFloats, int splitB, int directMaxChannels,
-              int directWinogradChannels, int directMaxTaps) {
+              int directWinogradChannels, int directMaxTaps, boolean subsample) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
@@ -64,9 +67,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * backward-weight of 1x1 layers; CIFAR unchanged), forward and backward-data straight from the padded image
      * (DirectConv) for kernels up to 3x3 and up to 64 channels where Winograd does not apply (strided and stem
      * convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at 32 channels 0.9-1.07x, at 64
-     * 0.5-0.9x) (A/B-measured, see BENCHMARKS.md).
+     * 0.5-0.9x), strided 1x1 convolutions as pointwise ones on the input's samples (ResNet-50's downsampling
+     * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x)
+     * (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -78,7 +83,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withKernel(MicroKernel k) {
         return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
     }
 
     /**
@@ -88,7 +93,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     Tuning withDirect(int maxChannels, int overWinograd, int maxTaps) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
                 winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
-                maxChannels, overWinograd, maxTaps);
+                maxChannels, overWinograd, maxTaps, subsample);
     }
 
     /**
@@ -105,22 +110,28 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
-                weightMax, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
+                weightMax, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+    }
+
+    Tuning withSubsample(boolean on) {
+        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
+                directMaxChannels, directWinogradChannels, directMaxTaps, on);
     }
 
     Tuning withWeightGemmGroup(int positions) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
     }
 
     Tuning withWeightOuter(int floats) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
     }
 
     Tuning withSplitB(int weightB) {
         return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB, directMaxChannels, directWinogradChannels, directMaxTaps);
+                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
     }
 
     /**

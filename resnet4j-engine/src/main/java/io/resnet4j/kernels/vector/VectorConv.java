@@ -25,6 +25,8 @@ import io.resnet4j.kernels.PreparedConv;
  *                  strided kernels larger than 1x1: dot products on the grid of the phase planes (WeightGrid);
  *                  otherwise dot products over packed im2col chunks (ConvJobs.Weight)
  * </pre>
+ * strided 1x1, unpadded (ResNet-50's downsampling): all three passes as the pointwise convolution of the
+ *                  input's samples x[:, :, ::sh, ::sw] (ConvJobs.Subsample; backward-data scatters into zeros)
  * Inference (prepare, then forward with the prepared weights): the weights are packed or Winograd-transformed
  * once, and the forward pass adds the bias and applies the ReLU to each finished tile while it is in cache.
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
@@ -52,9 +54,31 @@ public final class VectorConv implements ConvOps {
         forward(g, x, xOff, w, wOff, null, null, 0, false, y, yOff);
     }
 
+    /**
+     * 1x1, unpadded, strided: the pointwise convolution of x's samples (ConvJobs.Subsample), in all three passes.
+     * Gathered from the stride's phase planes it ran at 0.21-0.68x of that (ResNet-50's downsampling layers).
+     */
+    private boolean subsampled(ConvGeometry g) {
+        return tuning.subsample() && g.r() == 1 && g.s() == 1 && (g.strideH() > 1 || g.strideW() > 1)
+                && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+    }
+
+    /** x's samples (n * c planes of p x q) in the thread's workspace, for a subsampled convolution. */
+    private static float[] samples(ConvGeometry g, float[] x, int xOff, Workspace ws) {
+        float[] xs = ws.subsampled = Workspace.grow(ws.subsampled, (long) g.n() * g.c() * g.p() * g.q());
+        ws.subsample.execute(false, x, xOff, g.n() * g.c(), g.h(), g.w(), g.strideH(), g.strideW(), g.p(), g.q(), xs);
+        return xs;
+    }
+
     /** Forward with w (wOff) as given, or prepared weights with the epilogue (see convolve). */
     private void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] prepared, float[] bias,
                          int biasOff, boolean relu, float[] y, int yOff) {
+        if (subsampled(g)) {
+            int pq = g.p() * g.q();
+            convolve(g.n(), g.c(), 1, pq, g.k(), 1, 1, 1, 1, 0, 0, 1, pq, samples(g, x, xOff, Workspace.get()), 0, w,
+                    wOff, false, prepared, bias, biasOff, relu, y, yOff);
+            return;
+        }
         boolean pw = pointwise(g);
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
@@ -86,8 +110,9 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
-        int path = path(g.c(), pointwise(g) ? 1 : g.h(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
-                g.padLeft(), g.p(), g.q(), 0, true);
+        boolean pw = pointwise(g) || subsampled(g);
+        int path = path(g.c(), pw ? 1 : g.h(), g.k(), g.r(), g.s(), pw ? 1 : g.strideH(), pw ? 1 : g.strideW(),
+                g.padTop(), g.padLeft(), g.p(), g.q(), 0, true);
         // prepared weights take Winograd's form at any batch (no transform per call)
         if (path == WINOGRAD) {
             Winograd job = new Winograd();
@@ -116,6 +141,16 @@ public final class VectorConv implements ConvOps {
         boolean transposedIsPlain = g.strideH() == 1 && g.strideW() == 1
                 && g.padTop() <= r - 1 && g.padBottom() <= r - 1 && g.padLeft() <= s - 1 && g.padRight() <= s - 1;
         Workspace ws = Workspace.get();
+        if (subsampled(g)) {
+            // the samples' gradient by the pointwise transposed convolution, then scattered into a zeroed dx
+            int pq = g.p() * g.q();
+            float[] dxs = ws.subsampled = Workspace.grow(ws.subsampled, (long) g.n() * g.c() * pq);
+            convolve(g.n(), g.k(), 1, pq, g.c(), 1, 1, 1, 1, 0, 0, 1, pq, dy, dyOff, w, wOff, true, null, null, 0,
+                    false, dxs, 0);
+            ws.subsample.execute(true, dx, dxOff, g.n() * g.c(), g.h(), g.w(), g.strideH(), g.strideW(), g.p(), g.q(),
+                    dxs);
+            return;
+        }
         if (transposedIsPlain) {
             // dx = conv(dy, w') with w'[ch, o, u, v] = w[o, ch, r-1-u, s-1-v], padding r-1-pt, s-1-pl
             int k = g.k(), c = g.c();
@@ -148,8 +183,17 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
-        boolean pw = pointwise(g);
         Workspace ws = Workspace.get();
+        if (subsampled(g)) {
+            if (ws.subGeometries.size() >= Workspace.SUB_GEOMETRIES) {
+                ws.subGeometries.clear();
+            }
+            ConvGeometry pg = ws.subGeometries.computeIfAbsent(g,
+                    s -> ConvGeometry.of(s.n(), s.c(), s.p(), s.q(), s.k(), 1, 1, 0));
+            backwardWeight(pg, samples(g, x, xOff, ws), 0, dy, dyOff, dw, dwOff);
+            return;
+        }
+        boolean pw = pointwise(g);
         if (g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() >= 0 && g.padLeft() >= 0
                 && tuning.winogradWeight(g.c(), g.k(), g.q())) {
             Winograd job = ws.winograd;

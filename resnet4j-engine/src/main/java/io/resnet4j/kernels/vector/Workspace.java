@@ -45,6 +45,16 @@ final class Workspace {
     final Gemv gemv = new Gemv();
     final ConvJobs.PadBatch padBatch = new ConvJobs.PadBatch();
     float[] paddedBatch = new float[0];
+    final ConvJobs.Subsample subsample = new ConvJobs.Subsample();
+    /** A strided 1x1 convolution's input samples (or gradient of them), see ConvJobs.Subsample. */
+    float[] subsampled = new float[0];
+    /**
+     * The pointwise geometry a strided 1x1 convolution's backward-weight runs as, by the strided one (kept so
+     * that a training step allocates nothing; cleared past SUB_GEOMETRIES entries).
+     */
+    final java.util.HashMap<io.resnet4j.kernels.ConvGeometry, io.resnet4j.kernels.ConvGeometry> subGeometries =
+            new java.util.HashMap<>();
+    static final int SUB_GEOMETRIES = 64;
     final Packing.PackA packA = new Packing.PackA();
 
 

@@ -99,6 +99,30 @@ class VectorConvTest {
     private static final Tuning NO_OUTER = Tuning.DEFAULT.withWeightOuter(0);
 
     /**
+     * Strided 1x1 convolutions run as pointwise ones on the input's samples (default) and by the general
+     * strided paths (phase planes, col2im, im2col chunks): odd and asymmetric strides and sizes, batch 1 and 3,
+     * a padded one (never subsampled), and ResNet-50-like channel counts.
+     */
+    @Test
+    void stridedPointwiseConvolutionsMatchTheScalarReferenceBothWays() {
+        SplittableRandom rng = new SplittableRandom(17);
+        List<ConvGeometry> strided = List.of(
+                ConvGeometry.of(3, 7, 9, 7, 17, 1, 2, 0),
+                ConvGeometry.of(1, 6, 7, 15, 9, 1, 2, 0),
+                ConvGeometry.of(2, 3, 14, 14, 8, 1, 2, 0),
+                new ConvGeometry(3, 5, 9, 10, 6, 1, 1, 2, 3, 0, 0, 0, 0),
+                new ConvGeometry(2, 4, 11, 5, 7, 1, 1, 3, 1, 0, 0, 0, 0),
+                new ConvGeometry(2, 3, 9, 9, 4, 1, 1, 2, 2, 1, 1, 0, 0),
+                ConvGeometry.of(1, 96, 14, 14, 70, 1, 2, 0),
+                ConvGeometry.of(2, 33, 28, 28, 40, 1, 2, 0));
+        for (VectorConv conv : List.of(VectorConv.INSTANCE, new VectorConv(Tuning.DEFAULT.withSubsample(false)))) {
+            for (ConvGeometry g : strided) {
+                checkAllPasses(conv, g, rng);
+            }
+        }
+    }
+
+    /**
      * DirectConv for every forward and stride-1 backward-data it fits (k >= 4, q >= LANES, 3 vectors per image):
      * overlapping last vectors and channel blocks, strides, 1x1 and 7x7 kernels, asymmetric padding.
      */
