@@ -45,6 +45,7 @@ public final class ConvAB {
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             case "no-subsample" -> new VectorConv(d.withSubsample(false));
             case "prepared-no-subsample" -> new Prepared(new VectorConv(d.withSubsample(false)));
+            case "outer-big" -> new VectorConv(d.withWeightOuter(1 << 22));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
             case "k4x2" -> new VectorConv(d.withKernel(new MicroKernel.K4x2()));

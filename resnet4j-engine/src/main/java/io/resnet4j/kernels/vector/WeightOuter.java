@@ -14,22 +14,24 @@ import jdk.incubator.vector.VectorSpecies;
  *                reads z[img][ch, v, u % sh, a + u / sh, b]: contiguous in g. An unpadded 1x1 stride-1
  *                convolution reads x itself.
  * col[(ch, u, v), img, g] = z[img][rowOff[(ch, u, v)] + g]
- * dyT[img] (kp / NR, p * q, NR): dyT[img][o / NR, g, o % NR] = dy[img, o, a, b], 0 for o >= k
- *                (k rounded up to kp, a multiple of NR = 2 * LANES)
- * dw^T tile (6 crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img][tile's block, g]
+ * dyT[img, chunk] (kp / NR, len, NR): dyT[o / NR, g - g0, o % NR] = dy[img, o, a, b], 0 for o >= k, for the
+ *                chunk's positions g in [g0, g0 + len) (k rounded up to kp, a multiple of NR = 2 * LANES)
+ * dw^T tile (6 crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img, chunk][tile's block, g]
  * </pre>
  * Per position the micro-kernel loads two vectors of dyT and broadcasts six input values, for 12 FMAs into
  * 12 accumulators: the broadcasts read z in place (no transpose; a broadcast never splits a cache line).
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
- * <p>For small weights of large images (every CIFAR layer; see {@link #fits}): tasks are groups of images,
+ * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 256 x 128; see {@link #fits}): tasks
+ * are groups of images,
  * each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but no group smaller than
  * MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8, take several images
- * per group). A task unrolls and transposes its
- * images one at a time into buffers that stay in L2 (as separate passes over the batch these were
- * memory-bound, a third of the time at 16@32). An image's positions go in chunks of CHUNK: a chunk's dyT
- * slice of one channel block (16 KiB at 8 lanes) stays in L1 while the crs blocks sweep it. Each task
+ * per group). A task unrolls its images one at a time into a buffer that stays in L2 (as separate passes
+ * over the batch these were memory-bound, a third of the time at 16@32). An image's positions go in chunks of
+ * CHUNK, dy transposed a chunk at a time: a chunk's dyT slice of one channel block (16 KiB at 8 lanes) stays
+ * in L1 while the crs blocks sweep it (transposing whole images, 1x1 layers at 56x56 did not fit L2 and went
+ * to WeightGemm: 0.56-0.92x). Each task
  * reduces over its images in ascending order; groups (shape-derived) are summed in group order, so the
  * result does not depend on the thread count.
  */
@@ -97,11 +99,11 @@ final class WeightOuter implements Parallel.Task {
 
     /**
      * Whether this pass suits the shape (after plan): dw^T within ACC_MAX, and one image's unrolled input and
-     * transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
+     * a chunk's transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
      */
     boolean fits(long maxFloats) {
         return (long) crsBlocks * MR * kp <= ACC_MAX
-                && (inPlace ? 0 : (long) zSize) + (long) pq * kp <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
+                && (inPlace ? 0 : (long) zSize) + (long) Math.min(pq, CHUNK) * kp <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
     }
 
     long groupSumsSize() {
@@ -136,15 +138,16 @@ final class WeightOuter implements Parallel.Task {
     }
 
     /**
-     * One image's dyT into dst from base, 64 positions at a time (the 64 x NR floats written per block stay in
-     * L1; blocks of 16 ran 1.3x slower, a whole channel row at a time 1.2x).
+     * Positions [from, from + len) of one image's dyT into dst (oBlocks, len, NR), 64 positions at a time (the
+     * 64 x NR floats written per block stay in L1; blocks of 16 ran 1.3x slower, a whole channel row at a time
+     * 1.2x).
      */
-    private void transpose(int img, float[] dst, int base) {
-        int src = dyOff + img * kOut * pq;
+    private void transpose(int img, int from, int len, float[] dst) {
+        int src = dyOff + img * kOut * pq + from;
         for (int ob = 0; ob < oBlocks; ob++) {
-            int blockBase = base + ob * pq * NR, o1 = Math.min(NR, kOut - ob * NR);
-            for (int g0 = 0; g0 < pq; g0 += 64) {
-                int g1 = Math.min(pq, g0 + 64);
+            int blockBase = ob * len * NR, o1 = Math.min(NR, kOut - ob * NR);
+            for (int g0 = 0; g0 < len; g0 += 64) {
+                int g1 = Math.min(len, g0 + 64);
                 for (int o = 0; o < o1; o++) {
                     int so = src + (ob * NR + o) * pq;
                     for (int gg = g0, d = blockBase + g0 * NR + o; gg < g1; gg++, d += NR) {
@@ -241,12 +244,11 @@ final class WeightOuter implements Parallel.Task {
         Workspace ws = Workspace.get();
         float[] acc = ws.partial = Workspace.grow(ws.partial, (long) rows * lda);
         java.util.Arrays.fill(acc, 0, rows * lda, 0f);
-        // each image unrolled and transposed into task buffers, read right away from L2
-        float[] ds = ws.tile = Workspace.grow(ws.tile, (long) pq * kp);
+        // each image unrolled into a task buffer, read right away from L2; dy transposed a chunk at a time
+        float[] ds = ws.tile = Workspace.grow(ws.tile, (long) Math.min(pq, CHUNK) * kp);
         float[] xs = inPlace ? g.x : (ws.cols = Workspace.grow(ws.cols, zSize));
         int i0 = group * groupImages, i1 = Math.min(g.images, i0 + groupImages);
         for (int img = i0; img < i1; img++) {
-            transpose(img, ds, 0);
             int xb = 0;
             if (inPlace) {
                 xb = g.xOff + img * zSize;
@@ -255,8 +257,9 @@ final class WeightOuter implements Parallel.Task {
             }
             for (int g0 = 0; g0 < pq; g0 += CHUNK) {
                 int len = Math.min(CHUNK, pq - g0);
+                transpose(img, g0, len, ds);
                 for (int ob = 0; ob < oBlocks; ob++) {
-                    int d = (ob * pq + g0) * NR;
+                    int d = ob * len * NR;
                     for (int cb = 0; cb < crsBlocks; cb++) {
                         int r0 = cb * MR;
                         // rows past crs repeat the last one; their sums land in acc rows that are never read

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * WeightOuter run directly (not through VectorConv's choice) against the scalar reference: the unrolled input
  * of every kind (in place, "same" stride 1 by whole-plane shifts, row by row for strides, crops and wider
  * padding), channel counts off the tile (k not a multiple of 16, crs not of 6), one and several image groups,
- * chunks across an image; and bitwise equal on one and two threads.
+ * chunks across an image (in place too); and bitwise equal on one and two threads.
  */
 class WeightOuterTest {
     private static final List<ConvGeometry> GEOMETRIES = List.of(
@@ -32,6 +32,7 @@ class WeightOuterTest {
             ConvGeometry.of(2, 3, 13, 11, 8, 7, 2, 3),
             ConvGeometry.of(1, 3, 21, 31, 5, 7, 2, 3),
             ConvGeometry.of(2, 4, 24, 24, 20, 3, 1, 1),
+            ConvGeometry.of(2, 5, 23, 23, 19, 1, 1, 0),
             ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
             ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
@@ -84,6 +85,8 @@ class WeightOuterTest {
         assertThat(fits(ConvGeometry.of(128, 32, 16, 16, 64, 3, 2, 1), limit)).as("strided").isTrue();
         assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), limit)).as("one 56x56 image unrolled: 2.4 MiB").isFalse();
         assertThat(fits(ConvGeometry.of(16, 512, 7, 7, 512, 3, 1, 1), limit)).as("dw beyond ACC_MAX").isFalse();
+        assertThat(fits(ConvGeometry.of(16, 256, 56, 56, 64, 1, 1, 0), limit)).as("1x1 read in place, dy by chunks").isTrue();
+        assertThat(fits(ConvGeometry.of(16, 512, 28, 28, 128, 1, 1, 0), limit)).as("1x1, dw beyond ACC_MAX").isFalse();
     }
 
     private static boolean fits(ConvGeometry g, long limit) {
