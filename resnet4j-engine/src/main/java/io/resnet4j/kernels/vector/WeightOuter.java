@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
- * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 256 x 128; see {@link #fits}): tasks
+ * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 512 x 128; see {@link #fits}): tasks
  * are groups of images,
  * each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but no group smaller than
  * MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8, take several images
@@ -50,8 +50,12 @@ final class WeightOuter implements Parallel.Task {
     static final long MACS_PER_SUM = 256;
     /** Positions per micro-kernel call. */
     static final int CHUNK = 256;
-    /** Most accumulator floats of one task (256 KiB, half of L2). */
-    static final int ACC_MAX = 1 << 16;
+    /**
+     * Most accumulator floats of one task (512 KiB, all of L2): 1.04-1.44x against 256 KiB on ResNet-50's 1x1
+     * layers 512 -> 128 and 128 -> 512 at 28x28, batch 16 (which then take this pass instead of WeightGemm), the
+     * same elsewhere (same-JVM A/B, JDK 17 and 25).
+     */
+    static final int ACC_MAX = 1 << 17;
     static final int TARGET_TASKS = 16;
     static final long GROUP_SUMS_MAX = 1L << 22;
 

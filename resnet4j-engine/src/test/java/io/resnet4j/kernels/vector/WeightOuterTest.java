@@ -86,7 +86,8 @@ class WeightOuterTest {
         assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), limit)).as("one 56x56 image unrolled: 2.4 MiB").isFalse();
         assertThat(fits(ConvGeometry.of(16, 512, 7, 7, 512, 3, 1, 1), limit)).as("dw beyond ACC_MAX").isFalse();
         assertThat(fits(ConvGeometry.of(16, 256, 56, 56, 64, 1, 1, 0), limit)).as("1x1 read in place, dy by chunks").isTrue();
-        assertThat(fits(ConvGeometry.of(16, 512, 28, 28, 128, 1, 1, 0), limit)).as("1x1, dw beyond ACC_MAX").isFalse();
+        assertThat(fits(ConvGeometry.of(16, 512, 28, 28, 128, 1, 1, 0), limit)).as("1x1, dw within ACC_MAX").isTrue();
+        assertThat(fits(ConvGeometry.of(16, 1024, 14, 14, 256, 1, 1, 0), limit)).as("1x1, dw beyond ACC_MAX").isFalse();
     }
 
     private static boolean fits(ConvGeometry g, long limit) {
