@@ -56,7 +56,8 @@ public final class VectorConv implements ConvOps {
 
     /**
      * 1x1, unpadded, strided: the pointwise convolution of x's samples (ConvJobs.Subsample), in all three passes.
-     * Gathered from the stride's phase planes it ran at 0.21-0.68x of that (ResNet-50's downsampling layers).
+     * Against the general strided paths on ResNet-50's downsampling layers: forward 1.14-1.66x, backward-data
+     * 0.93-2.15x, backward-weight 1.7-7.3x (BENCHMARKS.md).
      */
     private boolean subsampled(ConvGeometry g) {
         return tuning.subsample() && g.r() == 1 && g.s() == 1 && (g.strideH() > 1 || g.strideW() > 1)
@@ -110,9 +111,10 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public PreparedConv prepare(ConvGeometry g, float[] w, int wOff) {
+        // a subsampled convolution runs as a pointwise one, whose path is the GEMM's
         boolean pw = pointwise(g) || subsampled(g);
-        int path = path(g.c(), pw ? 1 : g.h(), g.k(), g.r(), g.s(), pw ? 1 : g.strideH(), pw ? 1 : g.strideW(),
-                g.padTop(), g.padLeft(), g.p(), g.q(), 0, true);
+        int path = path(g.c(), pw ? 1 : g.h(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
+                g.padLeft(), g.p(), g.q(), 0, true);
         // prepared weights take Winograd's form at any batch (no transform per call)
         if (path == WINOGRAD) {
             Winograd job = new Winograd();
