@@ -24,16 +24,14 @@ import jdk.incubator.vector.VectorSpecies;
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
  * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 512 x 128; see {@link #fits}): tasks
- * are groups of images,
- * each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but no group smaller than
- * MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8, take several images
- * per group). A task unrolls its images one at a time into a buffer that stays in L2 (as separate passes
- * over the batch these were memory-bound, a third of the time at 16@32). An image's positions go in chunks of
- * CHUNK, dy transposed a chunk at a time: a chunk's dyT slice of one channel block (16 KiB at 8 lanes) stays
- * in L1 while the crs blocks sweep it (transposing whole images, 1x1 layers at 56x56 did not fit L2 and went
- * to WeightGemm: 0.56-0.92x). Each task
- * reduces over its images in ascending order; groups (shape-derived) are summed in group order, so the
- * result does not depend on the thread count.
+ * are groups of images, each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but
+ * no group smaller than MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8,
+ * take several images per group). A task unrolls its images one at a time into a buffer that stays in L2 (as
+ * separate passes over the batch these were memory-bound, a third of the time at 16@32). An image's positions
+ * go in chunks of CHUNK, dy transposed a chunk at a time: a chunk's dyT slice of one channel block (16 KiB at 8
+ * lanes) stays in L1 while the crs blocks sweep it (transposing whole images, 1x1 layers at 56x56 did not fit
+ * L2 and went to WeightGemm: 0.56-0.92x). Each task reduces over its images in ascending order; groups
+ * (shape-derived) are summed in group order, so the result does not depend on the thread count.
  */
 final class WeightOuter implements Parallel.Task {
     static final VectorSpecies<Float> F = Simd.F;
@@ -107,7 +105,8 @@ final class WeightOuter implements Parallel.Task {
      */
     boolean fits(long maxFloats) {
         return (long) crsBlocks * MR * kp <= ACC_MAX
-                && (inPlace ? 0 : (long) zSize) + (long) Math.min(pq, CHUNK) * kp <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
+                && (inPlace ? 0 : (long) zSize) + (long) Math.min(pq, CHUNK) * kp
+                <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
     }
 
     long groupSumsSize() {
