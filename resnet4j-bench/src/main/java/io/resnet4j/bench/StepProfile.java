@@ -35,7 +35,9 @@ import java.util.SplittableRandom;
  * with the median whole step (the difference is what the isolated replays do not see: module glue, caches
  * that a real step does not have warm). With {@code --mode infer} the same is done for one inference
  * forward pass (eval mode: forward kernels only, no loss or optimiser), and with {@code --mode frozen} for the
- * forward pass of the Inference.freeze copy (each fused convolution timed as one call).
+ * forward pass of the Inference.freeze copy (each fused convolution timed as one call). Convolution calls also
+ * report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
+ * the direct convolution's).
  *
  * <pre>
  * usage: StepProfile [--model resnet20] [--batch 128] [--mode train|infer|frozen] [--threads 2] [--rounds 15] [--warm-s 5]
@@ -45,8 +47,11 @@ public final class StepProfile {
     private StepProfile() {
     }
 
-    /** One kernel call of the step; group is what the report sums over. */
-    record Op(String group, String what, Runnable call) {
+    /** One kernel call of the step; group is what the report sums over; macs: its multiply-adds (0: not a convolution). */
+    record Op(String group, String what, Runnable call, long macs) {
+        Op(String group, String what, Runnable call) {
+            this(group, what, call, 0);
+        }
     }
 
     public static void main(String[] args) {
@@ -129,7 +134,9 @@ public final class StepProfile {
             double ms = E2EBench.median(times[i]);
             sum += ms;
             groups.merge(ops.get(i).group(), ms, Double::sum);
-            System.out.printf(Locale.ROOT, "  %-14s %-60s %8.3f%n", ops.get(i).group(), ops.get(i).what(), ms);
+            long macs = ops.get(i).macs();
+            System.out.printf(Locale.ROOT, "  %-14s %-60s %8.3f%s%n", ops.get(i).group(), ops.get(i).what(), ms,
+                    macs > 0 ? String.format(Locale.ROOT, " %7.1f GFLOP/s", 2e-6 * macs / ms) : "");
         }
         double stepMs = E2EBench.median(steps);
         System.out.printf(Locale.ROOT, "%nwhole step: median %.1f ms (%.1f img/s), process CPU %.1f ms; sum of the "
@@ -226,15 +233,15 @@ public final class StepProfile {
                 float[] y = new float[g.outputSize()], dy = random(out, seed++).data();
                 String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d", path, c.kernel(), c.kernel(),
                         c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w());
-                ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0)));
+                ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0), g.macs()));
                 if (train) {
                     float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
                     if (!first) {
                         ops.add(new Op("conv bwd-data " + st, shape,
-                                () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0)));
+                                () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0), g.macs()));
                     }
                     ops.add(new Op("conv bwd-weight " + st, shape,
-                            () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0)));
+                            () -> Kernels.CONV.backwardWeight(g, x, 0, dy, 0, dw, 0), g.macs()));
                 }
                 return out;
             }
@@ -243,7 +250,9 @@ public final class StepProfile {
                 String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d%s%s", path, c.kernel(), c.kernel(),
                         c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w(), c.bias() != null ? " +bias" : "",
                         c.relu() ? " +relu" : "");
-                ops.add(new Op("conv fwd " + st, shape, () -> c.forward(x)));
+                long macs = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
+                        c.stride(), c.padding()).macs();
+                ops.add(new Op("conv fwd " + st, shape, () -> c.forward(x), macs));
                 return out;
             }
             String kind = m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu" : m.getClass().getSimpleName();
