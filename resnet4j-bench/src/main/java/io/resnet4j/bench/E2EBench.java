@@ -120,7 +120,7 @@ public final class E2EBench {
     }
 
     /** "--name value" pairs (the bench mains' options); an unknown name or a missing value is refused with the usage. */
-    static Map<String, String> options(String[] args, List<String> known, String usage) {
+    public static Map<String, String> options(String[] args, List<String> known, String usage) {
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!known.contains(args[i])) {

@@ -1,9 +1,12 @@
 package io.resnet4j.kernels.vector;
 
+import io.resnet4j.bench.E2EBench;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the register tiles reach on this machine and JDK: each GEMM micro-kernel on L1-resident operands (one A
@@ -26,25 +29,9 @@ public final class KernelPeak {
 
     public static void main(String[] args) throws InterruptedException {
         String usage = "usage: KernelPeak [--threads 2] [--kc 256] [--rounds 10] [--ms 100]";
-        int threads = 2, kc = 256, rounds = 10, ms = 100;
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("options come in pairs; " + usage);
-        }
-        for (int i = 0; i < args.length; i += 2) {
-            int v;
-            try {
-                v = Integer.parseInt(args[i + 1]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(args[i] + " needs an integer, got " + args[i + 1] + "; " + usage);
-            }
-            switch (args[i]) {
-                case "--threads" -> threads = v;
-                case "--kc" -> kc = v;
-                case "--rounds" -> rounds = v;
-                case "--ms" -> ms = v;
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; " + usage);
-            }
-        }
+        Map<String, String> o = E2EBench.options(args, List.of("--threads", "--kc", "--rounds", "--ms"), usage);
+        int threads = intOption(o, "--threads", 2, usage), kc = intOption(o, "--kc", 256, usage);
+        int rounds = intOption(o, "--rounds", 10, usage), ms = intOption(o, "--ms", 100, usage);
         if (threads < 1 || kc < 1 || rounds < 3 || ms < 1) {
             throw new IllegalArgumentException("need threads >= 1, kc >= 1, rounds >= 3, ms >= 1");
         }
@@ -67,6 +54,15 @@ public final class KernelPeak {
             Arrays.sort(g);
             System.out.printf(Locale.ROOT, "%-40s %7.1f GFLOP/s (range %.1f-%.1f)%n", names.get(p), g[g.length / 2],
                     g[0], g[g.length - 1]);
+        }
+    }
+
+    private static int intOption(Map<String, String> o, String name, int fallback, String usage) {
+        String v = o.get(name);
+        try {
+            return v == null ? fallback : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " needs an integer, got " + v + "; " + usage);
         }
     }
 
