@@ -37,23 +37,28 @@ package io.resnet4j.kernels.vector;
  * @param subsample  a strided, unpadded 1x1 convolution runs as the pointwise one on its input's samples (all three
  *                   passes, ConvJobs.Subsample); false: gathered from the stride's phase planes (forward,
  *                   DirectConv's or the GEMM's), col2im (backward-data), im2col chunks (backward-weight)
+ * @param gatherWaste the GEMM gathers its B panels straight from the (padded) images only where that computes at
+ *                   most this percentage of the columns the packed (im2col) panels would (0: no limit). Gathered,
+ *                   every output row is widened to whole vectors and every image to whole panels; packed panels
+ *                   run across images: 7x7 outputs at batch 16 compute 1024 columns gathered against 784 packed
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
               int winogradWeightMaxChannels, int weightOuterFloats, int splitB, int directMaxChannels,
-              int directWinogradChannels, int directMaxTaps, boolean subsample) {
+              int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
                 || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
-                || directWinogradChannels < 0 || directMaxTaps < 0) {
+                || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
                     + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
-                    + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ")");
+                    + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ") gatherWaste="
+                    + gatherWaste);
         }
     }
 
@@ -71,7 +76,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x)
      * (A/B-measured, see BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -81,9 +86,51 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      */
     static final int WINOGRAD_ANY_BATCH_CHANNELS = 256, WINOGRAD_WIDE_MIN_TILES = 64;
 
+    /** A mutable copy of a tuning, for the with* methods: each changes its fields and builds a new (validated) one. */
+    private static final class Edit {
+        MicroKernel kernel;
+        int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
+                winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
+                directWinogradChannels, directMaxTaps;
+        boolean subsample;
+        int gatherWaste;
+
+        Edit(Tuning t) {
+            kernel = t.kernel;
+            kc = t.kc;
+            aBlock = t.aBlock;
+            gridChunk = t.gridChunk;
+            weightRows = t.weightRows;
+            panelBlock = t.panelBlock;
+            weightGemmMinK = t.weightGemmMinK;
+            weightGemmGroup = t.weightGemmGroup;
+            winogradMinChannels = t.winogradMinChannels;
+            winogradMaxChannels = t.winogradMaxChannels;
+            winogradWeightMaxChannels = t.winogradWeightMaxChannels;
+            weightOuterFloats = t.weightOuterFloats;
+            splitB = t.splitB;
+            directMaxChannels = t.directMaxChannels;
+            directWinogradChannels = t.directWinogradChannels;
+            directMaxTaps = t.directMaxTaps;
+            subsample = t.subsample;
+            gatherWaste = t.gatherWaste;
+        }
+
+        Tuning build() {
+            return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+                    winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
+                    directMaxChannels, directWinogradChannels, directMaxTaps, subsample, gatherWaste);
+        }
+    }
+
+    private Tuning with(java.util.function.Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return e.build();
+    }
+
     Tuning withKernel(MicroKernel k) {
-        return new Tuning(k, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+        return with(e -> e.kernel = k);
     }
 
     /**
@@ -91,9 +138,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * overWinograd channels; 0: never.
      */
     Tuning withDirect(int maxChannels, int overWinograd, int maxTaps) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
-                maxChannels, overWinograd, maxTaps, subsample);
+        return with(e -> {
+            e.directMaxChannels = maxChannels;
+            e.directWinogradChannels = overWinograd;
+            e.directMaxTaps = maxTaps;
+        });
     }
 
     /**
@@ -109,29 +158,51 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
     Tuning withWinograd(int min, int max, int weightMax) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, min, max,
-                weightMax, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+        return with(e -> {
+            e.winogradMinChannels = min;
+            e.winogradMaxChannels = max;
+            e.winogradWeightMaxChannels = weightMax;
+        });
+    }
+
+    /** The GEMM's blocking: deepest k block, floats of an A block, B panels per direct column block. */
+    Tuning withBlocking(int kc, int aBlock, int panelBlock) {
+        return with(e -> {
+            e.kc = kc;
+            e.aBlock = aBlock;
+            e.panelBlock = panelBlock;
+        });
     }
 
     Tuning withSubsample(boolean on) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
-                directMaxChannels, directWinogradChannels, directMaxTaps, on);
+        return with(e -> e.subsample = on);
     }
 
     Tuning withWeightGemmGroup(int positions) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, positions,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+        return with(e -> e.weightGemmGroup = positions);
     }
 
     Tuning withWeightOuter(int floats) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, floats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+        return with(e -> e.weightOuterFloats = floats);
+    }
+
+    Tuning withGatherWaste(int percent) {
+        return with(e -> e.gatherWaste = percent);
+    }
+
+    /**
+     * Whether the GEMM of a convolution over n images of p x q outputs gathers its panels (GemmDriver's direct
+     * mode) with output rows widened to qv columns, rather than packing them: within gatherWaste (see there).
+     */
+    boolean gather(int n, int p, int q, int qv) {
+        int nr = kernel.nr;
+        long gathered = (long) n * (((long) p * qv + nr - 1) / nr * nr);
+        long packed = ((long) n * p * q + nr - 1) / nr * nr;
+        return gatherWaste == 0 || gathered * 100 <= packed * gatherWaste;
     }
 
     Tuning withSplitB(int weightB) {
-        return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
-                winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, weightB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample);
+        return with(e -> e.splitB = weightB);
     }
 
     /**

@@ -338,8 +338,9 @@ public final class VectorConv implements ConvOps {
      * y (n, k, p, q) = conv(x (n, c, h, w), w (k, c, r, s)) for any int padding top/left (bottom/right follow
      * from p, q). Direct: B is gathered from the zero-padded input (strided: from its phase planes,
      * ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a panel inside one output
-     * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise (q = 5: 8 would waste
-     * more than a third) the im2col panels are packed. flipped: w holds the weights (c, k, r, s) of the convolution
+     * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise the im2col panels are
+     * packed: where q = 5 (8 would waste more than a third), and where the gathered panels, which never cross an
+     * image, compute too many columns more than packed ones (Tuning.gather: 7x7 outputs at batch 16). flipped: w holds the weights (c, k, r, s) of the convolution
      * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
      * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
      * applies.
@@ -392,7 +393,7 @@ public final class VectorConv implements ConvOps {
         // that is not a multiple of LANES is computed as qv columns (junk ones not stored) while that adds at
         // most a third: 7, 14, 28 -> 8, 16, 32
         int qv = (q + Simd.LANES - 1) / Simd.LANES * Simd.LANES;
-        job.direct = qv * 3 <= q * 4 && (sh == 1 && sw == 1 || pt >= 0 && pl >= 0);
+        job.direct = qv * 3 <= q * 4 && (sh == 1 && sw == 1 || pt >= 0 && pl >= 0) && tuning.gather(n, p, q, qv);
         int cq = job.direct ? qv : q;
         job.rowCols = q;
         job.rowStride = cq == q ? 0 : cq;

@@ -22,12 +22,13 @@ import static org.assertj.core.api.Assertions.fail;
  * transformed weights, the same reduction order),
  * within VectorConvTest's tolerance of the scalar reference's prepared forward, on every geometry of
  * VectorConvTest (direct, strided, junk columns, im2col panels, Winograd with and without paired tile rows,
- * 1x1 as a GEMM) and every micro-kernel tile.
+ * 1x1 as a GEMM, 7x7 outputs packed) and every micro-kernel tile.
  */
 class PreparedConvTest {
     private static List<ConvGeometry> all() {
         List<ConvGeometry> gs = new ArrayList<>(VectorConvTest.GEOMETRIES);
         gs.addAll(VectorConvTest.LARGER);
+        gs.addAll(VectorConvTest.SEVENS);
         return gs;
     }
 

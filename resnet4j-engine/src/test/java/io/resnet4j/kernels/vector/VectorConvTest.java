@@ -123,6 +123,40 @@ class VectorConvTest {
     }
 
     /**
+     * The GEMM packs its panels where gathered ones would compute over Tuning.gatherWaste percent more columns
+     * (images of 7x7 outputs: 64 columns gathered, 49 packed), and either way matches the scalar reference:
+     * pointwise and strided 3x3 layers with 7x7 outputs at batch 1 (gathered) and 4 (packed), and with no limit.
+     */
+    @Test
+    void panelsArePackedWhereGatheringWouldComputeTooManyColumns() {
+        Tuning d = Tuning.DEFAULT;
+        int nr = d.kernel().nr;
+        // one image of 49 outputs: 64 columns either way; four: 4 x 64 gathered against 196 -> 208 packed
+        assertThat(d.gather(1, 1, 49, 56)).isTrue();
+        assertThat(d.gather(4, 1, 49, 56)).isEqualTo(4 * 64 * 100 <= (196 + nr - 1) / nr * nr * 120);
+        assertThat(d.gather(16, 1, 49, 56)).isFalse();
+        assertThat(d.gather(16, 7, 7, 8)).isFalse();
+        // rows widened by a seventh, whole panels per image: within the limit
+        assertThat(d.gather(16, 14, 14, 16)).isTrue();
+        assertThat(d.gather(16, 1, 196, 200)).isTrue();
+        assertThat(d.withGatherWaste(0).gather(16, 1, 49, 56)).isTrue();
+        SplittableRandom rng = new SplittableRandom(23);
+        for (VectorConv conv : List.of(VectorConv.INSTANCE, new VectorConv(d.withGatherWaste(0)))) {
+            for (ConvGeometry g : SEVENS) {
+                checkAllPasses(conv, g, rng);
+            }
+        }
+    }
+
+    /** Layers with 7x7 outputs at batch 1 and 4-5 (see above; PreparedConvTest runs them too). */
+    static final List<ConvGeometry> SEVENS = List.of(
+            ConvGeometry.of(1, 24, 7, 7, 40, 1, 1, 0),
+            ConvGeometry.of(4, 24, 7, 7, 40, 1, 1, 0),
+            ConvGeometry.of(4, 20, 14, 14, 36, 1, 2, 0),
+            ConvGeometry.of(4, 12, 14, 14, 24, 3, 2, 1),
+            ConvGeometry.of(5, 12, 7, 7, 24, 3, 1, 1));
+
+    /**
      * DirectConv for every forward and stride-1 backward-data it fits (k >= 4, q >= LANES, 3 vectors per image):
      * overlapping last vectors and channel blocks, strides, 1x1 and 7x7 kernels, asymmetric padding.
      */
