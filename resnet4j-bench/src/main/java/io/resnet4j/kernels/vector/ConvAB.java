@@ -21,9 +21,15 @@ import java.util.SplittableRandom;
  * shifts them alike. Reports per variant the median GFLOP/s of wall time and, with one thread, per CPU-second
  * of the calling thread (robust to being descheduled), and the ratio to the first variant.
  *
+ * <p>With {@code --peak}, every round also runs the default micro-kernel on L1-resident operands (KernelPeak)
+ * for 50 ms on as many threads, and each variant gets the median over the rounds of its GFLOP/s as a share of
+ * that round's: how far the layer is from what the machine's cores did at that moment. This VM's speed swings
+ * up to 2x within minutes (a busy sibling hyperthread, it seems), so GFLOP/s alone cannot tell a slow layer
+ * from a slow phase of the machine.
+ *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
- *               [--threads 1] [--rounds 21]
+ *               [--threads 1] [--rounds 21] [--peak true]
  * </pre>
  */
 public final class ConvAB {
@@ -33,6 +39,21 @@ public final class ConvAB {
     /** The variants by name: tunings of VectorConv (new kernels get their entry here while they are compared). */
     static ConvOps variant(String name) {
         Tuning d = Tuning.DEFAULT;
+        if (name.startsWith("prepared-")) {
+            // inference: forward with weights prepared once (ConvOps.prepare), no epilogue, by any variant below
+            return new Prepared((VectorConv) variant(name.substring("prepared-".length())));
+        }
+        if (name.startsWith("block")) {
+            // block<kc>-<aBlock>-<panelBlock>[-k4x2|-k6x2]
+            String[] f = name.substring("block".length()).split("-");
+            Tuning t = d.withBlocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
+            if (name.contains("-k4x2")) {
+                t = t.withKernel(new MicroKernel.K4x2());
+            } else if (name.contains("-k6x2")) {
+                t = t.withKernel(new MicroKernel.K6x2());
+            }
+            return new VectorConv(t);
+        }
         if (name.startsWith("directconv")) {
             // DirectConv for forward and stride-1 backward-data up to N channels, Winograd shapes too: directconvN
             int channels = Integer.parseInt(name.substring("directconv".length()));
@@ -44,7 +65,6 @@ public final class ConvAB {
             case "direct" -> new VectorConv(d.withWinograd(0, 0, 0));
             case "winograd" -> new VectorConv(d.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE));
             case "no-subsample" -> new VectorConv(d.withSubsample(false));
-            case "prepared-no-subsample" -> new Prepared(new VectorConv(d.withSubsample(false)));
             case "outer-big" -> new VectorConv(d.withWeightOuter(1 << 22));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
@@ -55,7 +75,8 @@ public final class ConvAB {
             case "split4" -> new VectorConv(d.withSplitB(4));
             // inference: forward with weights prepared once (ConvOps.prepare), no epilogue
             case "prepared" -> new Prepared(VectorConv.INSTANCE);
-            case "prepared-winograd512" -> new Prepared(new VectorConv(d.withWinograd(16, 512, 0)));
+            case "gather-any" -> new VectorConv(d.withGatherWaste(0));
+            case "winograd512" -> new VectorConv(d.withWinograd(16, 512, 0));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };
     }
@@ -100,6 +121,7 @@ public final class ConvAB {
     public static void main(String[] args) {
         String variants = "default", shapes = "", passes = "fwd,bwd-data,bwd-weight";
         int threads = 1, rounds = 21;
+        boolean peak = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -108,6 +130,7 @@ public final class ConvAB {
                 case "--passes" -> passes = v;
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--rounds" -> rounds = Integer.parseInt(v);
+                case "--peak" -> peak = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -143,6 +166,7 @@ public final class ConvAB {
                 for (String n : names) {
                     t.put(n, new double[2][rounds]);
                 }
+                double[] peakRate = new double[rounds];
                 // warm-up, 1 s per variant, then 3 untimed rounds: C2 compiles big vector methods in the background
                 // (a shape's first pass timed after only 3 calls measured partly interpreted code, 0.2-0.8x)
                 for (long until = System.nanoTime() + 1_000_000_000L * ops.size(); System.nanoTime() < until; ) {
@@ -160,6 +184,9 @@ public final class ConvAB {
                             t.get(names.get(v))[1][r] = (mx.getCurrentThreadCpuTime() - c0) * 1e-9;
                         }
                     }
+                    if (peak && r >= 0) {
+                        peakRate[r] = KernelPeak.run(Tuning.DEFAULT.kernel(), 256, 0.05, threads);
+                    }
                 }
                 double gflop = 2.0 * g.macs() / 1e9;
                 StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-28s %-10s", c.name(), pass));
@@ -171,6 +198,13 @@ public final class ConvAB {
                         base = rate;
                     }
                     b.append(String.format(Locale.ROOT, " | %s %.1f wall %.1f/cpu-s (x%.2f)", n, wall, cpu, rate / base));
+                    if (peak) {
+                        double[] share = new double[rounds];
+                        for (int r = 0; r < rounds; r++) {
+                            share[r] = gflop / t.get(n)[0][r] / peakRate[r];
+                        }
+                        b.append(String.format(Locale.ROOT, " %.0f%% of peak", 100 * median(share)));
+                    }
                 }
                 System.out.println(b);
             }

@@ -27,7 +27,7 @@ public final class KernelPeak {
     private KernelPeak() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         String usage = "usage: KernelPeak [--threads 2] [--kc 256] [--rounds 10] [--ms 100]";
         Map<String, String> o = E2EBench.options(args, List.of("--threads", "--kc", "--rounds", "--ms"), usage);
         int threads = intOption(o, "--threads", 2, usage), kc = intOption(o, "--kc", 256, usage);
@@ -67,7 +67,7 @@ public final class KernelPeak {
     }
 
     /** GFLOP/s of threads threads running the micro-kernel at once for about seconds, 64 calls at a time. */
-    private static double run(MicroKernel k, int kc, double seconds, int threads) throws InterruptedException {
+    static double run(MicroKernel k, int kc, double seconds, int threads) {
         Thread[] ts = new Thread[threads];
         double[] flops = new double[threads];
         long t0 = System.nanoTime(), deadline = t0 + (long) (seconds * 1e9);
@@ -88,7 +88,12 @@ public final class KernelPeak {
             ts[t].start();
         }
         for (Thread t : ts) {
-            t.join();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while timing the micro-kernel", e);
+            }
         }
         double total = 0;
         for (double f : flops) {
