@@ -73,8 +73,9 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * (DirectConv) for kernels up to 3x3 and up to 64 channels where Winograd does not apply (strided and stem
      * convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at 32 channels 0.9-1.07x, at 64
      * 0.5-0.9x), strided 1x1 convolutions as pointwise ones on the input's samples (ResNet-50's downsampling
-     * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x)
-     * (A/B-measured, see BENCHMARKS.md).
+     * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x),
+     * GEMM panels gathered only where that computes at most 120% of the packed columns (ResNet-50's layers with
+     * 7x7 outputs at batch 16: forward and backward-data 1.05-1.15x) (A/B-measured, see BENCHMARKS.md).
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120);
 
