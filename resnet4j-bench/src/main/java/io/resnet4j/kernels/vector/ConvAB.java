@@ -76,6 +76,7 @@ public final class ConvAB {
             // inference: forward with weights prepared once (ConvOps.prepare), no epilogue
             case "prepared" -> new Prepared(VectorConv.INSTANCE);
             case "gather-any" -> new VectorConv(d.withGatherWaste(0));
+            case "no-strided-weightgemm" -> new VectorConv(d.withWeightGemmStrided(false));
             case "winograd512" -> new VectorConv(d.withWinograd(16, 512, 0));
             default -> throw new IllegalArgumentException("unknown variant " + name);
         };

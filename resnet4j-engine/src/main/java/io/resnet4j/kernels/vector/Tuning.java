@@ -10,9 +10,11 @@ package io.resnet4j.kernels.vector;
  * @param weightRows most crs rows (a multiple of 3) of one backward-weight task, see WeightGrid
  * @param panelBlock B panels per column block of a direct convolution: the A micro-panels sweep such a
  *                   block (C written as a few sequential row streams); 1 = one panel, all rows (GotoBLAS)
- * @param weightGemmMinK output channels from which a stride-1 backward-weight runs as one packed GEMM
- *                   (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
+ * @param weightGemmMinK output channels from which a backward-weight (where no WeightOuter) runs as one packed
+ *                   GEMM (WeightGemm: each gathered B element serves k multiply-adds) instead of dot products
  *                   (WeightGrid, no gather)
+ * @param weightGemmStrided WeightGemm for strided convolutions too (on the stride's phase planes); false: stride 1
+ *                   only
  * @param weightGemmGroup fewest grid positions of one reduction group of WeightGemm (its reduction over
  *                   n * grid positions is split into up to 16 groups, one task each, partial sums added in order);
  *                   1024 rather than 2048 gives CIFAR 64@8 at batch 128 10 groups instead of 5, which two threads
@@ -43,7 +45,7 @@ package io.resnet4j.kernels.vector;
  *                   run across images: 7x7 outputs at batch 16 compute 1024 columns gathered against 784 packed
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
-              int weightGemmMinK, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
+              int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
               int winogradWeightMaxChannels, int weightOuterFloats, int splitB, int directMaxChannels,
               int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste) {
     Tuning {
@@ -75,9 +77,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * 0.5-0.9x), strided 1x1 convolutions as pointwise ones on the input's samples (ResNet-50's downsampling
      * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x),
      * GEMM panels gathered only where that computes at most 120% of the packed columns (ResNet-50's layers with
-     * 7x7 outputs at batch 16: forward and backward-data 1.05-1.15x) (A/B-measured, see BENCHMARKS.md).
+     * 7x7 outputs at batch 16: forward and backward-data 1.05-1.15x), strided backward-weight as WeightGemm on
+     * the phase planes (ResNet-50's strided 3x3 layers: 1.24-2.16x over WeightGrid) (A/B-measured, see
+     * BENCHMARKS.md).
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -90,6 +94,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** A mutable copy of a tuning, for the with* methods: each changes its fields and builds a new (validated) one. */
     private static final class Edit {
         MicroKernel kernel;
+        boolean weightGemmStrided;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
                 directWinogradChannels, directMaxTaps;
@@ -104,6 +109,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             weightRows = t.weightRows;
             panelBlock = t.panelBlock;
             weightGemmMinK = t.weightGemmMinK;
+            weightGemmStrided = t.weightGemmStrided;
             weightGemmGroup = t.weightGemmGroup;
             winogradMinChannels = t.winogradMinChannels;
             winogradMaxChannels = t.winogradMaxChannels;
@@ -118,7 +124,8 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         }
 
         Tuning build() {
-            return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup,
+            return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
+                    weightGemmGroup,
                     winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
                     directMaxChannels, directWinogradChannels, directMaxTaps, subsample, gatherWaste);
         }
@@ -177,6 +184,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withSubsample(boolean on) {
         return with(e -> e.subsample = on);
+    }
+
+    Tuning withWeightGemmStrided(boolean on) {
+        return with(e -> e.weightGemmStrided = on);
     }
 
     Tuning withWeightGemmGroup(int positions) {

@@ -231,7 +231,9 @@ public final class VectorConv implements ConvOps {
             }
             job.clear();
         }
-        if (g.k() >= tuning.weightGemmMinK() && g.strideH() == 1 && g.strideW() == 1 && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK) {
+        boolean unitStride = g.strideH() == 1 && g.strideW() == 1;
+        if (g.k() >= tuning.weightGemmMinK() && g.s() + Simd.LANES <= ConvJobs.Pad.SLACK
+                && (unitStride || tuning.weightGemmStrided() && g.padTop() >= 0 && g.padLeft() >= 0)) {
             weightGemm(g, pw, x, xOff, dy, dyOff, dw, dwOff, ws);
             return;
         }
@@ -281,9 +283,10 @@ public final class VectorConv implements ConvOps {
                             Workspace ws) {
         int n = g.n(), c = g.c(), h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q(), r = g.r(), s = g.s(), k = g.k();
-        // dy laid onto the padded grid (WeightGrid's pack phase)
+        int sh = g.strideH(), sw = g.strideW(), phases = sh * sw;
+        // dy laid onto the padded grid (WeightGrid's pack phase): strided, the grid of the phase planes
         WeightGrid grid = ws.weightGrid;
-        grid.g.set(x, xOff, n, c, h, wd, r, s, 1, 1, g.padTop(), g.padLeft(), p, q);
+        grid.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, g.padTop(), g.padLeft(), p, q);
         grid.kOut = k;
         grid.dy = dy;
         grid.dyOff = dyOff;
@@ -295,20 +298,21 @@ public final class VectorConv implements ConvOps {
         grid.packOnly();
         grid.dy = null;
         grid.dyg = null;
-        int hp = p - 1 + r, wp = q - 1 + s, crs = c * r * s, mr = kernel.mr;
+        int hp = p - 1 + (r + sh - 1) / sh, wp = q - 1 + (s + sw - 1) / sw, crs = c * r * s, mr = kernel.mr;
         long sTotal = (long) n * gp;
         if (sTotal > Integer.MAX_VALUE / 8) {
             throw new IllegalArgumentException("backward-weight grid too large: " + g);
         }
         float[] ap = ws.packedA = Workspace.grow(ws.packedA, (long) (k + mr - 1) / mr * mr * sTotal);
         ws.packA.pack(false, k, (int) sTotal, dyg, 0, (int) sTotal, mr, ap);
-        float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c, hp, wp));
+        float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch, ConvJobs.Pad.size(n * c * phases, hp, wp));
         WeightGemm job = ws.weightGemm;
-        job.g.set(x, xOff, n, c, h, wd, r, s, 1, 1, g.padTop(), g.padLeft(), p, q);
+        job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, g.padTop(), g.padLeft(), p, q);
         ws.padBatch.execute(job.g, xp, hp, wp);
         int[] colOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
         for (int kg = 0; kg < crs; kg++) {
-            colOff[kg] = (kg / (r * s) * hp + kg / s % r) * wp + kg % s;
+            int ch = kg / (r * s), u = kg / s % r, v = kg % s;
+            colOff[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
         }
         job.xp = xp;
         job.hp = hp;

@@ -3,19 +3,19 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.kernels.Parallel;
 
 /**
- * Backward-weight of a stride-1 convolution as one packed GEMM on the padded grid (see WeightGrid for the
- * grid): the register-tiled outer-product micro-kernel instead of dot products.
+ * Backward-weight of a convolution as one packed GEMM on the padded grid (see WeightGrid for the grid; strided,
+ * that of the stride's phase planes): the register-tiled outer-product micro-kernel instead of dot products.
  * <pre>
  * dw (k, crs) += dyg (k, S) . col^T (S, crs)      S = images * gp grid positions, reduced in kc blocks
- * A = dyg packed once into mr-row panels; B panel (kc, nr) gathered from the padded batch:
- * B[s, (ch, u, v)] = xp[img, ch, g + u * wp + v],  s = img * gp + g
+ * A = dyg packed once into mr-row panels; B panel (kc, nr) gathered from the padded batch (ph = sh * sw planes):
+ * B[s, (ch, u, v)] = xp[img, ch, (u % sh) * sw + v % sw, g + (u / sh) * wp + v / sw],  s = img * gp + g
  * </pre>
  * Each dw element is reduced over S in ascending order by one task (GemmDriver's split), so the result does
  * not depend on the thread count.
  */
 final class WeightGemm extends GemmDriver {
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
-    /** The padded batch (images, ch, hp, wp). */
+    /** The padded batch (images, ch, sh * sw, hp, wp). */
     float[] xp;
     int hp, wp, gp;
     /** Row offsets of the crs columns inside one padded image. */
@@ -84,7 +84,7 @@ final class WeightGemm extends GemmDriver {
     void packB(int k0, int kc, int j0, float[] dst, int d, Workspace ws) {
         int nr = mk.nr;
         int cols = Math.min(nr, n - j0);
-        int imgSize = g.ch * hp * wp;
+        int imgSize = g.ch * g.sh * g.sw * hp * wp;
         for (int t = 0; t < nr; t++) {
             if (t >= cols) {
                 for (int kk = 0; kk < kc; kk++) {

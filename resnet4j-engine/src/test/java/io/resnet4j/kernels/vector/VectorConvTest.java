@@ -99,6 +99,30 @@ class VectorConvTest {
     private static final Tuning NO_OUTER = Tuning.DEFAULT.withWeightOuter(0);
 
     /**
+     * Strided backward-weight as WeightGemm on the stride's phase planes (from weightGemmMinK output channels,
+     * where WeightOuter does not take it) and as WeightGrid's dot products: strides 2, 3 and (2, 3), padding 0
+     * to 2, 1x1 to 5x5 kernels, odd sizes, batch 1 to 3.
+     */
+    @Test
+    void stridedBackwardWeightAsAGemmMatchesTheScalarReference() {
+        SplittableRandom rng = new SplittableRandom(29);
+        int k = NO_OUTER.weightGemmMinK();
+        List<ConvGeometry> strided = List.of(
+                ConvGeometry.of(2, 5, 14, 14, k, 3, 2, 1),
+                ConvGeometry.of(1, 3, 13, 11, k + 3, 3, 2, 1),
+                ConvGeometry.of(3, 4, 15, 17, k + 1, 5, 3, 2),
+                new ConvGeometry(2, 3, 12, 13, k, 3, 3, 2, 3, 1, 0, 1, 1),
+                ConvGeometry.of(2, 6, 9, 9, k, 2, 2, 0),
+                new ConvGeometry(2, 7, 11, 10, k + 5, 1, 1, 2, 2, 1, 1, 0, 0));
+        for (Tuning t : List.of(NO_OUTER, NO_OUTER.withWeightGemmStrided(false))) {
+            VectorConv conv = new VectorConv(t);
+            for (ConvGeometry g : strided) {
+                checkAllPasses(conv, g, rng);
+            }
+        }
+    }
+
+    /**
      * Strided 1x1 convolutions run as pointwise ones on the input's samples (default) and by the general
      * strided paths (phase planes, col2im, im2col chunks): odd and asymmetric strides and sizes, batch 1 and 3,
      * a padded one (never subsampled), and ResNet-50-like channel counts.
