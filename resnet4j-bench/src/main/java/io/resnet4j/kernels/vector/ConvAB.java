@@ -67,6 +67,7 @@ public final class ConvAB {
             case "no-subsample" -> new VectorConv(d.withSubsample(false));
             case "outer-big" -> new VectorConv(d.withWeightOuter(1 << 22));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
+            case "weightgemm16" -> new VectorConv(d.withWeightOuter(0).withWeightGemmMinK(16));
             case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
             case "k4x2" -> new VectorConv(d.withKernel(new MicroKernel.K4x2()));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));

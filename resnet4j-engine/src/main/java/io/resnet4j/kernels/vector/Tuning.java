@@ -186,6 +186,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         return with(e -> e.subsample = on);
     }
 
+    Tuning withWeightGemmMinK(int k) {
+        return with(e -> e.weightGemmMinK = k);
+    }
+
     Tuning withWeightGemmStrided(boolean on) {
         return with(e -> e.weightGemmStrided = on);
     }

@@ -1,0 +1,52 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Once warm, the convolution passes allocate nothing on any thread, also on the GEMM's packed-panel path
+ * (strided 3x3 with 7x7 outputs at batch 4, which Tuning.gather sends there). Its im2col zeroed padding rows
+ * with a FloatVector.zero store loop, which C2 compiled with the vector boxed in most JVMs: 48 KiB per call.
+ */
+class ConvAllocationTest {
+    @Test
+    void warmConvolutionPassesAllocateNothing() {
+        ConvGeometry g = ConvGeometry.of(4, 64, 14, 14, 64, 3, 2, 1);
+        assertThat(Tuning.DEFAULT.gather(g.n(), g.p(), g.q(), 8)).as("takes the packed path").isFalse();
+        float[] x = new float[g.inputSize()], w = new float[g.weightSize()], dy = new float[g.outputSize()];
+        float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
+        java.util.Arrays.fill(x, 0.5f);
+        java.util.Arrays.fill(w, 0.25f);
+        java.util.Arrays.fill(dy, 1f);
+        Parallel.setThreads(2);
+        VectorConv conv = VectorConv.INSTANCE;
+        Runnable step = () -> {
+            conv.forward(g, x, 0, w, 0, y, 0);
+            conv.backwardData(g, dy, 0, w, 0, dx, 0);
+            conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
+        };
+        for (int i = 0; i < 3_000; i++) {
+            step.run();
+        }
+        long before = allocatedByAllThreads();
+        for (int i = 0; i < 1000; i++) {
+            step.run();
+        }
+        // what enumerating the threads allocates, a few KiB; a boxed vector per call would be 64 KiB at least
+        assertThat(allocatedByAllThreads() - before).isLessThan(64 * 1024);
+    }
+
+    private static long allocatedByAllThreads() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
+        }
+        return sum;
+    }
+}
