@@ -48,8 +48,10 @@ import java.util.TreeMap;
  * <pre>
  * mvn -B -q -o compile -pl resnet4j-bench -am
  * java --add-modules jdk.incubator.vector -cp resnet4j-engine/target/classes:resnet4j-bench/target/classes \
- *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=1000] [steps=20] [threads=cores]
+ *     io.resnet4j.bench.AllocationProbe [batch=8] [size=16] [warmup=1000] [steps=20] [threads=cores] [model]
  * </pre>
+ * model: a name of ModelRegistry (e.g. resnet50, with size 224; the vision module's classes on the class path)
+ * instead of the small probe net, whose layers miss some kernel paths (7x7 outputs, Winograd with partial tiles).
  */
 public final class AllocationProbe {
     private AllocationProbe() {
@@ -92,10 +94,11 @@ public final class AllocationProbe {
         int batch = arg(args, 0, 8), size = arg(args, 1, 16), warmup = arg(args, 2, 1000), steps = arg(args, 3, 20);
         int threads = arg(args, 4, Runtime.getRuntime().availableProcessors());
         if (batch < 1 || size < 4 || warmup < 1 || steps < 1 || threads < 1) {
-            throw new IllegalArgumentException("usage: AllocationProbe [batch>=1] [size>=4] [warmup>=1] [steps>=1] [threads>=1]");
+            throw new IllegalArgumentException("usage: AllocationProbe [batch>=1] [size>=4] [warmup>=1] [steps>=1] [threads>=1] [model]");
         }
         Parallel.setThreads(threads);
-        Sequential net = net(16);
+        String model = args.length > 5 ? args[5] : null;
+        Sequential net = model == null ? net(16) : io.resnet4j.models.ModelRegistry.build(model, 1);
         net.initialize(1);
         Tensor x = new Tensor(Shape.of(batch, 3, size, size));
         SplittableRandom rng = new SplittableRandom(2);
@@ -204,9 +207,10 @@ public final class AllocationProbe {
         }
 
         System.out.printf("AllocationProbe: %s%n", Kernels.describe());
-        System.out.printf("JDK %s, %s; net: CIFAR-style ResNet, widths 16/32/64, %d parameters; batch (%d, 3, %d, %d); "
+        System.out.printf("JDK %s, %s; net: %s, %d parameters; batch (%d, 3, %d, %d); "
                         + "%d warm-up steps, %d measured steps%n",
-                System.getProperty("java.version"), System.getProperty("java.vm.name"), net.parameterCount(),
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                model == null ? "CIFAR-style ResNet, widths 16/32/64" : model, net.parameterCount(),
                 batch, size, size, warmup, steps);
         total -= overhead;
         System.out.printf("allocated bytes per step, all threads: %.1f (total %d over %d steps, after subtracting the "
