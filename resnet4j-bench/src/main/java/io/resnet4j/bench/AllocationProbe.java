@@ -230,6 +230,10 @@ public final class AllocationProbe {
         if (e.getStackTrace() == null) {
             return false;
         }
+        if (e.getStackTrace().isTruncated()) {
+            // deeper than JFR's stack depth (64 frames): a deep model's layers; JFR's own allocations are shallow
+            return true;
+        }
         for (RecordedFrame f : e.getStackTrace().getFrames()) {
             if (f.getMethod().getType().getName().equals(AllocationProbe.class.getName()) && f.getMethod().getName().equals("step")) {
                 return true;
