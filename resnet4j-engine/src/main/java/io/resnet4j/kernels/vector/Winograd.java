@@ -549,62 +549,52 @@ final class Winograd implements Parallel.Task {
             for (int lr = 0; lr < rows; lr += lrStep) {
                 int r0 = (ch * rowsPerChan + 2 * lr) * width;
                 for (int t0 = 0; t0 < tWv; t0 += L) {
-                    int t = tStart + lr * tWv + t0;
-                    inputTile(split, r0 + t0, width, e1, od, od1, v, ch * chanStride + t / nr * panelStride + t % nr, xiStep);
+                    int t = tStart + lr * tWv + t0, d = ch * chanStride + t / nr * panelStride + t % nr;
+                    // rows 0..3 of the tile, each transformed along its columns
+                    int o = r0 + t0;
+                    FloatVector e = FloatVector.fromArray(Simd.F, split, o);
+                    FloatVector ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    FloatVector oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    FloatVector oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector a0 = e.sub(ee), a1 = oo.add(ee), a2 = ee.sub(oo), a3 = oo.sub(oo1);
+                    o += width;
+                    e = FloatVector.fromArray(Simd.F, split, o);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector b0 = e.sub(ee), b1 = oo.add(ee), b2 = ee.sub(oo), b3 = oo.sub(oo1);
+                    o += width;
+                    e = FloatVector.fromArray(Simd.F, split, o);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector c0 = e.sub(ee), c1 = oo.add(ee), c2 = ee.sub(oo), c3 = oo.sub(oo1);
+                    o += width;
+                    e = FloatVector.fromArray(Simd.F, split, o);
+                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                    oo = FloatVector.fromArray(Simd.F, split, o + od);
+                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                    FloatVector d0 = e.sub(ee), d1 = oo.add(ee), d2 = ee.sub(oo), d3 = oo.sub(oo1);
+                    // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3), column by column
+                    a0.sub(c0).intoArray(v, d);
+                    a1.sub(c1).intoArray(v, d + xiStep);
+                    a2.sub(c2).intoArray(v, d + 2 * xiStep);
+                    a3.sub(c3).intoArray(v, d + 3 * xiStep);
+                    b0.add(c0).intoArray(v, d + 4 * xiStep);
+                    b1.add(c1).intoArray(v, d + 5 * xiStep);
+                    b2.add(c2).intoArray(v, d + 6 * xiStep);
+                    b3.add(c3).intoArray(v, d + 7 * xiStep);
+                    c0.sub(b0).intoArray(v, d + 8 * xiStep);
+                    c1.sub(b1).intoArray(v, d + 9 * xiStep);
+                    c2.sub(b2).intoArray(v, d + 10 * xiStep);
+                    c3.sub(b3).intoArray(v, d + 11 * xiStep);
+                    b0.sub(d0).intoArray(v, d + 12 * xiStep);
+                    b1.sub(d1).intoArray(v, d + 13 * xiStep);
+                    b2.sub(d2).intoArray(v, d + 14 * xiStep);
+                    b3.sub(d3).intoArray(v, d + 15 * xiStep);
                 }
             }
         }
-    }
-
-    /**
-     * One tile of transformInput: 4 source rows (width floats apart) from split[src], V's 16 elements to
-     * v[d + xi * xiStep]. Its own method, not part of the loop nest: compiled with the loops around it, C2 (JDK 17)
-     * sometimes gave up intrinsifying the last stores of the tile, and every call then boxed 6 vectors.
-     */
-    private static void inputTile(float[] split, int src, int width, int e1, int od, int od1, float[] v, int d,
-                                  int xiStep) {
-        // rows 0..3 of the tile, each transformed along its columns
-        int o = src;
-        FloatVector e = FloatVector.fromArray(Simd.F, split, o);
-        FloatVector ee = FloatVector.fromArray(Simd.F, split, o + e1);
-        FloatVector oo = FloatVector.fromArray(Simd.F, split, o + od);
-        FloatVector oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-        FloatVector a0 = e.sub(ee), a1 = oo.add(ee), a2 = ee.sub(oo), a3 = oo.sub(oo1);
-        o += width;
-        e = FloatVector.fromArray(Simd.F, split, o);
-        ee = FloatVector.fromArray(Simd.F, split, o + e1);
-        oo = FloatVector.fromArray(Simd.F, split, o + od);
-        oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-        FloatVector b0 = e.sub(ee), b1 = oo.add(ee), b2 = ee.sub(oo), b3 = oo.sub(oo1);
-        o += width;
-        e = FloatVector.fromArray(Simd.F, split, o);
-        ee = FloatVector.fromArray(Simd.F, split, o + e1);
-        oo = FloatVector.fromArray(Simd.F, split, o + od);
-        oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-        FloatVector c0 = e.sub(ee), c1 = oo.add(ee), c2 = ee.sub(oo), c3 = oo.sub(oo1);
-        o += width;
-        e = FloatVector.fromArray(Simd.F, split, o);
-        ee = FloatVector.fromArray(Simd.F, split, o + e1);
-        oo = FloatVector.fromArray(Simd.F, split, o + od);
-        oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-        FloatVector d0 = e.sub(ee), d1 = oo.add(ee), d2 = ee.sub(oo), d3 = oo.sub(oo1);
-        // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3), column by column
-        a0.sub(c0).intoArray(v, d);
-        a1.sub(c1).intoArray(v, d + xiStep);
-        a2.sub(c2).intoArray(v, d + 2 * xiStep);
-        a3.sub(c3).intoArray(v, d + 3 * xiStep);
-        b0.add(c0).intoArray(v, d + 4 * xiStep);
-        b1.add(c1).intoArray(v, d + 5 * xiStep);
-        b2.add(c2).intoArray(v, d + 6 * xiStep);
-        b3.add(c3).intoArray(v, d + 7 * xiStep);
-        c0.sub(b0).intoArray(v, d + 8 * xiStep);
-        c1.sub(b1).intoArray(v, d + 9 * xiStep);
-        c2.sub(b2).intoArray(v, d + 10 * xiStep);
-        c3.sub(b3).intoArray(v, d + 11 * xiStep);
-        b0.sub(d0).intoArray(v, d + 12 * xiStep);
-        b1.sub(d1).intoArray(v, d + 13 * xiStep);
-        b2.sub(d2).intoArray(v, d + 14 * xiStep);
-        b3.sub(d3).intoArray(v, d + 15 * xiStep);
     }
 
     /** M[xi] (kp, tcp) at m[xi * mStep + i * tcp + t] = U[xi] . V[xi]: each B panel swept by every A micro-panel. */
