@@ -45,9 +45,9 @@ package io.resnet4j.kernels.vector;
  *                   run across images: 7x7 outputs at batch 16 compute 1024 columns gathered against 784 packed
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
-              int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels, int winogradMaxChannels,
-              int winogradWeightMaxChannels, int weightOuterFloats, int splitB, int directMaxChannels,
-              int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste) {
+              int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
+              int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
+              int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
@@ -94,12 +94,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** A mutable copy of a tuning, for the with* methods: each changes its fields and builds a new (validated) one. */
     private static final class Edit {
         MicroKernel kernel;
-        boolean weightGemmStrided;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
-                directWinogradChannels, directMaxTaps;
-        boolean subsample;
-        int gatherWaste;
+                directWinogradChannels, directMaxTaps, gatherWaste;
+        boolean weightGemmStrided, subsample;
 
         Edit(Tuning t) {
             kernel = t.kernel;
@@ -125,9 +123,9 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
-                    weightGemmGroup,
-                    winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB,
-                    directMaxChannels, directWinogradChannels, directMaxTaps, subsample, gatherWaste);
+                    weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
+                    weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
+                    gatherWaste);
         }
     }
 
