@@ -74,7 +74,6 @@ public final class ConvAB {
             case "columns-first" -> new VectorConv(d.withSplitB(0));
             case "split1" -> new VectorConv(d.withSplitB(1));
             case "split4" -> new VectorConv(d.withSplitB(4));
-            // inference: forward with weights prepared once (ConvOps.prepare), no epilogue
             case "prepared" -> new Prepared(VectorConv.INSTANCE);
             case "gather-any" -> new VectorConv(d.withGatherWaste(0));
             case "no-strided-weightgemm" -> new VectorConv(d.withWeightGemmStrided(false));
