@@ -185,6 +185,19 @@ final class ConvJobs {
             java.util.Arrays.fill(xp, end, end + SLACK, 0f);
         }
 
+        /**
+         * Where each kernel tap (ch, u, v) of an r x s kernel starts in one image's phase planes (layout of
+         * {@link #phases}, hp x wp each): dst[(ch * r + u) * s + v] = ((ch * sh * sw + (u % sh) * sw + v % sw) * hp
+         * + u / sh) * wp + v / sw, for c channels.
+         */
+        static void tapOffsets(int c, int r, int s, int sh, int sw, int hp, int wp, int[] dst) {
+            int phases = sh * sw;
+            for (int kg = 0; kg < c * r * s; kg++) {
+                int ch = kg / (r * s), u = kg / s % r, v = kg % s;
+                dst[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
+            }
+        }
+
         /** The phase planes alone (no slack): for a buffer that several tasks fill. */
         static void phasePlanes(float[] x, int xOff, int planes, int h, int w, int pt, int pl, int sh, int sw,
                                 int hp, int wp, float[] xp, int xpOff) {

@@ -66,10 +66,7 @@ final class DirectConv implements Parallel.Task {
         hp = p - 1 + (r + sh - 1) / sh;
         wp = q - 1 + (s + sw - 1) / sw;
         crs = c * r * s;
-        for (int i = 0; i < crs; i++) {
-            int ch = i / (r * s), u = i / s % r, v = i % s;
-            tab[i] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
-        }
+        ConvJobs.Pad.tapOffsets(c, r, s, sh, sw, hp, wp, tab);
         this.tab = tab;
         kBlocks = (k + KR - 1) / KR;
         kParts = Math.min(kBlocks, Math.max(1, (MIN_TASKS + n - 1) / n));

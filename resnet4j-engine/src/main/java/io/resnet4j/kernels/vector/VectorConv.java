@@ -310,10 +310,7 @@ public final class VectorConv implements ConvOps {
         job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, g.padTop(), g.padLeft(), p, q);
         ws.padBatch.execute(job.g, xp, hp, wp);
         int[] colOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
-        for (int kg = 0; kg < crs; kg++) {
-            int ch = kg / (r * s), u = kg / s % r, v = kg % s;
-            colOff[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
-        }
+        ConvJobs.Pad.tapOffsets(c, r, s, sh, sw, hp, wp, colOff);
         job.xp = xp;
         job.hp = hp;
         job.wp = wp;
@@ -344,8 +341,8 @@ public final class VectorConv implements ConvOps {
      * ConvJobs.Pad.phases) through a table of row offsets, each LANES-wide vector of a panel inside one output
      * row (of q columns rounded up to whole vectors, GemmDriver.rowStride). Otherwise the im2col panels are
      * packed: where q = 5 (8 would waste more than a third), and where the gathered panels, which never cross an
-     * image, compute too many columns more than packed ones (Tuning.gather: 7x7 outputs at batch 16). flipped: w holds the weights (c, k, r, s) of the convolution
-     * whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
+     * image, compute too many columns more than packed ones (Tuning.gather: 7x7 outputs at batch 16).
+     * flipped: w holds the weights (c, k, r, s) of the convolution whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
      * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
      * applies.
      */
@@ -421,10 +418,7 @@ public final class VectorConv implements ConvOps {
             // small images go in groups whose padded copy (about 128 KiB) stays in L2
             job.imagesPerSegment = (int) Math.max(1, Math.min(n, 32768L / ((long) c * phases * hp * wp)));
             int[] rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, crs);
-            for (int kg = 0; kg < crs; kg++) {
-                int ch = kg / (r * s), u = kg / s % r, v = kg % s;
-                rowOff[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
-            }
+            ConvJobs.Pad.tapOffsets(c, r, s, sh, sw, hp, wp, rowOff);
             job.rowOff = rowOff;
         }
         job.plan(tuning);
