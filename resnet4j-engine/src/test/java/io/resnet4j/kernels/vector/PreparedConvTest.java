@@ -76,13 +76,13 @@ class PreparedConvTest {
 
     /**
      * Above 256 channels prepared weights take Winograd at any batch, where the plain forward transforms the weights
-     * per call only from 64 tiles: at batch 1 the two paths differ, so the prepared one is checked against the
+     * per call only from 64 tiles: at batch 1 (49 tiles of a 14x14 output) the two paths differ, so the prepared one is checked against the
      * scalar reference.
      */
     @Test
     void wideChannelsTakeWinogradWhenPrepared() {
         SplittableRandom rng = new SplittableRandom(24);
-        ConvGeometry g = ConvGeometry.of(1, 264, 7, 7, 260, 3, 1, 1);
+        ConvGeometry g = ConvGeometry.of(1, 264, 14, 14, 260, 3, 1, 1);
         float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
         PreparedConv prepared = VectorConv.INSTANCE.prepare(g, w, 0);
         assertThat(prepared.form()).isEqualTo(VectorConv.WINOGRAD);
@@ -95,7 +95,7 @@ class PreparedConvTest {
         }
         VectorConvTest.compare("prepared Winograd forward", VectorConv.INSTANCE, g, y0, expected, magnitude, actual, 0,
                 g.outputSize());
-        assertThat(VectorConv.INSTANCE.prepare(ConvGeometry.of(1, 264, 7, 7, 260, 3, 2, 1), w, 0).form())
+        assertThat(VectorConv.INSTANCE.prepare(ConvGeometry.of(1, 264, 14, 14, 260, 3, 2, 1), w, 0).form())
                 .as("strided: no Winograd").isEqualTo(VectorConv.PACKED);
     }
 

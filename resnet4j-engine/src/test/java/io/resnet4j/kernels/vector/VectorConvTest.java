@@ -154,16 +154,16 @@ class VectorConvTest {
     @Test
     void panelsArePackedWhereGatheringWouldComputeTooManyColumns() {
         Tuning d = Tuning.DEFAULT;
-        int nr = d.kernel().nr;
-        // one image of 49 outputs: 64 columns either way; four: 4 x 64 gathered against 196 -> 208 packed
-        assertThat(d.gather(1, 1, 49, 56)).isTrue();
-        assertThat(d.gather(4, 1, 49, 56)).isEqualTo(4 * 64 * 100 <= (196 + nr - 1) / nr * nr * 120);
-        assertThat(d.gather(16, 1, 49, 56)).isFalse();
-        assertThat(d.gather(16, 7, 7, 8)).isFalse();
-        // rows widened by a seventh, whole panels per image: within the limit
-        assertThat(d.gather(16, 14, 14, 16)).isTrue();
-        assertThat(d.gather(16, 1, 196, 200)).isTrue();
-        assertThat(d.withGatherWaste(0).gather(16, 1, 49, 56)).isTrue();
+        int nr = d.kernel().nr, l = Simd.LANES, qv = (49 + l - 1) / l * l;
+        // one image of 49 outputs: the same whole panels either way; four: 4 x qv gathered against 196 packed
+        assertThat(d.gather(1, 1, 49, qv)).isTrue();
+        assertThat(d.gather(4, 1, 49, qv)).isEqualTo(4L * ((qv + nr - 1) / nr * nr) * 100 <= (196 + nr - 1) / nr * nr * 120L);
+        assertThat(d.gather(16, 1, 49, qv)).isFalse();
+        assertThat(d.gather(16, 7, 7, l)).isFalse();
+        // rows of whole vectors and whole panels per image: within the limit
+        assertThat(d.gather(16, 32, 32, 32)).isTrue();
+        assertThat(d.gather(16, 1, 192, 192)).isTrue();
+        assertThat(d.withGatherWaste(0).gather(16, 1, 49, qv)).isTrue();
         SplittableRandom rng = new SplittableRandom(23);
         for (VectorConv conv : List.of(VectorConv.INSTANCE, new VectorConv(d.withGatherWaste(0)))) {
             for (ConvGeometry g : SEVENS) {
@@ -206,7 +206,15 @@ class VectorConvTest {
             ConvGeometry.of(1, 6, 11, 11, 7, 3, 1, 1),
             ConvGeometry.of(2, 5, 13, 10, 6, 5, 1, 2),
             ConvGeometry.of(1, 20, 8, 8, 36, 3, 1, 1),
-            new ConvGeometry(2, 3, 12, 19, 9, 3, 3, 1, 2, 1, 0, 0, 1));
+            new ConvGeometry(2, 3, 12, 19, 9, 3, 3, 1, 2, 1, 0, 0, 1),
+            // rows of at least 16 columns: the same cases for 16 lanes (AVX-512)
+            ConvGeometry.of(2, 5, 17, 19, 6, 3, 1, 1),
+            ConvGeometry.of(1, 7, 9, 33, 9, 1, 1, 0),
+            ConvGeometry.of(2, 3, 40, 37, 5, 7, 2, 3),
+            ConvGeometry.of(1, 20, 6, 18, 36, 3, 1, 1),
+            ConvGeometry.of(2, 6, 7, 16, 4, 3, 1, 1),
+            new ConvGeometry(2, 4, 11, 20, 6, 3, 3, 1, 1, 0, 1, 1, 2),
+            new ConvGeometry(1, 3, 14, 40, 9, 3, 3, 1, 2, 1, 0, 0, 1));
 
     static final List<ConvGeometry> LARGER = List.of(
             ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
@@ -229,7 +237,7 @@ class VectorConvTest {
             ConvGeometry.of(4, 3, 32, 32, 64, 3, 1, 1),
             // Winograd with more channels than one tile row's chunk allows: chunks of two tile rows, a whole panel
             ConvGeometry.of(1, 144, 14, 14, 160, 3, 1, 1),
-            // more than 256 channels: Winograd from 64 tiles (batch 4 at 7x7), the direct path below (batch 1)
+            // more than 256 channels: Winograd from 64 tiles (batch 4 at 7x7, 8 lanes), the direct path below (batch 1)
             ConvGeometry.of(4, 264, 7, 7, 260, 3, 1, 1),
             ConvGeometry.of(1, 264, 7, 7, 260, 3, 1, 1));
 

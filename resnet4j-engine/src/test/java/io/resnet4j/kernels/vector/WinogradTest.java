@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * weights) and backward-weight (off by default, see Tuning). Odd and even output sizes (a last tile half
  * outside the image, tile rows not filling a vector), padding 0, 1, 2 and asymmetric, channel counts that are
  * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, two tile rows per vector (8 and 7
- * columns), several chunks per image, every micro-kernel tile; results bitwise equal on one and two threads.
+ * columns on 8 lanes, 16 and 14 on 16), several chunks per image, every micro-kernel tile; results bitwise
+ * equal on one and two threads.
  */
 class WinogradTest {
     private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE);
@@ -38,6 +39,8 @@ class WinogradTest {
             ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1),
             ConvGeometry.of(3, 17, 5, 8, 9, 3, 1, 1),
             ConvGeometry.of(2, 6, 7, 3, 5, 3, 1, 1),
+            ConvGeometry.of(2, 20, 16, 16, 18, 3, 1, 1),
+            ConvGeometry.of(1, 9, 13, 14, 7, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(3, 2, 6, 16, 5, 3, 3, 1, 1, 2, 1, 0, 1),
             new ConvGeometry(2, 4, 10, 11, 3, 3, 3, 1, 1, 1, 0, 2, 0));
@@ -92,15 +95,19 @@ class WinogradTest {
         assertThat(Tuning.DEFAULT.winograd(32, 32, 16)).isTrue();
         assertThat(Tuning.DEFAULT.winograd(16, 16, 32)).isTrue();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 56)).isTrue();
-        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: two tile rows per vector").isTrue();
+        int l = Simd.LANES;
+        // at most LANES / 2 tiles per row: two tile rows per vector; fewer than LANES / 4 would be half junk
+        assertThat(Tuning.DEFAULT.winograd(64, 64, l)).as("LANES columns: two tile rows per vector").isTrue();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: 4 tiles per row, %d lanes", l).isEqualTo(l <= 8);
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 14)).as("14 columns: 7 of 8 tiles used").isTrue();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 6)).as("6 columns: 3 of 4 tiles used").isFalse();
         assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
-        assertThat(Tuning.DEFAULT.winograd(640, 640, 8)).as("beyond 512 channels").isFalse();
+        assertThat(Tuning.DEFAULT.winograd(640, 640, 16)).as("beyond 512 channels").isFalse();
         // above 256 channels: the per-call weight transform needs 64 tiles; prepared weights have none
         assertThat(Tuning.DEFAULT.winogradFor(256, 256, 14, 49, false)).isTrue();
-        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 16, false)).as("batch 1 at 7x7").isFalse();
-        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 64, false)).as("batch 4 at 7x7").isTrue();
-        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 7, 16, true)).as("prepared, batch 1").isTrue();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 14, 49, false)).as("batch 1 at 14x14").isFalse();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 14, 98, false)).as("batch 2 at 14x14").isTrue();
+        assertThat(Tuning.DEFAULT.winogradFor(512, 512, 14, 49, true)).as("prepared, batch 1").isTrue();
         assertThat(Tuning.DEFAULT.winogradWeight(32, 32, 16)).as("backward-weight: off by default").isFalse();
         Tuning weightToo = Tuning.DEFAULT.withWinograd(16, 256, 64);
         assertThat(weightToo.winogradWeight(64, 64, 56)).isTrue();
@@ -110,6 +117,8 @@ class WinogradTest {
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 15, 15, 20, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(3, 64, 8, 8, 64, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 32, 7, 7, 24, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(2, 40, 16, 16, 36, 3, 1, 1), rng);
+        VectorConvTest.checkAllPasses(VectorConv.INSTANCE, ConvGeometry.of(1, 24, 13, 14, 20, 3, 1, 1), rng);
         VectorConvTest.checkAllPasses(new VectorConv(weightToo), ConvGeometry.of(3, 16, 17, 16, 24, 3, 1, 1), rng);
     }
 
