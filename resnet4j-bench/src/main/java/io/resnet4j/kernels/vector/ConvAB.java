@@ -36,6 +36,17 @@ public final class ConvAB {
     private ConvAB() {
     }
 
+    /** A micro-kernel tile by name: k4x2, k6x2, k8x2 or k8x3. */
+    private static MicroKernel kernel(String name) {
+        return switch (name) {
+            case "k4x2" -> new MicroKernel.K4x2();
+            case "k6x2" -> new MicroKernel.K6x2();
+            case "k8x2" -> new MicroKernel.K8x2();
+            case "k8x3" -> new MicroKernel.K8x3();
+            default -> throw new IllegalArgumentException("unknown micro-kernel " + name);
+        };
+    }
+
     /** The variants by name: tunings of VectorConv (new kernels get their entry here while they are compared). */
     static ConvOps variant(String name) {
         Tuning d = Tuning.DEFAULT;
@@ -44,15 +55,10 @@ public final class ConvAB {
             return new Prepared((VectorConv) variant(name.substring("prepared-".length())));
         }
         if (name.startsWith("block")) {
-            // block<kc>-<aBlock>-<panelBlock>[-k4x2|-k6x2]
+            // block<kc>-<aBlock>-<panelBlock>[-k4x2|-k6x2|-k8x2|-k8x3]
             String[] f = name.substring("block".length()).split("-");
             Tuning t = d.withBlocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
-            if (name.contains("-k4x2")) {
-                t = t.withKernel(new MicroKernel.K4x2());
-            } else if (name.contains("-k6x2")) {
-                t = t.withKernel(new MicroKernel.K6x2());
-            }
-            return new VectorConv(t);
+            return new VectorConv(f.length > 3 ? t.withKernel(kernel(f[3])) : t);
         }
         if (name.startsWith("directconv")) {
             // DirectConv for forward and stride-1 backward-data up to N channels, Winograd shapes too: directconvN
@@ -68,8 +74,7 @@ public final class ConvAB {
             case "outer-big" -> new VectorConv(d.withWeightOuter(1 << 22));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "weightgemm16" -> new VectorConv(d.withWeightOuter(0).withWeightGemmMinK(16));
-            case "k6x2" -> new VectorConv(d.withKernel(new MicroKernel.K6x2()));
-            case "k4x2" -> new VectorConv(d.withKernel(new MicroKernel.K4x2()));
+            case "k6x2", "k4x2", "k8x2", "k8x3" -> new VectorConv(d.withKernel(kernel(name)));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));
             case "columns-first" -> new VectorConv(d.withSplitB(0));
             case "split1" -> new VectorConv(d.withSplitB(1));

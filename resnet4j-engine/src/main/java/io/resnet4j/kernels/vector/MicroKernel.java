@@ -41,14 +41,17 @@ abstract class MicroKernel {
      * loop (disassembly, 2026-11-28): same-JVM A/B on JDK 25, 4 x 2 ran 1.07-1.50x faster than 6 x 2 on
      * ResNet-50's and CIFAR's GEMMs, and 0.97-1.10x on JDK 17 (BENCHMARKS.md). JDK 18-24 are not measured and get
      * 4 x 2, which is at worst close to 6 x 2 on JDK 17.
-     * AVX-512 (16 lanes, 32 registers): 8 x 3 vectors on JDK 17; JDK 25's C2 spills one accumulator of
-     * that tile, so 8 x 2 there (measured in the GEMM probe, shared/PERF-NOTES.md).
+     * AVX-512 (16 lanes, 32 registers): 8 x 2 vectors on every JDK. The GEMM probe of shared/PERF-NOTES.md
+     * found 8 x 3 faster on JDK 17 (JDK 25's C2 spills one of its accumulators), but in these convolutions 8 x 2
+     * ran 1.07-2.05x faster than 8 x 3 on JDK 17 over every ResNet-50 layer at batch 1 and 0.94-1.50x on
+     * CIFAR's passes at batch 128 (same-JVM A/B, Zen 5, 2026-11-28, BENCHMARKS.md): 32-column panels waste
+     * fewer columns on small images and its B micro-panel stays in L1.
      * 4 lanes or fewer (SSE, NEON): as on AVX2.
      */
     static MicroKernel choose() {
         int jdk = Runtime.version().feature();
         if (L >= 16) {
-            return jdk >= 21 ? new K8x2() : new K8x3();
+            return new K8x2();
         }
         return jdk <= 17 ? new K6x2() : new K4x2();
     }
