@@ -17,7 +17,8 @@ class ConvAllocationTest {
     @Test
     void warmConvolutionPassesAllocateNothing() {
         ConvGeometry g = ConvGeometry.of(4, 64, 14, 14, 64, 3, 2, 1);
-        assertThat(Tuning.DEFAULT.gather(g.n(), g.p(), g.q(), 8)).as("takes the packed path").isFalse();
+        // rows of 7 columns widened to one vector
+        assertThat(Tuning.DEFAULT.gather(g.n(), g.p(), g.q(), Simd.LANES)).as("takes the packed path").isFalse();
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], dy = new float[g.outputSize()];
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
         java.util.Arrays.fill(x, 0.5f);
