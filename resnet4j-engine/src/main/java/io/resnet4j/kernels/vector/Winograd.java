@@ -23,7 +23,8 @@ import java.util.Arrays;
  * plain vector loads at offsets 0 and +1), transforms them into V (laid out as the micro-kernel's B panels,
  * no packing), runs the 16 GEMMs into M and transforms M into y. V and M of a chunk stay in L2. Output tiles
  * per row are computed in whole vectors (tiles past the row's end are junk, never stored); rows of at most
- * LANES / 2 tiles share a vector, two tile rows each. Each y element is written by one task: results do not
+ * LANES / 2 tiles share a vector, two tile rows each, and rows of at most LANES / 4 tiles four (8x8 and 7x7
+ * outputs on AVX-512). Each y element is written by one task: results do not
  * depend on the thread count. The backward-weight pass (planWeight) reuses the input transform.
  */
 final class Winograd implements Parallel.Task {
@@ -46,6 +47,9 @@ final class Winograd implements Parallel.Task {
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
     /** Lower half repeated: lane i takes lane i mod L/2 (puts a second row's tiles into the upper half). */
     private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(Simd.F, i -> i % (L / 2));
+    /** Lower quarter repeated, and the lanes of the second, third and fourth quarter (four tile rows per vector). */
+    private static final VectorShuffle<Float> LOW_QUARTER = VectorShuffle.fromOp(Simd.F, i -> i % Math.max(1, L / 4));
+    private static final VectorMask<Float> QUARTER_1 = quarter(1), QUARTER_2 = quarter(2), QUARTER_3 = quarter(3);
 
     /** Backward-weight: floats of V and W of one batch of images (2 MiB: L3, read in L1-sized slices). */
     static final int BATCH_FLOATS = 1 << 19;
@@ -80,10 +84,18 @@ final class Winograd implements Parallel.Task {
     /** Tile rows and columns; tile columns rounded up to whole vectors; tile rows per chunk; chunks per image. */
     private int tH, tW, tWv, rowsPerChunk, chunksPerImage;
     /**
-     * Forward with at most LANES / 2 tiles per row (8x8 and 7x7 outputs on AVX2): a vector holds two tile rows,
-     * tWv = LANES / 2 (the lower half tile row ty, the upper half ty + 1), instead of one row half junk.
+     * Images per chunk: 1, or with one chunk per image whose tiles fill less than a B panel (8x8 outputs on
+     * AVX-512: 16 tiles against 32 columns), as many as fill one (or the chunk's V), while at least MIN_TASKS
+     * chunks remain. Each image's tiles take rowsPerChunk * tWv columns of the chunk.
      */
-    private boolean pairs;
+    private int imagesPerChunk;
+    static final int MIN_TASKS = 8;
+    /**
+     * Tile rows per vector: 1; 2 in the forward pass with at most LANES / 2 tiles per row (8x8 and 7x7 outputs on
+     * AVX2): tWv = LANES / 2, the lower half tile row ty, the upper half ty + 1, instead of one row half junk; 4 with
+     * at most LANES / 4 (8x8 and 7x7 on AVX-512): tWv = LANES / 4, quarter j tile row ty + j.
+     */
+    private int group;
     /** Tiles per chunk rounded up to whole B panels; output channels rounded up to whole A micro-panels. */
     private int tcp, kp;
     /** Floats per split row: the even columns then the odd ones, each er floats. */
@@ -105,7 +117,19 @@ final class Winograd implements Parallel.Task {
 
     /** Tiles computed per tile row: whole vectors, or half of one when two rows share a vector. */
     private static int rowTiles(int tw, boolean pairing) {
+        if (pairing && 4 * tw <= L && L >= 8) {
+            return L / 4;
+        }
         return pairing && 2 * tw <= L ? L / 2 : (tw + L - 1) / L * L;
+    }
+
+    /** The lanes of quarter j of a vector. */
+    private static VectorMask<Float> quarter(int j) {
+        boolean[] lanes = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i / Math.max(1, L / 4) == j;
+        }
+        return VectorMask.fromArray(Simd.F, lanes, 0);
     }
 
     /** Sets the shape (y (n, k, p, q) from x (n, c, h, w), padding pt, pl) and plans the chunks. */
@@ -132,7 +156,7 @@ final class Winograd implements Parallel.Task {
         tH = (p + 1) / 2;
         tW = (q + 1) / 2;
         tWv = rowTiles(tW, pairing);
-        pairs = tWv < L;
+        group = L / Math.min(tWv, L);
         // E[t + 1] is read for the last tile: tWv + 1 entries, whole vectors
         er = (tWv + 1 + L - 1) / L * L;
         int tilesPerChunk = Math.max(1, CHUNK_FLOATS / XI / Math.max(c, k));
@@ -140,12 +164,16 @@ final class Winograd implements Parallel.Task {
         // row, 7 of them real, against 16 columns per panel: 44% useful in one-row chunks, 88% in two-row ones;
         // measured 1.47-1.66x on 256@14 forward and backward-data at batch 1 and 16)
         rowsPerChunk = Math.max(1, Math.min(tH, Math.max(tilesPerChunk / tWv, (mk.nr + tWv - 1) / tWv)));
-        if (pairs) {
-            // whole pairs of tile rows (a last odd one is computed as a pair, its second row junk)
-            rowsPerChunk = Math.max(2, rowsPerChunk / 2 * 2);
-        }
+        // whole groups of tile rows (the rows of a last incomplete group past tH are junk)
+        rowsPerChunk = Math.max(group, rowsPerChunk / group * group);
         chunksPerImage = (tH + rowsPerChunk - 1) / rowsPerChunk;
-        tcp = (rowsPerChunk * tWv + mk.nr - 1) / mk.nr * mk.nr;
+        int imageTiles = rowsPerChunk * tWv;
+        imagesPerChunk = 1;
+        if (chunksPerImage == 1 && imageTiles % mk.nr != 0) {
+            int fill = Math.max(tilesPerChunk / imageTiles, (mk.nr + imageTiles - 1) / imageTiles);
+            imagesPerChunk = Math.max(1, Math.min(fill, n / MIN_TASKS));
+        }
+        tcp = (imagesPerChunk * imageTiles + mk.nr - 1) / mk.nr * mk.nr;
         kp = (k + mk.mr - 1) / mk.mr * mk.mr;
         vStep = c * tcp + 16;
         mStep = kp * tcp + 16;
@@ -247,7 +275,7 @@ final class Winograd implements Parallel.Task {
     }
 
     int tasks() {
-        return weight ? groups : n * chunksPerImage;
+        return weight ? groups : (n + imagesPerChunk - 1) / imagesPerChunk * chunksPerImage;
     }
 
     /**
@@ -333,34 +361,39 @@ final class Winograd implements Parallel.Task {
             runWeight(task);
             return;
         }
-        int img = task / chunksPerImage, ty0 = task % chunksPerImage * rowsPerChunk;
-        int rows = Math.min(rowsPerChunk, tH - ty0);
-        if (pairs) {
-            rows = (rows + 1) / 2 * 2;
-        }
+        int img0 = task / chunksPerImage * imagesPerChunk, ty0 = task % chunksPerImage * rowsPerChunk;
+        int images = Math.min(imagesPerChunk, n - img0), imageTiles = rowsPerChunk * tWv;
+        int rows = (Math.min(rowsPerChunk, tH - ty0) + group - 1) / group * group;
         int rowsIn = 2 * rows + 2;
         Workspace ws = Workspace.get();
-        // pairs: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
+        // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
         float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
-        splitRows(x, xOff + img * c * h * w, c, h, w, pt, pl, 2 * ty0, rowsIn, split, line);
-        if (pairs) {
-            float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * (rowsIn - 2) * 4 * L);
-            pairRows(rowsIn, split, paired);
-            transformInput(rows, 2, rowsIn - 2, 4 * L, L, 2 * L, 3 * L, paired, v, mk.nr, c * mk.nr, 0);
-        } else {
-            transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, 0);
+        for (int b = 0; b < images; b++) {
+            splitRows(x, xOff + (img0 + b) * c * h * w, c, h, w, pt, pl, 2 * ty0, rowsIn, split, line);
+            if (group > 1) {
+                int grouped = rowsIn - 2 * (group - 1);
+                float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * grouped * 4 * L);
+                groupRows(rowsIn, split, paired);
+                transformInput(rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, mk.nr, c * mk.nr,
+                        b * imageTiles);
+            } else {
+                transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, b * imageTiles);
+            }
         }
         multiply(v, m);
-        transformOutput(img, ty0, rows, m, line);
-        if (bias != null || relu) {
-            // the output rows this task wrote, per channel one contiguous run (still in cache)
-            int row0 = 2 * ty0, rowEnd = Math.min(p, 2 * (ty0 + rows));
-            for (int i = 0; i < k; i++) {
-                Epilogue.run(y, yOff + ((img * k + i) * p + row0) * q, (rowEnd - row0) * q, bias != null,
-                        bias == null ? 0f : bias[biasOff + i], relu);
+        for (int b = 0; b < images; b++) {
+            int img = img0 + b;
+            transformOutput(img, ty0, rows, m, b * imageTiles, line);
+            if (bias != null || relu) {
+                // the output rows this task wrote, per channel one contiguous run (still in cache)
+                int row0 = 2 * ty0, rowEnd = Math.min(p, 2 * (ty0 + rows));
+                for (int i = 0; i < k; i++) {
+                    Epilogue.run(y, yOff + ((img * k + i) * p + row0) * q, (rowEnd - row0) * q, bias != null,
+                            bias == null ? 0f : bias[biasOff + i], relu);
+                }
             }
         }
     }
@@ -510,26 +543,45 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * Two tile rows per vector: paired row j of a channel holds, in 4 vectors of LANES floats, E, E1, O and O1
-     * (the even columns, those one tile further, the odd columns, those one tile further) of split row j in the
-     * lower half and of split row j + 2 in the upper half; j in [0, rowsIn - 2).
+     * Several tile rows per vector: grouped row j of a channel holds, in 4 vectors of LANES floats, E, E1, O and
+     * O1 (the even columns, those one tile further, the odd columns, those one tile further) of split row j in
+     * the first group of lanes and of split rows j + 2, j + 4, j + 6 in the next ones; j in
+     * [0, rowsIn - 2 (group - 1)).
      */
-    private void pairRows(int rowsIn, float[] split, float[] paired) {
-        int width = 2 * er, out = 4 * L;
+    private void groupRows(int rowsIn, float[] split, float[] grouped) {
+        int width = 2 * er, out = 4 * L, rows = rowsIn - 2 * (group - 1);
         for (int ch = 0; ch < c; ch++) {
-            for (int j = 0; j + 2 < rowsIn; j++) {
-                int a = (ch * rowsIn + j) * width, b = a + 2 * width, d = (ch * (rowsIn - 2) + j) * out;
-                FloatVector.fromArray(Simd.F, split, a)
-                        .blend(FloatVector.fromArray(Simd.F, split, b).rearrange(LOW_HALF), UPPER).intoArray(paired, d);
-                FloatVector.fromArray(Simd.F, split, a + 1)
-                        .blend(FloatVector.fromArray(Simd.F, split, b + 1).rearrange(LOW_HALF), UPPER).intoArray(paired, d + L);
-                FloatVector.fromArray(Simd.F, split, a + er)
-                        .blend(FloatVector.fromArray(Simd.F, split, b + er).rearrange(LOW_HALF), UPPER).intoArray(paired, d + 2 * L);
-                FloatVector.fromArray(Simd.F, split, a + er + 1)
-                        .blend(FloatVector.fromArray(Simd.F, split, b + er + 1).rearrange(LOW_HALF), UPPER)
-                        .intoArray(paired, d + 3 * L);
+            for (int j = 0; j < rows; j++) {
+                int a = (ch * rowsIn + j) * width, d = (ch * rows + j) * out;
+                int step = 2 * width;
+                if (group == 2) {
+                    pair(split, a, step, grouped, d);
+                    pair(split, a + 1, step, grouped, d + L);
+                    pair(split, a + er, step, grouped, d + 2 * L);
+                    pair(split, a + er + 1, step, grouped, d + 3 * L);
+                } else {
+                    quad(split, a, step, grouped, d);
+                    quad(split, a + 1, step, grouped, d + L);
+                    quad(split, a + er, step, grouped, d + 2 * L);
+                    quad(split, a + er + 1, step, grouped, d + 3 * L);
+                }
             }
         }
+    }
+
+    /** The first half of the vector at a, the first half of the one at a + step in the upper half, to dst[d]. */
+    private static void pair(float[] split, int a, int step, float[] dst, int d) {
+        FloatVector.fromArray(Simd.F, split, a)
+                .blend(FloatVector.fromArray(Simd.F, split, a + step).rearrange(LOW_HALF), UPPER).intoArray(dst, d);
+    }
+
+    /** The first quarters of the vectors at a, a + step, a + 2 step and a + 3 step, in that order, to dst[d]. */
+    private static void quad(float[] split, int a, int step, float[] dst, int d) {
+        FloatVector.fromArray(Simd.F, split, a)
+                .blend(FloatVector.fromArray(Simd.F, split, a + step).rearrange(LOW_QUARTER), QUARTER_1)
+                .blend(FloatVector.fromArray(Simd.F, split, a + 2 * step).rearrange(LOW_QUARTER), QUARTER_2)
+                .blend(FloatVector.fromArray(Simd.F, split, a + 3 * step).rearrange(LOW_QUARTER), QUARTER_3)
+                .intoArray(dst, d);
     }
 
     /**
@@ -613,18 +665,19 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * y tile = A^T M A: per row a of M's 4x4 tile s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over
-     * the rows; the two output columns of each tile interleaved into the output rows 2 ty, 2 ty + 1 (those
-     * past q or p dropped; pairs: the upper half of the vectors into rows 2 ty + 2, 2 ty + 3).
+     * y tile = A^T M A, for the tiles of image img from column tOff of M: per row a of M's 4x4 tile
+     * s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over the rows; the two output columns of each tile
+     * interleaved into the output rows 2 ty, 2 ty + 1 (those past q or p dropped; two tile rows per vector: the
+     * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see storeQuarters).
      */
-    private void transformOutput(int img, int ty0, int rows, float[] m, float[] line) {
+    private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
         int xiStep = mStep;
         for (int i = 0; i < k; i++) {
             int out = yOff + (img * k + i) * p * q;
-            for (int lr = 0; lr < rows; lr += pairs ? 2 : 1) {
+            for (int lr = 0; lr < rows; lr += group) {
                 int oh = 2 * (ty0 + lr);
                 for (int t0 = 0; t0 < tWv && 2 * t0 < q; t0 += L) {
-                    int s = i * tcp + lr * tWv + t0;
+                    int s = i * tcp + tOff + lr * tWv + t0;
                     FloatVector m0 = FloatVector.fromArray(Simd.F, m, s);
                     FloatVector m1 = FloatVector.fromArray(Simd.F, m, s + xiStep);
                     FloatVector m2 = FloatVector.fromArray(Simd.F, m, s + 2 * xiStep);
@@ -647,8 +700,16 @@ final class Winograd implements Parallel.Task {
                     FloatVector s30 = m0.add(m1).add(m2), s31 = m1.sub(m2).sub(m3);
                     FloatVector y00 = s00.add(s10).add(s20), y01 = s01.add(s11).add(s21);
                     FloatVector y10 = s10.sub(s20).sub(s30), y11 = s11.sub(s21).sub(s31);
+                    if (group == 4) {
+                        storeQuarters(y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES),
+                                y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES), out, oh, line);
+                        storeQuarters(y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES),
+                                y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES), out, oh + 1, line);
+                        continue;
+                    }
                     // the two output columns of each tile interleaved: even lanes from y.0, odd ones from y.1. lo
                     // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows down)
+                    boolean pairs = group == 2;
                     int col = 2 * t0, loAt = out + oh * q + col, hiAt = pairs ? loAt + 2 * q : loAt + L;
                     int loCols = Math.min(L, q - col), hiCols = pairs ? (oh + 2 < p ? loCols : 0) : Math.min(L, q - col - L);
                     FloatVector lo = y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES);
@@ -685,6 +746,21 @@ final class Winograd implements Parallel.Task {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Four tile rows per vector: lo holds the interleaved output columns of tile rows ty and ty + 1 (LANES / 2
+     * each), hi those of ty + 2 and ty + 3; their output row r (the first or second of each tile) goes to output
+     * rows r, r + 2, r + 4, r + 6 of the channel at out, columns 0 .. q - 1 (at most LANES / 2), those past p
+     * dropped.
+     */
+    private void storeQuarters(FloatVector lo, FloatVector hi, int out, int r, float[] line) {
+        lo.intoArray(line, 0);
+        hi.intoArray(line, L);
+        int half = L / 2, cols = Math.min(half, q);
+        for (int j = 0; j < 4 && r + 2 * j < p; j++) {
+            System.arraycopy(line, j * half, y, out + (r + 2 * j) * q, cols);
         }
     }
 }

@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * weights) and backward-weight (off by default, see Tuning). Odd and even output sizes (a last tile half
  * outside the image, tile rows not filling a vector), padding 0, 1, 2 and asymmetric, channel counts that are
  * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, two tile rows per vector (8 and 7
- * columns on 8 lanes, 16 and 14 on 16), several chunks per image, every micro-kernel tile; results bitwise
- * equal on one and two threads.
+ * columns on 8 lanes, 16 and 14 on 16), four (3 and 4 columns on 8 lanes, 8 and 7 on 16), several chunks per
+ * image, several images per chunk, every micro-kernel tile; results bitwise equal on one and two threads.
  */
 class WinogradTest {
     private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE);
@@ -40,6 +40,12 @@ class WinogradTest {
             ConvGeometry.of(3, 17, 5, 8, 9, 3, 1, 1),
             ConvGeometry.of(2, 6, 7, 3, 5, 3, 1, 1),
             ConvGeometry.of(2, 20, 16, 16, 18, 3, 1, 1),
+            // four tile rows per vector on 16 lanes, several chunks of them per image (the last one short)
+            ConvGeometry.of(1, 70, 40, 8, 67, 3, 1, 1),
+            ConvGeometry.of(2, 40, 37, 7, 33, 3, 1, 1),
+            // several images per chunk (tiles of an image fill less than a panel), the last chunk with fewer
+            ConvGeometry.of(17, 9, 8, 8, 10, 3, 1, 1),
+            ConvGeometry.of(17, 6, 4, 4, 7, 3, 1, 1),
             ConvGeometry.of(1, 9, 13, 14, 7, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(3, 2, 6, 16, 5, 3, 3, 1, 1, 2, 1, 0, 1),
@@ -96,9 +102,12 @@ class WinogradTest {
         assertThat(Tuning.DEFAULT.winograd(16, 16, 32)).isTrue();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 56)).isTrue();
         int l = Simd.LANES;
-        // at most LANES / 2 tiles per row: two tile rows per vector; fewer than LANES / 4 would be half junk
+        // at most LANES / 2 tiles per row: two tile rows per vector; at most LANES / 4: four
         assertThat(Tuning.DEFAULT.winograd(64, 64, l)).as("LANES columns: two tile rows per vector").isTrue();
-        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: 4 tiles per row, %d lanes", l).isEqualTo(l <= 8);
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 8)).as("8 columns: two tile rows per vector on 8 lanes, four on 16")
+                .isTrue();
+        assertThat(Tuning.DEFAULT.winograd(64, 64, 4)).as("4 columns: four tile rows per vector on 8 lanes, %d", l)
+                .isEqualTo(l == 8);
         assertThat(Tuning.DEFAULT.winograd(64, 64, 14)).as("14 columns: 7 of 8 tiles used").isTrue();
         assertThat(Tuning.DEFAULT.winograd(64, 64, 6)).as("6 columns: 3 of 4 tiles used").isFalse();
         assertThat(Tuning.DEFAULT.winograd(3, 16, 32)).as("3 input channels").isFalse();
