@@ -399,9 +399,9 @@ final class Winograd implements Parallel.Task {
     }
 
     /** Backward-weight, one group of images: per batch V and W rows, then the lane-wise Z[xi] by dot products. */
-    private void runWeight(int group) {
-        int first = group * imagesPerGroup, end = Math.min(n, first + imagesPerGroup);
-        int row = imagesPerBatch * tilesPerImage, rowsIn = 2 * tH + 2, zSize = XI * kq * cq * L, z0 = group * zSize;
+    private void runWeight(int imageGroup) {
+        int first = imageGroup * imagesPerGroup, end = Math.min(n, first + imagesPerGroup);
+        int row = imagesPerBatch * tilesPerImage, rowsIn = 2 * tH + 2, zSize = XI * kq * cq * L, z0 = imageGroup * zSize;
         Workspace ws = Workspace.get();
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er);
         float[] dsplit = ws.panel = Workspace.grow(ws.panel, (long) k * 2 * tH * 2 * er);
