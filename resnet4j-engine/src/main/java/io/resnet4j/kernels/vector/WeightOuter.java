@@ -15,11 +15,14 @@ import jdk.incubator.vector.VectorSpecies;
  *                convolution reads x itself.
  * col[(ch, u, v), img, g] = z[img][rowOff[(ch, u, v)] + g]
  * dyT[img, chunk] (kp / NR, len, NR): dyT[o / NR, g - g0, o % NR] = dy[img, o, a, b], 0 for o >= k, for the
- *                chunk's positions g in [g0, g0 + len) (k rounded up to kp, a multiple of NR = 2 * LANES)
- * dw^T tile (6 crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img, chunk][tile's block, g]
+ *                chunk's positions g in [g0, g0 + len) (k rounded up to kp, a multiple of NR = 2 * LANES, or of
+ *                NR = LANES where k takes an odd number of vectors)
+ * dw^T tile (MR crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img, chunk][tile's block, g]
  * </pre>
  * Per position the micro-kernel loads two vectors of dyT and broadcasts six input values, for 12 FMAs into
- * 12 accumulators: the broadcasts read z in place (no transpose; a broadcast never splits a cache line).
+ * 12 accumulators (MR = 6, NR = 2 * LANES); where k takes an odd number of vectors (16 channels on AVX-512),
+ * one vector and twelve broadcasts (MR = 12, NR = LANES), so that no tile computes a vector of padding. The
+ * broadcasts read z in place (no transpose; a broadcast never splits a cache line).
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
@@ -36,10 +39,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class WeightOuter implements Parallel.Task {
     static final VectorSpecies<Float> F = Simd.F;
     static final int L = Simd.LANES;
-    /** Output channels of one tile: two vectors. */
-    static final int NR = 2 * L;
-    /** crs rows of one tile. */
-    static final int MR = 6;
+    /** Output channels of one tile (two vectors, or one: see above) and its crs rows (6, or 12). */
+    private int nr, mr;
     /**
      * Fewest multiply-adds of one group per accumulator float (see plan): 256 measured 1.3-2.2x on 64@8 and 64@7
      * at batch 8-32 against 16 groups regardless of size (their zeroing, write-out and reduction took up to half
@@ -78,16 +79,19 @@ final class WeightOuter implements Parallel.Task {
         // beyond int range fits() is false (the grid and GEMM paths run instead)
         zSize = (int) Math.min(z, Integer.MAX_VALUE);
         crs = g.crs();
-        kp = (kOut + NR - 1) / NR * NR;
-        crsBlocks = (crs + MR - 1) / MR;
-        oBlocks = kp / NR;
+        boolean narrow = (kOut + L - 1) / L % 2 == 1;
+        nr = narrow ? L : 2 * L;
+        mr = narrow ? 12 : 6;
+        kp = (kOut + nr - 1) / nr * nr;
+        crsBlocks = (crs + mr - 1) / mr;
+        oBlocks = kp / nr;
         long macs = (long) kOut * crs * g.images * pq;
         int want = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
         want = (int) Math.min(want, Math.max(1, GROUP_SUMS_MAX / ((long) kOut * crs)));
         want = Math.min(want, g.images);
         // each group zeroes its accumulators, writes them out and the reduction reads them back: a group takes at
         // least MACS_PER_SUM multiply-adds per accumulator float, but two groups where there are two images
-        long accFloats = (long) crsBlocks * MR * kp, imageMacs = Math.max(1, (long) kOut * crs * pq);
+        long accFloats = (long) crsBlocks * mr * kp, imageMacs = Math.max(1, (long) kOut * crs * pq);
         long minImages = Math.max(1, (MACS_PER_SUM * accFloats + imageMacs - 1) / imageMacs);
         want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
@@ -104,7 +108,7 @@ final class WeightOuter implements Parallel.Task {
      * a chunk's transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
      */
     boolean fits(long maxFloats) {
-        return (long) crsBlocks * MR * kp <= ACC_MAX
+        return (long) crsBlocks * mr * kp <= ACC_MAX
                 && (inPlace ? 0 : (long) zSize) + (long) Math.min(pq, CHUNK) * kp
                 <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
     }
@@ -141,25 +145,25 @@ final class WeightOuter implements Parallel.Task {
     }
 
     /**
-     * Positions [from, from + len) of one image's dyT into dst (oBlocks, len, NR), 64 positions at a time (the
-     * 64 x NR floats written per block stay in L1; blocks of 16 ran 1.3x slower, a whole channel row at a time
+     * Positions [from, from + len) of one image's dyT into dst (oBlocks, len, nr), 64 positions at a time (the
+     * 64 x nr floats written per block stay in L1; blocks of 16 ran 1.3x slower, a whole channel row at a time
      * 1.2x).
      */
     private void transpose(int img, int from, int len, float[] dst) {
-        int src = dyOff + img * kOut * pq + from;
+        int src = dyOff + img * kOut * pq + from, nr = this.nr;
         for (int ob = 0; ob < oBlocks; ob++) {
-            int blockBase = ob * len * NR, o1 = Math.min(NR, kOut - ob * NR);
+            int blockBase = ob * len * nr, o1 = Math.min(nr, kOut - ob * nr);
             for (int g0 = 0; g0 < len; g0 += 64) {
                 int g1 = Math.min(len, g0 + 64);
                 for (int o = 0; o < o1; o++) {
-                    int so = src + (ob * NR + o) * pq;
-                    for (int gg = g0, d = blockBase + g0 * NR + o; gg < g1; gg++, d += NR) {
+                    int so = src + (ob * nr + o) * pq;
+                    for (int gg = g0, d = blockBase + g0 * nr + o; gg < g1; gg++, d += nr) {
                         dst[d] = dy[so + gg];
                     }
                 }
-                if (o1 < NR) {
+                if (o1 < nr) {
                     for (int gg = g0; gg < g1; gg++) {
-                        for (int d = blockBase + gg * NR + o1; d < blockBase + (gg + 1) * NR; d++) {
+                        for (int d = blockBase + gg * nr + o1; d < blockBase + (gg + 1) * nr; d++) {
                             dst[d] = 0f;
                         }
                     }
@@ -243,7 +247,8 @@ final class WeightOuter implements Parallel.Task {
     }
 
     private void main(int group) {
-        int lda = kp, rows = crsBlocks * MR, last = crs - 1;
+        int lda = kp, rows = crsBlocks * mr, last = crs - 1, nr = this.nr, mr = this.mr;
+        int[] off = rowOff;
         Workspace ws = Workspace.get();
         float[] acc = ws.partial = Workspace.grow(ws.partial, (long) rows * lda);
         java.util.Arrays.fill(acc, 0, rows * lda, 0f);
@@ -262,14 +267,17 @@ final class WeightOuter implements Parallel.Task {
                 int len = Math.min(CHUNK, pq - g0);
                 transpose(img, g0, len, ds);
                 for (int ob = 0; ob < oBlocks; ob++) {
-                    int d = ob * len * NR;
+                    int d = ob * len * nr;
                     for (int cb = 0; cb < crsBlocks; cb++) {
-                        int r0 = cb * MR;
+                        int r0 = cb * mr;
                         // rows past crs repeat the last one; their sums land in acc rows that are never read
-                        tile(len, xb + g0, xs, rowOff[r0], rowOff[Math.min(r0 + 1, last)],
-                                rowOff[Math.min(r0 + 2, last)], rowOff[Math.min(r0 + 3, last)],
-                                rowOff[Math.min(r0 + 4, last)], rowOff[Math.min(r0 + 5, last)],
-                                ds, d, acc, r0 * lda + ob * NR, lda);
+                        if (mr == 6) {
+                            tile(len, xb + g0, xs, off[r0], off[Math.min(r0 + 1, last)], off[Math.min(r0 + 2, last)],
+                                    off[Math.min(r0 + 3, last)], off[Math.min(r0 + 4, last)],
+                                    off[Math.min(r0 + 5, last)], ds, d, acc, r0 * lda + ob * nr, lda);
+                        } else {
+                            narrowTile(len, xb + g0, xs, off, r0, last, ds, d, acc, r0 * lda + ob * nr, lda);
+                        }
                     }
                 }
             }
@@ -286,8 +294,8 @@ final class WeightOuter implements Parallel.Task {
     }
 
     /**
-     * The micro-kernel: acc tile (6 rows of NR floats, row stride lda, from ai) += sum over i in [0, count) of
-     * z[xb + o_j + i] (row j) x dyT[d + i * NR .. + NR).
+     * The micro-kernel: acc tile (6 rows of 2 * LANES floats, row stride lda, from ai) += sum over i in
+     * [0, count) of z[xb + o_j + i] (row j) x dyT[d + i * 2 LANES .. + 2 LANES).
      */
     static void tile(int count, int xb, float[] z, int o0, int o1, int o2, int o3, int o4, int o5,
                      float[] dyT, int d, float[] acc, int ai, int lda) {
@@ -326,7 +334,7 @@ final class WeightOuter implements Parallel.Task {
             av = FloatVector.broadcast(F, z[xi + o5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            d += NR;
+            d += 2 * L;
         }
         c00.intoArray(acc, ai);
         c01.intoArray(acc, ai + L);
@@ -340,5 +348,59 @@ final class WeightOuter implements Parallel.Task {
         c41.intoArray(acc, a4 + L);
         c50.intoArray(acc, a5);
         c51.intoArray(acc, a5 + L);
+    }
+
+    /**
+     * The one-vector micro-kernel: acc tile (12 rows of LANES floats, row stride lda, from ai) += sum over i in
+     * [0, count) of z[xb + rowOff[min(r0 + j, last)] + i] (row j) x dyT[d + i * LANES .. + LANES).
+     */
+    static void narrowTile(int count, int xb, float[] z, int[] rowOff, int r0, int last, float[] dyT, int d,
+                           float[] acc, int ai, int lda) {
+        int o0 = rowOff[r0], o1 = rowOff[Math.min(r0 + 1, last)], o2 = rowOff[Math.min(r0 + 2, last)];
+        int o3 = rowOff[Math.min(r0 + 3, last)], o4 = rowOff[Math.min(r0 + 4, last)];
+        int o5 = rowOff[Math.min(r0 + 5, last)], o6 = rowOff[Math.min(r0 + 6, last)];
+        int o7 = rowOff[Math.min(r0 + 7, last)], o8 = rowOff[Math.min(r0 + 8, last)];
+        int o9 = rowOff[Math.min(r0 + 9, last)], o10 = rowOff[Math.min(r0 + 10, last)];
+        int o11 = rowOff[Math.min(r0 + 11, last)];
+        FloatVector c0 = FloatVector.fromArray(F, acc, ai);
+        FloatVector c1 = FloatVector.fromArray(F, acc, ai + lda);
+        FloatVector c2 = FloatVector.fromArray(F, acc, ai + 2 * lda);
+        FloatVector c3 = FloatVector.fromArray(F, acc, ai + 3 * lda);
+        FloatVector c4 = FloatVector.fromArray(F, acc, ai + 4 * lda);
+        FloatVector c5 = FloatVector.fromArray(F, acc, ai + 5 * lda);
+        FloatVector c6 = FloatVector.fromArray(F, acc, ai + 6 * lda);
+        FloatVector c7 = FloatVector.fromArray(F, acc, ai + 7 * lda);
+        FloatVector c8 = FloatVector.fromArray(F, acc, ai + 8 * lda);
+        FloatVector c9 = FloatVector.fromArray(F, acc, ai + 9 * lda);
+        FloatVector c10 = FloatVector.fromArray(F, acc, ai + 10 * lda);
+        FloatVector c11 = FloatVector.fromArray(F, acc, ai + 11 * lda);
+        for (int i = 0; i < count; i++) {
+            FloatVector b = FloatVector.fromArray(F, dyT, d + i * L);
+            int xi = xb + i;
+            c0 = FloatVector.broadcast(F, z[xi + o0]).fma(b, c0);
+            c1 = FloatVector.broadcast(F, z[xi + o1]).fma(b, c1);
+            c2 = FloatVector.broadcast(F, z[xi + o2]).fma(b, c2);
+            c3 = FloatVector.broadcast(F, z[xi + o3]).fma(b, c3);
+            c4 = FloatVector.broadcast(F, z[xi + o4]).fma(b, c4);
+            c5 = FloatVector.broadcast(F, z[xi + o5]).fma(b, c5);
+            c6 = FloatVector.broadcast(F, z[xi + o6]).fma(b, c6);
+            c7 = FloatVector.broadcast(F, z[xi + o7]).fma(b, c7);
+            c8 = FloatVector.broadcast(F, z[xi + o8]).fma(b, c8);
+            c9 = FloatVector.broadcast(F, z[xi + o9]).fma(b, c9);
+            c10 = FloatVector.broadcast(F, z[xi + o10]).fma(b, c10);
+            c11 = FloatVector.broadcast(F, z[xi + o11]).fma(b, c11);
+        }
+        c0.intoArray(acc, ai);
+        c1.intoArray(acc, ai + lda);
+        c2.intoArray(acc, ai + 2 * lda);
+        c3.intoArray(acc, ai + 3 * lda);
+        c4.intoArray(acc, ai + 4 * lda);
+        c5.intoArray(acc, ai + 5 * lda);
+        c6.intoArray(acc, ai + 6 * lda);
+        c7.intoArray(acc, ai + 7 * lda);
+        c8.intoArray(acc, ai + 8 * lda);
+        c9.intoArray(acc, ai + 9 * lda);
+        c10.intoArray(acc, ai + 10 * lda);
+        c11.intoArray(acc, ai + 11 * lda);
     }
 }

@@ -15,8 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * WeightOuter run directly (not through VectorConv's choice) against the scalar reference: the unrolled input
  * of every kind (in place, "same" stride 1 by whole-plane shifts, row by row for strides, crops and wider
- * padding), channel counts off the tile (k not a multiple of 16, crs not of 6), one and several image groups,
- * chunks across an image (in place too); and bitwise equal on one and two threads.
+ * padding), channel counts off the tile (k not a multiple of 16, crs not of 6 or 12), both tiles (k an odd or
+ * even number of vectors), one and several image groups, chunks across an image (in place too); and bitwise
+ * equal on one and two threads.
  */
 class WeightOuterTest {
     private static final List<ConvGeometry> GEOMETRIES = List.of(
@@ -35,6 +36,8 @@ class WeightOuterTest {
             ConvGeometry.of(2, 5, 23, 23, 19, 1, 1, 0),
             ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
             ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1),
+            // k an odd number of vectors (3 at 16 lanes, 6 at 8): the one-vector tile
+            ConvGeometry.of(2, 5, 9, 9, 48, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(2, 4, 10, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1),
             new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1),
