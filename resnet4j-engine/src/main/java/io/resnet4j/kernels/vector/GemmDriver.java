@@ -55,6 +55,24 @@ abstract class GemmDriver implements Parallel.Task {
 
     private int kc, mc, colsPerTask, rowsPerTask, tasksN, tasksM;
 
+    /**
+     * Packed mode split into several row blocks: B is packed once, by tasks of its own before the GEMM's (each
+     * row block packing its columns again cost more than the multiply-adds at batch 1: ResNet-50's strided 3x3
+     * layers spent 58% of their time in im2col), into this array: the panel of k block kb (kcb rows) and column
+     * j at sharedOffset(kb, j); each panel is followed by 2 LANES floats of slack, as in the task's own panel
+     * buffer (packB may write whole vectors past a panel's end). Null: each task packs its own panels.
+     */
+    private float[] sharedB;
+    private boolean packPhase;
+    /** Most floats of a shared packed B (16 MiB). */
+    static final long SHARED_B_MAX = 1L << 22;
+
+    /** Where the shared panel of k block kb and columns from j starts (see sharedB). */
+    private int sharedOffset(int kb, int j) {
+        int nr = mk.nr, panels = (n + nr - 1) / nr, slack = 2 * Simd.LANES, kcb = Math.min(kc, kdim - kb * kc);
+        return kb * panels * (kc * nr + slack) + j / nr * (kcb * nr + slack);
+    }
+
     /** Direct mode: images per segment (their padded copies stay in L2 together). */
     int imagesPerSegment = 1;
 
@@ -150,12 +168,41 @@ abstract class GemmDriver implements Parallel.Task {
 
     /** Runs the planned GEMM on the pool (a single task runs on the calling thread). */
     final void execute() {
-        Parallel.forEach(tasks(), this);
+        int nr = mk.nr, panels = (n + nr - 1) / nr;
+        long sharedSize = (long) (kdim + kc - 1) / kc * panels * (kc * nr + 2 * Simd.LANES);
+        if (!direct && tasksM > 1 && sharedSize <= SHARED_B_MAX) {
+            Workspace ws = Workspace.get();
+            sharedB = ws.packedB = Workspace.grow(ws.packedB, sharedSize);
+            packPhase = true;
+            try {
+                Parallel.forEach(Math.min(TARGET_TASKS, (kdim + kc - 1) / kc * panels), this);
+            } finally {
+                packPhase = false;
+            }
+        }
+        try {
+            Parallel.forEach(tasks(), this);
+        } finally {
+            sharedB = null;
+        }
+    }
+
+    /** Packs task's share of the (k block, panel) pairs of B into sharedB. */
+    private void packShared(int task) {
+        int nr = mk.nr, panels = (n + nr - 1) / nr, units = (kdim + kc - 1) / kc * panels;
+        int tasks = Math.min(TARGET_TASKS, units), per = (units + tasks - 1) / tasks;
+        Workspace ws = Workspace.get();
+        for (int u = task * per; u < Math.min(units, (task + 1) * per); u++) {
+            int kb = u / panels, k0 = kb * kc, j = u % panels * nr;
+            packB(k0, Math.min(kc, kdim - k0), j, sharedB, sharedOffset(kb, j), ws);
+        }
     }
 
     @Override
     public final void run(int task) {
-        if (direct) {
+        if (packPhase) {
+            packShared(task);
+        } else if (direct) {
             runDirect(task);
         } else {
             runPacked(task);
@@ -286,7 +333,10 @@ abstract class GemmDriver implements Parallel.Task {
         MicroKernel k = mk;
         int mr = k.mr, nr = k.nr;
         Workspace ws = Workspace.get();
-        float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + 2L * Simd.LANES);
+        // B packed before the tasks (execute), for the whole k range only
+        float[] shared = kStart == 0 && kEnd == kdim ? sharedB : null;
+        float[] bb = shared != null ? shared
+                : (ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + 2L * Simd.LANES));
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
         for (int k0 = kStart; k0 < kEnd; k0 += kc) {
             int kcb = Math.min(kc, kEnd - k0);
@@ -295,8 +345,11 @@ abstract class GemmDriver implements Parallel.Task {
             int panelStep = iEnd - iStart > mc ? kcb * nr : 0;
             for (int ib = iStart; ib < iEnd; ib += mc) {
                 int ie = Math.min(iEnd, ib + mc);
-                for (int jr = jStart, bo = 0; jr < jEnd; jr += nr, bo += panelStep) {
-                    if (ib == iStart) {
+                for (int jr = jStart, bp = 0; jr < jEnd; jr += nr, bp += panelStep) {
+                    int bo = bp;
+                    if (shared != null) {
+                        bo = sharedOffset(k0 / kc, jr);
+                    } else if (ib == iStart) {
                         packB(k0, kcb, jr, bb, bo, ws);
                     }
                     boolean fullCols = jr + nr <= n && jr % cCols + nr <= cCols;

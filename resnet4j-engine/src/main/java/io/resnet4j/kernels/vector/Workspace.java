@@ -15,6 +15,8 @@ final class Workspace {
     // shared by the tasks of the job started on this thread
     float[] packedA = new float[0];
     float[] packedDy = new float[0];
+    /** B of a GEMM packed once for all its row blocks (GemmDriver.execute). */
+    float[] packedB = new float[0];
     float[] groupSums = new float[0];
     int[] rowOffsets = new int[0];
 
