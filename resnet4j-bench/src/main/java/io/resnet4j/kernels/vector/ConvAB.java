@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
- *               [--threads 1] [--rounds 21] [--peak true]
+ *               [--threads 1] [--rounds 21] [--peak true] [--flush-mb 0]
  * </pre>
  */
 public final class ConvAB {
@@ -128,6 +128,7 @@ public final class ConvAB {
         String variants = "default", shapes = "", passes = "fwd,bwd-data,bwd-weight";
         int threads = 1, rounds = 21;
         boolean peak = false;
+        int flushMb = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -137,6 +138,7 @@ public final class ConvAB {
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--peak" -> peak = Boolean.parseBoolean(v);
+                case "--flush-mb" -> flushMb = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -161,6 +163,9 @@ public final class ConvAB {
             }
         }
         List<String> passList = List.of(passes.split(","));
+        // written before each timed call: evicts the layer's weights and data from the caches, as the other
+        // layers of a network do between two calls of this one
+        float[] flush = new float[flushMb << 18];
         System.out.println("threads " + threads + ", rounds " + rounds + ", variants " + names);
         for (ConvShapes.Case c : cases) {
             ConvGeometry g = c.g();
@@ -183,6 +188,7 @@ public final class ConvAB {
                 for (int r = -3; r < rounds; r++) {
                     for (int v = 0; v < ops.size(); v++) {
                         ConvOps op = ops.get(v);
+                        flush(flush, r);
                         long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                         run(op, pass, g, x, w, dy, y, dx, dw);
                         if (r >= 0) {
@@ -224,6 +230,12 @@ public final class ConvAB {
             case "bwd-data" -> op.backwardData(g, dy, 0, w, 0, dx, 0);
             case "bwd-weight" -> op.backwardWeight(g, x, 0, dy, 0, dw, 0);
             default -> throw new IllegalArgumentException("pass " + pass);
+        }
+    }
+
+    private static void flush(float[] buffer, int round) {
+        for (int i = 0; i < buffer.length; i += 16) {
+            buffer[i] = round;
         }
     }
 
