@@ -25,7 +25,10 @@ import java.util.SplittableRandom;
  * for 50 ms on as many threads, and each variant gets the median over the rounds of its GFLOP/s as a share of
  * that round's: how far the layer is from what the machine's cores did at that moment. This VM's speed swings
  * up to 2x within minutes (a busy sibling hyperthread, it seems), so GFLOP/s alone cannot tell a slow layer
- * from a slow phase of the machine.
+ * from a slow phase of the machine. On the AVX-512 machine (Zen 5) the peak run seems to slow the variant timed
+ * right after it: with {@code --peak}, four blockings came out 1.01-1.33x faster than the default on CIFAR's
+ * layers; without it, the same four and a copy of the default agreed with it within 3%. Compare variants
+ * without {@code --peak}; use it for the shares only.
  *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
