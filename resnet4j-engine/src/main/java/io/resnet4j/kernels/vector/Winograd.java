@@ -368,7 +368,7 @@ final class Winograd implements Parallel.Task {
         Workspace ws = Workspace.get();
         // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
-        float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
+        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, 4L * L));
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         for (int b = 0; b < images; b++) {
@@ -668,7 +668,7 @@ final class Winograd implements Parallel.Task {
      * y tile = A^T M A, for the tiles of image img from column tOff of M: per row a of M's 4x4 tile
      * s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over the rows; the two output columns of each tile
      * interleaved into the output rows 2 ty, 2 ty + 1 (those past q or p dropped; two tile rows per vector: the
-     * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see storeQuarters).
+     * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see copyQuarters).
      */
     private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
         int xiStep = mStep;
@@ -701,10 +701,14 @@ final class Winograd implements Parallel.Task {
                     FloatVector y00 = s00.add(s10).add(s20), y01 = s01.add(s11).add(s21);
                     FloatVector y10 = s10.sub(s20).sub(s30), y11 = s11.sub(s21).sub(s31);
                     if (group == 4) {
-                        storeQuarters(y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES),
-                                y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES), out, oh, line);
-                        storeQuarters(y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES),
-                                y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES), out, oh + 1, line);
+                        // stored here, not passed to a method: a vector argument of a call C2 does not inline is
+                        // boxed (the CIFAR training step allocated 1.5 MB per step that way)
+                        y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES).intoArray(line, 0);
+                        y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES).intoArray(line, L);
+                        y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES).intoArray(line, 2 * L);
+                        y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES).intoArray(line, 3 * L);
+                        copyQuarters(line, 0, out, oh);
+                        copyQuarters(line, 2 * L, out, oh + 1);
                         continue;
                     }
                     // the two output columns of each tile interleaved: even lanes from y.0, odd ones from y.1. lo
@@ -750,17 +754,15 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * Four tile rows per vector: lo holds the interleaved output columns of tile rows ty and ty + 1 (LANES / 2
-     * each), hi those of ty + 2 and ty + 3; their output row r (the first or second of each tile) goes to output
-     * rows r, r + 2, r + 4, r + 6 of the channel at out, columns 0 .. q - 1 (at most LANES / 2), those past p
+     * Four tile rows per vector: line[from, from + 2 LANES) holds the interleaved output columns of tile rows ty,
+     * ty + 1, ty + 2 and ty + 3 (LANES / 2 each); their output row r (the first or second of each tile) goes to
+     * output rows r, r + 2, r + 4, r + 6 of the channel at out, columns 0 .. q - 1 (at most LANES / 2), those past p
      * dropped.
      */
-    private void storeQuarters(FloatVector lo, FloatVector hi, int out, int r, float[] line) {
-        lo.intoArray(line, 0);
-        hi.intoArray(line, L);
+    private void copyQuarters(float[] line, int from, int out, int r) {
         int half = L / 2, cols = Math.min(half, q);
         for (int j = 0; j < 4 && r + 2 * j < p; j++) {
-            System.arraycopy(line, j * half, y, out + (r + 2 * j) * q, cols);
+            System.arraycopy(line, from + j * half, y, out + (r + 2 * j) * q, cols);
         }
     }
 }

@@ -10,8 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Once warm, the convolution passes allocate nothing on any thread, also on the GEMM's packed-panel path
- * (strided 3x3 with 7x7 outputs at batch 4, which Tuning.gather sends there). Its im2col zeroed padding rows
- * with a FloatVector.zero store loop, which C2 compiled with the vector boxed in most JVMs: 48 KiB per call.
+ * (strided 3x3 with 7x7 outputs at batch 4, which Tuning.gather sends there) and on Winograd's with two or four
+ * tile rows per vector (8x8 outputs on 8 or 16 lanes). The packed path's im2col zeroed padding rows with a
+ * FloatVector.zero store loop, which C2 compiled with the vector boxed in most JVMs: 48 KiB per call; Winograd's
+ * output transform passed vectors to a method C2 did not inline, which boxed them: 1.5 MB per CIFAR step.
  */
 class ConvAllocationTest {
     @Test
@@ -19,6 +21,17 @@ class ConvAllocationTest {
         ConvGeometry g = ConvGeometry.of(4, 64, 14, 14, 64, 3, 2, 1);
         // rows of 7 columns widened to one vector
         assertThat(Tuning.DEFAULT.gather(g.n(), g.p(), g.q(), Simd.LANES)).as("takes the packed path").isFalse();
+        assertWarmPassesAllocateNothing(g);
+    }
+
+    @Test
+    void warmWinogradPassesAllocateNothing() {
+        ConvGeometry g = ConvGeometry.of(4, 32, 8, 8, 32, 3, 1, 1);
+        assertThat(Tuning.DEFAULT.winogradFor(g.c(), g.k(), g.q(), 64, false)).as("takes Winograd").isTrue();
+        assertWarmPassesAllocateNothing(g);
+    }
+
+    private static void assertWarmPassesAllocateNothing(ConvGeometry g) {
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], dy = new float[g.outputSize()];
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
         java.util.Arrays.fill(x, 0.5f);
@@ -39,7 +52,7 @@ class ConvAllocationTest {
             step.run();
         }
         // what enumerating the threads allocates, a few KiB; a boxed vector per call would be 64 KiB at least
-        assertThat(allocatedByAllThreads() - before).isLessThan(64 * 1024);
+        assertThat(allocatedByAllThreads() - before).as("%s", g).isLessThan(64 * 1024);
     }
 
     private static long allocatedByAllThreads() {
