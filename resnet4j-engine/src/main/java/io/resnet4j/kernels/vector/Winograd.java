@@ -368,7 +368,8 @@ final class Winograd implements Parallel.Task {
         Workspace ws = Workspace.get();
         // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
-        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, 4L * L));
+        // also transformInput's 4 x 4 vectors of row-transformed tiles
+        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, XI * L));
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         for (int b = 0; b < images; b++) {
@@ -378,9 +379,10 @@ final class Winograd implements Parallel.Task {
                 float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * grouped * 4 * L);
                 groupRows(rowsIn, split, paired);
                 transformInput(rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, mk.nr, c * mk.nr,
-                        b * imageTiles);
+                        b * imageTiles, line);
             } else {
-                transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, b * imageTiles);
+                transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, b * imageTiles,
+                        line);
             }
         }
         multiply(v, m);
@@ -405,7 +407,7 @@ final class Winograd implements Parallel.Task {
         Workspace ws = Workspace.get();
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er);
         float[] dsplit = ws.panel = Workspace.grow(ws.panel, (long) k * 2 * tH * 2 * er);
-        float[] line = ws.tile = Workspace.grow(ws.tile, 2L * er);
+        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, XI * L));
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] wd = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         float[] acc = groupSums;
@@ -415,7 +417,7 @@ final class Winograd implements Parallel.Task {
             for (int i = 0; i < imgs; i++) {
                 int t0 = i * tilesPerImage;
                 splitRows(x, xOff + (b + i) * c * h * w, c, h, w, pt, pl, 0, rowsIn, split, line);
-                transformInput(tH, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, row, mk.nr, t0);
+                transformInput(tH, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, row, mk.nr, t0, line);
                 splitRows(dy, dyOff + (b + i) * k * p * q, k, p, q, 0, 0, 0, 2 * tH, dsplit, line);
                 transformDy(dsplit, wd, row, t0);
             }
@@ -592,58 +594,42 @@ final class Winograd implements Parallel.Task {
      * With E/O the even/odd columns of a row from tile tx on, a row's transform is
      * (E - E1, O + E1, E1 - O, O - O1), E1/O1 those one tile further; B^T combines 4 rows the same way.
      * Source rows (split or paired): rowsPerChan per channel, width floats each, E at 0, E1 at e1, O at od,
-     * O1 at od1; lrStep tile rows per vector.
+     * O1 at od1; lrStep tile rows per vector; rt: 16 LANES floats of scratch.
      */
     private void transformInput(int rows, int lrStep, int rowsPerChan, int width, int e1, int od, int od1,
-                                float[] split, float[] v, int chanStride, int panelStride, int tStart) {
+                                float[] split, float[] v, int chanStride, int panelStride, int tStart, float[] rt) {
         int nr = mk.nr, xiStep = vStep;
         for (int ch = 0; ch < c; ch++) {
             for (int lr = 0; lr < rows; lr += lrStep) {
                 int r0 = (ch * rowsPerChan + 2 * lr) * width;
                 for (int t0 = 0; t0 < tWv; t0 += L) {
                     int t = tStart + lr * tWv + t0, d = ch * chanStride + t / nr * panelStride + t % nr;
-                    // rows 0..3 of the tile, each transformed along its columns
-                    int o = r0 + t0;
-                    FloatVector e = FloatVector.fromArray(Simd.F, split, o);
-                    FloatVector ee = FloatVector.fromArray(Simd.F, split, o + e1);
-                    FloatVector oo = FloatVector.fromArray(Simd.F, split, o + od);
-                    FloatVector oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-                    FloatVector a0 = e.sub(ee), a1 = oo.add(ee), a2 = ee.sub(oo), a3 = oo.sub(oo1);
-                    o += width;
-                    e = FloatVector.fromArray(Simd.F, split, o);
-                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
-                    oo = FloatVector.fromArray(Simd.F, split, o + od);
-                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-                    FloatVector b0 = e.sub(ee), b1 = oo.add(ee), b2 = ee.sub(oo), b3 = oo.sub(oo1);
-                    o += width;
-                    e = FloatVector.fromArray(Simd.F, split, o);
-                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
-                    oo = FloatVector.fromArray(Simd.F, split, o + od);
-                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-                    FloatVector c0 = e.sub(ee), c1 = oo.add(ee), c2 = ee.sub(oo), c3 = oo.sub(oo1);
-                    o += width;
-                    e = FloatVector.fromArray(Simd.F, split, o);
-                    ee = FloatVector.fromArray(Simd.F, split, o + e1);
-                    oo = FloatVector.fromArray(Simd.F, split, o + od);
-                    oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
-                    FloatVector d0 = e.sub(ee), d1 = oo.add(ee), d2 = ee.sub(oo), d3 = oo.sub(oo1);
-                    // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3), column by column
-                    a0.sub(c0).intoArray(v, d);
-                    a1.sub(c1).intoArray(v, d + xiStep);
-                    a2.sub(c2).intoArray(v, d + 2 * xiStep);
-                    a3.sub(c3).intoArray(v, d + 3 * xiStep);
-                    b0.add(c0).intoArray(v, d + 4 * xiStep);
-                    b1.add(c1).intoArray(v, d + 5 * xiStep);
-                    b2.add(c2).intoArray(v, d + 6 * xiStep);
-                    b3.add(c3).intoArray(v, d + 7 * xiStep);
-                    c0.sub(b0).intoArray(v, d + 8 * xiStep);
-                    c1.sub(b1).intoArray(v, d + 9 * xiStep);
-                    c2.sub(b2).intoArray(v, d + 10 * xiStep);
-                    c3.sub(b3).intoArray(v, d + 11 * xiStep);
-                    b0.sub(d0).intoArray(v, d + 12 * xiStep);
-                    b1.sub(d1).intoArray(v, d + 13 * xiStep);
-                    b2.sub(d2).intoArray(v, d + 14 * xiStep);
-                    b3.sub(d3).intoArray(v, d + 15 * xiStep);
+                    // rows 0..3 of the tile, each transformed along its columns, into rt (row a, column j at
+                    // (4 a + j) LANES), then B^T over the rows, column by column. Two loops of 12 vector operations
+                    // rather than 64 in a row: with all 64 C2 stopped inlining the Vector API's methods at the
+                    // last stores (NodeCountInliningCutoff with -XX:-IncrementalInline; in some JVMs with it) and
+                    // boxed their vectors
+                    for (int a = 0, o = r0 + t0; a < 4; a++, o += width) {
+                        FloatVector e = FloatVector.fromArray(Simd.F, split, o);
+                        FloatVector ee = FloatVector.fromArray(Simd.F, split, o + e1);
+                        FloatVector oo = FloatVector.fromArray(Simd.F, split, o + od);
+                        FloatVector oo1 = FloatVector.fromArray(Simd.F, split, o + od1);
+                        e.sub(ee).intoArray(rt, 4 * a * L);
+                        oo.add(ee).intoArray(rt, (4 * a + 1) * L);
+                        ee.sub(oo).intoArray(rt, (4 * a + 2) * L);
+                        oo.sub(oo1).intoArray(rt, (4 * a + 3) * L);
+                    }
+                    // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3)
+                    for (int j = 0; j < 4; j++) {
+                        FloatVector a0 = FloatVector.fromArray(Simd.F, rt, j * L);
+                        FloatVector b0 = FloatVector.fromArray(Simd.F, rt, (4 + j) * L);
+                        FloatVector c0 = FloatVector.fromArray(Simd.F, rt, (8 + j) * L);
+                        FloatVector d0 = FloatVector.fromArray(Simd.F, rt, (12 + j) * L);
+                        a0.sub(c0).intoArray(v, d + j * xiStep);
+                        b0.add(c0).intoArray(v, d + (4 + j) * xiStep);
+                        c0.sub(b0).intoArray(v, d + (8 + j) * xiStep);
+                        b0.sub(d0).intoArray(v, d + (12 + j) * xiStep);
+                    }
                 }
             }
         }
@@ -672,80 +658,60 @@ final class Winograd implements Parallel.Task {
      */
     private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
         int xiStep = mStep;
+        boolean pairs = group == 2;
         for (int i = 0; i < k; i++) {
             int out = yOff + (img * k + i) * p * q;
             for (int lr = 0; lr < rows; lr += group) {
                 int oh = 2 * (ty0 + lr);
                 for (int t0 = 0; t0 < tWv && 2 * t0 < q; t0 += L) {
                     int s = i * tcp + tOff + lr * tWv + t0;
-                    FloatVector m0 = FloatVector.fromArray(Simd.F, m, s);
-                    FloatVector m1 = FloatVector.fromArray(Simd.F, m, s + xiStep);
-                    FloatVector m2 = FloatVector.fromArray(Simd.F, m, s + 2 * xiStep);
-                    FloatVector m3 = FloatVector.fromArray(Simd.F, m, s + 3 * xiStep);
-                    FloatVector s00 = m0.add(m1).add(m2), s01 = m1.sub(m2).sub(m3);
-                    m0 = FloatVector.fromArray(Simd.F, m, s + 4 * xiStep);
-                    m1 = FloatVector.fromArray(Simd.F, m, s + 5 * xiStep);
-                    m2 = FloatVector.fromArray(Simd.F, m, s + 6 * xiStep);
-                    m3 = FloatVector.fromArray(Simd.F, m, s + 7 * xiStep);
-                    FloatVector s10 = m0.add(m1).add(m2), s11 = m1.sub(m2).sub(m3);
-                    m0 = FloatVector.fromArray(Simd.F, m, s + 8 * xiStep);
-                    m1 = FloatVector.fromArray(Simd.F, m, s + 9 * xiStep);
-                    m2 = FloatVector.fromArray(Simd.F, m, s + 10 * xiStep);
-                    m3 = FloatVector.fromArray(Simd.F, m, s + 11 * xiStep);
-                    FloatVector s20 = m0.add(m1).add(m2), s21 = m1.sub(m2).sub(m3);
-                    m0 = FloatVector.fromArray(Simd.F, m, s + 12 * xiStep);
-                    m1 = FloatVector.fromArray(Simd.F, m, s + 13 * xiStep);
-                    m2 = FloatVector.fromArray(Simd.F, m, s + 14 * xiStep);
-                    m3 = FloatVector.fromArray(Simd.F, m, s + 15 * xiStep);
-                    FloatVector s30 = m0.add(m1).add(m2), s31 = m1.sub(m2).sub(m3);
-                    FloatVector y00 = s00.add(s10).add(s20), y01 = s01.add(s11).add(s21);
-                    FloatVector y10 = s10.sub(s20).sub(s30), y11 = s11.sub(s21).sub(s31);
-                    if (group == 4) {
-                        // stored here, not passed to a method: a vector argument of a call C2 does not inline is
-                        // boxed (the CIFAR training step allocated 1.5 MB per step that way)
-                        y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES).intoArray(line, 0);
-                        y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES).intoArray(line, L);
-                        y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES).intoArray(line, 2 * L);
-                        y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES).intoArray(line, 3 * L);
-                        copyQuarters(line, 0, out, oh);
-                        copyQuarters(line, 2 * L, out, oh + 1);
-                        continue;
+                    // in steps through line, as in transformInput (a few vector operations per loop, not 80 in a
+                    // row): row a of M's tile into s_a0, s_a1 at line[2 a LANES], line[(2 a + 1) LANES] ...
+                    for (int a = 0; a < 4; a++) {
+                        FloatVector m0 = FloatVector.fromArray(Simd.F, m, s + 4 * a * xiStep);
+                        FloatVector m1 = FloatVector.fromArray(Simd.F, m, s + (4 * a + 1) * xiStep);
+                        FloatVector m2 = FloatVector.fromArray(Simd.F, m, s + (4 * a + 2) * xiStep);
+                        FloatVector m3 = FloatVector.fromArray(Simd.F, m, s + (4 * a + 3) * xiStep);
+                        m0.add(m1).add(m2).intoArray(line, 2 * a * L);
+                        m1.sub(m2).sub(m3).intoArray(line, (2 * a + 1) * L);
                     }
-                    // the two output columns of each tile interleaved: even lanes from y.0, odd ones from y.1. lo
-                    // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows down)
-                    boolean pairs = group == 2;
+                    // ... then over the rows, output column c of output row r into y_rc at line[(8 + 2 r + c) LANES]
+                    for (int c = 0; c < 2; c++) {
+                        FloatVector s0 = FloatVector.fromArray(Simd.F, line, c * L);
+                        FloatVector s1 = FloatVector.fromArray(Simd.F, line, (2 + c) * L);
+                        FloatVector s2 = FloatVector.fromArray(Simd.F, line, (4 + c) * L);
+                        FloatVector s3 = FloatVector.fromArray(Simd.F, line, (6 + c) * L);
+                        s0.add(s1).add(s2).intoArray(line, (8 + c) * L);
+                        s1.sub(s2).sub(s3).intoArray(line, (10 + c) * L);
+                    }
+                    // the two output columns of each tile interleaved: even lanes from y_r0, odd ones from y_r1. lo
+                    // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows
+                    // down; four rows per vector: see copyQuarters). lo and hi pass through line[0, 2 LANES)
                     int col = 2 * t0, loAt = out + oh * q + col, hiAt = pairs ? loAt + 2 * q : loAt + L;
                     int loCols = Math.min(L, q - col), hiCols = pairs ? (oh + 2 < p ? loCols : 0) : Math.min(L, q - col - L);
-                    FloatVector lo = y00.rearrange(ZIP_LO).blend(y01.rearrange(ZIP_LO), ODD_LANES);
-                    FloatVector hi = y00.rearrange(ZIP_HI).blend(y01.rearrange(ZIP_HI), ODD_LANES);
-                    if (loCols == L) {
-                        lo.intoArray(y, loAt);
-                    } else {
-                        lo.intoArray(line, 0);
-                        System.arraycopy(line, 0, y, loAt, loCols);
-                    }
-                    if (hiCols == L) {
-                        hi.intoArray(y, hiAt);
-                    } else if (hiCols > 0) {
-                        hi.intoArray(line, 0);
-                        System.arraycopy(line, 0, y, hiAt, hiCols);
-                    }
-                    // the tiles' second output rows
-                    if (oh + 1 < p) {
-                        hiCols = pairs && oh + 3 >= p ? 0 : hiCols;
-                        lo = y10.rearrange(ZIP_LO).blend(y11.rearrange(ZIP_LO), ODD_LANES);
-                        hi = y10.rearrange(ZIP_HI).blend(y11.rearrange(ZIP_HI), ODD_LANES);
+                    for (int r = 0; r < 2 && oh + r < p; r++) {
+                        FloatVector ye = FloatVector.fromArray(Simd.F, line, (8 + 2 * r) * L);
+                        FloatVector yo = FloatVector.fromArray(Simd.F, line, (9 + 2 * r) * L);
+                        FloatVector lo = ye.rearrange(ZIP_LO).blend(yo.rearrange(ZIP_LO), ODD_LANES);
+                        FloatVector hi = ye.rearrange(ZIP_HI).blend(yo.rearrange(ZIP_HI), ODD_LANES);
+                        if (group == 4) {
+                            lo.intoArray(line, 0);
+                            hi.intoArray(line, L);
+                            copyQuarters(line, 0, out, oh + r);
+                            continue;
+                        }
+                        int rowHi = r == 1 && pairs && oh + 3 >= p ? 0 : hiCols;
                         if (loCols == L) {
-                            lo.intoArray(y, loAt + q);
+                            lo.intoArray(y, loAt + r * q);
                         } else {
                             lo.intoArray(line, 0);
-                            System.arraycopy(line, 0, y, loAt + q, loCols);
+                            System.arraycopy(line, 0, y, loAt + r * q, loCols);
                         }
-                        if (hiCols == L) {
-                            hi.intoArray(y, hiAt + q);
-                        } else if (hiCols > 0) {
+                        if (rowHi == L) {
+                            hi.intoArray(y, hiAt + r * q);
+                        } else if (rowHi > 0) {
                             hi.intoArray(line, 0);
-                            System.arraycopy(line, 0, y, hiAt + q, hiCols);
+                            System.arraycopy(line, 0, y, hiAt + r * q, rowHi);
                         }
                     }
                 }
