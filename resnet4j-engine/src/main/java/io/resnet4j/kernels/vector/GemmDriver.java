@@ -67,10 +67,20 @@ abstract class GemmDriver implements Parallel.Task {
     /** Most floats of a shared packed B (16 MiB). */
     static final long SHARED_B_MAX = 1L << 22;
 
+    /** Panels of B: nr-column slices of its n columns. */
+    private int panelsOfB() {
+        return (n + mk.nr - 1) / mk.nr;
+    }
+
+    /** Pack tasks of a shared B: its (k block, panel) pairs in up to TARGET_TASKS contiguous runs. */
+    private int sharedPackTasks() {
+        return Math.min(TARGET_TASKS, (kdim + kc - 1) / kc * panelsOfB());
+    }
+
     /** Where the shared panel of k block kb and columns from j starts (see sharedB). */
     private int sharedOffset(int kb, int j) {
-        int nr = mk.nr, panels = (n + nr - 1) / nr, slack = 2 * Simd.LANES, kcb = Math.min(kc, kdim - kb * kc);
-        return kb * panels * (kc * nr + slack) + j / nr * (kcb * nr + slack);
+        int nr = mk.nr, slack = 2 * Simd.LANES, kcb = Math.min(kc, kdim - kb * kc);
+        return kb * panelsOfB() * (kc * nr + slack) + j / nr * (kcb * nr + slack);
     }
 
     /** Direct mode: images per segment (their padded copies stay in L2 together). */
@@ -168,14 +178,13 @@ abstract class GemmDriver implements Parallel.Task {
 
     /** Runs the planned GEMM on the pool (a single task runs on the calling thread). */
     final void execute() {
-        int nr = mk.nr, panels = (n + nr - 1) / nr;
-        long sharedSize = (long) (kdim + kc - 1) / kc * panels * (kc * nr + 2 * Simd.LANES);
+        long sharedSize = (long) (kdim + kc - 1) / kc * panelsOfB() * (kc * mk.nr + 2 * Simd.LANES);
         if (!direct && tasksM > 1 && sharedSize <= SHARED_B_MAX) {
             Workspace ws = Workspace.get();
             sharedB = ws.packedB = Workspace.grow(ws.packedB, sharedSize);
             packPhase = true;
             try {
-                Parallel.forEach(Math.min(TARGET_TASKS, (kdim + kc - 1) / kc * panels), this);
+                Parallel.forEach(sharedPackTasks(), this);
             } finally {
                 packPhase = false;
             }
@@ -189,8 +198,8 @@ abstract class GemmDriver implements Parallel.Task {
 
     /** Packs task's share of the (k block, panel) pairs of B into sharedB. */
     private void packShared(int task) {
-        int nr = mk.nr, panels = (n + nr - 1) / nr, units = (kdim + kc - 1) / kc * panels;
-        int tasks = Math.min(TARGET_TASKS, units), per = (units + tasks - 1) / tasks;
+        int nr = mk.nr, panels = panelsOfB(), units = (kdim + kc - 1) / kc * panels;
+        int tasks = sharedPackTasks(), per = (units + tasks - 1) / tasks;
         Workspace ws = Workspace.get();
         for (int u = task * per; u < Math.min(units, (task + 1) * per); u++) {
             int kb = u / panels, k0 = kb * kc, j = u % panels * nr;

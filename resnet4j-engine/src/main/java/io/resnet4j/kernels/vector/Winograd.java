@@ -115,6 +115,14 @@ final class Winograd implements Parallel.Task {
         return rowTiles(tw, true) * 4 <= tw * 5;
     }
 
+    /**
+     * Floats of a task's line scratch: one split row (splitRows), the transforms' 4 x 4 vectors (transformInput,
+     * transformOutput).
+     */
+    private long lineSize() {
+        return Math.max(2L * er, XI * L);
+    }
+
     /** Tiles computed per tile row: whole vectors, or half of one when two rows share a vector. */
     private static int rowTiles(int tw, boolean pairing) {
         if (pairing && 4 * tw <= L && L >= 8) {
@@ -368,8 +376,7 @@ final class Winograd implements Parallel.Task {
         Workspace ws = Workspace.get();
         // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
-        // also transformInput's 4 x 4 vectors of row-transformed tiles
-        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, XI * L));
+        float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         for (int b = 0; b < images; b++) {
@@ -407,7 +414,7 @@ final class Winograd implements Parallel.Task {
         Workspace ws = Workspace.get();
         float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er);
         float[] dsplit = ws.panel = Workspace.grow(ws.panel, (long) k * 2 * tH * 2 * er);
-        float[] line = ws.tile = Workspace.grow(ws.tile, Math.max(2L * er, XI * L));
+        float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] wd = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         float[] acc = groupSums;
