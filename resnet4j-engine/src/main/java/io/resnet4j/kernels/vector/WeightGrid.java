@@ -1,6 +1,7 @@
 package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Backward-weight of a convolution on the padded grid, with no im2col:
@@ -229,8 +230,18 @@ final class WeightGrid implements Parallel.Task {
      * dw (k, crs) += the groups' partial sums groupSums (groups, k, crs), added in group order.
      */
     static void reduceGroups(int task, float[] groupSums, int groups, int kOut, int crs, float[] dw, int dwOff) {
+        int stride = kOut * crs, vectorEnd = crs - crs % L;
         for (int o = task * 8; o < Math.min(kOut, task * 8 + 8); o++) {
-            for (int j = 0; j < crs; j++) {
+            int row = o * crs;
+            // a vector of j at a time, each lane summed in group order as below (bitwise the same)
+            for (int j = 0; j < vectorEnd; j += L) {
+                FloatVector sum = FloatVector.fromArray(Simd.F, groupSums, row + j);
+                for (int gi = 1, at = row + stride + j; gi < groups; gi++, at += stride) {
+                    sum = sum.add(FloatVector.fromArray(Simd.F, groupSums, at));
+                }
+                sum.add(FloatVector.fromArray(Simd.F, dw, dwOff + row + j)).intoArray(dw, dwOff + row + j);
+            }
+            for (int j = vectorEnd; j < crs; j++) {
                 float sum = groupSums[o * crs + j];
                 for (int gi = 1; gi < groups; gi++) {
                     sum += groupSums[(gi * kOut + o) * crs + j];

@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -65,8 +66,13 @@ final class WeightOuter implements Parallel.Task {
     int dyOff, dwOff, kOut;
     /** Offsets of the crs rows inside one image's z. */
     int[] rowOff;
-    private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages;
-    private boolean inPlace;
+    private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages, planeR;
+    private boolean inPlace, shifted;
+    /**
+     * Stride 1 with q == w: which floats of a z plane of kernel column v come from x, valid[v * planeR + t] for
+     * t = i * q + b in [0, planeR), planeR = hz * q rounded up to LANES (false past hz * q).
+     */
+    private boolean[] valid = new boolean[0];
 
     /** Plans the split and fills rowOff; call after setting g, kOut and rowOff (at least crs ints). */
     void plan() {
@@ -96,6 +102,10 @@ final class WeightOuter implements Parallel.Task {
         want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
         groups = (g.images + groupImages - 1) / groupImages;
+        shifted = !inPlace && g.sh == 1 && g.sw == 1 && g.q == g.w;
+        if (shifted) {
+            planValid();
+        }
         int[] offsets = rowOff;
         for (int kg = 0; kg < crs; kg++) {
             int ch = kg / (g.r * g.s), u = kg / g.s % g.r, v = kg % g.s;
@@ -172,26 +182,51 @@ final class WeightOuter implements Parallel.Task {
         }
     }
 
+    /** The valid table (see its field) for stride 1, q == w: rows [pt, pt + h) and the columns each v keeps. */
+    private void planValid() {
+        int q = g.q, plane = hz * q;
+        planeR = (plane + L - 1) / L * L;
+        if (valid.length < g.s * planeR) {
+            valid = new boolean[g.s * planeR];
+        }
+        int i0 = Math.min(hz, Math.max(0, g.pt)), i1 = Math.max(i0, Math.min(hz, g.h + g.pt));
+        for (int v = 0; v < g.s; v++) {
+            int b0 = columnFrom(v), b1 = columnTo(v, b0);
+            for (int t = 0; t < planeR; t++) {
+                int i = t / q, b = t % q;
+                valid[v * planeR + t] = t < plane && i >= i0 && i < i1 && b >= b0 && b < b1;
+            }
+        }
+    }
+
+    /** First output column b whose input column b * sw + v - pl lies inside [0, w). */
+    private int columnFrom(int v) {
+        return Math.min(g.q, Math.max(0, (g.pl - v + g.sw - 1) / g.sw));
+    }
+
+    /** End of the output columns (from b0) whose input column lies inside [0, w). */
+    private int columnTo(int v, int b0) {
+        return g.w - 1 + g.pl - v < 0 ? b0 : Math.max(b0, Math.min(g.q, (g.w - 1 + g.pl - v) / g.sw + 1));
+    }
+
     /**
-     * One image's z into dst from base. Stride 1 with q == w (a "same" convolution): each (ch, v) plane is the
-     * image shifted by v - pl, one copy, then the columns that wrapped across rows are zeroed. Otherwise row by
-     * row, in plain loops (rows are short; per-row System.arraycopy and Arrays.fill calls cost more than the
-     * copying, and so does the row loop's own overhead at 8 columns, hence the whole-plane copy).
+     * One image's z into dst from base (dst holds LANES floats of slack past z). Stride 1 with q == w (a "same"
+     * convolution): each (ch, v) plane is the image shifted by v - pl, read with the valid table as mask, whole
+     * vectors (a plane's last vector spills zeros into the next plane, written after it). Per-plane
+     * System.arraycopy and Arrays.fill calls with row fix-ups took a tenth of the pass at 64@8. Otherwise row by
+     * row, in plain loops (rows are short; per-row calls cost more than the copying).
      */
     private void unroll(int img, float[] dst, int base) {
-        int hw = g.h * g.w, q = g.q, sw = g.sw;
+        int hw = g.h * g.w, q = g.q;
         float[] x = g.x;
-        boolean shifted = g.sh == 1 && sw == 1 && q == g.w;
         for (int ch = 0; ch < g.ch; ch++) {
             int src = g.xOff + (img * g.ch + ch) * hw;
             for (int v = 0; v < g.s; v++) {
-                // output columns b whose input column b * sw + v - pl lies inside [0, w)
-                int b0 = Math.min(q, Math.max(0, (g.pl - v + sw - 1) / sw));
-                int b1 = g.w - 1 + g.pl - v < 0 ? b0 : Math.max(b0, Math.min(q, (g.w - 1 + g.pl - v) / sw + 1));
+                int b0 = columnFrom(v), b1 = columnTo(v, b0);
                 for (int pu = 0; pu < ph; pu++) {
                     int d = base + ((ch * g.s + v) * ph + pu) * hz * q;
                     if (shifted) {
-                        shiftedPlane(x, src, v - g.pl, b0, b1, dst, d);
+                        shiftedPlane(x, src - g.pt * g.w + v - g.pl, v * planeR, dst, d);
                     } else {
                         rows(x, src, v, pu, b0, b1, dst, d);
                     }
@@ -200,25 +235,18 @@ final class WeightOuter implements Parallel.Task {
         }
     }
 
-    /** z plane (hz, q) from the image plane at src shifted by shift columns (stride 1, q == w). */
-    private void shiftedPlane(float[] x, int src, int shift, int b0, int b1, float[] dst, int d) {
-        int q = g.q, hw = g.h * g.w;
-        int i0 = Math.min(hz, Math.max(0, g.pt)), i1 = Math.max(i0, Math.min(hz, g.h + g.pt));
-        java.util.Arrays.fill(dst, d, d + i0 * q, 0f);
-        java.util.Arrays.fill(dst, d + i1 * q, d + hz * q, 0f);
-        int from = src + (i0 - g.pt) * g.w + shift, len = (i1 - i0) * q, at = d + i0 * q;
-        // the shifted run starts or ends up to |shift| floats outside the plane: those land in zeroed columns
-        int lo = Math.min(len, Math.max(0, src - from)), hi = Math.max(lo, Math.min(len, src + hw - from));
-        java.util.Arrays.fill(dst, at, at + lo, 0f);
-        System.arraycopy(x, from + lo, dst, at + lo, hi - lo);
-        java.util.Arrays.fill(dst, at + hi, at + len, 0f);
-        for (int i = i0; i < i1; i++) {
-            int row = d + i * q;
-            for (int b = 0; b < b0; b++) {
-                dst[row + b] = 0f;
+    /** z plane (hz, q), planeR floats from d: x from xs where valid from vo, else 0 (stride 1, q == w). */
+    private void shiftedPlane(float[] x, int xs, int vo, float[] dst, int d) {
+        boolean[] ok = valid;
+        if (xs >= 0 && xs + planeR <= x.length) {
+            FloatVector zero = FloatVector.zero(F);
+            for (int t = 0; t < planeR; t += L) {
+                VectorMask<Float> m = VectorMask.fromArray(F, ok, vo + t);
+                zero.blend(FloatVector.fromArray(F, x, xs + t), m).intoArray(dst, d + t);
             }
-            for (int b = b1; b < q; b++) {
-                dst[row + b] = 0f;
+        } else {
+            for (int t = 0; t < planeR; t++) {
+                dst[d + t] = ok[vo + t] ? x[xs + t] : 0f;
             }
         }
     }
@@ -254,7 +282,7 @@ final class WeightOuter implements Parallel.Task {
         java.util.Arrays.fill(acc, 0, rows * lda, 0f);
         // each image unrolled into a task buffer, read right away from L2; dy transposed a chunk at a time
         float[] ds = ws.tile = Workspace.grow(ws.tile, (long) Math.min(pq, CHUNK) * kp);
-        float[] xs = inPlace ? g.x : (ws.cols = Workspace.grow(ws.cols, zSize));
+        float[] xs = inPlace ? g.x : (ws.cols = Workspace.grow(ws.cols, (long) zSize + L));
         int i0 = group * groupImages, i1 = Math.min(g.images, i0 + groupImages);
         for (int img = i0; img < i1; img++) {
             int xb = 0;
