@@ -76,6 +76,8 @@ public final class ConvAB {
             case "no-subsample" -> new VectorConv(d.withSubsample(false));
             case "outer-big" -> new VectorConv(d.withWeightOuter(1 << 22));
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
+            case "no-tiles" -> new VectorConv(d.withTiles(0));
+            case "tiles" -> new VectorConv(d.withTiles(Integer.MAX_VALUE));
             case "weightgemm16" -> new VectorConv(d.withWeightOuter(0).withWeightGemmMinK(16));
             case "k6x2", "k4x2", "k8x2", "k8x3" -> new VectorConv(d.withKernel(kernel(name)));
             case "group2048" -> new VectorConv(d.withWeightGemmGroup(2048));

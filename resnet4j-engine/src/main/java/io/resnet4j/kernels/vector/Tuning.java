@@ -43,24 +43,29 @@ package io.resnet4j.kernels.vector;
  *                   most this percentage of the columns the packed (im2col) panels would (0: no limit). Gathered,
  *                   every output row is widened to whole vectors and every image to whole panels; packed panels
  *                   run across images: 7x7 outputs at batch 16 compute 1024 columns gathered against 784 packed
+ * @param tilesMaxPositions inference (prepared weights): forward by PositionTiles (positions x channels register
+ *                   tiles straight from the padded image) for convolutions of at least PositionTiles.MIN_TAPS taps
+ *                   (c * r * s) with at most this many outputs per image (p * q), strided ones with a kernel larger
+ *                   than 1x1 up to PositionTiles.STRIDED_MAX_POSITIONS; 0: never
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
-              int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste) {
+              int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
+              int tilesMaxPositions) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
                 || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
-                || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0) {
+                || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0 || tilesMaxPositions < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
                     + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
                     + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ") gatherWaste="
-                    + gatherWaste);
+                    + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions);
         }
     }
 
@@ -82,7 +87,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * BENCHMARKS.md). On Zen 5 with AVX-512 (48 KiB L1d, 1 MiB L2) the same constants: kc 192-512, A blocks of
      * 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's and ResNet-50's layers.
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120, 49);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -97,7 +102,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         MicroKernel kernel;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
-                directWinogradChannels, directMaxTaps, gatherWaste;
+                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions;
         boolean weightGemmStrided, subsample;
 
         Edit(Tuning t) {
@@ -120,13 +125,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             directMaxTaps = t.directMaxTaps;
             subsample = t.subsample;
             gatherWaste = t.gatherWaste;
+            tilesMaxPositions = t.tilesMaxPositions;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste);
+                    gatherWaste, tilesMaxPositions);
         }
     }
 
@@ -199,6 +205,21 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withWeightOuter(int floats) {
         return with(e -> e.weightOuterFloats = floats);
+    }
+
+    /** PositionTiles up to maxPositions outputs per image (see tilesMaxPositions); 0: never. */
+    Tuning withTiles(int maxPositions) {
+        return with(e -> e.tilesMaxPositions = maxPositions);
+    }
+
+    /**
+     * Whether an inference convolution (prepared weights) of crs taps, an r x s kernel, stride sh x sw and p x q
+     * outputs runs by PositionTiles (see tilesMaxPositions).
+     */
+    boolean tiles(int crs, int r, int s, int sh, int sw, int p, int q) {
+        long positions = (long) p * q;
+        return tilesMaxPositions > 0 && crs >= PositionTiles.MIN_TAPS && (positions <= tilesMaxPositions
+                || (sh > 1 || sw > 1) && r * s > 1 && positions <= Math.max(tilesMaxPositions, PositionTiles.STRIDED_MAX_POSITIONS));
     }
 
     Tuning withGatherWaste(int percent) {

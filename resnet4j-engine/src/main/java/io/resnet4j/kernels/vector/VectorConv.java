@@ -89,18 +89,21 @@ public final class VectorConv implements ConvOps {
 
     /**
      * Prepared forms (a path's number, see path): the GEMM's packed A (k rounded up to mr, crs), Winograd's
-     * transformed U, or DirectConv's: packed A in micro-panels of 4 rows.
+     * transformed U, DirectConv's: packed A in micro-panels of 4 rows, or PositionTiles' transposed panels.
      */
-    static final int PACKED = 0, WINOGRAD = 1, DIRECT = 2;
+    static final int PACKED = 0, WINOGRAD = 1, DIRECT = 2, TILES = 3;
 
     /**
      * The path of a convolution of c to k channels, h input rows (1: a pointwise one run on (1, h*w) images, left
      * to the GEMM), r x s kernel, stride sh x sw, padding pt, pl, p x q outputs, over tiles 2x2 output tiles in
-     * the call, its weights prepared or not: DIRECT, WINOGRAD or PACKED (the GEMM). prepare and convolve both
-     * ask here, so prepared weights always meet the path that reads them.
+     * the call, its weights prepared or not: TILES (prepared only), DIRECT, WINOGRAD or PACKED (the GEMM).
+     * prepare and convolve both ask here, so prepared weights always meet the path that reads them.
      */
     private int path(int c, int h, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q, long tiles,
                      boolean prepared) {
+        if (prepared && pt >= 0 && pl >= 0 && tuning.tiles(c * r * s, r, s, sh, sw, p, q)) {
+            return TILES;
+        }
         boolean winograd = r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
                 && tuning.winogradFor(c, k, q, tiles, prepared);
         if (h > 1 && pt >= 0 && pl >= 0 && tuning.direct(c, k, r, s, p, q, winograd)) {
@@ -122,6 +125,12 @@ public final class VectorConv implements ConvOps {
             float[] u = new float[Math.toIntExact(job.weightSize())];
             job.transformAll(w, wOff, u);
             return new PreparedConv(this, g, WINOGRAD, u);
+        }
+        if (path == TILES) {
+            int crs = g.c() * g.r() * g.s();
+            float[] wt = new float[Math.toIntExact(PositionTiles.weightSize(g.k(), crs))];
+            PositionTiles.prepare(g.k(), crs, w, wOff, wt);
+            return new PreparedConv(this, g, TILES, wt);
         }
         // DirectConv reads the GEMM's micro-panels, of its own 4 rows (output channels)
         int mr = path == DIRECT ? DirectConv.KR : kernel.mr, crs = g.c() * g.r() * g.s();
@@ -352,6 +361,13 @@ public final class VectorConv implements ConvOps {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
         int path = path(c, h, k, r, s, sh, sw, pt, pl, p, q, tiles, prepared != null);
+        if (path == TILES) {
+            PositionTiles job = ws.positionTiles;
+            job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
+            int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
+            ws.paddedBatch = job.execute(k, prepared, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch, ws.padBatch);
+            return;
+        }
         if (path == WINOGRAD) {
             Winograd job = ws.winograd;
             job.plan(n, c, h, wd, k, pt, pl, p, q, kernel);

@@ -44,6 +44,7 @@ final class Workspace {
     final WeightOuter weightOuter = new WeightOuter();
     final Winograd winograd = new Winograd();
     final DirectConv direct = new DirectConv();
+    final PositionTiles positionTiles = new PositionTiles();
     final Gemv gemv = new Gemv();
     final ConvJobs.PadBatch padBatch = new ConvJobs.PadBatch();
     float[] paddedBatch = new float[0];

@@ -1,0 +1,210 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Inference forward of a convolution with prepared weights as register tiles of MR output positions by NR =
+ * 2 * LANES output channels, read straight from the zero-padded image (no im2col, no packing per call):
+ * <pre>
+ * xp[img] (c, phases, hp, wp)   the zero-padded image, strided: its phase planes (ConvJobs.Pad.phases); a 1x1,
+ *                               stride-1, unpadded convolution (run as one on (1, h*w) images) reads x itself
+ * grid position g = a * wp + b, a in [0, p), b in [0, wp): an output where b < q (junk columns otherwise)
+ * tap[kk]                       where tap kk = (ch, u, v) starts in one image's xp (ConvJobs.Pad.tapOffsets)
+ * wt (kp / NR, crs, NR)         wt[panel, kk, o] = w[panel * NR + o, kk], 0 for channels >= k (prepared once)
+ * tile (MR, NR)                 sum over kk of xp[img][tap[kk] + g0 + i] x wt[panel, kk, :], i in [0, MR)
+ * y[img, o, a, b]               tile + bias[o], then ReLU (Epilogue's rule)
+ * </pre>
+ * The GEMM puts the output channels on the rows and the positions on the vectors: where an image has few
+ * positions (ResNet-50's 7x7 and 14x14 layers at batch 1: 49 and 196 against vectors of 32 columns), a third
+ * of its columns was padding, its im2col took a fifth of the time and the partial panels went through scalar
+ * copies. Here the positions are broadcasts (8 per tile, 49 in 7 tiles) and the channels the vectors (whole
+ * for every ResNet width). Each task keeps one panel of weights (crs x NR floats, L2) for a chunk of position
+ * tiles of one image. Each y element is the sum over kk in ascending order, written by one task: results do
+ * not depend on the thread count.
+ */
+final class PositionTiles implements Parallel.Task {
+    static final int L = Simd.LANES;
+    /** Output channels per tile (two vectors) and positions per tile. */
+    static final int NR = 2 * L, MR = 8;
+    /**
+     * Fewest taps (c * r * s) of a convolution run here: each tile's NR x MR results are stored one by one, which
+     * costs as much as the multiply-adds at 64 taps.
+     */
+    static final int MIN_TAPS = 256;
+    /**
+     * Default reach (Tuning.tilesMaxPositions 49, A/B against the GEMM and Winograd with cold caches, ResNet-50's
+     * layers, BENCHMARKS.md): 7x7 outputs, where at batch 1 3x3 512 ran 2.1x, 1x1 2048 -> 512 1.56x; strided 3x3 up to
+     * 14x14 outputs (this constant: 1.39-1.56x). Larger outputs lost: 1x1 layers at 14x14 to 56x56 0.52-1.0x (each
+     * tile reads its taps from crs rows a plane apart, which a cold cache serves slowly), 3x3 256 at 14x14 0.87x.
+     */
+    static final int STRIDED_MAX_POSITIONS = 196;
+
+    final ConvJobs.Geometry g = new ConvJobs.Geometry();
+    private float[] xs, wt, bias, y;
+    private int[] tap;
+    private int xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
+    private boolean relu;
+
+    /** Floats of prepared weights for k output channels of crs taps. */
+    static long weightSize(int k, int crs) {
+        return (long) (k + NR - 1) / NR * NR * crs;
+    }
+
+    /** wt (see the class comment) from w (k, crs) at wOff. */
+    static void prepare(int k, int crs, float[] w, int wOff, float[] wt) {
+        int panels = (k + NR - 1) / NR;
+        for (int panel = 0; panel < panels; panel++) {
+            for (int kk = 0; kk < crs; kk++) {
+                int d = (panel * crs + kk) * NR;
+                for (int o = 0; o < NR; o++) {
+                    int ch = panel * NR + o;
+                    wt[d + o] = ch < k ? w[wOff + ch * crs + kk] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
+     * output channels with prepared weights wt, epilogue bias (null: none) and relu, into y (n, k, p, q). tap:
+     * at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to pad.
+     */
+    float[] execute(int k, float[] wt, float[] bias, int biasOff, boolean relu, float[] y, int yOff, int[] tap,
+                    float[] padded, ConvJobs.PadBatch padBatch) {
+        this.k = k;
+        this.wt = wt;
+        this.bias = bias;
+        this.biasOff = biasOff;
+        this.relu = relu;
+        this.y = y;
+        this.yOff = yOff;
+        this.tap = tap;
+        crs = g.crs();
+        int phases = g.sh * g.sw;
+        int hp = g.p - 1 + (g.r + g.sh - 1) / g.sh;
+        wp = g.q - 1 + (g.s + g.sw - 1) / g.sw;
+        boolean inPlace = phases == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w
+                && (long) g.xOff + (long) g.images * g.ch * g.h * g.w + MR <= g.x.length;
+        try {
+            if (inPlace) {
+                xs = g.x;
+                xsOff = g.xOff;
+            } else {
+                // the last tile of an image reads up to MR - 1 floats past its planes: Pad.SLACK covers them
+                padded = Workspace.grow(padded, ConvJobs.Pad.size(g.images * g.ch * phases, hp, wp));
+                padBatch.execute(g, padded, hp, wp);
+                xs = padded;
+                xsOff = 0;
+            }
+            imgStride = g.ch * phases * hp * wp;
+            ConvJobs.Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, tap);
+            grid = (g.p - 1) * wp + g.q;
+            posTiles = (grid + MR - 1) / MR;
+            panels = (k + NR - 1) / NR;
+            // enough tasks to balance the threads: position chunks where images times panels are too few
+            int units = g.images * panels;
+            int want = Math.max(1, Math.min(posTiles, (GemmDriver.TARGET_TASKS + units - 1) / units));
+            tilesPerChunk = (posTiles + want - 1) / want;
+            chunks = (posTiles + tilesPerChunk - 1) / tilesPerChunk;
+            Parallel.forEach(g.images * chunks * panels, this);
+        } finally {
+            g.x = null;
+            xs = null;
+            this.wt = null;
+            this.bias = null;
+            this.y = null;
+            this.tap = null;
+        }
+        return padded;
+    }
+
+    @Override
+    public void run(int task) {
+        int panel = task % panels, rest = task / panels, chunk = rest % chunks, img = rest / chunks;
+        Workspace ws = Workspace.get();
+        float[] t = ws.tile = Workspace.grow(ws.tile, MR * NR);
+        int base = xsOff + img * imgStride, wb = panel * crs * NR;
+        int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
+        int pq = g.p * g.q, q = g.q;
+        for (int tl = t0; tl < t1; tl++) {
+            int g0 = tl * MR;
+            tile(crs, xs, base + g0, tap, wt, wb, t);
+            for (int o = 0; o < NR; o++) {
+                int ch = panel * NR + o;
+                if (ch >= k) {
+                    break;
+                }
+                boolean addBias = bias != null;
+                float b = addBias ? bias[biasOff + ch] : 0f;
+                int dst = yOff + (img * k + ch) * pq;
+                for (int i = 0; i < MR; i++) {
+                    int gi = g0 + i;
+                    if (gi >= grid) {
+                        break;
+                    }
+                    int a = gi / wp, col = gi - a * wp;
+                    if (col < q) {
+                        float v = addBias ? t[i * NR + o] + b : t[i * NR + o];
+                        y[dst + a * q + col] = relu && v < 0f ? 0f : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: out (MR rows of NR floats) = sum over kk in [0, kdim) of x[xb + tap[kk] + i] (row i) x
+     * wt[wb + kk * NR .. + NR).
+     */
+    static void tile(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
+        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
+        FloatVector c70 = c00, c71 = c00;
+        for (int kk = 0; kk < kdim; kk++) {
+            int pb = wb + NR * kk, xa = xb + tap[kk];
+            FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
+            FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
+            FloatVector av = FloatVector.broadcast(Simd.F, x[xa]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(Simd.F, x[xa + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(Simd.F, x[xa + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(Simd.F, x[xa + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(Simd.F, x[xa + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(Simd.F, x[xa + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(Simd.F, x[xa + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(Simd.F, x[xa + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(out, 0);
+        c01.intoArray(out, L);
+        c10.intoArray(out, NR);
+        c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);
+        c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);
+        c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);
+        c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);
+        c51.intoArray(out, 5 * NR + L);
+        c60.intoArray(out, 6 * NR);
+        c61.intoArray(out, 6 * NR + L);
+        c70.intoArray(out, 7 * NR);
+        c71.intoArray(out, 7 * NR + L);
+    }
+}

@@ -1,0 +1,105 @@
+package io.resnet4j.kernels.vector;
+
+import io.resnet4j.kernels.ConvGeometry;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.kernels.PreparedConv;
+import io.resnet4j.kernels.scalar.ScalarConv;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
+import static io.resnet4j.kernels.vector.VectorGemmTest.random;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PositionTiles (inference forward with prepared weights, positions x channels tiles): within VectorConvTest's
+ * tolerance of the scalar reference, and bitwise equal to the GEMM's forward followed by the bias and the ReLU
+ * (both sum each output over the taps in ascending order with one fma per tap), on 1 and 2 threads. Geometries:
+ * channel counts that leave a partial panel of NR channels, grids whose last tile runs past the image, padded and
+ * unpadded 3x3 kernels, strides (phase planes), 1x1 in place and from a padded copy (x without room for the last
+ * tile's reads), strided 1x1 (subsampled).
+ */
+class PositionTilesTest {
+    /** Every geometry has at least PositionTiles.MIN_TAPS taps. */
+    static final List<ConvGeometry> GEOMETRIES = List.of(
+            ConvGeometry.of(2, 29, 7, 9, 40, 3, 1, 1),
+            ConvGeometry.of(1, 300, 5, 5, 33, 1, 1, 0),
+            ConvGeometry.of(3, 30, 9, 11, 17, 3, 2, 1),
+            ConvGeometry.of(2, 260, 6, 6, 20, 1, 2, 0),
+            ConvGeometry.of(1, 64, 14, 14, 64, 3, 1, 1),
+            ConvGeometry.of(1, 40, 8, 8, 24, 3, 1, 0),
+            ConvGeometry.of(4, 256, 7, 7, 70, 1, 1, 0));
+
+    @Test
+    void matchesTheReferenceAndTheGemmBitwise() {
+        SplittableRandom rng = new SplittableRandom(31);
+        VectorConv tiles = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE));
+        VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
+        int threads = Parallel.threads();
+        try {
+            int i = 0;
+            for (ConvGeometry g : GEOMETRIES) {
+                boolean withBias = i % 3 != 2, relu = i % 3 != 1;
+                // odd offsets; every other geometry without slack after x (the 1x1 ones then pad a copy)
+                int xOff = 3, wOff = 5, yOff = 2, bOff = 1, xSlack = i % 2 == 0 ? 0 : 9;
+                i++;
+                float[] x = random(rng, xOff + g.inputSize() + xSlack), w = random(rng, wOff + g.weightSize() + 4);
+                float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
+                float[] y0 = random(rng, yOff + g.outputSize() + 4);
+                PreparedConv prepared = tiles.prepare(g.withBatch(1), w, wOff);
+                assertThat(prepared.form()).as("%s", g).isEqualTo(VectorConv.TILES);
+
+                float[] expected = y0.clone();
+                gemm.forward(g, x, xOff, w, wOff, expected, yOff);
+                int pq = g.p() * g.q();
+                for (int e = 0; e < g.outputSize(); e++) {
+                    float v = expected[yOff + e];
+                    v = withBias ? v + bias[bOff + e / pq % g.k()] : v;
+                    expected[yOff + e] = relu && v < 0f ? 0f : v;
+                }
+                for (int t = 1; t <= 2; t++) {
+                    Parallel.setThreads(t);
+                    float[] actual = y0.clone();
+                    tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+                    assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
+                }
+
+                float[] actual = y0.clone(), reference = y0.clone(), magnitude = y0.clone();
+                tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+                ScalarConv ref = ScalarConv.INSTANCE;
+                ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
+                ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+                for (int e = 0; e < g.outputSize(); e++) {
+                    magnitude[yOff + e] += withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
+                }
+                VectorConvTest.compare("tiles forward", tiles, g, y0, reference, magnitude, actual, yOff, g.outputSize());
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /** The default tuning: outputs up to 7x7, strided 3x3 up to 14x14, at least MIN_TAPS taps. */
+    @Test
+    void defaultTakesTilesForSmallOutputs() {
+        float[] w = new float[512 * 512 * 9];
+        VectorConv conv = VectorConv.INSTANCE;
+        assertThat(conv.prepare(ConvGeometry.of(1, 512, 7, 7, 512, 3, 1, 1), w, 0).form()).isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 2048, 7, 7, 512, 1, 1, 0), w, 0).form()).isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 1024, 14, 14, 2048, 1, 2, 0), w, 0).form())
+                .as("strided 1x1 to 7x7").isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 256, 28, 28, 256, 3, 2, 1), w, 0).form())
+                .as("strided 3x3 to 14x14").isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 512, 28, 28, 1024, 1, 2, 0), w, 0).form())
+                .as("strided 1x1 to 14x14").isNotEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 256, 14, 14, 256, 3, 1, 1), w, 0).form())
+                .as("14x14: Winograd").isEqualTo(VectorConv.WINOGRAD);
+        assertThat(conv.prepare(ConvGeometry.of(1, 256, 56, 56, 64, 1, 1, 0), w, 0).form()).isEqualTo(VectorConv.PACKED);
+        assertThat(conv.prepare(ConvGeometry.of(1, 64, 7, 7, 256, 1, 1, 0), w, 0).form())
+                .as("64 taps").isEqualTo(VectorConv.PACKED);
+        assertThat(new VectorConv(Tuning.DEFAULT.withTiles(0)).prepare(ConvGeometry.of(1, 512, 7, 7, 512, 3, 1, 1), w, 0)
+                .form()).as("off").isNotEqualTo(VectorConv.TILES);
+    }
+}
