@@ -127,26 +127,24 @@ final class PositionTiles implements Parallel.Task {
         int base = xsOff + img * imgStride, wb = panel * crs * NR;
         int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
         int pq = g.p * g.q, q = g.q;
+        int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
             int g0 = tl * MR;
             tile(crs, xs, base + g0, tap, wt, wb, t);
-            for (int o = 0; o < NR; o++) {
+            // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
+            for (int i = 0; i < MR; i++) {
+                int gi = g0 + i, a = gi / wp, col = gi - a * wp;
+                at[i] = gi < grid && col < q ? a * q + col : -1;
+            }
+            for (int o = 0, o1 = Math.min(NR, k - panel * NR); o < o1; o++) {
                 int ch = panel * NR + o;
-                if (ch >= k) {
-                    break;
-                }
                 boolean addBias = bias != null;
                 float b = addBias ? bias[biasOff + ch] : 0f;
                 int dst = yOff + (img * k + ch) * pq;
                 for (int i = 0; i < MR; i++) {
-                    int gi = g0 + i;
-                    if (gi >= grid) {
-                        break;
-                    }
-                    int a = gi / wp, col = gi - a * wp;
-                    if (col < q) {
+                    if (at[i] >= 0) {
                         float v = addBias ? t[i * NR + o] + b : t[i * NR + o];
-                        y[dst + a * q + col] = relu && v < 0f ? 0f : v;
+                        y[dst + at[i]] = relu && v < 0f ? 0f : v;
                     }
                 }
             }

@@ -29,6 +29,8 @@ import io.resnet4j.kernels.PreparedConv;
  *                  input's samples x[:, :, ::sh, ::sw] (ConvJobs.Subsample; backward-data scatters into zeros)
  * Inference (prepare, then forward with the prepared weights): the weights are packed or Winograd-transformed
  * once, and the forward pass adds the bias and applies the ReLU to each finished tile while it is in cache.
+ * Small outputs (Tuning.tiles: 7x7, strided 3x3 up to 14x14) take PositionTiles instead, with the weights
+ * transposed into panels of 2 LANES output channels (positions broadcast, channels along the vectors).
  * A 1x1, stride 1, unpadded convolution is run as one on a (1, h*w) image: its im2col is the input itself.
  * Every pass is deterministic: the task split depends on the shape only (see GemmDriver, ConvJobs).
  */
