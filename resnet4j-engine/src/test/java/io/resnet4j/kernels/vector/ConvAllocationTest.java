@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (strided 3x3 with 7x7 outputs at batch 4, which Tuning.gather sends there) and on Winograd's with two or four
  * tile rows per vector (8x8 outputs on 8 or 16 lanes). The packed path's im2col zeroed padding rows with a
  * FloatVector.zero store loop, which C2 compiled with the vector boxed in most JVMs: 48 KiB per call; Winograd's
- * output transform passed vectors to a method C2 did not inline, which boxed them: 1.5 MB per CIFAR step.
+ * output transform passed vectors to a method C2 did not inline, which boxed them: 1.5 MB per CIFAR step. Also
+ * the prepared forward by PositionTiles (inference).
  */
 class ConvAllocationTest {
     @Test
@@ -31,6 +32,20 @@ class ConvAllocationTest {
         assertWarmPassesAllocateNothing(g);
     }
 
+    @Test
+    void warmPreparedTilesForwardAllocatesNothing() {
+        ConvGeometry g = ConvGeometry.of(2, 64, 7, 7, 40, 3, 1, 1);
+        float[] x = new float[g.inputSize()], w = new float[g.weightSize()], y = new float[g.outputSize()];
+        float[] bias = new float[g.k()];
+        java.util.Arrays.fill(x, 0.5f);
+        java.util.Arrays.fill(w, 0.25f);
+        Parallel.setThreads(2);
+        VectorConv conv = VectorConv.INSTANCE;
+        io.resnet4j.kernels.PreparedConv prepared = conv.prepare(g, w, 0);
+        assertThat(prepared.form()).as("takes PositionTiles").isEqualTo(VectorConv.TILES);
+        assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
+    }
+
     private static void assertWarmPassesAllocateNothing(ConvGeometry g) {
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], dy = new float[g.outputSize()];
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
@@ -44,6 +59,10 @@ class ConvAllocationTest {
             conv.backwardData(g, dy, 0, w, 0, dx, 0);
             conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
         };
+        assertWarmAllocatesNothing(g, step);
+    }
+
+    private static void assertWarmAllocatesNothing(ConvGeometry g, Runnable step) {
         for (int i = 0; i < 3_000; i++) {
             step.run();
         }
