@@ -3,13 +3,11 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.Parallel;
 import io.resnet4j.kernels.PreparedConv;
-import io.resnet4j.kernels.scalar.ScalarConv;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.resnet4j.kernels.vector.VectorGemmTest.abs;
 import static io.resnet4j.kernels.vector.VectorGemmTest.random;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,12 +51,7 @@ class PositionTilesTest {
 
                 float[] expected = y0.clone();
                 gemm.forward(g, x, xOff, w, wOff, expected, yOff);
-                int pq = g.p() * g.q();
-                for (int e = 0; e < g.outputSize(); e++) {
-                    float v = expected[yOff + e];
-                    v = withBias ? v + bias[bOff + e / pq % g.k()] : v;
-                    expected[yOff + e] = relu && v < 0f ? 0f : v;
-                }
+                PreparedConvTest.biasRelu(g, expected, yOff, bias, bOff, relu);
                 for (int t = 1; t <= 2; t++) {
                     Parallel.setThreads(t);
                     float[] actual = y0.clone();
@@ -66,15 +59,10 @@ class PositionTilesTest {
                     assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
                 }
 
-                float[] actual = y0.clone(), reference = y0.clone(), magnitude = y0.clone();
+                float[] actual = y0.clone();
                 tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-                ScalarConv ref = ScalarConv.INSTANCE;
-                ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
-                ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
-                for (int e = 0; e < g.outputSize(); e++) {
-                    magnitude[yOff + e] += withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
-                }
-                VectorConvTest.compare("tiles forward", tiles, g, y0, reference, magnitude, actual, yOff, g.outputSize());
+                PreparedConvTest.compareWithReference("tiles forward", tiles, g, x, xOff, w, wOff, bias, bOff, relu, y0,
+                        yOff, actual);
             }
         } finally {
             Parallel.setThreads(threads);

@@ -49,12 +49,7 @@ class PreparedConvTest {
 
             float[] expected = y0.clone();
             conv.forward(g, x, xOff, w, wOff, expected, yOff);
-            int pq = g.p() * g.q();
-            for (int e = 0; e < g.outputSize(); e++) {
-                float v = expected[yOff + e];
-                v = withBias ? v + bias[bOff + e / pq % g.k()] : v;
-                expected[yOff + e] = relu && v < 0f ? 0f : v;
-            }
+            biasRelu(g, expected, yOff, bias, bOff, relu);
             PreparedConv prepared = conv.prepare(g.withBatch(1), w, wOff);
             float[] actual = y0.clone();
             conv.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
@@ -64,15 +59,35 @@ class PreparedConvTest {
                 assertThat(actual).as("%s %s bias %s relu %s", conv, g, withBias, relu).isEqualTo(expected);
             }
 
-            float[] reference = y0.clone(), magnitude = y0.clone();
-            ScalarConv ref = ScalarConv.INSTANCE;
-            ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
-            ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
-            for (int e = 0; e < g.outputSize(); e++) {
-                magnitude[yOff + e] += withBias ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
-            }
-            VectorConvTest.compare("prepared forward", conv, g, y0, reference, magnitude, actual, yOff, g.outputSize());
+            compareWithReference("prepared forward", conv, g, x, xOff, w, wOff, bias, bOff, relu, y0, yOff, actual);
         }
+    }
+
+    /** y (g's output from yOff) plus the bias of its channel (bias null: none), then ReLU: the epilogue's rule. */
+    static void biasRelu(ConvGeometry g, float[] y, int yOff, float[] bias, int bOff, boolean relu) {
+        int pq = g.p() * g.q();
+        for (int e = 0; e < g.outputSize(); e++) {
+            float v = y[yOff + e];
+            v = bias != null ? v + bias[bOff + e / pq % g.k()] : v;
+            y[yOff + e] = relu && v < 0f ? 0f : v;
+        }
+    }
+
+    /**
+     * actual (y0 with the output from yOff) against the scalar reference's prepared forward, within VectorConvTest's
+     * tolerance of the magnitude of the terms (bias included).
+     */
+    static void compareWithReference(String pass, Object conv, ConvGeometry g, float[] x, int xOff, float[] w, int wOff,
+                                     float[] bias, int bOff, boolean relu, float[] y0, int yOff, float[] actual) {
+        float[] reference = y0.clone(), magnitude = y0.clone();
+        ScalarConv ref = ScalarConv.INSTANCE;
+        ref.forward(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, reference, yOff);
+        ref.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+        int pq = g.p() * g.q();
+        for (int e = 0; e < g.outputSize(); e++) {
+            magnitude[yOff + e] += bias != null ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f;
+        }
+        VectorConvTest.compare(pass, conv, g, y0, reference, magnitude, actual, yOff, g.outputSize());
     }
 
     /**
