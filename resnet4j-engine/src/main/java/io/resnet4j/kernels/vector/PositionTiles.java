@@ -43,7 +43,7 @@ final class PositionTiles implements Parallel.Task {
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;
     private int[] tap;
-    private int xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
+    private int wtOff, xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
     private boolean relu;
 
     /** Floats of prepared weights for k output channels of crs taps. */
@@ -51,12 +51,12 @@ final class PositionTiles implements Parallel.Task {
         return (long) (k + NR - 1) / NR * NR * crs;
     }
 
-    /** wt (see the class comment) from w (k, crs) at wOff. */
-    static void prepare(int k, int crs, float[] w, int wOff, float[] wt) {
+    /** wt (see the class comment) from wtOff, from w (k, crs) at wOff. */
+    static void prepare(int k, int crs, float[] w, int wOff, float[] wt, int wtOff) {
         int panels = (k + NR - 1) / NR;
         for (int panel = 0; panel < panels; panel++) {
             for (int kk = 0; kk < crs; kk++) {
-                int d = (panel * crs + kk) * NR;
+                int d = wtOff + (panel * crs + kk) * NR;
                 for (int o = 0; o < NR; o++) {
                     int ch = panel * NR + o;
                     wt[d + o] = ch < k ? w[wOff + ch * crs + kk] : 0f;
@@ -67,13 +67,15 @@ final class PositionTiles implements Parallel.Task {
 
     /**
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
-     * output channels with prepared weights wt, epilogue bias (null: none) and relu, into y (n, k, p, q). tap:
+     * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
+     * q). tap:
      * at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to pad.
      */
-    float[] execute(int k, float[] wt, float[] bias, int biasOff, boolean relu, float[] y, int yOff, int[] tap,
-                    float[] padded, ConvJobs.PadBatch padBatch) {
+    float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
+                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch) {
         this.k = k;
         this.wt = wt;
+        this.wtOff = wtOff;
         this.bias = bias;
         this.biasOff = biasOff;
         this.relu = relu;
@@ -124,7 +126,7 @@ final class PositionTiles implements Parallel.Task {
         int panel = task % panels, rest = task / panels, chunk = rest % chunks, img = rest / chunks;
         Workspace ws = Workspace.get();
         float[] t = ws.tile = Workspace.grow(ws.tile, MR * NR);
-        int base = xsOff + img * imgStride, wb = panel * crs * NR;
+        int base = xsOff + img * imgStride, wb = wtOff + panel * crs * NR;
         int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
         int pq = g.p * g.q, q = g.q;
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);

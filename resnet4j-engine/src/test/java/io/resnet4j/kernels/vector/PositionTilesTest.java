@@ -69,6 +69,37 @@ class PositionTilesTest {
         }
     }
 
+    /**
+     * 3x3 stride-1 weights prepared for PositionTiles also hold Winograd's form, which batches of DUAL_MIN_BATCH and
+     * more run: bitwise Winograd's prepared forward there, the GEMM's below.
+     */
+    @Test
+    void largeBatchesOfDualWeightsRunWinograd() {
+        SplittableRandom rng = new SplittableRandom(32);
+        ConvGeometry g = ConvGeometry.of(VectorConv.DUAL_MIN_BATCH, 32, 7, 7, 40, 3, 1, 1);
+        VectorConv conv = VectorConv.INSTANCE, winograd = new VectorConv(Tuning.DEFAULT.withTiles(0));
+        VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
+        float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+        PreparedConv prepared = conv.prepare(g.withBatch(1), w, 0);
+        PreparedConv onlyWinograd = winograd.prepare(g.withBatch(1), w, 0);
+        assertThat(prepared.form()).isEqualTo(VectorConv.TILES);
+        assertThat(onlyWinograd.form()).isEqualTo(VectorConv.WINOGRAD);
+        assertThat(prepared.data().length).isEqualTo(onlyWinograd.data().length + PositionTiles.weightSize(g.k(), 288));
+
+        float[] actual = new float[g.outputSize()], expected = new float[g.outputSize()];
+        conv.forward(g, x, 0, prepared, bias, 0, true, actual, 0);
+        winograd.forward(g, x, 0, onlyWinograd, bias, 0, true, expected, 0);
+        assertThat(actual).as("batch %d: Winograd", g.n()).isEqualTo(expected);
+
+        ConvGeometry small = g.withBatch(VectorConv.DUAL_MIN_BATCH - 1);
+        actual = new float[small.outputSize()];
+        expected = new float[small.outputSize()];
+        conv.forward(small, x, 0, prepared, bias, 0, true, actual, 0);
+        gemm.forward(small, x, 0, w, 0, expected, 0);
+        PreparedConvTest.biasRelu(small, expected, 0, bias, 0, true);
+        assertThat(actual).as("batch %d: PositionTiles", small.n()).isEqualTo(expected);
+    }
+
     /** The default tuning: outputs up to 7x7, strided 3x3 up to 14x14, at least MIN_TAPS taps. */
     @Test
     void defaultTakesTilesForSmallOutputs() {
