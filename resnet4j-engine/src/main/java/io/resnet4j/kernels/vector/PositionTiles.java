@@ -28,15 +28,15 @@ final class PositionTiles implements Parallel.Task {
     /** Output channels per tile (two vectors) and positions per tile. */
     static final int NR = 2 * L, MR = 8;
     /**
-     * Fewest taps (c * r * s) of a convolution run here: each tile's NR x MR results are stored one by one, which
-     * costs as much as the multiply-adds at 64 taps.
+     * Fewest taps (c * r * s) of a convolution run here: each tile's MR x NR results are stored one by one, which
+     * weighs against few multiply-adds per tile (no layer with fewer taps was measured to win).
      */
     static final int MIN_TAPS = 256;
     /**
      * Default reach (Tuning.tilesMaxPositions 49, A/B against the GEMM and Winograd with cold caches, ResNet-50's
-     * layers, BENCHMARKS.md): 7x7 outputs, where at batch 1 3x3 512 ran 2.1x, 1x1 2048 -> 512 1.56x; strided 3x3 up to
-     * 14x14 outputs (this constant: 1.39-1.56x). Larger outputs lost: 1x1 layers at 14x14 to 56x56 0.52-1.0x (each
-     * tile reads its taps from crs rows a plane apart, which a cold cache serves slowly), 3x3 256 at 14x14 0.87x.
+     * layers, BENCHMARKS.md): 7x7 outputs, where at batch 1 3x3 512 ran 2.0x, 1x1 2048 -> 512 1.35-1.49x; strided
+     * 3x3 up to 14x14 outputs (this constant: 1.35-1.61x). Larger outputs lost: 1x1 layers at 14x14 to 56x56
+     * 0.52-0.99x (each tile reads its taps from crs rows a plane apart), 3x3 256 at 14x14 0.80-0.96x.
      */
     static final int STRIDED_MAX_POSITIONS = 196;
 
@@ -68,8 +68,8 @@ final class PositionTiles implements Parallel.Task {
     /**
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
      * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
-     * q). tap:
-     * at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to pad.
+     * q). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
+     * pad.
      */
     float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
                     int[] tap, float[] padded, ConvJobs.PadBatch padBatch) {
