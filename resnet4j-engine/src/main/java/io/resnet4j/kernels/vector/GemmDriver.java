@@ -59,13 +59,16 @@ abstract class GemmDriver implements Parallel.Task {
      * Packed mode split into several row blocks: B is packed once, by tasks of its own before the GEMM's (each
      * row block packing its columns again cost more than the multiply-adds at batch 1: ResNet-50's strided 3x3
      * layers spent 58% of their time in im2col), into this array: the panel of k block kb (kcb rows) and column
-     * j at sharedOffset(kb, j); each panel is followed by 2 LANES floats of slack, as in the task's own panel
+     * j at sharedOffset(kb, j); each panel is followed by PANEL_SLACK floats, as in the task's own panel
      * buffer (packB may write whole vectors past a panel's end). Null: each task packs its own panels.
      */
     private float[] sharedB;
     private boolean packPhase;
     /** Most floats of a shared packed B (16 MiB). */
     static final long SHARED_B_MAX = 1L << 22;
+
+    /** Floats after each packed panel of B: packB may write whole vectors past a panel's end. */
+    static final int PANEL_SLACK = 2 * Simd.LANES;
 
     /** Panels of B: nr-column slices of its n columns. */
     private int panelsOfB() {
@@ -79,8 +82,13 @@ abstract class GemmDriver implements Parallel.Task {
 
     /** Where the shared panel of k block kb and columns from j starts (see sharedB). */
     private int sharedOffset(int kb, int j) {
-        int nr = mk.nr, slack = 2 * Simd.LANES, kcb = Math.min(kc, kdim - kb * kc);
-        return kb * panelsOfB() * (kc * nr + slack) + j / nr * (kcb * nr + slack);
+        int nr = mk.nr, kcb = Math.min(kc, kdim - kb * kc);
+        return kb * panelsOfB() * (kc * nr + PANEL_SLACK) + j / nr * (kcb * nr + PANEL_SLACK);
+    }
+
+    /** Floats of a shared packed B (see sharedB). */
+    private long sharedSize() {
+        return (long) (kdim + kc - 1) / kc * panelsOfB() * (kc * mk.nr + PANEL_SLACK);
     }
 
     /** Direct mode: images per segment (their padded copies stay in L2 together). */
@@ -178,7 +186,7 @@ abstract class GemmDriver implements Parallel.Task {
 
     /** Runs the planned GEMM on the pool (a single task runs on the calling thread). */
     final void execute() {
-        long sharedSize = (long) (kdim + kc - 1) / kc * panelsOfB() * (kc * mk.nr + 2 * Simd.LANES);
+        long sharedSize = sharedSize();
         if (!direct && tasksM > 1 && sharedSize <= SHARED_B_MAX) {
             Workspace ws = Workspace.get();
             sharedB = ws.packedB = Workspace.grow(ws.packedB, sharedSize);
@@ -345,7 +353,7 @@ abstract class GemmDriver implements Parallel.Task {
         // B packed before the tasks (execute), for the whole k range only
         float[] shared = kStart == 0 && kEnd == kdim ? sharedB : null;
         float[] bb = shared != null ? shared
-                : (ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + 2L * Simd.LANES));
+                : (ws.panel = Workspace.grow(ws.panel, (long) kc * ((jEnd - jStart + nr - 1) / nr * nr) + PANEL_SLACK));
         float[] tile = ws.tile = Workspace.grow(ws.tile, (long) mr * nr);
         for (int k0 = kStart; k0 < kEnd; k0 += kc) {
             int kcb = Math.min(kc, kEnd - k0);

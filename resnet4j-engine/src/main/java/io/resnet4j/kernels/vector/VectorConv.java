@@ -106,8 +106,7 @@ public final class VectorConv implements ConvOps {
         if (prepared && pt >= 0 && pl >= 0 && tuning.tiles(c * r * s, r, s, sh, sw, p, q)) {
             return TILES;
         }
-        boolean winograd = r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
-                && tuning.winogradFor(c, k, q, tiles, prepared);
+        boolean winograd = winograd(c, k, r, s, sh, sw, pt, pl, q, tiles, prepared);
         if (h > 1 && pt >= 0 && pl >= 0 && tuning.direct(c, k, r, s, p, q, winograd)) {
             return DIRECT;
         }
@@ -121,9 +120,23 @@ public final class VectorConv implements ConvOps {
      */
     static final int DUAL_MIN_BATCH = 16;
 
+    /** Whether Winograd can run this convolution and pays off (see Tuning.winogradFor). */
+    private boolean winograd(int c, int k, int r, int s, int sh, int sw, int pt, int pl, int q, long tiles,
+                             boolean prepared) {
+        return r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0
+                && tuning.winogradFor(c, k, q, tiles, prepared);
+    }
+
     /** Whether prepared weights of this shape that take PositionTiles also hold Winograd's form (see DUAL_MIN_BATCH). */
     private boolean dual(int c, int k, int r, int s, int sh, int sw, int pt, int pl, int q) {
-        return r == 3 && s == 3 && sh == 1 && sw == 1 && pt >= 0 && pl >= 0 && tuning.winogradFor(c, k, q, 0, true);
+        return winograd(c, k, r, s, sh, sw, pt, pl, q, 0, true);
+    }
+
+    /** Winograd planned for g's weights, to transform them once (prepare). */
+    private Winograd preparedWinograd(ConvGeometry g) {
+        Winograd job = new Winograd();
+        job.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
+        return job;
     }
 
     @Override
@@ -134,8 +147,7 @@ public final class VectorConv implements ConvOps {
                 g.padLeft(), g.p(), g.q(), 0, true);
         // prepared weights take Winograd's form at any batch (no transform per call)
         if (path == WINOGRAD) {
-            Winograd job = new Winograd();
-            job.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
+            Winograd job = preparedWinograd(g);
             float[] u = new float[Math.toIntExact(job.weightSize())];
             job.transformAll(w, wOff, u);
             return new PreparedConv(this, g, WINOGRAD, u);
@@ -145,8 +157,7 @@ public final class VectorConv implements ConvOps {
             Winograd both = null;
             long uSize = 0;
             if (dual(g.c(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.q())) {
-                both = new Winograd();
-                both.plan(1, g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), kernel);
+                both = preparedWinograd(g);
                 uSize = both.weightSize();
             }
             float[] data = new float[Math.toIntExact(uSize + PositionTiles.weightSize(g.k(), crs))];
@@ -391,11 +402,8 @@ public final class VectorConv implements ConvOps {
             path = WINOGRAD;
         }
         if (path == TILES) {
-            long wtOff = 0;
-            if (dual) {
-                ws.winograd.plan(1, c, h, wd, k, pt, pl, p, q, kernel);
-                wtOff = ws.winograd.weightSize();
-            }
+            // PositionTiles' panels end the prepared data, after Winograd's form where there is one
+            long wtOff = prepared.length - PositionTiles.weightSize(k, c * r * s);
             PositionTiles job = ws.positionTiles;
             job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
