@@ -47,6 +47,8 @@ final class Winograd implements Parallel.Task {
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
     /** Lower half repeated: lane i takes lane i mod L/2 (puts a second row's tiles into the upper half). */
     private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(Simd.F, i -> i % (L / 2));
+    /** Upper half repeated: lane i takes lane L/2 + i mod L/2. */
+    private static final VectorShuffle<Float> HIGH_HALF = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i % (L / 2));
     /** Lower quarter repeated, and the lanes of the second, third and fourth quarter (four tile rows per vector). */
     private static final VectorShuffle<Float> LOW_QUARTER = VectorShuffle.fromOp(Simd.F, i -> i % Math.max(1, L / 4));
     private static final VectorMask<Float> QUARTER_1 = quarter(1), QUARTER_2 = quarter(2), QUARTER_3 = quarter(3);
@@ -688,7 +690,7 @@ final class Winograd implements Parallel.Task {
      * y tile = A^T M A, for the tiles of image img from column tOff of M: per row a of M's 4x4 tile
      * s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over the rows; the two output columns of each tile
      * interleaved into the output rows 2 ty, 2 ty + 1 (those past q or p dropped; two tile rows per vector: the
-     * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see copyQuarters).
+     * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see storeRowPairs and copyQuarters).
      */
     private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
         int xiStep = mStep;
@@ -721,6 +723,10 @@ final class Winograd implements Parallel.Task {
                     // the two output columns of each tile interleaved: even lanes from y_r0, odd ones from y_r1. lo
                     // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows
                     // down; four rows per vector: see copyQuarters). lo and hi pass through line[0, 2 LANES)
+                    if (group == 4 && q == L / 2) {
+                        storeRowPairs(line, out, oh);
+                        continue;
+                    }
                     int col = 2 * t0, loAt = out + oh * q + col, hiAt = pairs ? loAt + 2 * q : loAt + L;
                     int loCols = Math.min(L, q - col), hiCols = pairs ? (oh + 2 < p ? loCols : 0) : Math.min(L, q - col - L);
                     for (int r = 0; r < 2 && oh + r < p; r++) {
@@ -751,6 +757,40 @@ final class Winograd implements Parallel.Task {
                 }
             }
         }
+    }
+
+    /**
+     * Four tile rows per vector with q = LANES / 2 (8x8 outputs on AVX-512): output rows 2j and 2j + 1 of a tile
+     * row are contiguous in y, so they go out as one vector (a call per row of q floats took most of
+     * transformOutput's time at 64@8). y_rc at line[(8 + 2 r + c) LANES] as in transformOutput; output rows from
+     * oh, those past p dropped.
+     */
+    private void storeRowPairs(float[] line, int out, int oh) {
+        // lo_r: output row r of tile rows 0 and 1 (the lower and upper half), hi_r: of tile rows 2 and 3
+        FloatVector ye = FloatVector.fromArray(Simd.F, line, 8 * L), yo = FloatVector.fromArray(Simd.F, line, 9 * L);
+        FloatVector lo0 = ye.rearrange(ZIP_LO).blend(yo.rearrange(ZIP_LO), ODD_LANES);
+        FloatVector hi0 = ye.rearrange(ZIP_HI).blend(yo.rearrange(ZIP_HI), ODD_LANES);
+        ye = FloatVector.fromArray(Simd.F, line, 10 * L);
+        yo = FloatVector.fromArray(Simd.F, line, 11 * L);
+        FloatVector lo1 = ye.rearrange(ZIP_LO).blend(yo.rearrange(ZIP_LO), ODD_LANES);
+        FloatVector hi1 = ye.rearrange(ZIP_HI).blend(yo.rearrange(ZIP_HI), ODD_LANES);
+        FloatVector v0 = lo0.blend(lo1.rearrange(LOW_HALF), UPPER), v1 = lo0.rearrange(HIGH_HALF).blend(lo1, UPPER);
+        FloatVector v2 = hi0.blend(hi1.rearrange(LOW_HALF), UPPER), v3 = hi0.rearrange(HIGH_HALF).blend(hi1, UPPER);
+        if (oh + 8 <= p) {
+            int at = out + oh * q;
+            v0.intoArray(y, at);
+            v1.intoArray(y, at + L);
+            v2.intoArray(y, at + 2 * L);
+            v3.intoArray(y, at + 3 * L);
+            return;
+        }
+        // the last tile rows reach past p: through line, the rows that exist (no vector leaves this method: one
+        // passed to a method C2 does not inline is boxed)
+        v0.intoArray(line, 0);
+        v1.intoArray(line, L);
+        v2.intoArray(line, 2 * L);
+        v3.intoArray(line, 3 * L);
+        System.arraycopy(line, 0, y, out + oh * q, (Math.min(p, oh + 8) - oh) * q);
     }
 
     /**
