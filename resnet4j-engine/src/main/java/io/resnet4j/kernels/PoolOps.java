@@ -2,7 +2,10 @@ package io.resnet4j.kernels;
 
 /** Max, average and global average pooling on NCHW planes; see {@link PoolGeometry}. */
 public interface PoolOps {
-    /** y (n, c, p, q) = window max; argmax (n, c, p, q) receives the winner's index h*w-plane offset. */
+    /**
+     * y (n, c, p, q) = window max; argmax (n, c, p, q) receives the winner's index h*w-plane offset (null: values
+     * only, for inference, bitwise the same).
+     */
     void maxForward(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] argmax);
 
     /** dx (n, c, h, w) is overwritten: each dy goes to its window's winner. */

@@ -68,7 +68,7 @@ public final class Inference {
             return new ReLU();
         }
         if (m instanceof MaxPool2d p) {
-            return new MaxPool2d(p.kernel(), p.stride(), p.padding());
+            return MaxPool2d.inferenceOnly(p);
         }
         if (m instanceof GlobalAvgPool) {
             return new GlobalAvgPool();

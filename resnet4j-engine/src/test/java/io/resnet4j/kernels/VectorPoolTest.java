@@ -91,6 +91,12 @@ class VectorPoolTest {
                 VECTOR.maxForward(g, x, xo, yv, yo, av);
                 assertBitwise("max y " + g, ys, yv);
                 assertBitwise("argmax " + g, as, av);
+                // values only (argmax null, inference): the same values
+                float[] yns = new float[ys.length], ynv = new float[ys.length];
+                SCALAR.maxForward(g, x, xo, yns, yo, null);
+                VECTOR.maxForward(g, x, xo, ynv, yo, null);
+                assertBitwise("max y without argmax (scalar) " + g, ys, yns);
+                assertBitwise("max y without argmax (vector) " + g, ys, ynv);
 
                 float[] dy = uniform(rng, yo + g.outputSize(), -1, 1);
                 float[] dxs = uniform(rng, xo + g.inputSize(), -1, 1), dxv = dxs.clone();

@@ -129,6 +129,9 @@ class InferenceTest {
         FusedConv2d stem = (FusedConv2d) frozen.children().get("conv1");
         assertThatThrownBy(() -> stem.backward(Checks.randn(1, 2, 8, 8, 8))).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("inference-only");
+        MaxPool2d pool = (MaxPool2d) frozen.children().get("maxpool");
+        assertThatThrownBy(() -> pool.backward(Checks.randn(1, 2, 8, 8, 8))).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("inference-only");
         assertThat(frozen.parameters()).as("a frozen model has nothing to train").isEmpty();
         FusedLinear fc = (FusedLinear) frozen.children().get("fc");
         assertThatThrownBy(() -> fc.backward(Checks.randn(1, 2, 5))).isInstanceOf(UnsupportedOperationException.class)

@@ -35,7 +35,9 @@ public final class ScalarPool implements PoolOps {
                     }
                     int o = (plane * p + a) * q + b;
                     y[yOff + o] = best;
-                    argmax[o] = bestIdx;
+                    if (argmax != null) {
+                        argmax[o] = bestIdx;
+                    }
                 }
             }
         }

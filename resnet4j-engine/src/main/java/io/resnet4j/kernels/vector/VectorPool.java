@@ -66,6 +66,9 @@ public final class VectorPool implements PoolOps {
         int sh = g.strideH(), sw = g.strideW(), padT = g.padTop(), padL = g.padLeft();
         boolean vector = (sw == 1 || sw == 2) && (long) h * w < EXACT_FLOAT_INDEX;
         int bLo = (padL + sw - 1) / sw;
+        // the last LANES outputs of a row as one block (recomputing some) when their windows lie inside the row
+        int tail = q - LANES, tailC0 = tail * sw - padL;
+        boolean tailBlock = vector && tail >= bLo && tailC0 + kw - 1 + sw * (LANES - 1) < w;
         for (int plane = p0; plane < p1; plane++) {
             int xb = xOff + plane * h * w;
             for (int a = 0; a < p; a++) {
@@ -78,11 +81,12 @@ public final class VectorPool implements PoolOps {
                     }
                     // A block of LANES outputs from b reads columns b*sw - padL .. b*sw - padL + kw - 1 + sw*LANES - 1.
                     for (; b + LANES <= q && b * sw - padL + kw + sw * LANES - 2 < w; b += LANES) {
-                        if (sw == 1) {
-                            maxBlockStride1(x, xb, w, h0, h1, b - padL, kw, y, yOff + o + b, argmax, o + b);
-                        } else {
-                            maxBlockStride2(x, xb, w, h0, h1, 2 * b - padL, kw, y, yOff + o + b, argmax, o + b);
-                        }
+                        maxBlock(x, xb, w, h0, h1, b * sw - padL, kw, sw, y, yOff + o + b, argmax, o + b);
+                    }
+                    // stride 2 loads one column past the last window: inside x unless this is its last row
+                    if (b < q && tailBlock && xb + (h1 - 1) * w + tailC0 + kw - 1 + sw * LANES <= x.length) {
+                        maxBlock(x, xb, w, h0, h1, tailC0, kw, sw, y, yOff + o + tail, argmax, o + tail);
+                        b = q;
                     }
                 }
                 for (; b < q; b++) {
@@ -90,6 +94,41 @@ public final class VectorPool implements PoolOps {
                 }
             }
         }
+    }
+
+    /** LANES outputs of one row whose windows start at column c0 + sw * l (argmax null: values only). */
+    private static void maxBlock(float[] x, int xb, int w, int h0, int h1, int c0, int kw, int sw,
+                                 float[] y, int yAt, int[] argmax, int at) {
+        if (argmax == null) {
+            maxValues(x, xb, w, h0, h1, c0, kw, sw, y, yAt);
+        } else if (sw == 1) {
+            maxBlockStride1(x, xb, w, h0, h1, c0, kw, y, yAt, argmax, at);
+        } else {
+            maxBlockStride2(x, xb, w, h0, h1, c0, kw, y, yAt, argmax, at);
+        }
+    }
+
+    /**
+     * maxBlockStride1 and maxBlockStride2 without the indices (inference): the same scan and rule, so the same
+     * values bit for bit.
+     */
+    private static void maxValues(float[] x, int xb, int w, int h0, int h1, int c0, int kw, int sw, float[] y, int yAt) {
+        FloatVector best = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int rowStart = xb + h0 * w + c0, v = 0;
+        for (int cell = 0, cells = (h1 - h0) * kw; cell < cells; cell++) {
+            int off = rowStart + v;
+            FloatVector val = FloatVector.fromArray(F, x, off);
+            if (sw == 2) {
+                val = val.rearrange(LaneMath.EVEN).blend(FloatVector.fromArray(F, x, off + LANES).rearrange(LaneMath.EVEN),
+                        LaneMath.UPPER_HALF);
+            }
+            best = best.blend(val, val.compare(VectorOperators.GT, best).or(val.compare(VectorOperators.NE, val)));
+            if (++v == kw) {
+                v = 0;
+                rowStart += w;
+            }
+        }
+        best.intoArray(y, yAt);
     }
 
     /**
@@ -159,7 +198,9 @@ public final class VectorPool implements PoolOps {
             }
         }
         y[yAt] = best;
-        argmax[at] = bestIdx;
+        if (argmax != null) {
+            argmax[at] = bestIdx;
+        }
     }
 
     @Override
