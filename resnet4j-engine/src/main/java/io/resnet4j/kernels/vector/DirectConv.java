@@ -7,11 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Convolution straight from the zero-padded image, without im2col panels or transforms: each output vector
  * (LANES consecutive columns of one output row) is accumulated from shifted vector loads of the padded input,
- * 4 output channels x 2 output vectors in 8 registers, the weights broadcast.
+ * KR output channels (8 on AVX-512, else 4) x 2 output vectors in registers, the weights broadcast.
  * <pre>
  * xp (c, phases, hp, wp)  one image zero-padded (strided: split into its phase planes, ConvJobs.Pad.phases)
- * wk (kBlocks, crs, 4)    the weights by blocks of 4 output channels: the GEMM's packed A (Packing.PackA) with
- *                         micro-panels of 4 rows, zero past k (those channels are computed, not stored)
+ * wk (kBlocks, crs, KR)   the weights by blocks of KR output channels: the GEMM's packed A (Packing.PackA) with
+ *                         micro-panels of KR rows, zero past k (those channels are computed, not stored)
  * tab (crs)               offset in xp of tap i = (ch, u, v) from an output vector's base
  * y (n, k, p, q)          y[o, a, b + l] = sum over i of wk[o, i] * xp[base(a, b) + tab[i] + l], base = a * wp + b
  * </pre>
@@ -19,12 +19,17 @@ import jdk.incubator.vector.VectorSpecies;
  * when LANES does not divide q); an image's last tile of 2 vectors likewise ends at its last vector. An
  * overlapped output is computed twice by the same sequence of multiply-adds, so it is stored twice with the same
  * value. Each block of output channels sweeps the whole image (bands of rows small enough for L1, every block
- * over a band before the next, measured 0.90-0.98x). Takes k >= 4, q >= LANES and at least 2 vectors per image
+ * over a band before the next, measured 0.90-0.98x). Takes k >= KR, q >= LANES and at least 2 vectors per image
  * ({@link #fits}). Each output element sums its taps in the order (ch, u, v). Tasks: images, and blocks of
  * output channels when there are few images; the split depends on the shape only.
  */
 final class DirectConv implements Parallel.Task {
-    static final int KR = 4, VR = 2;
+    /**
+     * Output channels per tile: 8 on AVX-512 (16 accumulators of its 32 registers; against 4, CIFAR's 16-channel
+     * layers ran 1.19-1.31x, forward and backward-data, JDK 17 and 25), 4 with 16 registers (AVX2: 4 x 3 vectors
+     * already left C2 no spare register).
+     */
+    static final int KR = Simd.LANES >= 16 ? 8 : 4, VR = 2;
     /** Fewest tasks of a call: few images are split further by blocks of output channels. */
     static final int MIN_TASKS = 8;
     private static final VectorSpecies<Float> F = Simd.F;
@@ -41,8 +46,8 @@ final class DirectConv implements Parallel.Task {
     private int k, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
 
     /**
-     * Whether the shape suits the tiles: one whole vector per row and 2 per image (needed), 4 output channels (with
-     * fewer, a tile would compute mostly padding).
+     * Whether the shape suits the tiles: one whole vector per row and 2 per image (needed), KR output channels
+     * (with fewer, a tile would compute mostly padding).
      */
     static boolean fits(int k, int p, int q) {
         return k >= KR && q >= L && (long) p * ((q + L - 1) / L) >= VR;
@@ -111,25 +116,30 @@ final class DirectConv implements Parallel.Task {
                 int v = Math.min(v0, vectors - VR);
                 int a0 = v / rowVectors, b0 = Math.min((v - a0 * rowVectors) * L, q - L);
                 int a1 = (v + 1) / rowVectors, b1 = Math.min((v + 1 - a1 * rowVectors) * L, q - L);
-                tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
-                        a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
+                if (KR == 8) {
+                    tile8(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
+                            a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
+                } else {
+                    tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
+                            a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
+                }
             }
         }
     }
 
     /**
-     * One register tile: 4 output channels (rows yBlock + j * plane, the first rows of them stored) x 2 output
-     * vectors (at y0, y1 in a plane, read from x0, x1 in xp), summed over the taps in order, then the epilogue in
-     * registers (bias null: none; the two vectors may overlap, so it cannot run on y after the stores). The weight
-     * index is computed from i, not bumped (a bumped one measured up to 0.6x), and 4 x 3 vectors left C2 no spare
-     * register (0.55-0.85x, probe on JDK 17).
+     * One register tile (KR = 4): 4 output channels (rows yBlock + j * plane, the first rows of them stored) x 2
+     * output vectors (at y0, y1 in a plane, read from x0, x1 in xp), summed over the taps in order, then the
+     * epilogue in registers (bias null: none; the two vectors may overlap, so it cannot run on y after the stores).
+     * The weight index is computed from i, not bumped (a bumped one measured up to 0.6x), and 4 x 3 vectors left
+     * C2 no spare register on AVX2 (0.55-0.85x, probe on JDK 17).
      */
     static void tile(float[] xp, int x0, int x1, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
                      int y0, int y1, int plane, int rows, float[] bias, int biasOff, boolean relu) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int i = 0; i < taps; i++) {
-            int o = tab[i], wi = wo + KR * i;
+            int o = tab[i], wi = wo + 4 * i;
             FloatVector a0 = FloatVector.fromArray(F, xp, x0 + o);
             FloatVector a1 = FloatVector.fromArray(F, xp, x1 + o);
             FloatVector b = FloatVector.broadcast(F, wk[wi]);
@@ -172,6 +182,101 @@ final class DirectConv implements Parallel.Task {
         if (rows > 3) {
             c30.intoArray(y, r3 + y0);
             c31.intoArray(y, r3 + y1);
+        }
+    }
+
+    /** tile with 8 output channels (KR = 8: 16 accumulators of AVX-512's 32 registers), in the same order. */
+    static void tile8(float[] xp, int x0, int x1, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
+                      int y0, int y1, int plane, int rows, float[] bias, int biasOff, boolean relu) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int i = 0; i < taps; i++) {
+            int o = tab[i], wi = wo + 8 * i;
+            FloatVector a0 = FloatVector.fromArray(F, xp, x0 + o);
+            FloatVector a1 = FloatVector.fromArray(F, xp, x1 + o);
+            FloatVector b = FloatVector.broadcast(F, wk[wi]);
+            c00 = a0.fma(b, c00);
+            c01 = a1.fma(b, c01);
+            b = FloatVector.broadcast(F, wk[wi + 1]);
+            c10 = a0.fma(b, c10);
+            c11 = a1.fma(b, c11);
+            b = FloatVector.broadcast(F, wk[wi + 2]);
+            c20 = a0.fma(b, c20);
+            c21 = a1.fma(b, c21);
+            b = FloatVector.broadcast(F, wk[wi + 3]);
+            c30 = a0.fma(b, c30);
+            c31 = a1.fma(b, c31);
+            b = FloatVector.broadcast(F, wk[wi + 4]);
+            c40 = a0.fma(b, c40);
+            c41 = a1.fma(b, c41);
+            b = FloatVector.broadcast(F, wk[wi + 5]);
+            c50 = a0.fma(b, c50);
+            c51 = a1.fma(b, c51);
+            b = FloatVector.broadcast(F, wk[wi + 6]);
+            c60 = a0.fma(b, c60);
+            c61 = a1.fma(b, c61);
+            b = FloatVector.broadcast(F, wk[wi + 7]);
+            c70 = a0.fma(b, c70);
+            c71 = a1.fma(b, c71);
+        }
+        if (bias != null || relu) {
+            boolean addBias = bias != null;
+            c00 = Epilogue.apply(c00, addBias, addBias ? bias[biasOff] : 0f, relu);
+            c01 = Epilogue.apply(c01, addBias, addBias ? bias[biasOff] : 0f, relu);
+            c10 = Epilogue.apply(c10, addBias, addBias && rows > 1 ? bias[biasOff + 1] : 0f, relu);
+            c11 = Epilogue.apply(c11, addBias, addBias && rows > 1 ? bias[biasOff + 1] : 0f, relu);
+            c20 = Epilogue.apply(c20, addBias, addBias && rows > 2 ? bias[biasOff + 2] : 0f, relu);
+            c21 = Epilogue.apply(c21, addBias, addBias && rows > 2 ? bias[biasOff + 2] : 0f, relu);
+            c30 = Epilogue.apply(c30, addBias, addBias && rows > 3 ? bias[biasOff + 3] : 0f, relu);
+            c31 = Epilogue.apply(c31, addBias, addBias && rows > 3 ? bias[biasOff + 3] : 0f, relu);
+            c40 = Epilogue.apply(c40, addBias, addBias && rows > 4 ? bias[biasOff + 4] : 0f, relu);
+            c41 = Epilogue.apply(c41, addBias, addBias && rows > 4 ? bias[biasOff + 4] : 0f, relu);
+            c50 = Epilogue.apply(c50, addBias, addBias && rows > 5 ? bias[biasOff + 5] : 0f, relu);
+            c51 = Epilogue.apply(c51, addBias, addBias && rows > 5 ? bias[biasOff + 5] : 0f, relu);
+            c60 = Epilogue.apply(c60, addBias, addBias && rows > 6 ? bias[biasOff + 6] : 0f, relu);
+            c61 = Epilogue.apply(c61, addBias, addBias && rows > 6 ? bias[biasOff + 6] : 0f, relu);
+            c70 = Epilogue.apply(c70, addBias, addBias && rows > 7 ? bias[biasOff + 7] : 0f, relu);
+            c71 = Epilogue.apply(c71, addBias, addBias && rows > 7 ? bias[biasOff + 7] : 0f, relu);
+        }
+        int r = yBlock;
+        c00.intoArray(y, r + y0);
+        c01.intoArray(y, r + y1);
+        if (rows > 1) {
+            r += plane;
+            c10.intoArray(y, r + y0);
+            c11.intoArray(y, r + y1);
+        }
+        if (rows > 2) {
+            r += plane;
+            c20.intoArray(y, r + y0);
+            c21.intoArray(y, r + y1);
+        }
+        if (rows > 3) {
+            r += plane;
+            c30.intoArray(y, r + y0);
+            c31.intoArray(y, r + y1);
+        }
+        if (rows > 4) {
+            r += plane;
+            c40.intoArray(y, r + y0);
+            c41.intoArray(y, r + y1);
+        }
+        if (rows > 5) {
+            r += plane;
+            c50.intoArray(y, r + y0);
+            c51.intoArray(y, r + y1);
+        }
+        if (rows > 6) {
+            r += plane;
+            c60.intoArray(y, r + y0);
+            c61.intoArray(y, r + y1);
+        }
+        if (rows > 7) {
+            r += plane;
+            c70.intoArray(y, r + y0);
+            c71.intoArray(y, r + y1);
         }
     }
 }

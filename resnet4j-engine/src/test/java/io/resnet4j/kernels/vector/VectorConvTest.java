@@ -198,7 +198,7 @@ class VectorConvTest {
         assertThat(fitted).as("geometries DirectConv fits").isGreaterThan(20);
     }
 
-    /** Shapes for DirectConv: k % 4 != 0, q % LANES != 0, 2 or 3 vectors per image, few images. */
+    /** Shapes for DirectConv: k % KR != 0, q % LANES != 0, 2 or 3 vectors per image, few images. */
     static final List<ConvGeometry> DIRECT = List.of(
             ConvGeometry.of(3, 3, 32, 32, 16, 3, 1, 1),
             ConvGeometry.of(2, 16, 32, 32, 32, 3, 2, 1),
@@ -214,7 +214,17 @@ class VectorConvTest {
             ConvGeometry.of(1, 20, 6, 18, 36, 3, 1, 1),
             ConvGeometry.of(2, 6, 7, 16, 4, 3, 1, 1),
             new ConvGeometry(2, 4, 11, 20, 6, 3, 3, 1, 1, 0, 1, 1, 2),
-            new ConvGeometry(1, 3, 14, 40, 9, 3, 3, 1, 2, 1, 0, 0, 1));
+            new ConvGeometry(1, 3, 14, 40, 9, 3, 3, 1, 2, 1, 0, 0, 1),
+            // tiles of 8 output channels (AVX-512): k % 8 != 0, a last block of 1 to 7 channels
+            ConvGeometry.of(2, 5, 17, 19, 13, 3, 1, 1),
+            ConvGeometry.of(1, 7, 9, 33, 10, 1, 1, 0),
+            ConvGeometry.of(2, 3, 40, 37, 11, 7, 2, 3),
+            ConvGeometry.of(2, 6, 7, 16, 15, 3, 1, 1),
+            new ConvGeometry(2, 4, 11, 20, 14, 3, 3, 1, 1, 0, 1, 1, 2),
+            new ConvGeometry(1, 3, 14, 40, 17, 3, 3, 1, 2, 1, 0, 0, 1),
+            ConvGeometry.of(3, 16, 32, 32, 20, 3, 1, 1),
+            ConvGeometry.of(2, 9, 24, 24, 18, 3, 1, 1),
+            ConvGeometry.of(1, 10, 34, 34, 12, 3, 2, 1));
 
     static final List<ConvGeometry> LARGER = List.of(
             ConvGeometry.of(4, 8, 32, 32, 16, 3, 1, 1),
