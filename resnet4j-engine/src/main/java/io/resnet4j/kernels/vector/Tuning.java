@@ -71,23 +71,23 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
-     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction
-     * groups of at least 1024 grid positions), Winograd
-     * for 16 to 512 channels in forward and backward-data (above 256 see winogradFor), not in backward-weight, backward-weight by outer
-     * products where one image's buffers take at most 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks
-     * split to read the least A plus twice B (ResNet-50 at batch 1 and 16: up to 1.14x forward, 1.22x
-     * backward-weight of 1x1 layers; CIFAR unchanged), forward and backward-data straight from the padded image
-     * (DirectConv) for kernels up to 3x3 and up to 64 channels where Winograd does not apply (strided and stem
-     * convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at 32 channels 0.9-1.07x, at 64
-     * 0.5-0.9x), strided 1x1 convolutions as pointwise ones on the input's samples (ResNet-50's downsampling
-     * layers at batch 1 and 16: forward 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x),
-     * GEMM panels gathered only where that computes at most 120% of the packed columns (ResNet-50's layers with
-     * 7x7 outputs at batch 16: forward and backward-data 1.05-1.15x), strided backward-weight as WeightGemm on
-     * the phase planes (ResNet-50's strided 3x3 layers: 1.24-2.16x over WeightGrid) (A/B-measured, see
-     * BENCHMARKS.md). On Zen 5 with AVX-512 (48 KiB L1d, 1 MiB L2) the same constants: kc 192-512, A blocks of
-     * 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's and ResNet-50's layers.
+     * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction groups of
+     * at least 1024 grid positions), Winograd for 16 to 512 channels in forward and backward-data (above 256 see
+     * winogradFor), not in backward-weight, backward-weight by outer products where one image's buffers take at most
+     * 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks split to read the least A plus twice B (ResNet-50 at
+     * batch 1 and 16: up to 1.14x forward, 1.22x backward-weight of 1x1 layers; CIFAR unchanged), forward and
+     * backward-data straight from the padded image (DirectConv) for kernels up to 3x3 and up to 64 channels where
+     * Winograd does not apply (strided and stem convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at
+     * 32 channels 0.9-1.07x, at 64 0.5-0.9x), on AVX-512 up to 32 (its 8-channel tiles: 32@16 1.04-1.22x), strided 1x1
+     * convolutions as pointwise ones on the input's samples (ResNet-50's downsampling layers at batch 1 and 16: forward
+     * 1.14-1.66x, backward-data 0.93-2.15x, backward-weight 1.73-7.3x), GEMM panels gathered only where that computes
+     * at most 120% of the packed columns (ResNet-50's layers with 7x7 outputs at batch 16: forward and backward-data
+     * 1.05-1.15x), strided backward-weight as WeightGemm on the phase planes (ResNet-50's strided 3x3 layers:
+     * 1.24-2.16x over WeightGrid) (A/B-measured, see BENCHMARKS.md). On Zen 5 with AVX-512 (48 KiB L1d, 1 MiB L2) the
+     * same constants: kc 192-512, A blocks of 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's
+     * and ResNet-50's layers.
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, 16, 9, true, 120, 49);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
