@@ -157,8 +157,8 @@ final class DirectConv implements Parallel.Task {
         }
         if (bias != null || relu) {
             boolean addBias = bias != null;
-            float b0 = addBias ? bias[biasOff] : 0f, b1 = addBias && rows > 1 ? bias[biasOff + 1] : 0f;
-            float b2 = addBias && rows > 2 ? bias[biasOff + 2] : 0f, b3 = addBias && rows > 3 ? bias[biasOff + 3] : 0f;
+            float b0 = biasOf(bias, biasOff, rows, 0), b1 = biasOf(bias, biasOff, rows, 1);
+            float b2 = biasOf(bias, biasOff, rows, 2), b3 = biasOf(bias, biasOff, rows, 3);
             c00 = Epilogue.apply(c00, addBias, b0, relu);
             c01 = Epilogue.apply(c01, addBias, b0, relu);
             c10 = Epilogue.apply(c10, addBias, b1, relu);
@@ -223,22 +223,26 @@ final class DirectConv implements Parallel.Task {
         }
         if (bias != null || relu) {
             boolean addBias = bias != null;
-            c00 = Epilogue.apply(c00, addBias, addBias ? bias[biasOff] : 0f, relu);
-            c01 = Epilogue.apply(c01, addBias, addBias ? bias[biasOff] : 0f, relu);
-            c10 = Epilogue.apply(c10, addBias, addBias && rows > 1 ? bias[biasOff + 1] : 0f, relu);
-            c11 = Epilogue.apply(c11, addBias, addBias && rows > 1 ? bias[biasOff + 1] : 0f, relu);
-            c20 = Epilogue.apply(c20, addBias, addBias && rows > 2 ? bias[biasOff + 2] : 0f, relu);
-            c21 = Epilogue.apply(c21, addBias, addBias && rows > 2 ? bias[biasOff + 2] : 0f, relu);
-            c30 = Epilogue.apply(c30, addBias, addBias && rows > 3 ? bias[biasOff + 3] : 0f, relu);
-            c31 = Epilogue.apply(c31, addBias, addBias && rows > 3 ? bias[biasOff + 3] : 0f, relu);
-            c40 = Epilogue.apply(c40, addBias, addBias && rows > 4 ? bias[biasOff + 4] : 0f, relu);
-            c41 = Epilogue.apply(c41, addBias, addBias && rows > 4 ? bias[biasOff + 4] : 0f, relu);
-            c50 = Epilogue.apply(c50, addBias, addBias && rows > 5 ? bias[biasOff + 5] : 0f, relu);
-            c51 = Epilogue.apply(c51, addBias, addBias && rows > 5 ? bias[biasOff + 5] : 0f, relu);
-            c60 = Epilogue.apply(c60, addBias, addBias && rows > 6 ? bias[biasOff + 6] : 0f, relu);
-            c61 = Epilogue.apply(c61, addBias, addBias && rows > 6 ? bias[biasOff + 6] : 0f, relu);
-            c70 = Epilogue.apply(c70, addBias, addBias && rows > 7 ? bias[biasOff + 7] : 0f, relu);
-            c71 = Epilogue.apply(c71, addBias, addBias && rows > 7 ? bias[biasOff + 7] : 0f, relu);
+            float b0 = biasOf(bias, biasOff, rows, 0), b1 = biasOf(bias, biasOff, rows, 1);
+            float b2 = biasOf(bias, biasOff, rows, 2), b3 = biasOf(bias, biasOff, rows, 3);
+            float b4 = biasOf(bias, biasOff, rows, 4), b5 = biasOf(bias, biasOff, rows, 5);
+            float b6 = biasOf(bias, biasOff, rows, 6), b7 = biasOf(bias, biasOff, rows, 7);
+            c00 = Epilogue.apply(c00, addBias, b0, relu);
+            c01 = Epilogue.apply(c01, addBias, b0, relu);
+            c10 = Epilogue.apply(c10, addBias, b1, relu);
+            c11 = Epilogue.apply(c11, addBias, b1, relu);
+            c20 = Epilogue.apply(c20, addBias, b2, relu);
+            c21 = Epilogue.apply(c21, addBias, b2, relu);
+            c30 = Epilogue.apply(c30, addBias, b3, relu);
+            c31 = Epilogue.apply(c31, addBias, b3, relu);
+            c40 = Epilogue.apply(c40, addBias, b4, relu);
+            c41 = Epilogue.apply(c41, addBias, b4, relu);
+            c50 = Epilogue.apply(c50, addBias, b5, relu);
+            c51 = Epilogue.apply(c51, addBias, b5, relu);
+            c60 = Epilogue.apply(c60, addBias, b6, relu);
+            c61 = Epilogue.apply(c61, addBias, b6, relu);
+            c70 = Epilogue.apply(c70, addBias, b7, relu);
+            c71 = Epilogue.apply(c71, addBias, b7, relu);
         }
         int r = yBlock;
         c00.intoArray(y, r + y0);
@@ -278,5 +282,10 @@ final class DirectConv implements Parallel.Task {
             c70.intoArray(y, r + y0);
             c71.intoArray(y, r + y1);
         }
+    }
+
+    /** The bias of row j of a tile of rows stored rows (0 past them, or without a bias). */
+    private static float biasOf(float[] bias, int biasOff, int rows, int j) {
+        return bias != null && j < rows ? bias[biasOff + j] : 0f;
     }
 }
