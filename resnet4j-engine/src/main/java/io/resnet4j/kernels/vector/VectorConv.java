@@ -91,7 +91,8 @@ public final class VectorConv implements ConvOps {
 
     /**
      * Prepared forms (a path's number, see path): the GEMM's packed A (k rounded up to mr, crs), Winograd's
-     * transformed U, DirectConv's: packed A in micro-panels of 4 rows, or PositionTiles' transposed panels.
+     * transformed U, DirectConv's: packed A in micro-panels of DirectConv.KR rows, or PositionTiles' transposed
+     * panels.
      */
     static final int PACKED = 0, WINOGRAD = 1, DIRECT = 2, TILES = 3;
 
@@ -167,7 +168,7 @@ public final class VectorConv implements ConvOps {
             PositionTiles.prepare(g.k(), crs, w, wOff, data, (int) uSize);
             return new PreparedConv(this, g, TILES, data);
         }
-        // DirectConv reads the GEMM's micro-panels, of its own 4 rows (output channels)
+        // DirectConv reads the GEMM's micro-panels, of its own KR rows (output channels)
         int mr = path == DIRECT ? DirectConv.KR : kernel.mr, crs = g.c() * g.r() * g.s();
         float[] ap = new float[Math.toIntExact((long) (g.k() + mr - 1) / mr * mr * crs)];
         new Packing.PackA().pack(false, g.k(), crs, w, wOff, crs, mr, ap);
