@@ -468,7 +468,9 @@ public final class VectorConv implements ConvOps {
         job.ldc = p * q;
         job.cCols = p * cq;
         job.cImgStride = k * p * q;
-        if (job.direct) {
+        // packed and strided: the panels are copied from the batch's phase planes (ConvJobs.Forward.phasedBatch)
+        boolean phased = !job.direct && (sh > 1 || sw > 1) && pt >= 0 && pl >= 0;
+        if (job.direct || phased) {
             int hp = p - 1 + (r + sh - 1) / sh, wp = q - 1 + (s + sw - 1) / sw, phases = sh * sw;
             job.hp = hp;
             job.wp = wp;
@@ -483,12 +485,16 @@ public final class VectorConv implements ConvOps {
         }
         job.plan(tuning);
         try {
-            if (job.direct && !job.unpadded && job.tasks() > n) {
-                // more tasks than images: each would pad the images it touches once more; pad the batch once
+            // direct with more tasks than images: each would pad the images it touches once more; pad the batch once
+            if (phased || job.direct && !job.unpadded && job.tasks() > n) {
                 float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch,
                         ConvJobs.Pad.size(n * c * job.phases, job.hp, job.wp));
                 ws.padBatch.execute(job.g, xp, job.hp, job.wp);
-                job.paddedBatch = xp;
+                if (phased) {
+                    job.phasedBatch = xp;
+                } else {
+                    job.paddedBatch = xp;
+                }
             }
             job.execute();
         } finally {
