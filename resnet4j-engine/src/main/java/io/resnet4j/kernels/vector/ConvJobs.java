@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The convolution jobs of {@link VectorConv}. Shapes use the names of ConvGeometry:
@@ -418,19 +419,41 @@ final class ConvJobs {
     /**
      * Backward-data as w^T . dy followed by col2im, one task per image (that image's dx is written by its
      * task alone, in a fixed order). Used where the transposed convolution is not a plain convolution
-     * (stride > 1, or padding larger than kernel - 1).
+     * (stride > 1, or padding larger than kernel - 1). col2im adds into the phase planes of the image's dx (the
+     * layout of Pad.phases, hp x wp), where each run of a tap is contiguous, then interleaves them into dx:
      * <pre>
      * dcol (crs, nr) = w^T (crs, k) . dy[image] (k, nr columns of p*q)
-     * dx[image, ch, a * sh - pt + u, b * sw - pl + v] += dcol[(ch, u, v), (a, b)]
+     * dxp[ch, (u % sh) * sw + v % sw, a + u / sh, b + v / sw] += dcol[(ch, u, v), (a, b)]
+     * dx[image, ch, i * sh + pu - pt, j * sw + pv - pl] = dxp[ch, pu * sw + pv, i, j]   (inside dx only)
      * </pre>
+     * Each dx element sums its terms in the order of the scalar col2im (panel by panel, taps in order), as
+     * whole-vector adds: added straight into dx, a stride-2 run is a strided scalar loop (three quarters of the
+     * 16 -> 32 stride-2 pass).
      */
     static final class DataCol2im implements Parallel.Task {
+        /** Lanes [L - m, 2L - m) of PREFIX: the first m of L lanes set. */
+        private static final boolean[] PREFIX = new boolean[2 * L];
+
+        static {
+            java.util.Arrays.fill(PREFIX, 0, L, true);
+        }
+
         final Geometry g = new Geometry();
         MicroKernel mk;
         float[] ap, dy, dx;
         int dyOff, dxOff, kOut;
+        /** Phase planes of one image, hp x wp each; tap (ch, u, v) starts at taps[(ch * r + u) * s + v]. */
+        private int hp, wp;
+        private int[] taps = new int[0];
 
         void execute() {
+            hp = g.p - 1 + (g.r + g.sh - 1) / g.sh;
+            wp = g.q - 1 + (g.s + g.sw - 1) / g.sw;
+            int crs = g.crs();
+            if (taps.length < crs) {
+                taps = new int[crs];
+            }
+            Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, taps);
             if (g.images == 1) {
                 run(0);
             } else {
@@ -448,14 +471,16 @@ final class ConvJobs {
         public void run(int img) {
             MicroKernel k = mk;
             int mr = k.mr, nr = k.nr;
-            int pq = g.p * g.q, hw = g.h * g.w, crs = g.crs(), rs = g.r * g.s;
-            int crsPad = (crs + mr - 1) / mr * mr;
+            int pq = g.p * g.q, crs = g.crs(), crsPad = (crs + mr - 1) / mr * mr, planes = g.ch * g.sh * g.sw * hp * wp;
             Workspace ws = Workspace.get();
             float[] panel = ws.panel = Workspace.grow(ws.panel, (long) kOut * nr + L);
-            float[] dcol = ws.dcol = Workspace.grow(ws.dcol, (long) crsPad * nr);
+            // + L: a run's last vector reads past its row (masked)
+            float[] dcol = ws.dcol = Workspace.grow(ws.dcol, (long) crsPad * nr + L);
+            // + L: and adds zeros past its plane's end
+            float[] dxp = ws.dxPhases = Workspace.grow(ws.dxPhases, (long) planes + L);
             int[] runs = ws.runs = Workspace.grow(ws.runs, nr * RUN);
-            int dxImg = dxOff + img * g.ch * hw;
-            java.util.Arrays.fill(dx, dxImg, dxImg + g.ch * hw, 0f);
+            java.util.Arrays.fill(dxp, 0, planes + L, 0f);
+            FloatVector zero = FloatVector.zero(Simd.F);
             for (int j0 = 0; j0 < pq; j0 += nr) {
                 int cols = Math.min(nr, pq - j0);
                 for (int o = 0; o < kOut; o++) {
@@ -468,23 +493,63 @@ final class ConvJobs {
                 for (int ir = 0; ir < crs; ir += mr) {
                     k.run(kOut, ap, ir * kOut, panel, 0, dcol, ir * nr, nr, false);
                 }
-                int count = g.runs(img * pq + j0, cols, runs);
+                // runs as (first column, a * wp + b of its first output, length)
+                int count = 0;
+                for (int t = 0; t < cols; count++) {
+                    int pos = j0 + t, a = pos / g.q, b = pos - a * g.q, len = Math.min(g.q - b, cols - t);
+                    runs[3 * count] = t;
+                    runs[3 * count + 1] = a * wp + b;
+                    runs[3 * count + 2] = len;
+                    t += len;
+                }
                 for (int kg = 0; kg < crs; kg++) {
-                    int cc = kg / rs, rem = kg - cc * rs, u = rem / g.s, v = rem - u * g.s;
-                    int plane = dxImg + cc * hw;
-                    for (int i = 0, o = 0; i < count; i++, o += RUN) {
-                        int ih = runs[o + 2] + u;
-                        if (ih < 0 || ih >= g.h) {
-                            continue;
+                    int tap = taps[kg];
+                    for (int i = 0; i < count; i++) {
+                        int src = kg * nr + runs[3 * i], dst = tap + runs[3 * i + 1], len = runs[3 * i + 2], e = 0;
+                        for (; e <= len - L; e += L) {
+                            FloatVector.fromArray(Simd.F, dxp, dst + e).add(FloatVector.fromArray(Simd.F, dcol, src + e))
+                                    .intoArray(dxp, dst + e);
                         }
-                        int row = plane + ih * g.w;
-                        int iw = runs[o + 3] + v;
-                        int src = kg * nr + runs[o];
-                        for (int t = 0, len = runs[o + 4]; t < len; t++, iw += g.sw) {
-                            if (iw >= 0 && iw < g.w) {
-                                dx[row + iw] += dcol[src + t];
-                            }
+                        if (e < len) {
+                            FloatVector tail = zero.blend(FloatVector.fromArray(Simd.F, dcol, src + e),
+                                    VectorMask.fromArray(Simd.F, PREFIX, L - (len - e)));
+                            FloatVector.fromArray(Simd.F, dxp, dst + e).add(tail).intoArray(dxp, dst + e);
                         }
+                    }
+                }
+            }
+            unphase(dxp, dx, dxOff + img * g.ch * g.h * g.w);
+        }
+
+        /** dx image at out from its phase planes dxp (see the class comment); every element written once. */
+        private void unphase(float[] dxp, float[] dx, int out) {
+            int h = g.h, w = g.w, sh = g.sh, sw = g.sw, pt = g.pt, pl = g.pl, phases = sh * sw;
+            // stride 2 along rows: dx[2m + e] = plane (e + pl) % 2 at column m + (e + pl) / 2
+            int evenAt = pl / 2, oddAt = (1 + pl) / 2, end = out + g.ch * h * w;
+            for (int ch = 0; ch < g.ch; ch++) {
+                for (int ih = 0; ih < h; ih++) {
+                    int pu = (ih + pt) % sh, i = (ih + pt) / sh, d = out + (ch * h + ih) * w;
+                    int row = ((ch * phases + pu * sw) * hp + i) * wp, iw = 0;
+                    if (i >= hp) {
+                        // below every tap's reach (bottom padding larger than the taps need)
+                        java.util.Arrays.fill(dx, d, d + w, 0f);
+                        continue;
+                    }
+                    if (sw == 2) {
+                        int even = row + (pl % 2) * hp * wp + evenAt, odd = row + ((1 + pl) % 2) * hp * wp + oddAt;
+                        // a last vector may reach past the row (w < L: 7x7 and 14x14 images): into the next
+                        // row of this image, written after it; never past the image
+                        for (int m = 0; iw < w && d + iw + L <= end && (Math.min(iw + L, w) - 1 + pl) / 2 < wp;
+                             m += L / 2, iw += L) {
+                            FloatVector ye = FloatVector.fromArray(Simd.F, dxp, even + m);
+                            FloatVector yo = FloatVector.fromArray(Simd.F, dxp, odd + m);
+                            ye.rearrange(Winograd.ZIP_LO).blend(yo.rearrange(Winograd.ZIP_LO), Winograd.ODD_LANES)
+                                    .intoArray(dx, d + iw);
+                        }
+                    }
+                    for (; iw < w; iw++) {
+                        int j = (iw + pl) / sw;
+                        dx[d + iw] = j < wp ? dxp[row + (iw + pl) % sw * hp * wp + j] : 0f;
                     }
                 }
             }

@@ -42,9 +42,9 @@ final class Winograd implements Parallel.Task {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(Simd.F, i -> 2 * (i % (L / 2)));
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(Simd.F, i -> 2 * (i % (L / 2)) + 1);
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(Simd.F, -1L << (L / 2));
-    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(Simd.F, i -> i / 2);
-    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i / 2);
-    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
+    static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(Simd.F, i -> i / 2);
+    static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i / 2);
+    static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
     /** Lower half repeated: lane i takes lane i mod L/2 (puts a second row's tiles into the upper half). */
     private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(Simd.F, i -> i % (L / 2));
     /** Upper half repeated: lane i takes lane L/2 + i mod L/2. */

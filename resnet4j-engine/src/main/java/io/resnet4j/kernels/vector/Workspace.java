@@ -26,6 +26,8 @@ final class Workspace {
     float[] cols = new float[0];
     float[] partial = new float[0];
     float[] dcol = new float[0];
+    /** Backward-data col2im: the phase planes of one image's dx (ConvJobs.DataCol2im). */
+    float[] dxPhases = new float[0];
     /** A direct convolution's current image, zero padded; its start in the array returned with it. */
     float[] paddedImage = new float[0];
     int directBase;
