@@ -507,8 +507,8 @@ final class ConvJobs {
                     for (int i = 0; i < count; i++) {
                         int src = kg * nr + runs[3 * i], dst = tap + runs[3 * i + 1], len = runs[3 * i + 2], e = 0;
                         for (; e <= len - L; e += L) {
-                            FloatVector.fromArray(Simd.F, dxp, dst + e).add(FloatVector.fromArray(Simd.F, dcol, src + e))
-                                    .intoArray(dxp, dst + e);
+                            FloatVector.fromArray(Simd.F, dxp, dst + e)
+                                    .add(FloatVector.fromArray(Simd.F, dcol, src + e)).intoArray(dxp, dst + e);
                         }
                         if (e < len) {
                             FloatVector tail = zero.blend(FloatVector.fromArray(Simd.F, dcol, src + e),

@@ -264,11 +264,21 @@ final class WeightOuter implements Parallel.Task {
             for (int b = 0; b < c0; b++) {
                 dst[d + b] = 0f;
             }
-            int sx = src + si * g.w + v - g.pl;
-            for (int b = c0; b < c1; b++) {
+            int sx = src + si * g.w + v - g.pl, b = c0;
+            if (sw == 2) {
+                // LANES columns from 2 LANES input floats: their even lanes. Lanes past c1 are junk, zeroed below
+                // or (past q) overwritten by the next row; the last row's spill falls into dst's slack
+                for (; b < c1 && sx + 2 * b + 2 * L <= x.length; b += L) {
+                    FloatVector lo = FloatVector.fromArray(F, x, sx + 2 * b);
+                    FloatVector hi = FloatVector.fromArray(F, x, sx + 2 * b + L);
+                    lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF)
+                            .intoArray(dst, d + b);
+                }
+            }
+            for (; b < c1; b++) {
                 dst[d + b] = x[sx + b * sw];
             }
-            for (int b = c1; b < q; b++) {
+            for (b = c1; b < q; b++) {
                 dst[d + b] = 0f;
             }
         }
