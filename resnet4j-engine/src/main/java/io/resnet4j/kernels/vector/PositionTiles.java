@@ -39,6 +39,12 @@ final class PositionTiles implements Parallel.Task {
      * 0.52-0.99x (each tile reads its taps from crs rows a plane apart), 3x3 256 at 14x14 0.80-0.96x.
      */
     static final int STRIDED_MAX_POSITIONS = 196;
+    /**
+     * Fewest taps of a 1x1 convolution taken up to STRIDED_MAX_POSITIONS outputs (Tuning.tiles): at 14x14 and batch
+     * 1, 1024 -> 256 ran 1.22-1.26x the GEMM's speed, 1024 -> 512 1.22x (1.11-1.13x at batch 2 and 4, 1.01x at 16),
+     * where 256 -> 1024 ran 0.99x and 512 -> 256 at 28x28 0.91x (same JVM, JDK 17, cold caches).
+     */
+    static final int POINTWISE_MIN_TAPS = 1024;
 
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;

@@ -28,7 +28,8 @@ class PositionTilesTest {
             ConvGeometry.of(2, 260, 6, 6, 20, 1, 2, 0),
             ConvGeometry.of(1, 64, 14, 14, 64, 3, 1, 1),
             ConvGeometry.of(1, 40, 8, 8, 24, 3, 1, 0),
-            ConvGeometry.of(4, 256, 7, 7, 70, 1, 1, 0));
+            ConvGeometry.of(4, 256, 7, 7, 70, 1, 1, 0),
+            ConvGeometry.of(1, 1030, 13, 14, 37, 1, 1, 0));
 
     @Test
     void matchesTheReferenceAndTheGemmBitwise() {
@@ -100,7 +101,10 @@ class PositionTilesTest {
         assertThat(actual).as("batch %d: PositionTiles", small.n()).isEqualTo(expected);
     }
 
-    /** The default tuning: outputs up to 7x7, strided 3x3 up to 14x14, at least MIN_TAPS taps. */
+    /**
+     * The default tuning: outputs up to 7x7, strided 3x3 and 1x1 of at least POINTWISE_MIN_TAPS taps up to 14x14,
+     * at least MIN_TAPS taps.
+     */
     @Test
     void defaultTakesTilesForSmallOutputs() {
         float[] w = new float[512 * 512 * 9];
@@ -115,6 +119,13 @@ class PositionTilesTest {
                 .as("strided 1x1 to 14x14").isNotEqualTo(VectorConv.TILES);
         assertThat(conv.prepare(ConvGeometry.of(1, 256, 14, 14, 256, 3, 1, 1), w, 0).form())
                 .as("14x14: Winograd").isEqualTo(VectorConv.WINOGRAD);
+        float[] wide = new float[1024 * 512];
+        assertThat(conv.prepare(ConvGeometry.of(1, 1024, 14, 14, 512, 1, 1, 0), wide, 0).form())
+                .as("1x1 of 1024 taps to 14x14").isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 1024, 15, 14, 256, 1, 1, 0), wide, 0).form())
+                .as("1x1 of 1024 taps to 15x14").isEqualTo(VectorConv.PACKED);
+        assertThat(conv.prepare(ConvGeometry.of(1, 512, 14, 14, 1024, 1, 1, 0), wide, 0).form())
+                .as("1x1 of 512 taps to 14x14").isEqualTo(VectorConv.PACKED);
         assertThat(conv.prepare(ConvGeometry.of(1, 256, 56, 56, 64, 1, 1, 0), w, 0).form()).isEqualTo(VectorConv.PACKED);
         assertThat(conv.prepare(ConvGeometry.of(1, 64, 7, 7, 256, 1, 1, 0), w, 0).form())
                 .as("64 taps").isEqualTo(VectorConv.PACKED);
