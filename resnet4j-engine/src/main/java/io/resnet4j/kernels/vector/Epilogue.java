@@ -13,14 +13,6 @@ final class Epilogue {
     private Epilogue() {
     }
 
-    /** One vector of y: v + b (when addBias), then ReLU (when relu), by the rule of run. */
-    static FloatVector apply(FloatVector v, boolean addBias, float b, boolean relu) {
-        if (addBias) {
-            v = v.add(b);
-        }
-        return relu ? v.blend(FloatVector.zero(Simd.F), v.compare(VectorOperators.LT, 0f)) : v;
-    }
-
     /** y[off, off + len) += b (when addBias), then ReLU (when relu). */
     static void run(float[] y, int off, int len, boolean addBias, float b, boolean relu) {
         FloatVector zero = FloatVector.zero(Simd.F);

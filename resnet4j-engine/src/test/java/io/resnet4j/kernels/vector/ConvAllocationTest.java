@@ -46,6 +46,28 @@ class ConvAllocationTest {
         assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
     }
 
+    /**
+     * DirectConv compiled first for training (no epilogue), then run with prepared weights, a bias and ReLU: its
+     * epilogue once passed the accumulators to a helper that C2, recompiling the tile, did not always inline, and
+     * the boxed vectors made frozen resnet20 at batch 1 five times slower in a JVM that had trained before.
+     */
+    @Test
+    void directConvEpilogueAfterTrainingAllocatesNothing() {
+        ConvGeometry g = ConvGeometry.of(2, 16, 16, 16, 16, 3, 1, 1);
+        float[] x = new float[g.inputSize()], w = new float[g.weightSize()], y = new float[g.outputSize()];
+        float[] bias = new float[g.k()];
+        java.util.Arrays.fill(x, 0.5f);
+        java.util.Arrays.fill(w, 0.25f);
+        Parallel.setThreads(2);
+        VectorConv conv = VectorConv.INSTANCE;
+        io.resnet4j.kernels.PreparedConv prepared = conv.prepare(g, w, 0);
+        assertThat(prepared.form()).as("takes DirectConv").isEqualTo(VectorConv.DIRECT);
+        for (int i = 0; i < 5_000; i++) {
+            conv.forward(g, x, 0, w, 0, y, 0);
+        }
+        assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
+    }
+
     private static void assertWarmPassesAllocateNothing(ConvGeometry g) {
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], dy = new float[g.outputSize()];
         float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()];
