@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
- *               [--threads 1] [--rounds 21] [--peak true] [--flush-mb 0]
+ *               [--threads 1] [--rounds 21] [--peak true] [--flush-mb 0] [--warm-s 1]
  * </pre>
  */
 public final class ConvAB {
@@ -134,6 +134,7 @@ public final class ConvAB {
         int threads = 1, rounds = 21;
         boolean peak = false;
         int flushMb = 0;
+        double warmS = 1;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -144,6 +145,7 @@ public final class ConvAB {
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--peak" -> peak = Boolean.parseBoolean(v);
                 case "--flush-mb" -> flushMb = Integer.parseInt(v);
+                case "--warm-s" -> warmS = Double.parseDouble(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -183,9 +185,11 @@ public final class ConvAB {
                     t.put(n, new double[2][rounds]);
                 }
                 double[] peakRate = new double[rounds];
-                // warm-up, 1 s per variant, then 3 untimed rounds: C2 compiles big vector methods in the background
-                // (a shape's first pass timed after only 3 calls measured partly interpreted code, 0.2-0.8x)
-                for (long until = System.nanoTime() + 1_000_000_000L * ops.size(); System.nanoTime() < until; ) {
+                // warm-up, warmS seconds per variant, then 3 untimed rounds: C2 compiles big vector methods in the
+                // background (a shape's first pass timed after only 3 calls measured partly interpreted code, 0.2-0.8x;
+                // after 1 s, prepared Winograd 256@14 at batch 1, run first, still ran at 5 GFLOP/s over 7 rounds and at
+                // 170-210 over 40-120: its tasks are called too rarely to reach C2 sooner)
+                for (long until = System.nanoTime() + (long) (warmS * 1e9) * ops.size(); System.nanoTime() < until; ) {
                     for (ConvOps op : ops) {
                         run(op, pass, g, x, w, dy, y, dx, dw);
                     }
