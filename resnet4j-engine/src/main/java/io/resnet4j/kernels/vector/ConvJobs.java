@@ -543,7 +543,7 @@ final class ConvJobs {
                              m += L / 2, iw += L) {
                             FloatVector ye = FloatVector.fromArray(Simd.F, dxp, even + m);
                             FloatVector yo = FloatVector.fromArray(Simd.F, dxp, odd + m);
-                            ye.rearrange(Winograd.ZIP_LO).blend(yo.rearrange(Winograd.ZIP_LO), Winograd.ODD_LANES)
+                            ye.rearrange(LaneMath.ZIP_LO).blend(yo.rearrange(LaneMath.ZIP_LO), LaneMath.ODD_LANES)
                                     .intoArray(dx, d + iw);
                         }
                     }

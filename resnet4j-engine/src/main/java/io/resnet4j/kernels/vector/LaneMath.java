@@ -35,6 +35,13 @@ final class LaneMath {
     static final VectorMask<Float> UPPER_HALF;
     /** 0, 1, ..., LANES - 1. */
     static final FloatVector IOTA;
+    /**
+     * Interleave two vectors e, o: {@code e.rearrange(ZIP_LO).blend(o.rearrange(ZIP_LO), ODD_LANES)} holds e0 o0 e1
+     * o1 ... from their lower halves, ZIP_HI the same from their upper halves.
+     */
+    static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(F, i -> i / 2);
+    static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(F, i -> LANES / 2 + i / 2);
+    static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(F, 0xAAAAAAAAAAAAAAAAL);
 
     static {
         int[] even = new int[LANES];

@@ -485,7 +485,8 @@ public final class VectorConv implements ConvOps {
         }
         job.plan(tuning);
         try {
-            // direct with more tasks than images: each would pad the images it touches once more; pad the batch once
+            // packed and strided: the panels' source; direct with more tasks than images: each would pad the images
+            // it touches once more, so the batch is padded once
             if (phased || job.direct && !job.unpadded && job.tasks() > n) {
                 float[] xp = ws.paddedBatch = Workspace.grow(ws.paddedBatch,
                         ConvJobs.Pad.size(n * c * job.phases, job.hp, job.wp));

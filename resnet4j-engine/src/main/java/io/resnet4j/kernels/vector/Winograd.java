@@ -7,6 +7,10 @@ import jdk.incubator.vector.VectorShuffle;
 
 import java.util.Arrays;
 
+import static io.resnet4j.kernels.vector.LaneMath.ODD_LANES;
+import static io.resnet4j.kernels.vector.LaneMath.ZIP_HI;
+import static io.resnet4j.kernels.vector.LaneMath.ZIP_LO;
+
 /**
  * A 3x3, stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray 2016, "Fast
  * Algorithms for Convolutional Neural Networks"): each 2x2 output tile comes from a 4x4 input tile with 16
@@ -42,9 +46,6 @@ final class Winograd implements Parallel.Task {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(Simd.F, i -> 2 * (i % (L / 2)));
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(Simd.F, i -> 2 * (i % (L / 2)) + 1);
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(Simd.F, -1L << (L / 2));
-    static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(Simd.F, i -> i / 2);
-    static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(Simd.F, i -> L / 2 + i / 2);
-    static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(Simd.F, 0xAAAAAAAAAAAAAAAAL);
     /** Lower half repeated: lane i takes lane i mod L/2 (puts a second row's tiles into the upper half). */
     private static final VectorShuffle<Float> LOW_HALF = VectorShuffle.fromOp(Simd.F, i -> i % (L / 2));
     /** Upper half repeated: lane i takes lane L/2 + i mod L/2. */

@@ -34,16 +34,7 @@ class ConvAllocationTest {
 
     @Test
     void warmPreparedTilesForwardAllocatesNothing() {
-        ConvGeometry g = ConvGeometry.of(2, 64, 7, 7, 40, 3, 1, 1);
-        float[] x = new float[g.inputSize()], w = new float[g.weightSize()], y = new float[g.outputSize()];
-        float[] bias = new float[g.k()];
-        java.util.Arrays.fill(x, 0.5f);
-        java.util.Arrays.fill(w, 0.25f);
-        Parallel.setThreads(2);
-        VectorConv conv = VectorConv.INSTANCE;
-        io.resnet4j.kernels.PreparedConv prepared = conv.prepare(g, w, 0);
-        assertThat(prepared.form()).as("takes PositionTiles").isEqualTo(VectorConv.TILES);
-        assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
+        assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 64, 7, 7, 40, 3, 1, 1), VectorConv.TILES, 0);
     }
 
     /**
@@ -53,7 +44,15 @@ class ConvAllocationTest {
      */
     @Test
     void directConvEpilogueAfterTrainingAllocatesNothing() {
-        ConvGeometry g = ConvGeometry.of(2, 16, 16, 16, 16, 3, 1, 1);
+        assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 16, 16, 16, 16, 3, 1, 1), VectorConv.DIRECT,
+                5_000);
+    }
+
+    /**
+     * The prepared forward (bias, ReLU) of g, whose weights take the given form, allocates nothing once warm, after
+     * trainingCalls plain forward calls.
+     */
+    private static void assertWarmPreparedForwardAllocatesNothing(ConvGeometry g, int form, int trainingCalls) {
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], y = new float[g.outputSize()];
         float[] bias = new float[g.k()];
         java.util.Arrays.fill(x, 0.5f);
@@ -61,8 +60,8 @@ class ConvAllocationTest {
         Parallel.setThreads(2);
         VectorConv conv = VectorConv.INSTANCE;
         io.resnet4j.kernels.PreparedConv prepared = conv.prepare(g, w, 0);
-        assertThat(prepared.form()).as("takes DirectConv").isEqualTo(VectorConv.DIRECT);
-        for (int i = 0; i < 5_000; i++) {
+        assertThat(prepared.form()).as("%s takes form %d", g, form).isEqualTo(form);
+        for (int i = 0; i < trainingCalls; i++) {
             conv.forward(g, x, 0, w, 0, y, 0);
         }
         assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
