@@ -48,6 +48,15 @@ class ConvAllocationTest {
                 5_000);
     }
 
+    /** The same order for Winograd's output rows and the GEMM's last k block, which apply the epilogue too. */
+    @Test
+    void winogradAndGemmEpiloguesAfterTrainingAllocateNothing() {
+        assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1), VectorConv.WINOGRAD,
+                3_000);
+        assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 64, 14, 14, 96, 1, 1, 0), VectorConv.PACKED,
+                3_000);
+    }
+
     /**
      * The prepared forward (bias, ReLU) of g, whose weights take the given form, allocates nothing once warm, after
      * trainingCalls plain forward calls.
