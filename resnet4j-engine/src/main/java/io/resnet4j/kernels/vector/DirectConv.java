@@ -55,7 +55,7 @@ final class DirectConv implements Parallel.Task {
 
     /**
      * Runs y (n, k, p, q) = conv(x (n, c, h, wd), weights packed in wk) for stride sh x sw and padding pt, pl
-     * (at least 0); the epilogue (bias null: none; relu) applies to each finished vector. tab has room for c*r*s.
+     * (at least 0); the epilogue (bias null: none; relu) applies to each tile just stored. tab has room for c*r*s.
      */
     void execute(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                  float[] x, int xOff, float[] wk, float[] bias, int biasOff, boolean relu, int[] tab, float[] y, int yOff) {
