@@ -157,21 +157,12 @@ final class ConvJobs {
         }
 
         /**
-         * packB from phasedBatch: the runs of columns [j0, j0 + cols) along output rows as (first column, offset
-         * of the run's output (a, b) in the batch's planes: image * ch * phases * hp * wp + a * wp + b, length);
-         * row kk of tap kg copies xp[rowOff[kg] + offset ...] whole vectors at a time (the junk past a run is
-         * overwritten by the next run or row, or falls into the panel's slack).
+         * packB from phasedBatch: the runs of columns [j0, j0 + cols) along output rows (Pad.runs, offsets in the
+         * batch's planes); row kk of tap kg copies xp[rowOff[kg] + offset ...] whole vectors at a time (the junk past
+         * a run is overwritten by the next run or row, or falls into the panel's slack).
          */
         private void packPhased(int k0, int kc, int j0, int cols, int[] runs, float[] dst, int d) {
-            int nr = mk.nr, q = g.q, pq = g.p * q, image = g.ch * phases * hp * wp, count = 0;
-            for (int t = 0; t < cols; count++) {
-                int j = j0 + t, img = j / pq, pos = j - img * pq, a = pos / q, b = pos - a * q;
-                int len = Math.min(q - b, cols - t);
-                runs[3 * count] = t;
-                runs[3 * count + 1] = img * image + a * wp + b;
-                runs[3 * count + 2] = len;
-                t += len;
-            }
+            int nr = mk.nr, count = Pad.runs(j0, cols, g.p, g.q, wp, g.ch * phases * hp * wp, runs);
             float[] xp = phasedBatch;
             for (int kk = 0; kk < kc; kk++) {
                 int row = d + kk * nr, tap = rowOff[k0 + kk];
@@ -247,6 +238,24 @@ final class ConvJobs {
                 int ch = kg / (r * s), u = kg / s % r, v = kg % s;
                 dst[kg] = ((ch * phases + u % sh * sw + v % sw) * hp + u / sh) * wp + v / sw;
             }
+        }
+
+        /**
+         * Splits columns [j0, j0 + cols) of a batch of p x q outputs into runs along output rows, 3 ints each into
+         * runs: the run's first column (from j0), where its first output (img, a, b) lies in padded planes of wp
+         * columns, img * image + a * wp + b, and its length. Returns the number of runs.
+         */
+        static int runs(int j0, int cols, int p, int q, int wp, int image, int[] runs) {
+            int pq = p * q, count = 0;
+            for (int t = 0; t < cols; count++) {
+                int j = j0 + t, img = j / pq, pos = j - img * pq, a = pos / q, b = pos - a * q;
+                int len = Math.min(q - b, cols - t);
+                runs[3 * count] = t;
+                runs[3 * count + 1] = img * image + a * wp + b;
+                runs[3 * count + 2] = len;
+                t += len;
+            }
+            return count;
         }
 
         /** The phase planes alone (no slack): for a buffer that several tasks fill. */
@@ -493,15 +502,8 @@ final class ConvJobs {
                 for (int ir = 0; ir < crs; ir += mr) {
                     k.run(kOut, ap, ir * kOut, panel, 0, dcol, ir * nr, nr, false);
                 }
-                // runs as (first column, a * wp + b of its first output, length)
-                int count = 0;
-                for (int t = 0; t < cols; count++) {
-                    int pos = j0 + t, a = pos / g.q, b = pos - a * g.q, len = Math.min(g.q - b, cols - t);
-                    runs[3 * count] = t;
-                    runs[3 * count + 1] = a * wp + b;
-                    runs[3 * count + 2] = len;
-                    t += len;
-                }
+                // the panel's columns lie in this image: offsets a * wp + b
+                int count = Pad.runs(j0, cols, g.p, g.q, wp, 0, runs);
                 for (int kg = 0; kg < crs; kg++) {
                     int tap = taps[kg];
                     for (int i = 0; i < count; i++) {
