@@ -33,29 +33,40 @@ public interface NormOps {
     // The defaults are the reference: the unfused kernel, then ReLU as ElementwiseOps.relu (v < 0 ? 0 : v, NaN
     // and -0 kept). Implementations may fuse the passes but must give bitwise the same result as their own
     // unfused kernels followed by that ReLU.
+    //
+    // reluConsts (RELU_CONSTS * c floats, or null) is the fused kernels' own scratch between a forward and its
+    // backward: a fused forward may record there the per-channel constants of its normalisation, and backwardRelu,
+    // given the array that forward filled (same implementation, same x), may then recompute the mask y > 0 from x
+    // bitwise instead of reading y (one stream less). Callers keep the array and never read it; the defaults
+    // ignore it.
+
+    /** Floats per channel of reluConsts. */
+    int RELU_CONSTS = 3;
 
     /** {@link #forwardTrain} followed by y = max(y, 0); the statistics are those of the normalisation. */
     default void forwardTrainRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                  float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+                                  float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar,
+                                  float[] reluConsts) {
         forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
         reluInPlace(n * c * hw, y, yOff);
     }
 
     /** {@link #forwardEval} followed by y = max(y, 0). */
     default void forwardEvalRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                 float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+                                 float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps,
+                                 float[] reluConsts) {
         forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps);
         reluInPlace(n * c * hw, y, yOff);
     }
 
     /**
-     * Backward of {@link #forwardTrainRelu} / {@link #forwardEvalRelu}, given their output y (n, c, hw):
-     * {@link #backward} applied to dy masked by y > 0 (ElementwiseOps.reluBackward's rule). dx is overwritten
-     * (it may be dy itself); dGamma and dBeta are accumulated.
+     * Backward of {@link #forwardTrainRelu} / {@link #forwardEvalRelu}, given their input x, output y (n, c, hw)
+     * and reluConsts (see above): {@link #backward} applied to dy masked by y > 0 (ElementwiseOps.reluBackward's
+     * rule). dx is overwritten (it may be dy itself); dGamma and dBeta are accumulated.
      */
-    default void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
-                              float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
-                              float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+    default void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] reluConsts,
+                              float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
+                              boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
         for (int e = 0, len = n * c * hw; e < len; e++) {
             dx[dxOff + e] = y[yOff + e] > 0f ? dy[dyOff + e] : 0f;
         }

@@ -1,6 +1,7 @@
 package io.resnet4j.nn;
 
 import io.resnet4j.kernels.Kernels;
+import io.resnet4j.kernels.NormOps;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 
@@ -20,6 +21,8 @@ public final class BatchNorm2d extends Module {
     private final Parameter weight, bias;
     private final Tensor runningMean, runningVar;
     private final float[] saveMean, saveVar;
+    /** The fused forward's per-channel constants for its backward (NormOps.RELU_CONSTS; kernel scratch). */
+    private final float[] reluConsts;
     private long numBatchesTracked;
     private boolean forwardUsedBatchStats;
     /** The last forward was forwardRelu: output holds max(y, 0). */
@@ -55,6 +58,7 @@ public final class BatchNorm2d extends Module {
         this.runningMean = registerBuffer("running_mean", new Tensor(Shape.of(channels)));
         this.runningVar = registerBuffer("running_var", new Tensor(Shape.of(channels)));
         this.saveMean = new float[channels];
+        this.reluConsts = new float[NormOps.RELU_CONSTS * channels];
         this.saveVar = new float[channels];
         resetParameters(null);
     }
@@ -174,7 +178,7 @@ public final class BatchNorm2d extends Module {
             }
             if (relu) {
                 Kernels.NORM.forwardTrainRelu(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar, reluConsts);
             } else {
                 Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
                         weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
@@ -189,7 +193,8 @@ public final class BatchNorm2d extends Module {
         } else {
             if (relu) {
                 Kernels.NORM.forwardEvalRelu(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps,
+                        reluConsts);
             } else {
                 Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
                         weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
@@ -239,7 +244,7 @@ public final class BatchNorm2d extends Module {
         Tensor gradInput = newGradient(s, gradOutput);
         float[] mean = forwardUsedBatchStats ? saveMean : runningMean.data();
         float[] var = forwardUsedBatchStats ? saveVar : runningVar.data();
-        Kernels.NORM.backwardRelu(s.n(), channels, s.h() * s.w(), input.data(), 0, output.data(), 0,
+        Kernels.NORM.backwardRelu(s.n(), channels, s.h() * s.w(), input.data(), 0, output.data(), 0, reluConsts,
                 gradOutput.data(), 0, weight.value().data(), mean, var, eps, forwardUsedBatchStats,
                 gradInput.data(), 0, weight.grad().data(), bias.grad().data());
         return gradInput;

@@ -189,40 +189,69 @@ class VectorNormTest {
                         int xo = 3, yo = 5, len = n * c * hw;
                         float[] x = input(rng, xo, n, c, hw, 0.3, 1.0);
                         float[] gamma = uniform(rng, c, 0.5, 1.5), beta = uniform(rng, c, -1, 1);
+                        float[] rm = uniform(rng, c, -1, 1), rv = uniform(rng, c, 0.5, 2);
+                        // exact zeros before the eval forward's ReLU (x at the running mean, beta 0), which the
+                        // mask must treat as y > 0 does
+                        for (int j = 0; j < c; j += 2) {
+                            beta[j] = 0f;
+                            for (int i = 0; i < n; i++) {
+                                x[xo + (i * c + j) * hw] = rm[j];
+                            }
+                        }
                         float[] y = new float[yo + len], yFused = new float[yo + len];
                         float[] m = new float[c], v = new float[c], mf = new float[c], vf = new float[c];
+                        float[] trainConsts = new float[NormOps.RELU_CONSTS * c], evalConsts = trainConsts.clone();
                         norm.forwardTrain(n, c, hw, x, xo, y, yo, gamma, beta, EPS, m, v);
                         ew.relu(len, y, yo, y, yo);
-                        norm.forwardTrainRelu(n, c, hw, x, xo, yFused, yo, gamma, beta, EPS, mf, vf);
+                        norm.forwardTrainRelu(n, c, hw, x, xo, yFused, yo, gamma, beta, EPS, mf, vf, trainConsts);
                         assertBitwise("train y " + at, y, yFused);
                         assertBitwise("mean " + at, m, mf);
                         assertBitwise("var " + at, v, vf);
 
-                        float[] rm = uniform(rng, c, -1, 1), rv = uniform(rng, c, 0.5, 2);
                         float[] ye = new float[yo + len], yeFused = new float[yo + len];
                         norm.forwardEval(n, c, hw, x, xo, ye, yo, gamma, beta, rm, rv, EPS);
                         ew.relu(len, ye, yo, ye, yo);
-                        norm.forwardEvalRelu(n, c, hw, x, xo, yeFused, yo, gamma, beta, rm, rv, EPS);
+                        norm.forwardEvalRelu(n, c, hw, x, xo, yeFused, yo, gamma, beta, rm, rv, EPS, evalConsts);
                         assertBitwise("eval y " + at, ye, yeFused);
+                        // The vector kernel's backward with the forward's constants masks from x: it must not read y.
+                        float[] yUnread = impl == 1 ? uniform(rng, yo + len, -1, 1) : y;
+                        float[] yeUnread = impl == 1 ? uniform(rng, yo + len, -1, 1) : ye;
 
                         for (boolean batchStats : new boolean[] {true, false}) {
                             float[] dy = uniform(rng, yo + len, -1, 1);
-                            float[] masked = new float[yo + len], dx = new float[xo + len], dxFused = new float[xo + len];
-                            float[] dg = uniform(rng, c, -1, 1), db = uniform(rng, c, -1, 1);
-                            float[] dgFused = dg.clone(), dbFused = db.clone(), dgAlias = dg.clone(), dbAlias = db.clone();
+                            float[] masked = new float[yo + len], dx = new float[xo + len];
+                            float[] dg0 = uniform(rng, c, -1, 1), db0 = uniform(rng, c, -1, 1);
+                            float[] dg = dg0.clone(), db = db0.clone();
                             ew.reluBackward(len, y, yo, dy, yo, masked, yo);
                             norm.backward(n, c, hw, x, xo, masked, yo, gamma, m, v, EPS, batchStats, dx, xo, dg, db);
-                            norm.backwardRelu(n, c, hw, x, xo, y, yo, dy, yo, gamma, m, v, EPS, batchStats, dxFused, xo, dgFused, dbFused);
                             String atB = at + (batchStats ? " batch stats" : " running stats");
-                            assertBitwise("dx " + atB, dx, dxFused);
-                            assertBitwise("dGamma " + atB, dg, dgFused);
-                            assertBitwise("dBeta " + atB, db, dbFused);
-                            // In place: dx overwrites dy.
-                            float[] inPlace = new float[xo + len];
-                            System.arraycopy(dy, yo, inPlace, xo, len);
-                            norm.backwardRelu(n, c, hw, x, xo, y, yo, inPlace, xo, gamma, m, v, EPS, batchStats, inPlace, xo, dgAlias, dbAlias);
-                            assertBitwise("in-place dx " + atB, dx, inPlace);
-                            assertBitwise("in-place dGamma " + atB, dg, dgAlias);
+                            for (boolean consts : new boolean[] {false, true}) {
+                                String atC = atB + (consts ? " with the forward's constants" : " masked by y");
+                                float[] dgFused = dg0.clone(), dbFused = db0.clone(), dgAlias = dg0.clone(), dbAlias = db0.clone();
+                                float[] dxFused = new float[xo + len];
+                                norm.backwardRelu(n, c, hw, x, xo, consts ? yUnread : y, yo, consts ? trainConsts : null,
+                                        dy, yo, gamma, m, v, EPS, batchStats, dxFused, xo, dgFused, dbFused);
+                                assertBitwise("dx " + atC, dx, dxFused);
+                                assertBitwise("dGamma " + atC, dg, dgFused);
+                                assertBitwise("dBeta " + atC, db, dbFused);
+                                // In place: dx overwrites dy.
+                                float[] inPlace = new float[xo + len];
+                                System.arraycopy(dy, yo, inPlace, xo, len);
+                                norm.backwardRelu(n, c, hw, x, xo, consts ? yUnread : y, yo, consts ? trainConsts : null,
+                                        inPlace, xo, gamma, m, v, EPS, batchStats, inPlace, xo, dgAlias, dbAlias);
+                                assertBitwise("in-place dx " + atC, dx, inPlace);
+                                assertBitwise("in-place dGamma " + atC, dg, dgAlias);
+                            }
+                            // After the eval forward (running statistics), masked by its own output.
+                            float[] dxEval = new float[xo + len], dxEvalFused = new float[xo + len];
+                            float[] dgEval = dg0.clone(), dbEval = db0.clone(), dgEvalFused = dg0.clone(), dbEvalFused = db0.clone();
+                            ew.reluBackward(len, ye, yo, dy, yo, masked, yo);
+                            norm.backward(n, c, hw, x, xo, masked, yo, gamma, rm, rv, EPS, batchStats, dxEval, xo, dgEval, dbEval);
+                            norm.backwardRelu(n, c, hw, x, xo, yeUnread, yo, evalConsts, dy, yo, gamma, rm, rv, EPS,
+                                    batchStats, dxEvalFused, xo, dgEvalFused, dbEvalFused);
+                            assertBitwise("dx after eval " + atB, dxEval, dxEvalFused);
+                            assertBitwise("dGamma after eval " + atB, dgEval, dgEvalFused);
+                            assertBitwise("dBeta after eval " + atB, dbEval, dbEvalFused);
                         }
                     }
                 }
@@ -254,9 +283,14 @@ class VectorNormTest {
         float[] dxRun = new float[len], dgRun = new float[c], dbRun = new float[c];
         VECTOR.backward(n, c, hw, x, 0, dy, 0, gamma, mean, var, EPS, false, dxRun, 0, dgRun, dbRun);
         float[] yRelu = new float[len], yEvalRelu = new float[len], dxRelu = new float[len], dgRelu = new float[c], dbRelu = new float[c];
-        VECTOR.forwardTrainRelu(n, c, hw, x, 0, yRelu, 0, gamma, beta, EPS, new float[c], new float[c]);
-        VECTOR.forwardEvalRelu(n, c, hw, x, 0, yEvalRelu, 0, gamma, beta, mean, var, EPS);
-        VECTOR.backwardRelu(n, c, hw, x, 0, yRelu, 0, dy, 0, gamma, mean, var, EPS, true, dxRelu, 0, dgRelu, dbRelu);
-        return new float[][] {y, mean, var, yEval, dx, dg, db, dxRun, dgRun, dbRun, yRelu, yEvalRelu, dxRelu, dgRelu, dbRelu};
+        float[] consts = new float[NormOps.RELU_CONSTS * c], dxConsts = new float[len], dgConsts = new float[c];
+        float[] dbConsts = new float[c];
+        VECTOR.forwardTrainRelu(n, c, hw, x, 0, yRelu, 0, gamma, beta, EPS, new float[c], new float[c], consts);
+        VECTOR.forwardEvalRelu(n, c, hw, x, 0, yEvalRelu, 0, gamma, beta, mean, var, EPS, null);
+        VECTOR.backwardRelu(n, c, hw, x, 0, yRelu, 0, null, dy, 0, gamma, mean, var, EPS, true, dxRelu, 0, dgRelu, dbRelu);
+        VECTOR.backwardRelu(n, c, hw, x, 0, yRelu, 0, consts, dy, 0, gamma, mean, var, EPS, true, dxConsts, 0, dgConsts,
+                dbConsts);
+        return new float[][] {y, mean, var, yEval, dx, dg, db, dxRun, dgRun, dbRun, yRelu, yEvalRelu, dxRelu, dgRelu, dbRelu,
+                consts, dxConsts, dgConsts, dbConsts};
     }
 }

@@ -28,7 +28,7 @@ final class Split {
      * references when the call ends.
      */
     static final class Args implements Parallel.Task {
-        float[] x0, x1, x2, x3, x4, x5, x6, x7, x8;
+        float[] x0, x1, x2, x3, x4, x5, x6, x7, x8, x9;
         int o0, o1, o2, o3;
         int i0, i1, i2, i3, i4;
         float f;
@@ -45,7 +45,7 @@ final class Split {
         }
 
         private void clear() {
-            x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = x8 = null;
+            x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = x8 = x9 = null;
             ints = null;
             ref = null;
             body = null;

@@ -20,9 +20,9 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
  * |gamma * xhat| + |beta| for y, and to the largest of |dx|'s three terms for dx), the saved statistics and
  * dGamma, dBeta to ~1e-6 relative.
  *
- * <p>The fused BN + ReLU kernels apply the ReLU in the normalisation pass (forward) and mask dy channel by
- * channel into dx before the two backward passes (backward): bitwise equal to this class's unfused kernels
- * followed by {@link VectorElementwise}'s ReLU.
+ * <p>The fused BN + ReLU kernels apply the ReLU in the normalisation pass (forward) and mask dy in both backward
+ * passes, from x and the constants the forward recorded (NormOps.RELU_CONSTS; without them, from y into dx
+ * first): bitwise equal to this class's unfused kernels and {@link VectorElementwise}'s ReLU.
  *
  * <p>Threads: training forward and backward split over channels (a channel's reduction stays in one task),
  * eval forward over (n, c) planes; the split depends only on the shape.
@@ -36,20 +36,23 @@ public final class VectorNorm implements NormOps {
     @Override
     public void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                              float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
-        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, false);
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, false, null);
     }
 
     @Override
     public void forwardTrainRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                 float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
-        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true);
+                                 float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar,
+                                 float[] reluConsts) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true, reluConsts);
     }
 
+    /** consts: null, or where each channel's m, a, b go (relu only; see NormOps.RELU_CONSTS). */
     private static void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
-                                     float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
+                                     float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
+                                     float[] consts) {
         int grain = Split.grain(c, (long) n * hw);
         if (grain >= c) {
-            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu);
+            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts);
         } else {
             Split.Args a = Split.args();
             a.i0 = n;
@@ -65,20 +68,23 @@ public final class VectorNorm implements NormOps {
             a.x4 = saveMean;
             a.x5 = saveVar;
             a.flag = relu;
+            a.x6 = consts;
             Split.run(c, grain, a, (s, j0, j1) -> forwardTrain(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1,
-                    s.x2, s.x3, s.f, s.x4, s.x5, s.flag));
+                    s.x2, s.x3, s.f, s.x4, s.x5, s.flag, s.x6));
         }
     }
 
     private static void forwardTrain(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
+                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
+                                     float[] consts) {
         for (int j = j0; j < j1; j++) {
-            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu);
+            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts);
         }
     }
 
     private static void trainChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu) {
+                                     float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
+                                     float[] consts) {
         double count = (double) n * hw;
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -132,6 +138,9 @@ public final class VectorNorm implements NormOps {
         saveVar[j] = (float) var;
         double scale = gamma[j] / Math.sqrt(var + eps);
         float a = (float) scale, b = (float) (beta[j] - scale * shift);
+        if (relu && consts != null) {
+            setConsts(consts, j, m, a, b);
+        }
         for (int i = 0; i < n; i++) {
             normalise(hw, x, xOff + (i * c + j) * hw, y, yOff + (i * c + j) * hw, m, a, b, relu);
         }
@@ -145,8 +154,26 @@ public final class VectorNorm implements NormOps {
 
     @Override
     public void forwardEvalRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+                                float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps,
+                                float[] reluConsts) {
+        if (reluConsts != null) {
+            for (int j = 0; j < c; j++) {
+                setConsts(reluConsts, j, runMean[j], evalScale(gamma, runVar, eps, j), beta[j]);
+            }
+        }
         forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, true);
+    }
+
+    /** The scale of channel j's normalisation by the running statistics. */
+    private static float evalScale(float[] gamma, float[] runVar, float eps, int j) {
+        return (float) (gamma[j] / Math.sqrt(runVar[j] + (double) eps));
+    }
+
+    /** Channel j's normalisation y = (x - m) * a + b (before the ReLU), for backwardRelu's mask. */
+    private static void setConsts(float[] consts, int j, float m, float a, float b) {
+        consts[RELU_CONSTS * j] = m;
+        consts[RELU_CONSTS * j + 1] = a;
+        consts[RELU_CONSTS * j + 2] = b;
     }
 
     private static void forwardEval(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
@@ -177,7 +204,7 @@ public final class VectorNorm implements NormOps {
                                     float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps, boolean relu) {
         for (int plane = p0; plane < p1; plane++) {
             int j = plane % c;
-            float scale = (float) (gamma[j] / Math.sqrt(runVar[j] + (double) eps));
+            float scale = evalScale(gamma, runVar, eps, j);
             normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j], relu);
         }
     }
@@ -211,23 +238,32 @@ public final class VectorNorm implements NormOps {
     public void backward(int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
                          float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
                          float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
-        backward(n, c, hw, x, xOff, null, 0, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+        backward(n, c, hw, x, xOff, null, 0, null, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
     }
 
     @Override
-    public void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
-                             float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
-                             float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
-        backward(n, c, hw, x, xOff, y, yOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+    public void backwardRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] reluConsts,
+                             float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
+                             boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        backward(n, c, hw, x, xOff, y, yOff, reluConsts, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff,
+                dGamma, dBeta);
     }
 
-    /** y == null: plain backward; otherwise dy is first masked by y > 0 into dx, channel by channel. */
-    private static void backward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
-                                 float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
-                                 float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+    /**
+     * y == null: plain backward. Otherwise the ReLU's backward first: with consts, dy is masked on the fly by
+     * (x - m) * a + b > 0 recomputed from the forward's constants (see NormOps.RELU_CONSTS: the forward's own
+     * fma, so the same mask as y > 0, without reading y); without, dy is masked by y > 0 into dx, channel by channel.
+     */
+    private static void backward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] consts,
+                                 float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
+                                 boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+        if (y == null) {
+            consts = null;
+        }
         int grain = Split.grain(c, 2L * n * hw);
         if (grain >= c) {
-            backward(0, c, n, c, hw, x, xOff, y, yOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            backward(0, c, n, c, hw, x, xOff, y, yOff, consts, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff,
+                    dGamma, dBeta);
         } else {
             Split.Args a = Split.args();
             a.i0 = n;
@@ -248,24 +284,27 @@ public final class VectorNorm implements NormOps {
             a.o3 = dxOff;
             a.x7 = dGamma;
             a.x8 = dBeta;
-            Split.run(c, grain, a, (s, j0, j1) -> backward(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1, s.x2, s.o2,
-                    s.x3, s.x4, s.x5, s.f, s.flag, s.x6, s.o3, s.x7, s.x8));
+            a.x9 = consts;
+            Split.run(c, grain, a, (s, j0, j1) -> backward(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1,
+                    s.x9, s.x2, s.o2, s.x3, s.x4, s.x5, s.f, s.flag, s.x6, s.o3, s.x7, s.x8));
         }
     }
 
     private static void backward(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                 float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
-                                 boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
+                                 float[] consts, float[] dy, int dyOff, float[] gamma, float[] mean, float[] var,
+                                 float eps, boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
         for (int j = j0; j < j1; j++) {
-            if (y == null) {
-                backwardChannel(j, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+            if (y == null || consts != null) {
+                backwardChannel(j, n, c, hw, x, xOff, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma,
+                        dBeta, consts);
             } else {
                 // The channel's n planes of masked dy (a few hundred KiB at most) stay in cache for the two passes.
                 for (int i = 0; i < n; i++) {
                     int k = (i * c + j) * hw;
                     reluMask(hw, y, yOff + k, dy, dyOff + k, dx, dxOff + k);
                 }
-                backwardChannel(j, n, c, hw, x, xOff, dx, dxOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
+                backwardChannel(j, n, c, hw, x, xOff, dx, dxOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma,
+                        dBeta, null);
             }
         }
     }
@@ -283,51 +322,102 @@ public final class VectorNorm implements NormOps {
         }
     }
 
+    /**
+     * Channel j: sumDy = sum(g), sumDyD = sum(g * (x - mu)) over (n, hw), then dx = A * g + B * (x - mu) + C, where
+     * g = dy, or with consts dy masked on the fly by (x - m) * a + b > 0 (channel j's forward constants).
+     */
     private static void backwardChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] dy, int dyOff,
                                         float[] gamma, float[] mean, float[] var, float eps, boolean batchStats,
-                                        float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
-        double count = (double) n * hw;
+                                        float[] dx, int dxOff, float[] dGamma, float[] dBeta, float[] consts) {
         float mu = mean[j];
-        double invStd = 1.0 / Math.sqrt(var[j] + (double) eps);
-        FloatVector mv = FloatVector.broadcast(F, mu);
-        // sumDy = sum(dy), sumDyD = sum(dy * (x - mu)) over (n, hw).
         double sumDy = 0, sumDyD = 0;
-        for (int i = 0; i < n; i++) {
-            int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw;
-            for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
-                int c1 = Math.min(hw, c0 + LaneMath.CHUNK);
-                FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
-                FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
-                int e = c0;
-                for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
-                    FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
-                    FloatVector g1 = FloatVector.fromArray(F, dy, gb + e + LANES);
-                    a1 = a1.add(g0);
-                    a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
-                    b1 = b1.add(g1);
-                    b2 = g1.fma(FloatVector.fromArray(F, x, xb + e + LANES).sub(mv), b2);
+        if (consts != null) {
+            // the unmasked loop below on g = (x - m0) * a0 + b0 > 0 ? dy : 0 (the same sums in the same order)
+            float m0 = consts[RELU_CONSTS * j], a0 = consts[RELU_CONSTS * j + 1], b0 = consts[RELU_CONSTS * j + 2];
+            FloatVector m0v = FloatVector.broadcast(F, m0), a0v = FloatVector.broadcast(F, a0);
+            FloatVector b0v = FloatVector.broadcast(F, b0), mv = FloatVector.broadcast(F, mu), zero = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw;
+                for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
+                    int c1 = Math.min(hw, c0 + LaneMath.CHUNK);
+                    FloatVector a1 = zero, a2 = zero, b1 = zero, b2 = zero;
+                    int e = c0;
+                    for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
+                        FloatVector x0 = FloatVector.fromArray(F, x, xb + e);
+                        FloatVector x1 = FloatVector.fromArray(F, x, xb + e + LANES);
+                        FloatVector g0 = zero.blend(FloatVector.fromArray(F, dy, gb + e),
+                                x0.sub(m0v).fma(a0v, b0v).compare(VectorOperators.GT, 0f));
+                        FloatVector g1 = zero.blend(FloatVector.fromArray(F, dy, gb + e + LANES),
+                                x1.sub(m0v).fma(a0v, b0v).compare(VectorOperators.GT, 0f));
+                        a1 = a1.add(g0);
+                        a2 = g0.fma(x0.sub(mv), a2);
+                        b1 = b1.add(g1);
+                        b2 = g1.fma(x1.sub(mv), b2);
+                    }
+                    for (; e <= c1 - LANES; e += LANES) {
+                        FloatVector x0 = FloatVector.fromArray(F, x, xb + e);
+                        FloatVector g0 = zero.blend(FloatVector.fromArray(F, dy, gb + e),
+                                x0.sub(m0v).fma(a0v, b0v).compare(VectorOperators.GT, 0f));
+                        a1 = a1.add(g0);
+                        a2 = g0.fma(x0.sub(mv), a2);
+                    }
+                    float t1 = 0, t2 = 0;
+                    for (; e < c1; e++) {
+                        float xe = x[xb + e], g = Math.fma(xe - m0, a0, b0) > 0f ? dy[gb + e] : 0f;
+                        t1 += g;
+                        t2 += g * (xe - mu);
+                    }
+                    a1 = a1.add(b1);
+                    a2 = a2.add(b2);
+                    for (int l = 0; l < LANES; l++) {
+                        sumDy += a1.lane(l);
+                        sumDyD += a2.lane(l);
+                    }
+                    sumDy += t1;
+                    sumDyD += t2;
                 }
-                for (; e <= c1 - LANES; e += LANES) {
-                    FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
-                    a1 = a1.add(g0);
-                    a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
+            }
+        } else {
+            FloatVector mv = FloatVector.broadcast(F, mu);
+            for (int i = 0; i < n; i++) {
+                int xb = xOff + (i * c + j) * hw, gb = dyOff + (i * c + j) * hw;
+                for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
+                    int c1 = Math.min(hw, c0 + LaneMath.CHUNK);
+                    FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
+                    FloatVector b1 = FloatVector.zero(F), b2 = FloatVector.zero(F);
+                    int e = c0;
+                    for (; e <= c1 - 2 * LANES; e += 2 * LANES) {
+                        FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
+                        FloatVector g1 = FloatVector.fromArray(F, dy, gb + e + LANES);
+                        a1 = a1.add(g0);
+                        a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
+                        b1 = b1.add(g1);
+                        b2 = g1.fma(FloatVector.fromArray(F, x, xb + e + LANES).sub(mv), b2);
+                    }
+                    for (; e <= c1 - LANES; e += LANES) {
+                        FloatVector g0 = FloatVector.fromArray(F, dy, gb + e);
+                        a1 = a1.add(g0);
+                        a2 = g0.fma(FloatVector.fromArray(F, x, xb + e).sub(mv), a2);
+                    }
+                    float t1 = 0, t2 = 0;
+                    for (; e < c1; e++) {
+                        float g = dy[gb + e];
+                        t1 += g;
+                        t2 += g * (x[xb + e] - mu);
+                    }
+                    a1 = a1.add(b1);
+                    a2 = a2.add(b2);
+                    for (int l = 0; l < LANES; l++) {
+                        sumDy += a1.lane(l);
+                        sumDyD += a2.lane(l);
+                    }
+                    sumDy += t1;
+                    sumDyD += t2;
                 }
-                float t1 = 0, t2 = 0;
-                for (; e < c1; e++) {
-                    float g = dy[gb + e];
-                    t1 += g;
-                    t2 += g * (x[xb + e] - mu);
-                }
-                a1 = a1.add(b1);
-                a2 = a2.add(b2);
-                for (int l = 0; l < LANES; l++) {
-                    sumDy += a1.lane(l);
-                    sumDyD += a2.lane(l);
-                }
-                sumDy += t1;
-                sumDyD += t2;
             }
         }
+        double count = (double) n * hw;
+        double invStd = 1.0 / Math.sqrt(var[j] + (double) eps);
         double sumDyXhat = sumDyD * invStd;
         dGamma[j] += (float) sumDyXhat;
         dBeta[j] += (float) sumDy;
@@ -338,7 +428,9 @@ public final class VectorNorm implements NormOps {
         float cc = batchStats ? (float) (-scale * sumDy / count) : 0f;
         for (int i = 0; i < n; i++) {
             int k = (i * c + j) * hw;
-            if (batchStats) {
+            if (consts != null) {
+                maskedGradient(hw, x, xOff + k, dy, dyOff + k, dx, dxOff + k, mu, a, b, cc, consts, j, batchStats);
+            } else if (batchStats) {
                 gradient(hw, x, xOff + k, dy, dyOff + k, dx, dxOff + k, mu, a, b, cc);
             } else {
                 scaled(hw, dy, dyOff + k, dx, dxOff + k, a);
@@ -358,6 +450,40 @@ public final class VectorNorm implements NormOps {
         }
         for (; e < hw; e++) {
             dx[ob + e] = Math.fma(dy[gb + e], a, Math.fma(x[xb + e] - mu, b, cc));
+        }
+    }
+
+    /**
+     * One plane: gradient (batch statistics) or scaled (running statistics) of g = dy masked by channel j's forward
+     * constants, as those give on the masked dy.
+     */
+    private static void maskedGradient(int hw, float[] x, int xb, float[] dy, int gb, float[] dx, int ob, float mu,
+                                       float a, float b, float cc, float[] consts, int j, boolean batchStats) {
+        float m0 = consts[RELU_CONSTS * j], a0 = consts[RELU_CONSTS * j + 1], b0 = consts[RELU_CONSTS * j + 2];
+        FloatVector m0v = FloatVector.broadcast(F, m0), a0v = FloatVector.broadcast(F, a0), b0v = FloatVector.broadcast(F, b0);
+        FloatVector mv = FloatVector.broadcast(F, mu), zero = FloatVector.zero(F);
+        FloatVector av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b), cv = FloatVector.broadcast(F, cc);
+        int e = 0;
+        if (batchStats) {
+            for (; e <= hw - LANES; e += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, xb + e);
+                FloatVector g = zero.blend(FloatVector.fromArray(F, dy, gb + e),
+                        xv.sub(m0v).fma(a0v, b0v).compare(VectorOperators.GT, 0f));
+                g.fma(av, xv.sub(mv).fma(bv, cv)).intoArray(dx, ob + e);
+            }
+            for (; e < hw; e++) {
+                float xe = x[xb + e], g = Math.fma(xe - m0, a0, b0) > 0f ? dy[gb + e] : 0f;
+                dx[ob + e] = Math.fma(g, a, Math.fma(xe - mu, b, cc));
+            }
+        } else {
+            for (; e <= hw - LANES; e += LANES) {
+                FloatVector g = zero.blend(FloatVector.fromArray(F, dy, gb + e),
+                        FloatVector.fromArray(F, x, xb + e).sub(m0v).fma(a0v, b0v).compare(VectorOperators.GT, 0f));
+                g.mul(av).intoArray(dx, ob + e);
+            }
+            for (; e < hw; e++) {
+                dx[ob + e] = (Math.fma(x[xb + e] - m0, a0, b0) > 0f ? dy[gb + e] : 0f) * a;
+            }
         }
     }
 
