@@ -2,7 +2,8 @@
 # Whole-model A/B of two commits in one JVM (io.resnet4j.bench.TwoBuilds: one class loader per build, blocks of
 # steps alternating A B / B A, the speed ratio taken round by round). Each commit is checked out as a git worktree
 # under target/two-builds/ and compiled there (mvn package, nothing installed); the harness runs from this
-# checkout's bench classes (build it first: mvn -q install -DskipTests).
+# checkout's bench classes (build it first: mvn -q install -DskipTests). The worktrees stay for the next run;
+# remove one with `git worktree remove --force target/two-builds/REV`, or after `mvn clean` with `git worktree prune`.
 #
 # usage: tools/bench/two-builds.sh COMMIT_A COMMIT_B WORKLOAD [TwoBuilds options...]
 #   e.g. tools/bench/two-builds.sh aeab91f HEAD resnet20:train:128 --rounds 20 --steps 3
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -lt 3 ]; then
-    sed -n '2,10p' "$0" >&2
+    sed -n '2,11p' "$0" >&2
     exit 2
 fi
 A=$1 B=$2 WORKLOAD=$3

@@ -30,6 +30,10 @@ import java.util.SplittableRandom;
  * layers; without it, the same four and a copy of the default agreed with it within 3%. Compare variants
  * without {@code --peak}; use it for the shares only.
  *
+ * <p>Variants share compiled methods, so one variant's JIT profile can slow another: a static switch selecting
+ * old code inside one build made the old batch norm path up to 3x slower than alone (BENCHMARKS.md, seventh
+ * session). A few percent between variants is not proof; for two commits use TwoBuilds (one class loader each).
+ *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
  *               [--threads 1] [--rounds 21] [--peak true] [--flush-mb 0] [--warm-s 1]
