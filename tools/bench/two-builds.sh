@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -lt 3 ]; then
-    sed -n '2,11p' "$0" >&2
+    sed -n '2,10p' "$0" >&2
     exit 2
 fi
 A=$1 B=$2 WORKLOAD=$3
