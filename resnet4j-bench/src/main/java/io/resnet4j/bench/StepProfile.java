@@ -35,7 +35,9 @@ import java.util.SplittableRandom;
  * with the median whole step (the difference is what the isolated replays do not see: module glue, caches
  * that a real step does not have warm). With {@code --mode infer} the same is done for one inference
  * forward pass (eval mode: forward kernels only, no loss or optimiser), and with {@code --mode frozen} for the
- * forward pass of the Inference.freeze copy (each fused convolution timed as one call). Convolution calls also
+ * forward pass of the Inference.freeze copy (each fused convolution timed as one call). A batch norm followed by
+ * a ReLU that the network runs as one kernel (Sequential's fusion) is timed so, on a fresh pair of the same
+ * shape ("bn+relu"). Convolution calls also
  * report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
  * the direct convolution's).
  *
@@ -191,9 +193,18 @@ public final class StepProfile {
         Shape walk(Module m, String path, Shape in) {
             if (m instanceof Sequential s) {
                 Shape x = in;
-                for (Map.Entry<String, Module> e : s.children().entrySet()) {
-                    String p = e.getKey().isEmpty() ? path : path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-                    x = walk(e.getValue(), p, x);
+                List<Map.Entry<String, Module>> children = List.copyOf(s.children().entrySet());
+                for (int i = 0; i < children.size(); i++) {
+                    String key = children.get(i).getKey();
+                    String p = key.isEmpty() ? path : path.isEmpty() ? key : path + "." + key;
+                    Module child = children.get(i).getValue();
+                    if (child instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < children.size()
+                            && children.get(i + 1).getValue() instanceof ReLU) {
+                        x = fusedBatchNormRelu(bn, p, x);
+                        i++;
+                        continue;
+                    }
+                    x = walk(child, p, x);
                 }
                 return x;
             }
@@ -255,8 +266,20 @@ public final class StepProfile {
                 ops.add(new Op("conv fwd " + st, shape, () -> c.forward(x), macs));
                 return out;
             }
-            String kind = m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu" : m.getClass().getSimpleName();
-            String group = m instanceof BatchNorm2d || m instanceof ReLU ? kind + " " + st : "other";
+            return timeModule(m, path, in, out, st);
+        }
+
+        /** The batch norm and the ReLU after it as the network runs them: one fused kernel each way. */
+        private Shape fusedBatchNormRelu(BatchNorm2d bn, String path, Shape in) {
+            Sequential pair = new Sequential(new BatchNorm2d(bn.channels()), new ReLU());
+            firstLayer = false;
+            return timeModule(pair, path, in, bn.outputShape(in), stage(path));
+        }
+
+        private Shape timeModule(Module m, String path, Shape in, Shape out, String st) {
+            String kind = m instanceof Sequential ? "bn+relu" : m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu"
+                    : m.getClass().getSimpleName();
+            String group = m instanceof Sequential || m instanceof BatchNorm2d || m instanceof ReLU ? kind + " " + st : "other";
             Tensor x = random(in, seed++), dy = random(out, seed++);
             m.train(train);
             ops.add(new Op(group, path + " " + kind + " fwd", () -> m.forward(x)));
