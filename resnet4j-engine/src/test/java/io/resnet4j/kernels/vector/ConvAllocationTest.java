@@ -5,6 +5,7 @@ import io.resnet4j.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,6 +56,28 @@ class ConvAllocationTest {
                 3_000);
         assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 64, 14, 14, 96, 1, 1, 0), VectorConv.PACKED,
                 3_000);
+    }
+
+    /** PositionTiles' prepared forward after the same geometry's training forward (another path) compiled first. */
+    @Test
+    void tilesAfterTrainingAllocateNothing() {
+        assertWarmPreparedForwardAllocatesNothing(ConvGeometry.of(2, 64, 7, 7, 40, 3, 1, 1), VectorConv.TILES, 3_000);
+    }
+
+    /**
+     * The reverse order: the prepared forward with its epilogue compiled first (as frozen inference before
+     * training), then the three training passes of the same geometry allocate nothing once warm. DirectConv,
+     * Winograd and the GEMM.
+     */
+    @Test
+    void trainingPassesAfterInferenceAllocateNothing() {
+        List<ConvGeometry> geometries = List.of(ConvGeometry.of(2, 16, 16, 16, 16, 3, 1, 1),
+                ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1), ConvGeometry.of(2, 64, 14, 14, 96, 1, 1, 0));
+        int[] forms = {VectorConv.DIRECT, VectorConv.WINOGRAD, VectorConv.PACKED};
+        for (int i = 0; i < geometries.size(); i++) {
+            assertWarmPreparedForwardAllocatesNothing(geometries.get(i), forms[i], 0);
+            assertWarmPassesAllocateNothing(geometries.get(i));
+        }
     }
 
     /**
