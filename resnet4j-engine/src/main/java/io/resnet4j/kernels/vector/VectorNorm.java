@@ -250,16 +250,13 @@ public final class VectorNorm implements NormOps {
     }
 
     /**
-     * y == null: plain backward. Otherwise the ReLU's backward first: with consts, dy is masked on the fly by
+     * y and consts null: plain backward. Otherwise the ReLU's backward first: with consts, dy is masked on the fly by
      * (x - m) * a + b > 0 recomputed from the forward's constants (see NormOps.RELU_CONSTS: the forward's own
      * fma, so the same mask as y > 0, without reading y); without, dy is masked by y > 0 into dx, channel by channel.
      */
     private static void backward(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] consts,
                                  float[] dy, int dyOff, float[] gamma, float[] mean, float[] var, float eps,
                                  boolean batchStats, float[] dx, int dxOff, float[] dGamma, float[] dBeta) {
-        if (y == null) {
-            consts = null;
-        }
         int grain = Split.grain(c, 2L * n * hw);
         if (grain >= c) {
             backward(0, c, n, c, hw, x, xOff, y, yOff, consts, dy, dyOff, gamma, mean, var, eps, batchStats, dx, dxOff,
