@@ -90,7 +90,7 @@ public final class E2EBench {
     public static void main(String[] args) throws IOException {
         String usage = "usage: E2EBench --workloads MODEL:MODE:BATCH,... [--threads N] [--validation file] "
                 + "[--blocks N] [--block-s S] [--warm-s S] [--tsv file]";
-        Map<String, String> o = options(args, List.of("--threads", "--workloads", "--validation", "--blocks",
+        Map<String, String> o = Options.parse(args, List.of("--threads", "--workloads", "--validation", "--blocks",
                 "--block-s", "--warm-s", "--tsv"), usage);
         if (!o.containsKey("--workloads")) {
             throw new IllegalArgumentException("--workloads is required; " + usage);
@@ -117,21 +117,6 @@ public final class E2EBench {
                 Files.writeString(Path.of(tsv), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         }
-    }
-
-    /** "--name value" pairs (the bench mains' options); an unknown name or a missing value is refused with the usage. */
-    public static Map<String, String> options(String[] args, List<String> known, String usage) {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!known.contains(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; " + usage);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[i] + " needs a value; " + usage);
-            }
-            o.put(args[i], args[i + 1]);
-        }
-        return o;
     }
 
     /** The workloads of a comma-separated MODEL:MODE:BATCH list. */

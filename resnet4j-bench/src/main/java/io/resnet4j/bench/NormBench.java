@@ -33,13 +33,13 @@ public final class NormBench {
 
     public static void main(String[] args) {
         String usage = "usage: NormBench [--mask x|y] [--shapes N/C/HW,...] [--threads 2] [--rounds 31]";
-        Map<String, String> o = E2EBench.options(args, List.of("--mask", "--shapes", "--threads", "--rounds"), usage);
+        Map<String, String> o = Options.parse(args, List.of("--mask", "--shapes", "--threads", "--rounds"), usage);
         String mask = o.getOrDefault("--mask", "x");
         if (!mask.equals("x") && !mask.equals("y")) {
             throw new IllegalArgumentException("--mask is x or y, not " + mask + "; " + usage);
         }
-        int threads = Integer.parseInt(o.getOrDefault("--threads", "2"));
-        int rounds = Integer.parseInt(o.getOrDefault("--rounds", "31"));
+        int threads = Options.intOption(o, "--threads", 2, usage);
+        int rounds = Options.intOption(o, "--rounds", 31, usage);
         if (threads < 1 || rounds < 1) {
             throw new IllegalArgumentException("need threads >= 1 and rounds >= 1; " + usage);
         }

@@ -51,7 +51,7 @@ public final class PairedBench {
     public static void main(String[] args) throws IOException, InterruptedException {
         String usage = "usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch \"PYTHON torch_e2e.py\" [--tunables T] "
                 + "[--threads N] [--validation file] [--rounds N] [--block-s S] [--warm-s S] [--tsv file]";
-        Map<String, String> o = E2EBench.options(args, List.of("--threads", "--workloads", "--validation", "--rounds",
+        Map<String, String> o = Options.parse(args, List.of("--threads", "--workloads", "--validation", "--rounds",
                 "--block-s", "--warm-s", "--tsv", "--torch", "--tunables"), usage);
         if (!o.containsKey("--workloads") || !o.containsKey("--torch")) {
             throw new IllegalArgumentException("--workloads and --torch are required; " + usage);

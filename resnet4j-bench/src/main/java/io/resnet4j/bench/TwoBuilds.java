@@ -36,25 +36,19 @@ public final class TwoBuilds {
     public static void main(String[] args) throws ReflectiveOperationException, MalformedURLException {
         String usage = "usage: TwoBuilds --workload MODEL:MODE:BATCH --a CLASSPATH --b CLASSPATH [--rounds 20] "
                 + "[--steps 3] [--warm-s 12] [--threads 2]";
-        // parsed here, not by E2EBench.options: this class must not link any resnet4j class of its own classpath
-        List<String> known = List.of("--workload", "--a", "--b", "--rounds", "--steps", "--warm-s", "--threads");
-        Map<String, String> o = new java.util.HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!known.contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "; " + usage);
-            }
-            o.put(args[i], args[i + 1]);
-        }
+        // Options links no engine class: this class must not load one from its own classpath
+        Map<String, String> o = Options.parse(args, List.of("--workload", "--a", "--b", "--rounds", "--steps",
+                "--warm-s", "--threads"), usage);
         for (String required : List.of("--workload", "--a", "--b")) {
             if (!o.containsKey(required)) {
                 throw new IllegalArgumentException(required + " is required; " + usage);
             }
         }
         String workload = o.get("--workload");
-        int rounds = Integer.parseInt(o.getOrDefault("--rounds", "20"));
-        int steps = Integer.parseInt(o.getOrDefault("--steps", "3"));
-        double warmS = Double.parseDouble(o.getOrDefault("--warm-s", "12"));
-        int threads = Integer.parseInt(o.getOrDefault("--threads", "2"));
+        int rounds = Options.intOption(o, "--rounds", 20, usage);
+        int steps = Options.intOption(o, "--steps", 3, usage);
+        double warmS = Options.doubleOption(o, "--warm-s", 12, usage);
+        int threads = Options.intOption(o, "--threads", 2, usage);
         if (rounds < 4 || steps < 1 || warmS < 0 || threads < 1) {
             throw new IllegalArgumentException("need rounds >= 4, steps >= 1, warm-s >= 0, threads >= 1; " + usage);
         }

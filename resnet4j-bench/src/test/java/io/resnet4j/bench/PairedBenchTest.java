@@ -63,11 +63,11 @@ class PairedBenchTest {
     @Test
     void optionsAreNameValuePairsOfKnownNames() {
         List<String> known = List.of("--rounds", "--torch");
-        assertThat(E2EBench.options(new String[]{"--rounds", "3", "--torch", "py x.py"}, known, "usage: U"))
+        assertThat(Options.parse(new String[]{"--rounds", "3", "--torch", "py x.py"}, known, "usage: U"))
                 .containsEntry("--rounds", "3").containsEntry("--torch", "py x.py").hasSize(2);
-        assertThatThrownBy(() -> E2EBench.options(new String[]{"--round", "3"}, known, "usage: U"))
+        assertThatThrownBy(() -> Options.parse(new String[]{"--round", "3"}, known, "usage: U"))
                 .hasMessage("unknown option --round; usage: U");
-        assertThatThrownBy(() -> E2EBench.options(new String[]{"--rounds"}, known, "usage: U"))
+        assertThatThrownBy(() -> Options.parse(new String[]{"--rounds"}, known, "usage: U"))
                 .hasMessage("option --rounds needs a value; usage: U");
     }
 }

@@ -49,6 +49,14 @@ class TwoBuildsTest {
     void anUnknownOptionIsRejected() {
         assertThatThrownBy(() -> TwoBuilds.main(new String[] {"--workloads", "x"}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unknown option or missing value: --workloads");
+                .hasMessageStartingWith("unknown option --workloads; usage: TwoBuilds");
+    }
+
+    @Test
+    void aNonIntegerCountIsRefusedWithTheUsage() {
+        assertThatThrownBy(() -> TwoBuilds.main(new String[] {"--workload", "resnet20:infer:1", "--a", CP, "--b", CP,
+                "--rounds", "many"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--rounds needs an integer, got many; usage: TwoBuilds");
     }
 }

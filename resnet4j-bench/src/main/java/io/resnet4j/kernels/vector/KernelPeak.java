@@ -1,6 +1,6 @@
 package io.resnet4j.kernels.vector;
 
-import io.resnet4j.bench.E2EBench;
+import io.resnet4j.bench.Options;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,9 +29,9 @@ public final class KernelPeak {
 
     public static void main(String[] args) {
         String usage = "usage: KernelPeak [--threads 2] [--kc 256] [--rounds 10] [--ms 100]";
-        Map<String, String> o = E2EBench.options(args, List.of("--threads", "--kc", "--rounds", "--ms"), usage);
-        int threads = intOption(o, "--threads", 2, usage), kc = intOption(o, "--kc", 256, usage);
-        int rounds = intOption(o, "--rounds", 10, usage), ms = intOption(o, "--ms", 100, usage);
+        Map<String, String> o = Options.parse(args, List.of("--threads", "--kc", "--rounds", "--ms"), usage);
+        int threads = Options.intOption(o, "--threads", 2, usage), kc = Options.intOption(o, "--kc", 256, usage);
+        int rounds = Options.intOption(o, "--rounds", 10, usage), ms = Options.intOption(o, "--ms", 100, usage);
         if (threads < 1 || kc < 1 || rounds < 3 || ms < 1) {
             throw new IllegalArgumentException("need threads >= 1, kc >= 1, rounds >= 3, ms >= 1");
         }
@@ -54,15 +54,6 @@ public final class KernelPeak {
             Arrays.sort(g);
             System.out.printf(Locale.ROOT, "%-40s %7.1f GFLOP/s (range %.1f-%.1f)%n", names.get(p), g[g.length / 2],
                     g[0], g[g.length - 1]);
-        }
-    }
-
-    private static int intOption(Map<String, String> o, String name, int fallback, String usage) {
-        String v = o.get(name);
-        try {
-            return v == null ? fallback : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " needs an integer, got " + v + "; " + usage);
         }
     }
 
