@@ -170,7 +170,7 @@ public final class BatchNorm2d extends Module {
     private Tensor forward(Tensor x, boolean relu) {
         Shape s = outputShape(x.shape());
         int n = s.n(), hw = s.h() * s.w();
-        output = newOutput(s);
+        output = newOutput(s, x);
         if (training) {
             long count = (long) n * hw;
             if (count < 2) {

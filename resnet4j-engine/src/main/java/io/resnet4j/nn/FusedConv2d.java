@@ -127,7 +127,7 @@ public final class FusedConv2d extends Module {
             // a new input size: the packed or transformed form depends on it (e.g. Winograd for some widths only)
             prepared = Kernels.CONV.prepare(g, weight.data(), 0);
         }
-        Tensor output = newOutput(outShape);
+        Tensor output = newOutput(outShape, x);
         Kernels.CONV.forward(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);
         return output;
     }

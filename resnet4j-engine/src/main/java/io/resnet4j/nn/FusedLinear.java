@@ -85,7 +85,7 @@ public final class FusedLinear extends Module {
             // (N, in) is (N, in, 1, 1) in NCHW: the same floats
             geometry = ConvGeometry.of(xs.n(), in, 1, 1, out, 1, 1, 0);
         }
-        Tensor output = newOutput(outShape);
+        Tensor output = newOutput(outShape, x);
         if (xs.n() <= GEMV_ROWS) {
             Kernels.GEMM.gemvBias(xs.n(), out, in, x.data(), 0, packed, bias.data(), 0, output.data(), 0);
             return output;

@@ -26,7 +26,7 @@ public final class GlobalAvgPool extends Module {
         if (!s.equals(inputShape)) {
             outShape = outputShape(s);
         }
-        output = newOutput(outShape);
+        output = newOutput(outShape, x);
         Kernels.POOL.globalAvgForward(s.n() * s.c(), s.h() * s.w(), x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;

@@ -16,7 +16,10 @@ import java.util.Map;
  * <pre>
  * BN(conv(x, w)) = conv(x, w * s) + (beta - mean * s),   s = gamma / sqrt(var + eps)  per output channel
  * </pre>
- * The copy shares nothing with the original: training or loading new weights into the original afterwards does
+ * Its module outputs come from a pool of a few buffers per shape, each reused once the modules after have read
+ * it (no backward pass needs them), so they are still in cache when written again; the output of
+ * {@code forward} is valid until the next call, as a network's output always is.
+ * <p>The copy shares nothing with the original: training or loading new weights into the original afterwards does
  * not change it (freeze again for that). Outputs equal the original's eval outputs up to float rounding (the
  * folded weights round differently); they are not bitwise equal.
  */
@@ -31,6 +34,7 @@ public final class Inference {
     public static Module freeze(Module m) {
         Module frozen = copy(m, m.getClass().getSimpleName());
         frozen.train(false);
+        frozen.poolOutputs();
         return frozen;
     }
 

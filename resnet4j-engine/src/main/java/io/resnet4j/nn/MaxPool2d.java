@@ -71,7 +71,7 @@ public final class MaxPool2d extends Module {
             inputShape = x.shape();
             outShape = Shape.of(geometry.n(), geometry.c(), geometry.p(), geometry.q());
         }
-        output = newOutput(outShape);
+        output = newOutput(outShape, x);
         PoolGeometry g = geometry;
         if (inferenceOnly) {
             Kernels.POOL.maxForward(g, x.data(), 0, output.data(), 0, null);

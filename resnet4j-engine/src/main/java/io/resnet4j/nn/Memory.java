@@ -23,6 +23,12 @@ import java.util.List;
  *       its forward again just before its backward. Their outputs come from scratch buffers shared by every
  *       segment of the network; each pass over a segment ({@link #beginSegment}) restarts at the first buffer
  *       of each shape, so the same module gets the same buffer in the forward and in the replay.</li>
+ *   <li>Activations, in a frozen (inference-only) network only ({@link #poolOutputs}): no backward pass needs a
+ *       module's output after the next module has read it, so outputs come from a few buffers per shape, as
+ *       gradients do: {@link #activation} returns the first buffer that is neither held nor the input being
+ *       read, and a residual unit holds its input and its branch's result while it still needs them. The
+ *       buffers are reused while they are still in cache, and the activations of a network of any depth take a
+ *       few buffers per shape.</li>
  * </ul>
  * A network is used by one thread at a time (the kernels parallelise inside), so nothing here is synchronised.
  */
@@ -53,11 +59,30 @@ final class Memory {
     // Few shapes per network (one per activation size), so lists scanned with equals beat a map and allocate nothing.
     private final List<Pool> gradients = new ArrayList<>();
     private final List<Pool> scratch = new ArrayList<>();
-    private boolean inSegment, replaying;
+    private final List<Pool> activations = new ArrayList<>();
+    private boolean inSegment, replaying, pooledOutputs;
+
+    /** From now on module outputs come from {@link #activation} (a frozen network; see the class comment). */
+    void poolOutputs() {
+        pooledOutputs = true;
+    }
+
+    boolean pooledOutputs() {
+        return pooledOutputs;
+    }
+
+    /** A buffer for a module's output of {@code shape}: not held, and not {@code reading} (the module's input). */
+    Tensor activation(Shape shape, Tensor reading) {
+        return free(pool(activations, shape), reading);
+    }
 
     /** A buffer for an input gradient of {@code shape}: not held, and not {@code reading} (the gradient being read). */
     Tensor gradient(Shape shape, Tensor reading) {
-        Pool p = pool(gradients, shape);
+        return free(pool(gradients, shape), reading);
+    }
+
+    /** The first buffer of p that is not held and not {@code reading}'s, a new one if there is none. */
+    private static Tensor free(Pool p, Tensor reading) {
         for (int i = 0; i < p.size; i++) {
             Tensor t = p.buffers[i];
             if (p.holds[i] == 0 && (reading == null || t.data() != reading.data())) {
@@ -67,7 +92,10 @@ final class Memory {
         return p.add();
     }
 
-    /** Keeps {@code t} out of {@link #gradient}'s reach until {@link #release}; a tensor from elsewhere is left alone. */
+    /**
+     * Keeps {@code t} out of {@link #gradient}'s and {@link #activation}'s reach until {@link #release}; a tensor
+     * from elsewhere is left alone.
+     */
     void hold(Tensor t) {
         changeHold(t, 1);
     }
@@ -77,19 +105,26 @@ final class Memory {
     }
 
     private void changeHold(Tensor t, int delta) {
+        if (!changeHold(gradients, t, delta)) {
+            changeHold(activations, t, delta);
+        }
+    }
+
+    private static boolean changeHold(List<Pool> pools, Tensor t, int delta) {
         // By array, not by shape: a view (Flatten's) holds the buffer it shares.
-        for (int k = 0; k < gradients.size(); k++) {
-            Pool p = gradients.get(k);
+        for (int k = 0; k < pools.size(); k++) {
+            Pool p = pools.get(k);
             for (int i = 0; i < p.size; i++) {
                 if (p.buffers[i].data() == t.data()) {
                     if (p.holds[i] + delta < 0) {
-                        throw new IllegalStateException("a gradient buffer " + t.shape() + " released more often than held");
+                        throw new IllegalStateException("a pooled buffer " + t.shape() + " released more often than held");
                     }
                     p.holds[i] += delta;
-                    return;
+                    return true;
                 }
             }
         }
+        return false;
     }
 
     /**
@@ -147,6 +182,10 @@ final class Memory {
 
     long scratchBytes() {
         return bytes(scratch);
+    }
+
+    long activationBytes() {
+        return bytes(activations);
     }
 
     private static long bytes(List<Pool> pools) {

@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * segments instead), and its input gradient into {@link #newGradient}, a buffer from a small pool shared by the
  * whole network: a returned gradient is valid until the module before has consumed it (ping-pong), and a
  * composite that needs one longer {@link #hold}s it. So a training step at a fixed batch shape allocates
- * nothing, and the gradients of a network take a few buffers per shape whatever its depth.
+ * nothing, and the gradients of a network take a few buffers per shape whatever its depth. In a frozen network
+ * ({@link Inference#freeze}) outputs are pooled the same way (see {@link #newOutput(Shape, Tensor)}).
  *
  * <p>Children, parameters and buffers are registered under names, so that {@link #namedParameters()} gives
  * torchvision's state_dict keys ({@code layer1.0.conv1.weight}). A child registered under the empty name
@@ -240,6 +241,29 @@ public abstract class Module {
     }
 
     /**
+     * The buffer for this forward's output when the module reads {@code input}: in a frozen network
+     * ({@link Inference#freeze}) a buffer of the network's activation pool that is neither held nor input's, valid
+     * until the modules after this one have consumed it (a composite that reads a result after running other
+     * modules {@link #hold}s it); otherwise {@link #newOutput(Shape)}.
+     */
+    protected final Tensor newOutput(Shape shape, Tensor input) {
+        if (memory.pooledOutputs() && !memory.inSegment()) {
+            return memory.activation(shape, input);
+        }
+        return newOutput(shape);
+    }
+
+    /** Whether outputs come from the activation pool (a frozen network), see {@link #newOutput(Shape, Tensor)}. */
+    protected final boolean pooledOutputs() {
+        return memory.pooledOutputs();
+    }
+
+    /** Makes this tree's outputs pooled (Inference.freeze, on the root of the frozen copy). */
+    final void poolOutputs() {
+        memory.poolOutputs();
+    }
+
+    /**
      * A buffer for the input gradient of {@code shape} from the network's gradient pool: never a held one, nor
      * {@code gradOutput}, the gradient this backward reads. Valid until the module before has consumed it.
      */
@@ -247,7 +271,10 @@ public abstract class Module {
         return memory.gradient(shape, gradOutput);
     }
 
-    /** Keeps a gradient from the pool out of reuse until {@link #release}, across other modules' backward calls. */
+    /**
+     * Keeps a gradient (or, in a frozen network, an activation) from its pool out of reuse until {@link #release},
+     * across other modules' calls; a tensor from elsewhere is left alone.
+     */
     protected final Tensor hold(Tensor gradient) {
         memory.hold(gradient);
         return gradient;
@@ -283,7 +310,7 @@ public abstract class Module {
         for (Module m : modules()) {
             own += m.ownOutput == null ? 0 : 4L * m.ownOutput.numel();
         }
-        return new BufferUse(own, memory.gradientBytes(), memory.scratchBytes());
+        return new BufferUse(own + memory.activationBytes(), memory.gradientBytes(), memory.scratchBytes());
     }
 
     /** Bytes of activation buffers by kind, see {@link #bufferUse()}. */

@@ -33,7 +33,7 @@ public final class ReLU extends Module {
     @Override
     public Tensor forward(Tensor x) {
         adopted = false;
-        output = newOutput(x.shape());
+        output = newOutput(x.shape(), x);
         Kernels.ELEMENTWISE.relu(x.numel(), x.data(), 0, output.data(), 0);
         saved = training;
         return output;

@@ -75,20 +75,47 @@ public final class Residual extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        if (pooledOutputs()) {
+            return forwardPooled(x);
+        }
         if (recompute) {
             forwardPathsAsSegment(x, false);
         } else {
             forwardPaths(x);
         }
         output = newOutput(branchOut.shape());
+        addPaths();
+        input = x;
+        saved = training;
+        return output;
+    }
+
+    /**
+     * In a frozen network, whose outputs are pooled: x is held while the shortcut and the add still read it, the
+     * branch's result while the shortcut runs, both terms while the output buffer is taken.
+     */
+    private Tensor forwardPooled(Tensor x) {
+        hold(x);
+        branchOut = hold(branch.forward(x));
+        shortcutOut = hold(shortcut == null ? x : shortcut.forward(x));
+        if (!branchOut.shape().equals(shortcutOut.shape())) {
+            outputShape(x.shape());
+        }
+        output = newOutput(branchOut.shape(), x);
+        addPaths();
+        release(shortcutOut);
+        release(branchOut);
+        release(x);
+        return output;
+    }
+
+    /** output = branchOut + shortcutOut, then ReLU when reluAfterAdd. */
+    private void addPaths() {
         if (reluAfterAdd) {
             Kernels.ELEMENTWISE.addRelu(output.numel(), branchOut.data(), 0, shortcutOut.data(), 0, output.data(), 0);
         } else {
             Kernels.ELEMENTWISE.add(output.numel(), branchOut.data(), 0, shortcutOut.data(), 0, output.data(), 0);
         }
-        input = x;
-        saved = training;
-        return output;
     }
 
     private void forwardPaths(Tensor x) {

@@ -49,7 +49,7 @@ public final class ShortcutA extends Module {
         if (!s.equals(inputShape)) {
             outShape = outputShape(s);
         }
-        output = newOutput(outShape);
+        output = newOutput(outShape, x);
         Kernels.SHORTCUT.forward(s.n(), in, s.h(), s.w(), out, stride, x.data(), 0, output.data(), 0);
         inputShape = s;
         return output;

@@ -94,6 +94,37 @@ class InferenceTest {
         }
     }
 
+    /**
+     * Pooled outputs: a frozen network whose output has its input's shape, fed its own last output, which lives in
+     * one of its pooled buffers. Each module must leave its input alone and a residual unit its input until the
+     * add has read it: the results are bitwise those of a frozen copy with one output buffer per module (inside
+     * another module its memory is unpooled) fed copies.
+     */
+    @Test
+    void pooledOutputsNeverOverwriteAnInputStillToBeRead() {
+        Sequential branch = new Sequential();
+        branch.add("conv1", new Conv2d(4, 4, 3, 1, 1, false)).add("bn1", new BatchNorm2d(4)).add("relu", new ReLU())
+                .add("conv2", new Conv2d(4, 4, 3, 1, 1, false)).add("bn2", new BatchNorm2d(4));
+        Sequential net = new Sequential(new Residual(branch, null, true), new BatchNorm2d(4), new ReLU());
+        net.initialize(5);
+        randomizeNorms(net, 6);
+        net.train(false);
+        Module pooled = Inference.freeze(net);
+        Sequential unpooled = new Sequential(Inference.freeze(net));
+        Tensor x = Checks.randn(10, 2, 4, 9, 9);
+        Tensor expected = x;
+        Tensor actual = x;
+        for (int call = 0; call < 4; call++) {
+            Tensor copy = new Tensor(expected.shape());
+            copy.copyFrom(expected);
+            expected = unpooled.forward(copy);
+            actual = pooled.forward(actual);
+            assertThat(actual.data()).as("call %d", call).isEqualTo(expected.data());
+        }
+        assertThat(pooled.bufferUse().outputBytes()).as("bytes of pooled outputs").isPositive()
+                .isLessThan(unpooled.bufferUse().outputBytes());
+    }
+
     /** FusedLinear gives Linear's outputs bitwise: by the GEMV up to 4 rows, by the prepared 1x1 convolution above. */
     @Test
     void fusedLinearIsLinearBitwiseAtAnyBatch() {

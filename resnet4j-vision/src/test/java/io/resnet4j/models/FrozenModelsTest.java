@@ -19,6 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kernels (Winograd from 16 channels, 1x1 as one GEMM, strided, the 7x7 stem): the same logits as the eval-mode
  * network within 1e-4 of the largest logit, at batch 1 and 3. WholeNetworkParityTest checks frozen logits
  * against PyTorch on its four fixture nets.
+ *
+ * <p>A frozen network pools its module outputs (a buffer is reused once the modules after have read it): its
+ * logits are bitwise those of a second frozen copy that keeps one output buffer per module (registered inside
+ * another module, it shares that module's unpooled memory), and its activations take the same few buffers
+ * per shape whatever the depth.
  */
 class FrozenModelsTest {
     private static void check(String model, Shape input) {
@@ -36,6 +41,7 @@ class FrozenModelsTest {
         }
         net.train(false);
         Module frozen = Inference.freeze(net);
+        Sequential unpooled = new Sequential(Inference.freeze(net));
         assertThat(frozen.modules().stream().filter(m -> m instanceof FusedConv2d).count()).as(model)
                 .isEqualTo(net.modules().stream().filter(m -> m instanceof Conv2d).count());
         for (int batch : new int[] {1, 3}) {
@@ -52,7 +58,28 @@ class FrozenModelsTest {
             }
             assertThat(scale).as(model + " logits are not all zero").isGreaterThan(0);
             assertThat(worst).as(model + " batch " + batch + ": largest difference").isLessThanOrEqualTo(1e-4 * scale);
+            assertThat(unpooled.forward(x).data()).as(model + " batch " + batch + ": pooled outputs").isEqualTo(actual);
         }
+    }
+
+    /** Activation bytes of a frozen model after a forward at batch 2: pooled, or one buffer per module. */
+    private static long[] activationBytes(String model) {
+        Sequential net = ModelRegistry.build(model, 1);
+        net.train(false);
+        Module pooled = Inference.freeze(net);
+        Sequential unpooled = new Sequential(Inference.freeze(net));
+        Tensor x = new Tensor(Shape.of(2, 3, 32, 32));
+        pooled.forward(x);
+        unpooled.forward(x);
+        return new long[] {pooled.bufferUse().outputBytes(), unpooled.bufferUse().outputBytes()};
+    }
+
+    @Test
+    void pooledActivationsDoNotGrowWithDepth() {
+        long[] shallow = activationBytes("resnet20"), deep = activationBytes("resnet110");
+        assertThat(deep[0]).as("pooled bytes, resnet110 against resnet20").isEqualTo(shallow[0]);
+        assertThat(deep[1]).as("one buffer per module, resnet110 against resnet20").isGreaterThan(4 * shallow[1]);
+        assertThat(shallow[0]).as("pooled against one buffer per module, resnet20").isPositive().isLessThan(shallow[1] / 3);
     }
 
     @Test
