@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  * forward pass (eval mode: forward kernels only, no loss or optimiser), and with {@code --mode frozen} for the
  * forward pass of the Inference.freeze copy (each fused convolution timed as one call). A batch norm followed by
  * a ReLU that the network runs as one kernel (Sequential's fusion) is timed so, on a fresh pair of the same
- * shape ("bn+relu"). Convolution calls also
+ * shape ("bn+relu"), and the batch norm that a residual unit runs fused with its add and ReLU on a fresh one-BN
+ * unit ("bn+add+relu": forward, and backward with the unit's mask and gradient add). Convolution calls also
  * report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
  * the direct convolution's).
  *
@@ -192,22 +193,48 @@ public final class StepProfile {
 
         Shape walk(Module m, String path, Shape in) {
             if (m instanceof Sequential s) {
-                Shape x = in;
-                List<Map.Entry<String, Module>> children = List.copyOf(s.children().entrySet());
-                for (int i = 0; i < children.size(); i++) {
-                    String key = children.get(i).getKey();
-                    String p = key.isEmpty() ? path : path.isEmpty() ? key : path + "." + key;
-                    Module child = children.get(i).getValue();
-                    if (child instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < children.size()
-                            && children.get(i + 1).getValue() instanceof ReLU) {
-                        x = fusedBatchNormRelu(bn, p, x);
-                        i++;
-                        continue;
-                    }
-                    x = walk(child, p, x);
-                }
-                return x;
+                return walkLayers(s, path, in, s.children().size());
             }
+            if (m instanceof Residual r && r.fusesNorm()) {
+                // the branch's last batch norm, the add and the ReLU as the unit runs them: one fused kernel
+                Sequential branch = (Sequential) r.branch();
+                Shape head = walkLayers(branch, path, in, branch.children().size() - 1);
+                if (r.shortcut() != null) {
+                    walk(r.shortcut(), path + ".downsample", in);
+                }
+                Residual unit = new Residual(new Sequential(new BatchNorm2d(head.c())), null, true);
+                String st = stage(path);
+                Tensor x = random(head, seed++), dy = random(head, seed++);
+                unit.train(train);
+                ops.add(new Op("bn+add+relu " + st, path + " bn+add+relu fwd", () -> unit.forward(x)));
+                if (train) {
+                    ops.add(new Op("bn+add+relu " + st, path + " bn+add+relu bwd", () -> unit.backward(dy)));
+                }
+                return head;
+            }
+            return walkModule(m, path, in);
+        }
+
+        /** Children [0, end) of s. */
+        private Shape walkLayers(Sequential s, String path, Shape in, int end) {
+            Shape x = in;
+            List<Map.Entry<String, Module>> children = List.copyOf(s.children().entrySet()).subList(0, end);
+            for (int i = 0; i < children.size(); i++) {
+                String key = children.get(i).getKey();
+                String p = key.isEmpty() ? path : path.isEmpty() ? key : path + "." + key;
+                Module child = children.get(i).getValue();
+                if (child instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < children.size()
+                        && children.get(i + 1).getValue() instanceof ReLU) {
+                    x = fusedBatchNormRelu(bn, p, x);
+                    i++;
+                    continue;
+                }
+                x = walk(child, p, x);
+            }
+            return x;
+        }
+
+        private Shape walkModule(Module m, String path, Shape in) {
             if (m instanceof Residual r) {
                 Shape out = walk(r.branch(), path, in);
                 if (r.shortcut() != null) {

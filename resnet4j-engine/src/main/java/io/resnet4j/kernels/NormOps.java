@@ -73,6 +73,33 @@ public interface NormOps {
         backward(n, c, hw, x, xOff, dx, dxOff, gamma, mean, var, eps, batchStats, dx, dxOff, dGamma, dBeta);
     }
 
+    // ---- Batch norm fused with the residual add and the ReLU that end a residual unit: y = max(BN(x) + r, 0). ----
+    // The defaults are the reference: the unfused kernel into y, then y + r and ReLU as ElementwiseOps.addRelu
+    // (the sum in float, v < 0 ? 0 : v). Implementations may fuse the passes (BN(x) is then never stored) but must
+    // give bitwise the same y. y must not overlap x or r. Backward: the unit's ReLU mask comes from y, then
+    // backward as after forwardTrain / forwardEval (the statistics are those of the normalisation).
+
+    /** {@link #forwardTrain} of x, plus r (n, c, hw), then ReLU, into y. */
+    default void forwardTrainAddRelu(int n, int c, int hw, float[] x, int xOff, float[] r, int rOff, float[] y,
+                                     int yOff, float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar);
+        addReluInPlace(n * c * hw, y, yOff, r, rOff);
+    }
+
+    /** {@link #forwardEval} of x, plus r (n, c, hw), then ReLU, into y. */
+    default void forwardEvalAddRelu(int n, int c, int hw, float[] x, int xOff, float[] r, int rOff, float[] y,
+                                    int yOff, float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps);
+        addReluInPlace(n * c * hw, y, yOff, r, rOff);
+    }
+
+    private static void addReluInPlace(int len, float[] y, int yOff, float[] r, int rOff) {
+        for (int e = 0; e < len; e++) {
+            float v = y[yOff + e] + r[rOff + e];
+            y[yOff + e] = v < 0f ? 0f : v;
+        }
+    }
+
     private static void reluInPlace(int len, float[] y, int yOff) {
         for (int e = yOff; e < yOff + len; e++) {
             if (y[e] < 0f) {

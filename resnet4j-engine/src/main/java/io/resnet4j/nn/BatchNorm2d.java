@@ -27,6 +27,8 @@ public final class BatchNorm2d extends Module {
     private boolean forwardUsedBatchStats;
     /** The last forward was forwardRelu: output holds max(y, 0). */
     private boolean reluApplied;
+    /** The last forward was forwardAddRelu: this batch norm's own output was never written. */
+    private boolean addFused;
     /** Whether a Sequential may run the ReLU after this batch norm fused into it (see {@link #setFuseRelu}). */
     private boolean fuseRelu = true;
     private Tensor input, output;
@@ -114,6 +116,10 @@ public final class BatchNorm2d extends Module {
      * holds rectified values: probes turn fusion off first ({@link #setFuseRelu}), and this method refuses otherwise.
      */
     public Tensor lastOutput() {
+        if (addFused) {
+            throw new IllegalStateException("BatchNorm2d.lastOutput: the last forward ran fused with its residual unit's "
+                    + "add and ReLU (its own output was never stored); call setFuseRelu(false) before probing");
+        }
         if (reluApplied) {
             throw new IllegalStateException("BatchNorm2d.lastOutput: the last forward ran with the following ReLU fused "
                     + "in (its output is rectified); call setFuseRelu(false) before probing");
@@ -122,8 +128,9 @@ public final class BatchNorm2d extends Module {
     }
 
     /**
-     * Whether a {@link Sequential} may run the {@link ReLU} that follows this batch norm in one fused kernel (default
-     * true; the results are bitwise the same). Off, the batch norm's own output keeps the values before the ReLU, for
+     * Whether a {@link Sequential} may run the {@link ReLU} that follows this batch norm in one fused kernel, and a
+     * {@link Residual} whose branch it ends the add and the ReLU after it (default true; the results are bitwise the
+     * same). Off, the batch norm stores its own output, the values before the ReLU or the add, for
      * {@link #lastOutput} probes.
      */
     public void setFuseRelu(boolean fuse) {
@@ -167,10 +174,46 @@ public final class BatchNorm2d extends Module {
         return forward(x, true);
     }
 
+    /**
+     * out = max(forward(x) + residual, 0) in one pass (NormOps.forwardTrainAddRelu / forwardEvalAddRelu), the end of
+     * a residual unit whose branch this batch norm ends (see Residual): its own output is never stored. out has x's
+     * shape and overlaps neither x nor residual. Backward with {@link #backward}, given the gradient already masked
+     * by the unit's ReLU.
+     */
+    void forwardAddRelu(Tensor x, Tensor residual, Tensor out) {
+        Shape s = outputShape(x.shape());
+        if (!residual.shape().equals(s) || !out.shape().equals(s)) {
+            throw new IllegalArgumentException("BatchNorm2d.forwardAddRelu: input " + s + ", residual " + residual.shape()
+                    + " and output " + out.shape() + " must have one shape");
+        }
+        int n = s.n(), hw = s.h() * s.w();
+        if (training) {
+            long count = (long) n * hw;
+            if (count < 2) {
+                throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per channel, got input " + s);
+            }
+            Kernels.NORM.forwardTrainAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0,
+                    weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+            forwardUsedBatchStats = true;
+            if (!replaying()) {
+                updateRunningStatistics(count);
+            }
+        } else {
+            Kernels.NORM.forwardEvalAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0,
+                    weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+            forwardUsedBatchStats = false;
+        }
+        input = x;
+        output = out;
+        reluApplied = false;
+        addFused = true;
+    }
+
     private Tensor forward(Tensor x, boolean relu) {
         Shape s = outputShape(x.shape());
         int n = s.n(), hw = s.h() * s.w();
         output = newOutput(s, x);
+        addFused = false;
         if (training) {
             long count = (long) n * hw;
             if (count < 2) {

@@ -12,6 +12,10 @@ import io.resnet4j.tensor.Tensor;
  * <p>The branch's children are registered inline and the shortcut as "downsample", so the names are
  * torchvision's: {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}.
  *
+ * <p>When the branch ends in a batch norm and the unit has its ReLU, that batch norm, the add and the ReLU run as
+ * one kernel (BatchNorm2d.forwardAddRelu, bitwise the three): the batch norm's own output, which no backward reads,
+ * is never stored ({@link #fusesNorm}; BatchNorm2d.setFuseRelu(false) turns it off for probes).
+ *
  * <p>With {@link #setRecompute} the unit is a recomputed segment: its forward keeps only its input and its own
  * output, the layers inside write to scratch shared by every segment, and backward runs them again before
  * backpropagating through them (gradient checkpointing). Results are bitwise those of the plain unit.
@@ -78,16 +82,54 @@ public final class Residual extends Module {
         if (pooledOutputs()) {
             return forwardPooled(x);
         }
-        if (recompute) {
-            forwardPathsAsSegment(x, false);
+        BatchNorm2d norm = fusedNorm();
+        if (norm != null) {
+            forwardFused(x, norm);
         } else {
-            forwardPaths(x);
+            if (recompute) {
+                forwardPathsAsSegment(x, false);
+            } else {
+                forwardPaths(x);
+            }
+            output = newOutput(branchOut.shape());
+            addPaths();
         }
-        output = newOutput(branchOut.shape());
-        addPaths();
         input = x;
         saved = training;
         return output;
+    }
+
+    /**
+     * Whether the forward runs the branch's last batch norm, the add and the ReLU as one kernel (see fusedNorm below;
+     * results are bitwise those of the three one after the other).
+     */
+    public boolean fusesNorm() {
+        return fusedNorm() != null;
+    }
+
+    /**
+     * The batch norm that ends the branch when it runs fused with the add and the ReLU (BatchNorm2d.forwardAddRelu:
+     * its own output, which no backward reads, is never stored), else null: the branch is a plain sequence ending in
+     * a batch norm that may fuse its ReLU (BatchNorm2d.setFuseRelu, which probes turn off), the unit has a ReLU after
+     * the add and is not recomputed.
+     */
+    private BatchNorm2d fusedNorm() {
+        if (reluAfterAdd && !recompute && branch instanceof Sequential s && !s.recompute()
+                && s.last() instanceof BatchNorm2d bn && bn.fusesRelu()) {
+            return bn;
+        }
+        return null;
+    }
+
+    private void forwardFused(Tensor x, BatchNorm2d norm) {
+        Tensor head = ((Sequential) branch).forwardHead(x);
+        shortcutOut = shortcut == null ? x : shortcut.forward(x);
+        if (!head.shape().equals(shortcutOut.shape())) {
+            outputShape(x.shape());
+        }
+        branchOut = null;
+        output = newOutput(head.shape());
+        norm.forwardAddRelu(head, shortcutOut, output);
     }
 
     /**

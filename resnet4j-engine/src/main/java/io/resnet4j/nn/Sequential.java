@@ -83,10 +83,28 @@ public final class Sequential extends Module {
     }
 
     private Tensor forwardLayers(Tensor x) {
+        return forwardLayers(x, layers.size());
+    }
+
+    /**
+     * The forward of every layer but the last (for a Residual that runs the last, a batch norm, fused with its add;
+     * not in a recomputed sequence).
+     */
+    Tensor forwardHead(Tensor x) {
+        return forwardLayers(x, layers.size() - 1);
+    }
+
+    /** The last layer, or null when there is none. */
+    Module last() {
+        return layers.isEmpty() ? null : layers.get(layers.size() - 1);
+    }
+
+    /** The forward of layers [0, end). */
+    private Tensor forwardLayers(Tensor x, int end) {
         // Indexed loops: no iterator per call on the training path.
-        for (int i = 0; i < layers.size(); i++) {
+        for (int i = 0; i < end; i++) {
             Module m = layers.get(i);
-            if (m instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU relu) {
+            if (m instanceof BatchNorm2d bn && bn.fusesRelu() && i + 1 < end && layers.get(i + 1) instanceof ReLU relu) {
                 // conv-BN-ReLU: one fused kernel, bitwise equal to the two (NormOps.forwardTrainRelu)
                 x = relu.adopt(bn.forwardRelu(x));
                 i++;

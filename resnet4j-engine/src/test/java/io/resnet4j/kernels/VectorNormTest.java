@@ -259,6 +259,54 @@ class VectorNormTest {
         }
     }
 
+    /**
+     * max(BN(x) + r, 0) in one pass is bitwise the unfused kernel, then ElementwiseOps.addRelu, with the same
+     * statistics, for both twins, in training and eval; sums that are exactly zero (r = -BN(x)) stay zero.
+     */
+    @Test
+    void fusedAddReluIsBitwiseTheUnfusedKernelThenAddRelu() {
+        SplittableRandom rng = new SplittableRandom(25);
+        ElementwiseOps[] adds = {io.resnet4j.kernels.scalar.ScalarElementwise.INSTANCE,
+                io.resnet4j.kernels.vector.VectorElementwise.INSTANCE};
+        NormOps[] norms = {SCALAR, VECTOR};
+        for (int impl = 0; impl < 2; impl++) {
+            NormOps norm = norms[impl];
+            ElementwiseOps ew = adds[impl];
+            for (int n : BATCHES) {
+                for (int c : new int[] {1, 5, 17}) {
+                    for (int hw : SIZES) {
+                        String at = norm.getClass().getSimpleName() + " n" + n + " c" + c + " hw" + hw;
+                        int xo = 3, ro = 7, yo = 5, len = n * c * hw;
+                        float[] x = input(rng, xo, n, c, hw, 0.3, 1.0), r = uniform(rng, ro + len, -1.5, 1.5);
+                        float[] gamma = uniform(rng, c, 0.5, 1.5), beta = uniform(rng, c, -1, 1);
+                        float[] rm = uniform(rng, c, -1, 1), rv = uniform(rng, c, 0.5, 2);
+                        float[] bn = new float[yo + len], y = new float[yo + len], yFused = new float[yo + len];
+                        float[] m = new float[c], v = new float[c], mf = new float[c], vf = new float[c];
+                        norm.forwardTrain(n, c, hw, x, xo, bn, yo, gamma, beta, EPS, m, v);
+                        for (int e = 0; e < len; e += 3) {
+                            r[ro + e] = -bn[yo + e];
+                        }
+                        ew.addRelu(len, bn, yo, r, ro, y, yo);
+                        norm.forwardTrainAddRelu(n, c, hw, x, xo, r, ro, yFused, yo, gamma, beta, EPS, mf, vf);
+                        assertBitwise("train y " + at, y, yFused);
+                        assertBitwise("mean " + at, m, mf);
+                        assertBitwise("var " + at, v, vf);
+                        assertThat(yFused[yo]).as("a zero sum " + at).isEqualTo(0f);
+
+                        float[] ye = new float[yo + len], yeFused = new float[yo + len];
+                        norm.forwardEval(n, c, hw, x, xo, bn, yo, gamma, beta, rm, rv, EPS);
+                        for (int e = 1; e < len; e += 3) {
+                            r[ro + e] = -bn[yo + e];
+                        }
+                        ew.addRelu(len, bn, yo, r, ro, ye, yo);
+                        norm.forwardEvalAddRelu(n, c, hw, x, xo, r, ro, yeFused, yo, gamma, beta, rm, rv, EPS);
+                        assertBitwise("eval y " + at, ye, yeFused);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void resultsAreBitwiseEqualOnOneAndTwoThreads() {
         SplittableRandom rng = new SplittableRandom(23);

@@ -199,6 +199,67 @@ class ResidualBlockTest {
         GradCheck.module("BasicBlock option A, BN eval", optionA, Checks.randn(123, 2, 2, 5, 5), 124, GradCheck.Options.withKinks());
     }
 
+    /**
+     * The branch's last batch norm fused with the add and the ReLU (BatchNorm2d.forwardAddRelu) against the same
+     * unit with that fusion off (setFuseRelu(false) on it): bitwise the same output, input gradient, parameter
+     * gradients and running statistics over two steps without updates, in training mode (eval mode: the output), with the
+     * identity, option-A and projection (1x1 conv + BN) shortcuts; and the fused batch norm stores no output.
+     */
+    @Test
+    void addFusedIntoTheLastBatchNormIsBitwiseTheUnfusedUnit() {
+        for (String kind : new String[] {"identity", "option A", "projection"}) {
+            Residual[] units = new Residual[2];
+            for (int u = 0; u < 2; u++) {
+                Residual unit = kind.equals("identity") ? basicBlock(3, 3, 1) : basicBlock(3, 6, 2);
+                if (kind.equals("projection")) {
+                    Sequential down = new Sequential(new Conv2d(3, 6, 1, 2, 0, false), new BatchNorm2d(6));
+                    unit = new Residual(unit.branch(), down, true);
+                }
+                unit.initialize(141);
+                randomizeBn(unit, 142);
+                units[u] = unit;
+            }
+            BatchNorm2d last = (BatchNorm2d) ((Sequential) units[1].branch()).last();
+            last.setFuseRelu(false);
+            long outBytes = 0;
+            for (boolean training : new boolean[] {true, false}) {
+                for (int step = 0; step < 2; step++) {
+                    String at = kind + (training ? ", training" : ", eval") + ", step " + step;
+                    Tensor x = Checks.randn(143 + step, 2, 3, 6, 6);
+                    Tensor[] out = new Tensor[2], dx = new Tensor[2];
+                    for (int u = 0; u < 2; u++) {
+                        units[u].train(training);
+                        units[u].zeroGrad();
+                        out[u] = units[u].forward(x);
+                        if (training) {
+                            dx[u] = units[u].backward(Checks.randn(145 + step, out[u].shape().dims()));
+                        }
+                    }
+                    Checks.assertBitwiseEqual(out[0].data(), out[1].data(), at + ": output");
+                    outBytes = 4L * out[0].numel();
+                    if (training) {
+                        Checks.assertBitwiseEqual(dx[0].data(), dx[1].data(), at + ": input gradient");
+                        Map<String, Parameter> fused = units[0].namedParameters(), plain = units[1].namedParameters();
+                        for (String name : fused.keySet()) {
+                            Checks.assertBitwiseEqual(fused.get(name).grad().data(), plain.get(name).grad().data(),
+                                    at + ": gradient of " + name);
+                        }
+                    }
+                    Map<String, Tensor> fusedBuffers = units[0].namedBuffers(), plainBuffers = units[1].namedBuffers();
+                    for (String name : fusedBuffers.keySet()) {
+                        Checks.assertBitwiseEqual(fusedBuffers.get(name).data(), plainBuffers.get(name).data(),
+                                at + ": buffer " + name);
+                    }
+                }
+            }
+            BatchNorm2d fusedLast = (BatchNorm2d) ((Sequential) units[0].branch()).last();
+            assertThatThrownBy(fusedLast::lastOutput).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("setFuseRelu(false)");
+            assertThat(units[0].bufferUse().outputBytes()).as(kind + ": no output buffer of the fused batch norm")
+                    .isEqualTo(units[1].bufferUse().outputBytes() - outBytes);
+        }
+    }
+
     @Test
     void finiteDifferencesWithoutPostActivation() {
         // A pre-activation-style unit: no ReLU after the add, a projection-free identity shortcut.

@@ -36,23 +36,32 @@ public final class VectorNorm implements NormOps {
     @Override
     public void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                              float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
-        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, false, null);
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, false, null, null, 0);
     }
 
     @Override
     public void forwardTrainRelu(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                                  float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar,
                                  float[] reluConsts) {
-        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true, reluConsts);
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true, reluConsts, null, 0);
     }
 
-    /** consts: null, or where each channel's m, a, b go (relu only; see NormOps.RELU_CONSTS). */
+    @Override
+    public void forwardTrainAddRelu(int n, int c, int hw, float[] x, int xOff, float[] r, int rOff, float[] y,
+                                    int yOff, float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar) {
+        forwardTrain(n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, true, null, r, rOff);
+    }
+
+    /**
+     * consts: null, or where each channel's m, a, b go (relu only; see NormOps.RELU_CONSTS). r: null, or the
+     * residual added before the ReLU (relu true), from rOff.
+     */
     private static void forwardTrain(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
                                      float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
-                                     float[] consts) {
+                                     float[] consts, float[] r, int rOff) {
         int grain = Split.grain(c, (long) n * hw);
         if (grain >= c) {
-            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts);
+            forwardTrain(0, c, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts, r, rOff);
         } else {
             Split.Args a = Split.args();
             a.i0 = n;
@@ -69,22 +78,24 @@ public final class VectorNorm implements NormOps {
             a.x5 = saveVar;
             a.flag = relu;
             a.x6 = consts;
+            a.x7 = r;
+            a.o2 = rOff;
             Split.run(c, grain, a, (s, j0, j1) -> forwardTrain(j0, j1, s.i0, s.i1, s.i2, s.x0, s.o0, s.x1, s.o1,
-                    s.x2, s.x3, s.f, s.x4, s.x5, s.flag, s.x6));
+                    s.x2, s.x3, s.f, s.x4, s.x5, s.flag, s.x6, s.x7, s.o2));
         }
     }
 
     private static void forwardTrain(int j0, int j1, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                                      float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
-                                     float[] consts) {
+                                     float[] consts, float[] r, int rOff) {
         for (int j = j0; j < j1; j++) {
-            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts);
+            trainChannel(j, n, c, hw, x, xOff, y, yOff, gamma, beta, eps, saveMean, saveVar, relu, consts, r, rOff);
         }
     }
 
     private static void trainChannel(int j, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                                      float[] gamma, float[] beta, float eps, float[] saveMean, float[] saveVar, boolean relu,
-                                     float[] consts) {
+                                     float[] consts, float[] r, int rOff) {
         double count = (double) n * hw;
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -142,14 +153,15 @@ public final class VectorNorm implements NormOps {
             setConsts(consts, j, m, a, b);
         }
         for (int i = 0; i < n; i++) {
-            normalise(hw, x, xOff + (i * c + j) * hw, y, yOff + (i * c + j) * hw, m, a, b, relu);
+            int plane = (i * c + j) * hw;
+            normalise(hw, x, xOff + plane, y, yOff + plane, m, a, b, relu, r, rOff + plane);
         }
     }
 
     @Override
     public void forwardEval(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                             float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
-        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, false);
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, false, null, 0);
     }
 
     @Override
@@ -161,7 +173,13 @@ public final class VectorNorm implements NormOps {
                 setConsts(reluConsts, j, runMean[j], evalScale(gamma, runVar, eps, j), beta[j]);
             }
         }
-        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, true);
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, true, null, 0);
+    }
+
+    @Override
+    public void forwardEvalAddRelu(int n, int c, int hw, float[] x, int xOff, float[] r, int rOff, float[] y,
+                                   int yOff, float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps) {
+        forwardEval(n, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, true, r, rOff);
     }
 
     /** The scale of channel j's normalisation by the running statistics. */
@@ -177,10 +195,11 @@ public final class VectorNorm implements NormOps {
     }
 
     private static void forwardEval(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff, float[] gamma,
-                                    float[] beta, float[] runMean, float[] runVar, float eps, boolean relu) {
+                                    float[] beta, float[] runMean, float[] runVar, float eps, boolean relu, float[] r,
+                                    int rOff) {
         int planes = n * c, grain = Split.grain(planes, hw);
         if (grain >= planes) {
-            forwardEval(0, planes, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu);
+            forwardEval(0, planes, c, hw, x, xOff, y, yOff, gamma, beta, runMean, runVar, eps, relu, r, rOff);
         } else {
             Split.Args a = Split.args();
             a.i0 = c;
@@ -195,27 +214,43 @@ public final class VectorNorm implements NormOps {
             a.x5 = runVar;
             a.f = eps;
             a.flag = relu;
+            a.x6 = r;
+            a.o2 = rOff;
             Split.run(planes, grain, a, (s, p0, p1) -> forwardEval(p0, p1, s.i0, s.i1, s.x0, s.o0, s.x1, s.o1,
-                    s.x2, s.x3, s.x4, s.x5, s.f, s.flag));
+                    s.x2, s.x3, s.x4, s.x5, s.f, s.flag, s.x6, s.o2));
         }
     }
 
     private static void forwardEval(int p0, int p1, int c, int hw, float[] x, int xOff, float[] y, int yOff,
-                                    float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps, boolean relu) {
+                                    float[] gamma, float[] beta, float[] runMean, float[] runVar, float eps, boolean relu,
+                                    float[] r, int rOff) {
         for (int plane = p0; plane < p1; plane++) {
             int j = plane % c;
             float scale = evalScale(gamma, runVar, eps, j);
-            normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j], relu);
+            normalise(hw, x, xOff + plane * hw, y, yOff + plane * hw, runMean[j], scale, beta[j], relu, r,
+                    rOff + plane * hw);
         }
     }
 
-    /** One plane: y[e] = (x[e] - m) * scale + shift, e < hw, then with relu y = (y < 0 ? 0 : y) as the ReLU kernel. */
+    /**
+     * One plane: y[e] = (x[e] - m) * scale + shift, e < hw; with relu then y = (y < 0 ? 0 : y) as the ReLU kernel,
+     * where r (not null) is added first, as ElementwiseOps.addRelu adds (r from rb).
+     */
     private static void normalise(int hw, float[] x, int xb, float[] y, int yb, float m, float scale, float shift,
-                                  boolean relu) {
+                                  boolean relu, float[] r, int rb) {
         FloatVector mv = FloatVector.broadcast(F, m), sv = FloatVector.broadcast(F, scale), tv = FloatVector.broadcast(F, shift);
         FloatVector zero = FloatVector.zero(F);
         int e = 0;
-        if (relu) {
+        if (r != null) {
+            for (; e <= hw - LANES; e += LANES) {
+                FloatVector v = FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv).add(FloatVector.fromArray(F, r, rb + e));
+                v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(y, yb + e);
+            }
+            for (; e < hw; e++) {
+                float v = Math.fma(x[xb + e] - m, scale, shift) + r[rb + e];
+                y[yb + e] = v < 0f ? 0f : v;
+            }
+        } else if (relu) {
             for (; e <= hw - LANES; e += LANES) {
                 FloatVector v = FloatVector.fromArray(F, x, xb + e).sub(mv).fma(sv, tv);
                 v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(y, yb + e);
