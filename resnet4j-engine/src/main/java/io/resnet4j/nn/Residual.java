@@ -111,10 +111,10 @@ public final class Residual extends Module {
      * The batch norm that ends the branch when it runs fused with the add and the ReLU (BatchNorm2d.forwardAddRelu:
      * its own output, which no backward reads, is never stored), else null: the branch is a plain sequence ending in
      * a batch norm that may fuse its ReLU (BatchNorm2d.setFuseRelu, which probes turn off), the unit has a ReLU after
-     * the add and is not recomputed.
+     * the add and is neither recomputed nor frozen (forwardPooled: a frozen network folds its batch norms).
      */
     private BatchNorm2d fusedNorm() {
-        if (reluAfterAdd && !recompute && branch instanceof Sequential s && !s.recompute()
+        if (reluAfterAdd && !recompute && !pooledOutputs() && branch instanceof Sequential s && !s.recompute()
                 && s.last() instanceof BatchNorm2d bn && bn.fusesRelu()) {
             return bn;
         }
