@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
  * 2 * LANES output channels, read straight from the zero-padded image (no im2col, no packing per call):
  * <pre>
  * xp[img] (c, phases, hp, wp)   the zero-padded image, strided: its phase planes (ConvJobs.Pad.phases); a 1x1,
- *                               stride-1, unpadded convolution (run as one on (1, h*w) images) reads x itself
+ *                               stride-1, unpadded convolution (run as one on (1, h*w) images) reads x itself, and
+ *                               gathers the taps of a tile whose reads would pass x's end
  * grid position g = a * wp + b, a in [0, p), b in [0, wp): an output where b < q (junk columns otherwise)
  * tap[kk]                       where tap kk = (ch, u, v) starts in one image's xp (ConvJobs.Pad.tapOffsets)
  * wt (kp / NR, crs, NR)         wt[panel, kk, o] = w[panel * NR + o, kk], 0 for channels >= k (prepared once)
@@ -53,6 +54,8 @@ final class PositionTiles implements Parallel.Task {
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;
     private int[] tap;
+    /** Where xs ends for the tiles' reads: a tile reading past it is gathered first (Integer.MAX_VALUE: none). */
+    private int xsEnd;
     private int wtOff, xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
     private boolean relu;
 
@@ -96,18 +99,20 @@ final class PositionTiles implements Parallel.Task {
         int phases = g.sh * g.sw;
         int hp = g.p - 1 + (g.r + g.sh - 1) / g.sh;
         wp = g.q - 1 + (g.s + g.sw - 1) / g.sw;
-        boolean inPlace = phases == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w
-                && (long) g.xOff + (long) g.images * g.ch * g.h * g.w + MR <= g.x.length;
+        boolean inPlace = phases == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w;
         try {
             if (inPlace) {
                 xs = g.x;
                 xsOff = g.xOff;
+                // the last tile reads up to MR - 1 floats past the last plane: gathered where x ends sooner
+                xsEnd = xsOff + g.images * g.ch * g.h * g.w + MR <= xs.length ? Integer.MAX_VALUE : xs.length;
             } else {
                 // the last tile of an image reads up to MR - 1 floats past its planes: Pad.SLACK covers them
                 padded = Workspace.grow(padded, ConvJobs.Pad.size(g.images * g.ch * phases, hp, wp));
                 padBatch.execute(g, padded, hp, wp);
                 xs = padded;
                 xsOff = 0;
+                xsEnd = Integer.MAX_VALUE;
             }
             imgStride = g.ch * phases * hp * wp;
             ConvJobs.Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, tap);
@@ -142,10 +147,26 @@ final class PositionTiles implements Parallel.Task {
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
             int g0 = tl * MR;
+            float[] src = xs;
+            int[] taps = tap;
+            int xb = base + g0;
+            if (xb + tap[crs - 1] + MR > xsEnd) {
+                // x read in place ends within this tile's reach: its taps gathered, zero past the array's end
+                src = ws.tailTaps = Workspace.grow(ws.tailTaps, (long) crs * MR);
+                taps = ws.tailOffsets = Workspace.grow(ws.tailOffsets, crs);
+                for (int kk = 0; kk < crs; kk++) {
+                    taps[kk] = kk * MR;
+                    for (int i = 0; i < MR; i++) {
+                        int e = xb + tap[kk] + i;
+                        src[kk * MR + i] = e < xsEnd ? xs[e] : 0f;
+                    }
+                }
+                xb = 0;
+            }
             if (MR == 12) {
-                tile12(crs, xs, base + g0, tap, wt, wb, t);
+                tile12(crs, src, xb, taps, wt, wb, t);
             } else {
-                tile(crs, xs, base + g0, tap, wt, wb, t);
+                tile(crs, src, xb, taps, wt, wb, t);
             }
             // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
             for (int i = 0; i < MR; i++) {

@@ -35,6 +35,9 @@ final class Workspace {
     int[] runs = new int[0];
     /** Source offsets of the vectors of a block of B panels (direct convolution). */
     int[] vectorOffsets = new int[0];
+    /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
+    float[] tailTaps = new float[0];
+    int[] tailOffsets = new int[0];
 
     // reusable job objects (no per-call allocation)
     final GemmDriver.MatrixGemm gemm = new GemmDriver.MatrixGemm();

@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tolerance of the scalar reference, and bitwise equal to the GEMM's forward followed by the bias and the ReLU
  * (both sum each output over the taps in ascending order with one fma per tap), on 1 and 2 threads. Geometries:
  * channel counts that leave a partial panel of NR channels, grids whose last tile runs past the image, padded and
- * unpadded 3x3 kernels, strides (phase planes), 1x1 in place and from a padded copy (x without room for the last
- * tile's reads), strided 1x1 (subsampled).
+ * unpadded 3x3 kernels, strides (phase planes), 1x1 in place (x with and without room for the last tile's reads,
+ * which are then gathered), strided 1x1 (subsampled).
  */
 class PositionTilesTest {
     /** Every geometry has at least PositionTiles.MIN_TAPS taps. */
@@ -41,8 +41,9 @@ class PositionTilesTest {
             int i = 0;
             for (ConvGeometry g : GEOMETRIES) {
                 boolean withBias = i % 3 != 2, relu = i % 3 != 1;
-                // odd offsets; every other geometry without slack after x (the 1x1 ones then pad a copy)
-                int xOff = 3, wOff = 5, yOff = 2, bOff = 1, xSlack = i % 2 == 0 ? 0 : 9;
+                // odd offsets; every other geometry without slack after x, some with less than a tile's (the 1x1
+                // ones read in place then gather their last tile's taps)
+                int xOff = 3, wOff = 5, yOff = 2, bOff = 1, xSlack = i % 2 == 0 ? 0 : i % 4 == 1 ? 9 : 5;
                 i++;
                 float[] x = random(rng, xOff + g.inputSize() + xSlack), w = random(rng, wOff + g.weightSize() + 4);
                 float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
