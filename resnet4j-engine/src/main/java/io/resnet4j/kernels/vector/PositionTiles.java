@@ -54,8 +54,10 @@ final class PositionTiles implements Parallel.Task {
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;
     private int[] tap;
-    /** Where xs ends for the tiles' reads: a tile reading past it is gathered first (Integer.MAX_VALUE: none). */
-    private int xsEnd;
+    /** The taps of the last tile of image tailImg (-1: none), gathered (crs x MR floats) with their offsets. */
+    private float[] tail;
+    private int[] tailTap;
+    private int tailImg;
     private int wtOff, xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
     private boolean relu;
 
@@ -104,20 +106,34 @@ final class PositionTiles implements Parallel.Task {
             if (inPlace) {
                 xs = g.x;
                 xsOff = g.xOff;
-                // the last tile reads up to MR - 1 floats past the last plane: gathered where x ends sooner
-                xsEnd = xsOff + g.images * g.ch * g.h * g.w + MR <= xs.length ? Integer.MAX_VALUE : xs.length;
             } else {
                 // the last tile of an image reads up to MR - 1 floats past its planes: Pad.SLACK covers them
                 padded = Workspace.grow(padded, ConvJobs.Pad.size(g.images * g.ch * phases, hp, wp));
                 padBatch.execute(g, padded, hp, wp);
                 xs = padded;
                 xsOff = 0;
-                xsEnd = Integer.MAX_VALUE;
             }
             imgStride = g.ch * phases * hp * wp;
             ConvJobs.Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, tap);
             grid = (g.p - 1) * wp + g.q;
             posTiles = (grid + MR - 1) / MR;
+            tailImg = -1;
+            int lastBase = xsOff + (g.images - 1) * imgStride + (posTiles - 1) * MR;
+            if (lastBase + tap[crs - 1] + MR > xs.length) {
+                // x read in place has no room for the last tile's reads past its last plane: that tile's taps
+                // gathered once for every panel, zero past the array's end
+                Workspace ws = Workspace.get();
+                tail = ws.tailTaps = Workspace.grow(ws.tailTaps, (long) crs * MR);
+                tailTap = ws.tailOffsets = Workspace.grow(ws.tailOffsets, crs);
+                for (int kk = 0; kk < crs; kk++) {
+                    tailTap[kk] = kk * MR;
+                    for (int i = 0; i < MR; i++) {
+                        int e = lastBase + tap[kk] + i;
+                        tail[kk * MR + i] = e < xs.length ? xs[e] : 0f;
+                    }
+                }
+                tailImg = g.images - 1;
+            }
             panels = (k + NR - 1) / NR;
             // enough tasks to balance the threads: position chunks where images times panels are too few
             int units = g.images * panels;
@@ -132,6 +148,8 @@ final class PositionTiles implements Parallel.Task {
             this.bias = null;
             this.y = null;
             this.tap = null;
+            tail = null;
+            tailTap = null;
         }
         return padded;
     }
@@ -147,22 +165,10 @@ final class PositionTiles implements Parallel.Task {
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
             int g0 = tl * MR;
-            float[] src = xs;
-            int[] taps = tap;
-            int xb = base + g0;
-            if (xb + tap[crs - 1] + MR > xsEnd) {
-                // x read in place ends within this tile's reach: its taps gathered, zero past the array's end
-                src = ws.tailTaps = Workspace.grow(ws.tailTaps, (long) crs * MR);
-                taps = ws.tailOffsets = Workspace.grow(ws.tailOffsets, crs);
-                for (int kk = 0; kk < crs; kk++) {
-                    taps[kk] = kk * MR;
-                    for (int i = 0; i < MR; i++) {
-                        int e = xb + tap[kk] + i;
-                        src[kk * MR + i] = e < xsEnd ? xs[e] : 0f;
-                    }
-                }
-                xb = 0;
-            }
+            boolean gathered = img == tailImg && tl == posTiles - 1;
+            float[] src = gathered ? tail : xs;
+            int[] taps = gathered ? tailTap : tap;
+            int xb = gathered ? 0 : base + g0;
             if (MR == 12) {
                 tile12(crs, src, xb, taps, wt, wb, t);
             } else {
