@@ -34,6 +34,10 @@ import java.util.SplittableRandom;
  * old code inside one build made the old batch norm path up to 3x slower than alone (BENCHMARKS.md, seventh
  * session). A few percent between variants is not proof; for two commits use TwoBuilds (one class loader each).
  *
+ * <p>With {@code --flush-mb} the pool's worker has time to park during each sweep, so on two threads every timed
+ * call also pays its wake-up: sub-millisecond calls (batch-1 layers) look worse on two threads than they run in a
+ * network, where calls follow each other. ThreadScaling times calls back to back.
+ *
  * <pre>
  * usage: ConvAB --variants default,gemm16 [--shapes cifar-3x3-16@32-b128,...] [--passes fwd,bwd-data,bwd-weight]
  *               [--threads 1] [--rounds 21] [--peak true] [--flush-mb 0] [--warm-s 1]
