@@ -22,7 +22,9 @@ import static io.resnet4j.kernels.vector.Simd.LANES;
  *
  * <p>The fused BN + ReLU kernels apply the ReLU in the normalisation pass (forward) and mask dy in both backward
  * passes, from x and the constants the forward recorded (NormOps.RELU_CONSTS; without them, from y into dx
- * first): bitwise equal to this class's unfused kernels and {@link VectorElementwise}'s ReLU.
+ * first): bitwise equal to this class's unfused kernels and {@link VectorElementwise}'s ReLU. The add + ReLU
+ * kernels (the end of a residual unit) add the residual in the normalisation pass, before the ReLU: bitwise the
+ * unfused kernel followed by VectorElementwise.addRelu.
  *
  * <p>Threads: training forward and backward split over channels (a channel's reduction stays in one task),
  * eval forward over (n, c) planes; the split depends only on the shape.

@@ -19,6 +19,9 @@ final class Workspace {
     float[] packedB = new float[0];
     float[] groupSums = new float[0];
     int[] rowOffsets = new int[0];
+    /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
+    float[] tailTaps = new float[0];
+    int[] tailOffsets = new int[0];
 
     // private to the task running on this thread
     float[] panel = new float[0];
@@ -35,9 +38,6 @@ final class Workspace {
     int[] runs = new int[0];
     /** Source offsets of the vectors of a block of B panels (direct convolution). */
     int[] vectorOffsets = new int[0];
-    /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
-    float[] tailTaps = new float[0];
-    int[] tailOffsets = new int[0];
 
     // reusable job objects (no per-call allocation)
     final GemmDriver.MatrixGemm gemm = new GemmDriver.MatrixGemm();
