@@ -138,17 +138,27 @@ public final class Residual extends Module {
      */
     private Tensor forwardPooled(Tensor x) {
         hold(x);
-        branchOut = hold(branch.forward(x));
-        shortcutOut = hold(shortcut == null ? x : shortcut.forward(x));
-        if (!branchOut.shape().equals(shortcutOut.shape())) {
-            outputShape(x.shape());
+        branchOut = null;
+        shortcutOut = null;
+        try {
+            branchOut = hold(branch.forward(x));
+            shortcutOut = hold(shortcut == null ? x : shortcut.forward(x));
+            if (!branchOut.shape().equals(shortcutOut.shape())) {
+                outputShape(x.shape());
+            }
+            output = newOutput(branchOut.shape(), x);
+            addPaths();
+            return output;
+        } finally {
+            // also when a layer refuses its input: no hold outlives the call
+            if (shortcutOut != null) {
+                release(shortcutOut);
+            }
+            if (branchOut != null) {
+                release(branchOut);
+            }
+            release(x);
         }
-        output = newOutput(branchOut.shape(), x);
-        addPaths();
-        release(shortcutOut);
-        release(branchOut);
-        release(x);
-        return output;
     }
 
     /** output = branchOut + shortcutOut, then ReLU when reluAfterAdd. */

@@ -121,8 +121,14 @@ class InferenceTest {
             actual = pooled.forward(actual);
             assertThat(actual.data()).as("call %d", call).isEqualTo(expected.data());
         }
-        assertThat(pooled.bufferUse().outputBytes()).as("bytes of pooled outputs").isPositive()
-                .isLessThan(unpooled.bufferUse().outputBytes());
+        long bytes = pooled.bufferUse().outputBytes();
+        assertThat(bytes).as("bytes of pooled outputs").isPositive().isLessThan(unpooled.bufferUse().outputBytes());
+        // A refused input (wrong channel count) is an IllegalArgumentException; the next calls take the same buffers.
+        assertThatThrownBy(() -> pooled.forward(Checks.randn(11, 2, 3, 9, 9))).isInstanceOf(IllegalArgumentException.class);
+        for (int call = 0; call < 2; call++) {
+            actual = pooled.forward(actual);
+        }
+        assertThat(pooled.bufferUse().outputBytes()).as("bytes after a refused input").isEqualTo(bytes);
     }
 
     /** FusedLinear gives Linear's outputs bitwise: by the GEMV up to 4 rows, by the prepared 1x1 convolution above. */
