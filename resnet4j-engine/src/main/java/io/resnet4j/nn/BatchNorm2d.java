@@ -186,67 +186,59 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException("BatchNorm2d.forwardAddRelu: input " + s + ", residual " + residual.shape()
                     + " and output " + out.shape() + " must have one shape");
         }
-        int n = s.n(), hw = s.h() * s.w();
-        if (training) {
-            long count = (long) n * hw;
-            if (count < 2) {
-                throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per channel, got input " + s);
-            }
-            Kernels.NORM.forwardTrainAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0,
-                    weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
-            forwardUsedBatchStats = true;
-            if (!replaying()) {
-                updateRunningStatistics(count);
-            }
-        } else {
-            Kernels.NORM.forwardEvalAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0,
-                    weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
-            forwardUsedBatchStats = false;
-        }
-        input = x;
-        output = out;
-        reluApplied = false;
-        addFused = true;
+        normalise(x, s, true, residual, out);
     }
 
     private Tensor forward(Tensor x, boolean relu) {
         Shape s = outputShape(x.shape());
-        int n = s.n(), hw = s.h() * s.w();
         output = newOutput(s, x);
-        addFused = false;
+        normalise(x, s, relu, null, output);
+        return output;
+    }
+
+    /**
+     * out = BN(x) of shape s, by the batch statistics (training) or the running ones, then with relu max(., 0),
+     * where residual (not null: relu too) is added before the ReLU; records what backward and lastOutput need.
+     */
+    private void normalise(Tensor x, Shape s, boolean relu, Tensor residual, Tensor out) {
+        int n = s.n(), hw = s.h() * s.w();
+        float[] g = weight.value().data(), b = bias.value().data();
         if (training) {
             long count = (long) n * hw;
             if (count < 2) {
                 throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per channel, got input " + s);
             }
-            if (relu) {
-                Kernels.NORM.forwardTrainRelu(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar, reluConsts);
+            if (residual != null) {
+                Kernels.NORM.forwardTrainAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0, g, b,
+                        eps, saveMean, saveVar);
+            } else if (relu) {
+                Kernels.NORM.forwardTrainRelu(n, channels, hw, x.data(), 0, out.data(), 0, g, b, eps, saveMean, saveVar,
+                        reluConsts);
             } else {
-                Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), eps, saveMean, saveVar);
+                Kernels.NORM.forwardTrain(n, channels, hw, x.data(), 0, out.data(), 0, g, b, eps, saveMean, saveVar);
             }
             forwardUsedBatchStats = true;
-            input = x;
             // A recomputed segment's replay runs on the same input, so it finds the same batch statistics (the
             // kernels are deterministic); the running statistics were updated by the first pass.
             if (!replaying()) {
                 updateRunningStatistics(count);
             }
         } else {
-            if (relu) {
-                Kernels.NORM.forwardEvalRelu(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps,
-                        reluConsts);
+            float[] rm = runningMean.data(), rv = runningVar.data();
+            if (residual != null) {
+                Kernels.NORM.forwardEvalAddRelu(n, channels, hw, x.data(), 0, residual.data(), 0, out.data(), 0, g, b,
+                        rm, rv, eps);
+            } else if (relu) {
+                Kernels.NORM.forwardEvalRelu(n, channels, hw, x.data(), 0, out.data(), 0, g, b, rm, rv, eps, reluConsts);
             } else {
-                Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, output.data(), 0,
-                        weight.value().data(), bias.value().data(), runningMean.data(), runningVar.data(), eps);
+                Kernels.NORM.forwardEval(n, channels, hw, x.data(), 0, out.data(), 0, g, b, rm, rv, eps);
             }
             forwardUsedBatchStats = false;
-            input = x;
         }
-        reluApplied = relu;
-        return output;
+        input = x;
+        output = out;
+        reluApplied = relu && residual == null;
+        addFused = residual != null;
     }
 
     /** running = (1 - momentum) * running + momentum * batch statistic (unbiased variance), one more batch tracked. */
