@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * How an inference convolution (prepared weights, VectorConv) scales from one thread to two when its calls follow
@@ -19,10 +20,13 @@ import java.util.SplittableRandom;
  * thread, so each runs its calls inline on its own input and output). ConvAB sweeps the caches before every call,
  * which gives the pool's worker time to park, so its two-thread figures include a wake-up per call; the pool's
  * figure here has none. The independent callers show whether two cores slow each other down (shared caches,
- * memory) when nothing is split. Data stays in cache between calls.
+ * memory) when nothing is split. Data stays in cache between calls unless --weights or --inputs cycle that many
+ * prepared weights or input and output buffers (64 of either: cold from memory, as in a ResNet-50 forward, whose
+ * 100 MB of weights pass through between two calls of a layer). --epilogue adds a bias, and ReLU.
  *
  * <pre>
- * usage: ThreadScaling [--shapes 1/1024/14/14/256/1/1/0,...] [--calls 2000] [--rounds 3]
+ * usage: ThreadScaling [--shapes 1/1024/14/14/256/1/1/0,...] [--calls 2000] [--rounds 3] [--weights 1] [--inputs 1]
+ *                      [--epilogue none|bias|bias+relu]
  *   a shape is n/c/h/w/k/kernel/stride/pad
  * </pre>
  */
@@ -31,11 +35,18 @@ public final class ThreadScaling {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        String usage = "usage: ThreadScaling [--shapes N/C/H/W/K/KERNEL/STRIDE/PAD,...] [--calls 2000] [--rounds 3]";
-        Map<String, String> o = Options.parse(args, List.of("--shapes", "--calls", "--rounds"), usage);
+        String usage = "usage: ThreadScaling [--shapes N/C/H/W/K/KERNEL/STRIDE/PAD,...] [--calls 2000] [--rounds 3]"
+                + " [--weights 1] [--inputs 1] [--epilogue none|bias|bias+relu]";
+        Map<String, String> o = Options.parse(args, List.of("--shapes", "--calls", "--rounds", "--weights", "--inputs",
+                "--epilogue"), usage);
         int calls = Options.intOption(o, "--calls", 2000, usage), rounds = Options.intOption(o, "--rounds", 3, usage);
-        if (calls < 4 || rounds < 1) {
-            throw new IllegalArgumentException("need calls >= 4 and rounds >= 1; " + usage);
+        int weights = Options.intOption(o, "--weights", 1, usage), inputs = Options.intOption(o, "--inputs", 1, usage);
+        if (calls < 4 || rounds < 1 || weights < 1 || inputs < 1) {
+            throw new IllegalArgumentException("need calls >= 4, rounds >= 1, weights >= 1 and inputs >= 1; " + usage);
+        }
+        String epilogue = o.getOrDefault("--epilogue", "none");
+        if (!List.of("none", "bias", "bias+relu").contains(epilogue)) {
+            throw new IllegalArgumentException("--epilogue is none, bias or bias+relu, not " + epilogue + "; " + usage);
         }
         List<ConvGeometry> shapes = new ArrayList<>();
         for (String s : o.getOrDefault("--shapes",
@@ -61,7 +72,7 @@ public final class ThreadScaling {
         try {
             for (ConvGeometry g : shapes) {
                 for (int round = 0; round < rounds; round++) {
-                    report(g, calls);
+                    report(g, calls, weights, inputs, !epilogue.equals("none"), epilogue.equals("bias+relu"));
                 }
             }
         } finally {
@@ -69,31 +80,36 @@ public final class ThreadScaling {
         }
     }
 
-    private static void report(ConvGeometry g, int calls) throws InterruptedException {
+    private static void report(ConvGeometry g, int calls, int weights, int inputs, boolean withBias, boolean relu)
+            throws InterruptedException {
         SplittableRandom rng = new SplittableRandom(1);
-        float[] w = new float[g.weightSize()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) rng.nextGaussian();
+        float[] bias = withBias ? gaussian(rng, g.k()) : null;
+        VectorConv conv = VectorConv.INSTANCE;
+        PreparedConv[] p = new PreparedConv[weights];
+        for (int j = 0; j < weights; j++) {
+            p[j] = conv.prepare(g, gaussian(rng, g.weightSize()), 0);
         }
-        float[][] x = new float[2][g.inputSize()];
-        for (float[] xi : x) {
-            for (int i = 0; i < xi.length; i++) {
-                xi[i] = (float) rng.nextGaussian();
+        // [caller][copy]: the pool and the one-thread runs use caller 0's copies
+        float[][][] x = new float[2][inputs][], y = new float[2][inputs][];
+        for (int t = 0; t < 2; t++) {
+            for (int j = 0; j < inputs; j++) {
+                x[t][j] = gaussian(rng, g.inputSize());
+                y[t][j] = new float[g.outputSize()];
             }
         }
-        float[][] y = new float[2][g.outputSize()];
-        VectorConv conv = VectorConv.INSTANCE;
-        PreparedConv p = conv.prepare(g, w, 0);
         Parallel.setThreads(1);
-        double one = median(() -> conv.forward(g, x[0], 0, p, null, 0, false, y[0], 0), calls);
+        double one = median(i -> conv.forward(g, x[0][i % inputs], 0, p[i % weights], bias, 0, relu,
+                y[0][i % inputs], 0), calls);
         Parallel.setThreads(2);
-        double pool = median(() -> conv.forward(g, x[0], 0, p, null, 0, false, y[0], 0), calls);
+        double pool = median(i -> conv.forward(g, x[0][i % inputs], 0, p[i % weights], bias, 0, relu,
+                y[0][i % inputs], 0), calls);
         Parallel.setThreads(1);
         double[] each = new double[2];
         Thread[] callers = new Thread[2];
         for (int t = 0; t < 2; t++) {
             int k = t;
-            callers[t] = new Thread(() -> each[k] = median(() -> conv.forward(g, x[k], 0, p, null, 0, false, y[k], 0), calls));
+            callers[t] = new Thread(() -> each[k] = median(i -> conv.forward(g, x[k][i % inputs], 0, p[i % weights],
+                    bias, 0, relu, y[k][i % inputs], 0), calls));
             callers[t].start();
         }
         for (Thread t : callers) {
@@ -106,15 +122,23 @@ public final class ThreadScaling {
                 gflop / pool * 1e3, one / pool, each[0], each[1]);
     }
 
+    private static float[] gaussian(SplittableRandom rng, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) rng.nextGaussian();
+        }
+        return a;
+    }
+
     /** Median ms of calls back to back, after a quarter as many unmeasured. */
-    private static double median(Runnable call, int calls) {
+    private static double median(IntConsumer call, int calls) {
         for (int i = 0; i < calls / 4; i++) {
-            call.run();
+            call.accept(i);
         }
         long[] ns = new long[calls];
         for (int i = 0; i < calls; i++) {
             long t0 = System.nanoTime();
-            call.run();
+            call.accept(i);
             ns[i] = System.nanoTime() - t0;
         }
         Arrays.sort(ns);

@@ -277,9 +277,10 @@ abstract class GemmDriver implements Parallel.Task {
                                 int ci = cOff + jr / cCols * cImgStride + ir * ldc
                                         + (rowStride == 0 ? local : local / rowStride * rowCols + col);
                                 if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
-                                    k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
                                     if (finish) {
-                                        epilogue(c, ci, ldc, mr, ir);
+                                        k.runFinish(kcb, ap, ao, bb, bo, c, ci, ldc, load, bias, biasOff + ir, relu);
+                                    } else {
+                                        k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
                                     }
                                 } else {
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
@@ -376,9 +377,11 @@ abstract class GemmDriver implements Parallel.Task {
                         if (!(fullCols && ir + mr <= m)) {
                             edgeTile(k, kcb, ao, bb, bo, ir, jr, tile, load, finish, cArr, cBase);
                         } else {
-                            k.run(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load);
                             if (finish) {
-                                epilogue(cArr, colBase + ir * ldc, ldc, mr, ir);
+                                k.runFinish(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load, bias,
+                                        biasOff + ir, relu);
+                            } else {
+                                k.run(kcb, ap, ao, bb, bo, cArr, colBase + ir * ldc, ldc, load);
                             }
                         }
                     }

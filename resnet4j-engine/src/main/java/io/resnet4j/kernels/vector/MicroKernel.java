@@ -1,6 +1,7 @@
 package io.resnet4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -33,6 +34,19 @@ abstract class MicroKernel {
     }
 
     abstract void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load);
+
+    /**
+     * run, then the fused epilogue of a finished tile by Epilogue's rule: row r adds bias[biasOff + r] (bias null:
+     * none), then ReLU (relu). A tile that overrides this applies it to its accumulators before they are stored:
+     * re-reading a just-stored tile costs up to 1.9x a 1x1 layer's time on Zen 5 (BENCHMARKS.md, ninth session).
+     */
+    void runFinish(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load,
+                   float[] bias, int biasOff, boolean relu) {
+        run(kc, a, ai, b, bi, c, ci, ldc, load);
+        for (int r = 0; r < mr; r++) {
+            Epilogue.run(c, ci + r * ldc, nr, bias != null, bias == null ? 0f : bias[biasOff + r], relu);
+        }
+    }
 
     /**
      * The one place the tile is chosen. AVX2 (8 lanes, 16 registers): 6 x 2 vectors, 12 accumulators, on JDK 17;
@@ -147,6 +161,18 @@ abstract class MicroKernel {
 
         @Override
         void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
+            tile(kc, a, ai, b, bi, c, ci, ldc, load, null, 0, false);
+        }
+
+        @Override
+        void runFinish(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load,
+                       float[] bias, int biasOff, boolean relu) {
+            tile(kc, a, ai, b, bi, c, ci, ldc, load, bias, biasOff, relu);
+        }
+
+        /** run with the epilogue on the accumulators (bias null and relu false: none). */
+        private void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load,
+                          float[] bias, int biasOff, boolean relu) {
             FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
             if (load) {
                 c00 = FloatVector.fromArray(F, c, ci);
@@ -212,6 +238,52 @@ abstract class MicroKernel {
                 av = FloatVector.broadcast(F, a[pa + 7]);
                 c70 = av.fma(b0, c70);
                 c71 = av.fma(b1, c71);
+            }
+            if (bias != null) {
+                FloatVector br = FloatVector.broadcast(F, bias[biasOff]);
+                c00 = c00.add(br);
+                c01 = c01.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 1]);
+                c10 = c10.add(br);
+                c11 = c11.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 2]);
+                c20 = c20.add(br);
+                c21 = c21.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 3]);
+                c30 = c30.add(br);
+                c31 = c31.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 4]);
+                c40 = c40.add(br);
+                c41 = c41.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 5]);
+                c50 = c50.add(br);
+                c51 = c51.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 6]);
+                c60 = c60.add(br);
+                c61 = c61.add(br);
+                br = FloatVector.broadcast(F, bias[biasOff + 7]);
+                c70 = c70.add(br);
+                c71 = c71.add(br);
+            }
+            if (relu) {
+                // Epilogue's rule: negative values become 0, NaN and -0 stay
+                FloatVector z = FloatVector.zero(F);
+                c00 = c00.blend(z, c00.compare(VectorOperators.LT, 0f));
+                c01 = c01.blend(z, c01.compare(VectorOperators.LT, 0f));
+                c10 = c10.blend(z, c10.compare(VectorOperators.LT, 0f));
+                c11 = c11.blend(z, c11.compare(VectorOperators.LT, 0f));
+                c20 = c20.blend(z, c20.compare(VectorOperators.LT, 0f));
+                c21 = c21.blend(z, c21.compare(VectorOperators.LT, 0f));
+                c30 = c30.blend(z, c30.compare(VectorOperators.LT, 0f));
+                c31 = c31.blend(z, c31.compare(VectorOperators.LT, 0f));
+                c40 = c40.blend(z, c40.compare(VectorOperators.LT, 0f));
+                c41 = c41.blend(z, c41.compare(VectorOperators.LT, 0f));
+                c50 = c50.blend(z, c50.compare(VectorOperators.LT, 0f));
+                c51 = c51.blend(z, c51.compare(VectorOperators.LT, 0f));
+                c60 = c60.blend(z, c60.compare(VectorOperators.LT, 0f));
+                c61 = c61.blend(z, c61.compare(VectorOperators.LT, 0f));
+                c70 = c70.blend(z, c70.compare(VectorOperators.LT, 0f));
+                c71 = c71.blend(z, c71.compare(VectorOperators.LT, 0f));
             }
             c00.intoArray(c, ci);
             c01.intoArray(c, ci + L);

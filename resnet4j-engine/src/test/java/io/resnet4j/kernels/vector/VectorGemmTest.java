@@ -37,6 +37,54 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * runFinish, for every tile, is bitwise run followed by Epilogue's rule on each row (bias of the row, then
+     * ReLU), with sums that come out negative, exactly -0 or +0, and NaN, and with C loaded or not.
+     */
+    @Test
+    void everyTileFinishesBitwiseAsRunThenTheEpilogue() {
+        SplittableRandom rng = new SplittableRandom(17);
+        for (MicroKernel mk : MicroKernel.all()) {
+            int kc = 5, ldc = mk.nr + 3, ci = 2, biasOff = 1;
+            float[] a = random(rng, kc * mk.mr), b = random(rng, kc * mk.nr);
+            // row 0 of A is -0, so its sums are zeros of either sign (C's first element is -0); row 1 holds a NaN
+            for (int kk = 0; kk < kc; kk++) {
+                // -0 x positive: C's -0 in column 0 of row 0 stays -0 when loaded
+                a[kk * mk.mr] = -0f;
+                b[kk * mk.nr] = Math.abs(b[kk * mk.nr]) + 0.5f;
+                a[kk * mk.mr + 1] = kk == 2 ? Float.NaN : a[kk * mk.mr + 1];
+            }
+            float[] c0 = random(rng, ci + mk.mr * ldc);
+            c0[ci] = -0f;
+            for (boolean load : new boolean[]{false, true}) {
+                for (int mode = 0; mode < 3; mode++) {
+                    // bias and ReLU, bias only, ReLU only; a bias of -0 on row 2
+                    float[] bias = mode == 2 ? null : random(rng, biasOff + mk.mr);
+                    if (bias != null) {
+                        bias[biasOff + 2] = -0f;
+                    }
+                    boolean relu = mode != 1;
+                    float[] expected = c0.clone(), actual = c0.clone();
+                    mk.run(kc, a, 0, b, 0, expected, ci, ldc, load);
+                    for (int r = 0; r < mk.mr; r++) {
+                        for (int j = 0; j < mk.nr; j++) {
+                            int e = ci + r * ldc + j;
+                            float v = bias != null ? expected[e] + bias[biasOff + r] : expected[e];
+                            expected[e] = relu && v < 0f ? 0f : v;
+                        }
+                    }
+                    mk.runFinish(kc, a, 0, b, 0, actual, ci, ldc, load, bias, biasOff, relu);
+                    for (int e = 0; e < expected.length; e++) {
+                        if (Float.floatToRawIntBits(actual[e]) != Float.floatToRawIntBits(expected[e])) {
+                            fail("%s load %s mode %d: element %d is %s, expected %s", mk, load, mode, e, actual[e],
+                                    expected[e]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void crossesKAndMBlocksAndSplitsIntoTasks() {
         SplittableRandom rng = new SplittableRandom(11);
