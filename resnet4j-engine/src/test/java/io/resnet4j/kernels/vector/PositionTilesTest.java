@@ -71,6 +71,33 @@ class PositionTilesTest {
         }
     }
 
+    /** The epilogue's ReLU keeps NaN (a NaN input reaches every channel of its position) and zeroes negatives. */
+    @Test
+    void reluKeepsNaNAsTheGemmDoes() {
+        SplittableRandom rng = new SplittableRandom(37);
+        VectorConv tiles = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE));
+        VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
+        ConvGeometry g = ConvGeometry.of(1, 300, 5, 5, 33, 1, 1, 0);
+        int pq = g.p() * g.q(), nanAt = 7;
+        float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+        x[5 * pq + nanAt] = Float.NaN;
+        PreparedConv prepared = tiles.prepare(g, w, 0);
+        assertThat(prepared.form()).isEqualTo(VectorConv.TILES);
+        float[] actual = new float[g.outputSize()], expected = new float[g.outputSize()];
+        tiles.forward(g, x, 0, prepared, bias, 0, true, actual, 0);
+        gemm.forward(g, x, 0, gemm.prepare(g, w, 0), bias, 0, true, expected, 0);
+        assertThat(actual).isEqualTo(expected);
+        int zeros = 0;
+        for (int ch = 0; ch < g.k(); ch++) {
+            assertThat(actual[ch * pq + nanAt]).as("channel %d", ch).isNaN();
+            for (int e = 0; e < pq; e++) {
+                zeros += actual[ch * pq + e] == 0f ? 1 : 0;
+                assertThat(actual[ch * pq + e]).isNotNegative();
+            }
+        }
+        assertThat(zeros).as("ReLU zeroed some outputs").isGreaterThan(g.k());
+    }
+
     /**
      * 3x3 stride-1 weights prepared for PositionTiles also hold Winograd's form, which batches of DUAL_MIN_BATCH and
      * more run: bitwise Winograd's prepared forward there, the GEMM's below.
