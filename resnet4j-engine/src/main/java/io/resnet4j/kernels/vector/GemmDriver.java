@@ -237,7 +237,9 @@ abstract class GemmDriver implements Parallel.Task {
         // panels of one segment: at most one more per image than the full panels
         int segmentPanels = colsPerTask / nr + imagesPerSegment + 1;
         float[] bb = ws.panel = Workspace.grow(ws.panel, (long) kc * nr * Math.max(nb, segmentPanels) + 2L * lanes);
-        int[] pj = ws.runs = Workspace.grow(ws.runs, 2 * nb);
+        // per panel of a block: first column, end, and how far its second vector moves back (see split)
+        int[] pj = ws.runs = Workspace.grow(ws.runs, 3 * nb);
+        boolean split = k.splitsRows() && k.nv == 2 && rowStride != 0 && rowCols >= lanes;
         int[] bvs = ws.vectorOffsets = Workspace.grow(ws.vectorOffsets, 3 * nb);
         for (int seg = jStart; seg < jEnd; ) {
             int img = seg / cCols;
@@ -257,10 +259,12 @@ abstract class GemmDriver implements Parallel.Task {
                         int np = 0;
                         for (int jr = jb; np < nb && jr < segEnd; np++) {
                             int pe = Math.min(jr + nr, Math.min(segEnd, (jr / cCols + 1) * cCols));
-                            pj[2 * np] = jr;
-                            pj[2 * np + 1] = pe;
+                            int shift = split && pe - jr == nr ? splitShift(jr % cCols % rowStride) : 0;
+                            pj[3 * np] = jr;
+                            pj[3 * np + 1] = pe;
+                            pj[3 * np + 2] = shift;
                             for (int v = 0; v < k.nv; v++) {
-                                int jv = jr + v * lanes;
+                                int jv = jr + v * lanes - (v == 1 ? shift : 0);
                                 bvs[np * k.nv + v] = base + (jv < pe ? vectorOffset(jv - segCol) : 0);
                             }
                             jr = pe;
@@ -271,12 +275,25 @@ abstract class GemmDriver implements Parallel.Task {
                         for (int ir = ib; ir < ie; ir += mr) {
                             int ao = (ir / mr * kdim + k0) * mr;
                             for (int pi = 0; pi < np; pi++) {
-                                int jr = pj[2 * pi], pe = pj[2 * pi + 1];
+                                int jr = pj[3 * pi], pe = pj[3 * pi + 1], shift = pj[3 * pi + 2];
                                 int bo = (keep ? segPanel + pi : pi) * kcb * nr;
                                 int local = jr % cCols, col = rowStride == 0 ? 0 : local % rowStride;
                                 int ci = cOff + jr / cCols * cImgStride + ir * ldc
                                         + (rowStride == 0 ? local : local / rowStride * rowCols + col);
-                                if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
+                                if (shift > 0 && ir + mr <= m) {
+                                    k.runSplit(kcb, ap, ao, bb, bo, c, ci, ci + lanes - shift, ldc, load,
+                                            finish ? bias : null, biasOff + ir, finish && relu);
+                                } else if (shift > 0) {
+                                    int rows = m - ir;
+                                    if (load) {
+                                        splitTile(true, tile, rows, ci, shift);
+                                    }
+                                    k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
+                                    if (finish) {
+                                        epilogue(tile, 0, nr, rows, ir);
+                                    }
+                                    splitTile(false, tile, rows, ci, shift);
+                                } else if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
                                     if (finish) {
                                         k.runFinish(kcb, ap, ao, bb, bo, c, ci, ldc, load, bias, biasOff + ir, relu);
                                     } else {
@@ -296,11 +313,41 @@ abstract class GemmDriver implements Parallel.Task {
                             }
                         }
                         segPanel += np;
-                        jb = pj[2 * np - 1];
+                        jb = pj[3 * np - 2];
                     }
                 }
             }
             seg = segEnd;
+        }
+    }
+
+    /**
+     * Direct mode, a panel of two vectors starting at column col of a row of rowCols (>= LANES) C columns: how far
+     * its second vector moves back so that it ends at the row's last column, where the first is whole and the
+     * second, in the same row, is not (0: none). It then overlaps the first, in the same tile, so that a tile
+     * accumulating over k blocks reads its overlap before either vector writes it.
+     */
+    private int splitShift(int col) {
+        int lanes = Simd.LANES, second = col + lanes;
+        return col + lanes <= rowCols && second < rowCols && second + lanes > rowCols
+                ? second + lanes - rowCols : 0;
+    }
+
+    /**
+     * Direct mode: copies the two vectors of rows [0, rows) of a split panel (see splitShift) between C (from ci,
+     * the second vector LANES - shift after the first) and the tile (rows of nr).
+     */
+    private void splitTile(boolean toTile, float[] tile, int rows, int ci, int shift) {
+        int lanes = Simd.LANES, nr = mk.nr;
+        for (int r = 0; r < rows; r++) {
+            int at = ci + r * ldc;
+            if (toTile) {
+                System.arraycopy(c, at, tile, r * nr, lanes);
+                System.arraycopy(c, at + lanes - shift, tile, r * nr + lanes, lanes);
+            } else {
+                System.arraycopy(tile, r * nr, c, at, lanes);
+                System.arraycopy(tile, r * nr + lanes, c, at + lanes - shift, lanes);
+            }
         }
     }
 

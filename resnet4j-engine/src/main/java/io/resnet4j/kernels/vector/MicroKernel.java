@@ -48,6 +48,21 @@ abstract class MicroKernel {
         }
     }
 
+    /** Whether this tile offers runSplit (two vectors per row). */
+    boolean splitsRows() {
+        return false;
+    }
+
+    /**
+     * runFinish (bias null and relu false: no epilogue) with the second vector of each C row at ci1 instead of
+     * ci + LANES, for a row of C whose last vector was moved back to end at the row's last column (GemmDriver's
+     * direct mode on rows of 17-31 or 49-63 columns): the two may overlap, their common columns computed alike.
+     */
+    void runSplit(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ci1, int ldc, boolean load,
+                  float[] bias, int biasOff, boolean relu) {
+        throw new UnsupportedOperationException(this + " stores each row's vectors together (see splitsRows)");
+    }
+
     /**
      * The one place the tile is chosen. AVX2 (8 lanes, 16 registers): 6 x 2 vectors, 12 accumulators, on JDK 17;
      * 4 x 2 vectors on later JDKs. JDK 25's C2 loads every broadcast of a k step before its FMAs, so 6 x 2 needs
@@ -161,36 +176,50 @@ abstract class MicroKernel {
 
         @Override
         void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
-            tile(kc, a, ai, b, bi, c, ci, ldc, load, null, 0, false);
+            tile(kc, a, ai, b, bi, c, ci, ci + L, ldc, load, null, 0, false);
         }
 
         @Override
         void runFinish(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load,
                        float[] bias, int biasOff, boolean relu) {
-            tile(kc, a, ai, b, bi, c, ci, ldc, load, bias, biasOff, relu);
+            tile(kc, a, ai, b, bi, c, ci, ci + L, ldc, load, bias, biasOff, relu);
         }
 
-        /** run with the epilogue on the accumulators (bias null and relu false: none). */
-        private void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load,
-                          float[] bias, int biasOff, boolean relu) {
+        @Override
+        boolean splitsRows() {
+            return true;
+        }
+
+        @Override
+        void runSplit(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ci1, int ldc, boolean load,
+                      float[] bias, int biasOff, boolean relu) {
+            tile(kc, a, ai, b, bi, c, ci, ci1, ldc, load, bias, biasOff, relu);
+        }
+
+        /**
+         * run with the second vector of each row at ci1 (ci + L: contiguous), and the epilogue on the accumulators
+         * (bias null and relu false: none).
+         */
+        private void tile(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ci1, int ldc,
+                          boolean load, float[] bias, int biasOff, boolean relu) {
             FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
             if (load) {
                 c00 = FloatVector.fromArray(F, c, ci);
-                c01 = FloatVector.fromArray(F, c, ci + L);
+                c01 = FloatVector.fromArray(F, c, ci1);
                 c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
-                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
+                c11 = FloatVector.fromArray(F, c, ci1 + 1 * ldc);
                 c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
-                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+                c21 = FloatVector.fromArray(F, c, ci1 + 2 * ldc);
                 c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
-                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+                c31 = FloatVector.fromArray(F, c, ci1 + 3 * ldc);
                 c40 = FloatVector.fromArray(F, c, ci + 4 * ldc);
-                c41 = FloatVector.fromArray(F, c, ci + 4 * ldc + L);
+                c41 = FloatVector.fromArray(F, c, ci1 + 4 * ldc);
                 c50 = FloatVector.fromArray(F, c, ci + 5 * ldc);
-                c51 = FloatVector.fromArray(F, c, ci + 5 * ldc + L);
+                c51 = FloatVector.fromArray(F, c, ci1 + 5 * ldc);
                 c60 = FloatVector.fromArray(F, c, ci + 6 * ldc);
-                c61 = FloatVector.fromArray(F, c, ci + 6 * ldc + L);
+                c61 = FloatVector.fromArray(F, c, ci1 + 6 * ldc);
                 c70 = FloatVector.fromArray(F, c, ci + 7 * ldc);
-                c71 = FloatVector.fromArray(F, c, ci + 7 * ldc + L);
+                c71 = FloatVector.fromArray(F, c, ci1 + 7 * ldc);
             } else {
                 c00 = FloatVector.zero(F);
                 c01 = c00;
@@ -286,21 +315,21 @@ abstract class MicroKernel {
                 c71 = c71.blend(z, c71.compare(VectorOperators.LT, 0f));
             }
             c00.intoArray(c, ci);
-            c01.intoArray(c, ci + L);
+            c01.intoArray(c, ci1);
             c10.intoArray(c, ci + 1 * ldc);
-            c11.intoArray(c, ci + 1 * ldc + L);
+            c11.intoArray(c, ci1 + 1 * ldc);
             c20.intoArray(c, ci + 2 * ldc);
-            c21.intoArray(c, ci + 2 * ldc + L);
+            c21.intoArray(c, ci1 + 2 * ldc);
             c30.intoArray(c, ci + 3 * ldc);
-            c31.intoArray(c, ci + 3 * ldc + L);
+            c31.intoArray(c, ci1 + 3 * ldc);
             c40.intoArray(c, ci + 4 * ldc);
-            c41.intoArray(c, ci + 4 * ldc + L);
+            c41.intoArray(c, ci1 + 4 * ldc);
             c50.intoArray(c, ci + 5 * ldc);
-            c51.intoArray(c, ci + 5 * ldc + L);
+            c51.intoArray(c, ci1 + 5 * ldc);
             c60.intoArray(c, ci + 6 * ldc);
-            c61.intoArray(c, ci + 6 * ldc + L);
+            c61.intoArray(c, ci1 + 6 * ldc);
             c70.intoArray(c, ci + 7 * ldc);
-            c71.intoArray(c, ci + 7 * ldc + L);
+            c71.intoArray(c, ci1 + 7 * ldc);
         }
     }
 

@@ -310,6 +310,49 @@ class VectorConvTest {
         return new float[][]{y, dx, dw};
     }
 
+    /**
+     * Rows of 17-31 and 49-63 columns (with 8 lanes 9-15, 25-31, ...) on the GEMM's direct path: the row's last
+     * vector moves back to end at its last column (GemmDriver.splitShift), overlapping the one before. All passes
+     * against the reference, on 1 and 2 threads; the forward and the prepared forward with each epilogue bitwise
+     * those of a tile that does not split rows. Channels not a multiple of 8 (a row block's partial tile), and more
+     * taps than one k block (tiles that accumulate over k blocks read their overlap).
+     */
+    @Test
+    void rowsEndingInPartOfAVectorMatchTheReference() {
+        SplittableRandom rng = new SplittableRandom(43);
+        Tuning gemm = Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0);
+        VectorConv split = new VectorConv(gemm.withKernel(new MicroKernel.K8x2()));
+        VectorConv whole = new VectorConv(gemm.withKernel(new MicroKernel.K8x3()));
+        assertThat(new MicroKernel.K8x2().splitsRows()).isTrue();
+        assertThat(new MicroKernel.K8x3().splitsRows()).isFalse();
+        int threads = Parallel.threads();
+        try {
+            int i = 0;
+            for (ConvGeometry g : List.of(
+                    ConvGeometry.of(2, 20, 5, 28, 24, 1, 1, 0),
+                    ConvGeometry.of(1, 400, 3, 28, 13, 1, 1, 0),
+                    ConvGeometry.of(1, 7, 6, 56, 16, 3, 1, 1),
+                    ConvGeometry.of(2, 45, 4, 26, 19, 3, 1, 1),
+                    ConvGeometry.of(1, 9, 7, 58, 8, 3, 2, 1),
+                    ConvGeometry.of(2, 50, 4, 25, 40, 3, 1, 1))) {
+                Parallel.setThreads(1 + i % 2);
+                checkAllPasses(split, g, rng);
+                float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+                float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+                whole.forward(g, x, 0, w, 0, expected, 0);
+                split.forward(g, x, 0, w, 0, actual, 0);
+                assertThat(actual).as("%s forward", g).isEqualTo(expected);
+                boolean withBias = i % 3 != 2, relu = i % 3 != 1;
+                whole.forward(g, x, 0, whole.prepare(g, w, 0), withBias ? bias : null, 0, relu, expected, 0);
+                split.forward(g, x, 0, split.prepare(g, w, 0), withBias ? bias : null, 0, relu, actual, 0);
+                assertThat(actual).as("%s prepared, bias %s relu %s", g, withBias, relu).isEqualTo(expected);
+                i++;
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
     static void checkAllPasses(VectorConv conv, ConvGeometry g, SplittableRandom rng) {
         int xOff = 3, wOff = 5, yOff = 2;
         float[] x = random(rng, xOff + g.inputSize() + 4);
