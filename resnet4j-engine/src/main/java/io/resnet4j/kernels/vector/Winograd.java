@@ -3,6 +3,7 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 import java.util.Arrays;
@@ -403,14 +404,6 @@ final class Winograd implements Parallel.Task {
         for (int b = 0; b < images; b++) {
             int img = img0 + b;
             transformOutput(img, ty0, rows, m, b * imageTiles, line);
-            if (bias != null || relu) {
-                // the output rows this task wrote, per channel one contiguous run (still in cache)
-                int row0 = 2 * ty0, rowEnd = Math.min(p, 2 * (ty0 + rows));
-                for (int i = 0; i < k; i++) {
-                    Epilogue.run(y, yOff + ((img * k + i) * p + row0) * q, (rowEnd - row0) * q, bias != null,
-                            bias == null ? 0f : bias[biasOff + i], relu);
-                }
-            }
         }
     }
 
@@ -695,9 +688,11 @@ final class Winograd implements Parallel.Task {
      */
     private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
         int xiStep = mStep;
-        boolean pairs = group == 2;
+        boolean pairs = group == 2, addBias = bias != null;
+        FloatVector zero = FloatVector.zero(Simd.F);
         for (int i = 0; i < k; i++) {
             int out = yOff + (img * k + i) * p * q;
+            float b = addBias ? bias[biasOff + i] : 0f;
             for (int lr = 0; lr < rows; lr += group) {
                 int oh = 2 * (ty0 + lr);
                 for (int t0 = 0; t0 < tWv && 2 * t0 < q; t0 += L) {
@@ -718,8 +713,18 @@ final class Winograd implements Parallel.Task {
                         FloatVector s1 = FloatVector.fromArray(Simd.F, line, (2 + c) * L);
                         FloatVector s2 = FloatVector.fromArray(Simd.F, line, (4 + c) * L);
                         FloatVector s3 = FloatVector.fromArray(Simd.F, line, (6 + c) * L);
-                        s0.add(s1).add(s2).intoArray(line, (8 + c) * L);
-                        s1.sub(s2).sub(s3).intoArray(line, (10 + c) * L);
+                        FloatVector y0 = s0.add(s1).add(s2), y1 = s1.sub(s2).sub(s3);
+                        // the epilogue (Epilogue's rule) before the stores, junk lanes included (never stored)
+                        if (addBias) {
+                            y0 = y0.add(b);
+                            y1 = y1.add(b);
+                        }
+                        if (relu) {
+                            y0 = y0.blend(zero, y0.compare(VectorOperators.LT, 0f));
+                            y1 = y1.blend(zero, y1.compare(VectorOperators.LT, 0f));
+                        }
+                        y0.intoArray(line, (8 + c) * L);
+                        y1.intoArray(line, (10 + c) * L);
                     }
                     // the two output columns of each tile interleaved: even lanes from y_r0, odd ones from y_r1. lo
                     // holds output columns col.., hi the next LANES (pairs: those of the tile row below, 2 rows
