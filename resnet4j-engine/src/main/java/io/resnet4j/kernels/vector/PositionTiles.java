@@ -53,12 +53,6 @@ final class PositionTiles implements Parallel.Task {
      * where 256 -> 1024 ran 0.99x and 512 -> 256 at 28x28 0.91x (same JVM, JDK 17, cold caches).
      */
     static final int POINTWISE_MIN_TAPS = 1024;
-    /**
-     * The same for a strided 1x1 convolution (ResNet-50's downsampling layers): 512 -> 1024 at 28x28, stride 2, ran
-     * 1.23-1.32x the GEMM's speed at batch 1, 1.10x at batch 4 and 0.955x at 16; 512 -> 512 1.24x, 384 -> 768 1.04x
-     * (same JVM, JDK 17, bias and ReLU, weights cold, after the epilogues moved onto the accumulators).
-     */
-    static final int STRIDED_POINTWISE_MIN_TAPS = 512;
 
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;

@@ -46,8 +46,8 @@ package io.resnet4j.kernels.vector;
  * @param tilesMaxPositions inference (prepared weights): forward by PositionTiles (positions x channels register
  *                   tiles straight from the padded image) for convolutions of at least PositionTiles.MIN_TAPS taps
  *                   (c * r * s) with at most this many outputs per image (p * q), strided ones with a kernel larger
- *                   than 1x1 and 1x1 ones of at least PositionTiles.POINTWISE_MIN_TAPS taps (strided:
- *                   STRIDED_POINTWISE_MIN_TAPS) up to PositionTiles.STRIDED_MAX_POSITIONS; 0: never
+ *                   than 1x1 and 1x1 ones of at least PositionTiles.POINTWISE_MIN_TAPS taps up to
+ *                   PositionTiles.STRIDED_MAX_POSITIONS; 0: never
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
@@ -222,8 +222,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         int wider = Math.max(tilesMaxPositions, PositionTiles.STRIDED_MAX_POSITIONS);
         return tilesMaxPositions > 0 && crs >= PositionTiles.MIN_TAPS && (positions <= tilesMaxPositions
                 || (sh > 1 || sw > 1) && r * s > 1 && positions <= wider
-                || r * s == 1 && positions <= wider && crs >= (sh > 1 || sw > 1
-                        ? PositionTiles.STRIDED_POINTWISE_MIN_TAPS : PositionTiles.POINTWISE_MIN_TAPS));
+                || r * s == 1 && crs >= PositionTiles.POINTWISE_MIN_TAPS && positions <= wider);
     }
 
     Tuning withGatherWaste(int percent) {
