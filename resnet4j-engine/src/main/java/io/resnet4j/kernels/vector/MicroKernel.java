@@ -177,7 +177,7 @@ abstract class MicroKernel {
         /*
          * run keeps a body of its own, without tile's epilogue and split store: with their values live around the
          * loop, resnet20 training ran 0.974x (JDK 17) and 0.985x (JDK 25) in two-build runs; with this body again
-         * 1.039x and 1.002x against the session's start. Both are within what those runs resolve.
+         * 1.039x and 1.002x against b4010fa (BENCHMARKS.md, ninth session). Both are within what those runs resolve.
          */
         @Override
         void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
