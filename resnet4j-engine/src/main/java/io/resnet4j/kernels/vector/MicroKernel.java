@@ -174,95 +174,9 @@ abstract class MicroKernel {
             super(8, 2);
         }
 
-        /*
-         * run keeps a body of its own, without tile's epilogue and split store: with their values live around the
-         * loop, resnet20 training ran 0.974x (JDK 17) and 0.985x (JDK 25) in two-build runs; with this body again
-         * 1.039x and 1.002x against b4010fa (BENCHMARKS.md, ninth session). Both are within what those runs resolve.
-         */
         @Override
         void run(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
-            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-            if (load) {
-                c00 = FloatVector.fromArray(F, c, ci);
-                c01 = FloatVector.fromArray(F, c, ci + L);
-                c10 = FloatVector.fromArray(F, c, ci + 1 * ldc);
-                c11 = FloatVector.fromArray(F, c, ci + 1 * ldc + L);
-                c20 = FloatVector.fromArray(F, c, ci + 2 * ldc);
-                c21 = FloatVector.fromArray(F, c, ci + 2 * ldc + L);
-                c30 = FloatVector.fromArray(F, c, ci + 3 * ldc);
-                c31 = FloatVector.fromArray(F, c, ci + 3 * ldc + L);
-                c40 = FloatVector.fromArray(F, c, ci + 4 * ldc);
-                c41 = FloatVector.fromArray(F, c, ci + 4 * ldc + L);
-                c50 = FloatVector.fromArray(F, c, ci + 5 * ldc);
-                c51 = FloatVector.fromArray(F, c, ci + 5 * ldc + L);
-                c60 = FloatVector.fromArray(F, c, ci + 6 * ldc);
-                c61 = FloatVector.fromArray(F, c, ci + 6 * ldc + L);
-                c70 = FloatVector.fromArray(F, c, ci + 7 * ldc);
-                c71 = FloatVector.fromArray(F, c, ci + 7 * ldc + L);
-            } else {
-                c00 = FloatVector.zero(F);
-                c01 = c00;
-                c10 = c00;
-                c11 = c00;
-                c20 = c00;
-                c21 = c00;
-                c30 = c00;
-                c31 = c00;
-                c40 = c00;
-                c41 = c00;
-                c50 = c00;
-                c51 = c00;
-                c60 = c00;
-                c61 = c00;
-                c70 = c00;
-                c71 = c00;
-            }
-            for (int p = 0; p < kc; p++) {
-                // indices computed from p with constant strides, not pointers bumped per step: 1.1-1.2x (probe, JDK 17)
-                int pa = ai + 8 * p, pb = bi + 2 * L * p;
-                FloatVector b0 = FloatVector.fromArray(F, b, pb);
-                FloatVector b1 = FloatVector.fromArray(F, b, pb + L);
-                FloatVector av = FloatVector.broadcast(F, a[pa]);
-                c00 = av.fma(b0, c00);
-                c01 = av.fma(b1, c01);
-                av = FloatVector.broadcast(F, a[pa + 1]);
-                c10 = av.fma(b0, c10);
-                c11 = av.fma(b1, c11);
-                av = FloatVector.broadcast(F, a[pa + 2]);
-                c20 = av.fma(b0, c20);
-                c21 = av.fma(b1, c21);
-                av = FloatVector.broadcast(F, a[pa + 3]);
-                c30 = av.fma(b0, c30);
-                c31 = av.fma(b1, c31);
-                av = FloatVector.broadcast(F, a[pa + 4]);
-                c40 = av.fma(b0, c40);
-                c41 = av.fma(b1, c41);
-                av = FloatVector.broadcast(F, a[pa + 5]);
-                c50 = av.fma(b0, c50);
-                c51 = av.fma(b1, c51);
-                av = FloatVector.broadcast(F, a[pa + 6]);
-                c60 = av.fma(b0, c60);
-                c61 = av.fma(b1, c61);
-                av = FloatVector.broadcast(F, a[pa + 7]);
-                c70 = av.fma(b0, c70);
-                c71 = av.fma(b1, c71);
-            }
-            c00.intoArray(c, ci);
-            c01.intoArray(c, ci + L);
-            c10.intoArray(c, ci + 1 * ldc);
-            c11.intoArray(c, ci + 1 * ldc + L);
-            c20.intoArray(c, ci + 2 * ldc);
-            c21.intoArray(c, ci + 2 * ldc + L);
-            c30.intoArray(c, ci + 3 * ldc);
-            c31.intoArray(c, ci + 3 * ldc + L);
-            c40.intoArray(c, ci + 4 * ldc);
-            c41.intoArray(c, ci + 4 * ldc + L);
-            c50.intoArray(c, ci + 5 * ldc);
-            c51.intoArray(c, ci + 5 * ldc + L);
-            c60.intoArray(c, ci + 6 * ldc);
-            c61.intoArray(c, ci + 6 * ldc + L);
-            c70.intoArray(c, ci + 7 * ldc);
-            c71.intoArray(c, ci + 7 * ldc + L);
+            tile(kc, a, ai, b, bi, c, ci, ci + L, ldc, load, null, 0, false);
         }
 
         @Override
