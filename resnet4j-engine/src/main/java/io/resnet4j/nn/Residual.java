@@ -123,10 +123,7 @@ public final class Residual extends Module {
 
     private void forwardFused(Tensor x, BatchNorm2d norm) {
         Tensor head = ((Sequential) branch).forwardHead(x);
-        shortcutOut = shortcut == null ? x : shortcut.forward(x);
-        if (!head.shape().equals(shortcutOut.shape())) {
-            outputShape(x.shape());
-        }
+        shortcutOut = shortcutOf(x, head);
         branchOut = null;
         output = newOutput(head.shape());
         norm.forwardAddRelu(head, shortcutOut, output);
@@ -142,10 +139,7 @@ public final class Residual extends Module {
         shortcutOut = null;
         try {
             branchOut = hold(branch.forward(x));
-            shortcutOut = hold(shortcut == null ? x : shortcut.forward(x));
-            if (!branchOut.shape().equals(shortcutOut.shape())) {
-                outputShape(x.shape());
-            }
+            shortcutOut = hold(shortcutOf(x, branchOut));
             output = newOutput(branchOut.shape(), x);
             addPaths();
             return output;
@@ -172,10 +166,19 @@ public final class Residual extends Module {
 
     private void forwardPaths(Tensor x) {
         branchOut = branch.forward(x);
-        shortcutOut = shortcut == null ? x : shortcut.forward(x);
-        if (!branchOut.shape().equals(shortcutOut.shape())) {
+        shortcutOut = shortcutOf(x, branchOut);
+    }
+
+    /**
+     * The shortcut's result for x (x itself without one), checked against the branch's result: where the shapes
+     * differ, outputShape throws its message.
+     */
+    private Tensor shortcutOf(Tensor x, Tensor branchResult) {
+        Tensor s = shortcut == null ? x : shortcut.forward(x);
+        if (!branchResult.shape().equals(s.shape())) {
             outputShape(x.shape());
         }
+        return s;
     }
 
     /** The paths as a recomputed segment: their activations go to scratch shared by every segment. */

@@ -283,16 +283,6 @@ abstract class GemmDriver implements Parallel.Task {
                                 if (shift > 0 && ir + mr <= m) {
                                     k.runSplit(kcb, ap, ao, bb, bo, c, ci, ci + lanes - shift, ldc, load,
                                             finish ? bias : null, biasOff + ir, finish && relu);
-                                } else if (shift > 0) {
-                                    int rows = m - ir;
-                                    if (load) {
-                                        splitTile(true, tile, rows, ci, shift);
-                                    }
-                                    k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
-                                    if (finish) {
-                                        epilogue(tile, 0, nr, rows, ir);
-                                    }
-                                    splitTile(false, tile, rows, ci, shift);
                                 } else if (pe - jr == nr && ir + mr <= m && (rowStride == 0 || col + nr <= rowCols)) {
                                     if (finish) {
                                         k.runFinish(kcb, ap, ao, bb, bo, c, ci, ldc, load, bias, biasOff + ir, relu);
@@ -300,15 +290,16 @@ abstract class GemmDriver implements Parallel.Task {
                                         k.run(kcb, ap, ao, bb, bo, c, ci, ldc, load);
                                     }
                                 } else {
+                                    // a partial tile (a split panel only for its last rows) through the scratch tile
                                     int rows = Math.min(mr, m - ir), cols = pe - jr;
                                     if (load) {
-                                        directTile(true, tile, rows, jr, cols, ir);
+                                        copyTile(true, tile, rows, jr, cols, ir, ci, shift);
                                     }
                                     k.run(kcb, ap, ao, bb, bo, tile, 0, nr, load);
                                     if (finish) {
                                         epilogue(tile, 0, nr, rows, ir);
                                     }
-                                    directTile(false, tile, rows, jr, cols, ir);
+                                    copyTile(false, tile, rows, jr, cols, ir, ci, shift);
                                 }
                             }
                         }
@@ -331,6 +322,15 @@ abstract class GemmDriver implements Parallel.Task {
         int lanes = Simd.LANES, second = col + lanes;
         return col + lanes <= rowCols && second < rowCols && second + lanes > rowCols
                 ? second + lanes - rowCols : 0;
+    }
+
+    /** Direct mode: a partial tile's copy between C and the scratch tile, by splitTile for a split panel (shift > 0). */
+    private void copyTile(boolean toTile, float[] tile, int rows, int jr, int cols, int ir, int ci, int shift) {
+        if (shift > 0) {
+            splitTile(toTile, tile, rows, ci, shift);
+        } else {
+            directTile(toTile, tile, rows, jr, cols, ir);
+        }
     }
 
     /**
