@@ -2,9 +2,6 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-
-import java.util.Arrays;
 
 /**
  * Inference forward of a convolution with prepared weights as register tiles of MR output positions by NR =
@@ -138,15 +135,6 @@ final class PositionTiles implements Parallel.Task {
                 tailImg = g.images - 1;
             }
             panels = (k + NR - 1) / NR;
-            if (bias != null) {
-                // the tiles add whole vectors of NR channels
-                Workspace ws = Workspace.get();
-                float[] padBias = ws.tileBias = Workspace.grow(ws.tileBias, (long) panels * NR);
-                System.arraycopy(bias, biasOff, padBias, 0, k);
-                Arrays.fill(padBias, k, panels * NR, 0f);
-                this.bias = padBias;
-                this.biasOff = 0;
-            }
             // enough tasks to balance the threads: position chunks where images times panels are too few
             int units = g.images * panels;
             int want = Math.max(1, Math.min(posTiles, (GemmDriver.TARGET_TASKS + units - 1) / units));
@@ -182,9 +170,9 @@ final class PositionTiles implements Parallel.Task {
             int[] taps = gathered ? tailTap : tap;
             int xb = gathered ? 0 : base + g0;
             if (MR == 12) {
-                tile12(crs, src, xb, taps, wt, wb, bias, biasOff + panel * NR, relu, t);
+                tile12(crs, src, xb, taps, wt, wb, t);
             } else {
-                tile(crs, src, xb, taps, wt, wb, bias, biasOff + panel * NR, relu, t);
+                tile(crs, src, xb, taps, wt, wb, t);
             }
             // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
             for (int i = 0; i < MR; i++) {
@@ -192,10 +180,14 @@ final class PositionTiles implements Parallel.Task {
                 at[i] = gi < grid && col < q ? a * q + col : -1;
             }
             for (int o = 0, o1 = Math.min(NR, k - panel * NR); o < o1; o++) {
-                int dst = yOff + (img * k + panel * NR + o) * pq;
+                int ch = panel * NR + o;
+                boolean addBias = bias != null;
+                float b = addBias ? bias[biasOff + ch] : 0f;
+                int dst = yOff + (img * k + ch) * pq;
                 for (int i = 0; i < MR; i++) {
                     if (at[i] >= 0) {
-                        y[dst + at[i]] = t[i * NR + o];
+                        float v = addBias ? t[i * NR + o] + b : t[i * NR + o];
+                        y[dst + at[i]] = relu && v < 0f ? 0f : v;
                     }
                 }
             }
@@ -204,11 +196,9 @@ final class PositionTiles implements Parallel.Task {
 
     /**
      * The micro-kernel for MR = 8: out (8 rows of NR floats) = sum over kk in [0, kdim) of x[xb + tap[kk] + i] (row i) x
-     * wt[wb + kk * NR .. + NR), then the epilogue on the accumulators (Epilogue's rule): + bias[bo .. bo + NR) (bias
-     * null: none), then ReLU (relu). Done on the stored tile, it cost a scalar pass with a branch per element.
+     * wt[wb + kk * NR .. + NR).
      */
-    static void tile(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] bias, int bo, boolean relu,
-                     float[] out) {
+    static void tile(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
         FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
         FloatVector c70 = c00, c71 = c00;
@@ -241,45 +231,6 @@ final class PositionTiles implements Parallel.Task {
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(Simd.F, bias, bo), b1 = FloatVector.fromArray(Simd.F, bias, bo + L);
-            c00 = c00.add(b0);
-            c01 = c01.add(b1);
-            c10 = c10.add(b0);
-            c11 = c11.add(b1);
-            c20 = c20.add(b0);
-            c21 = c21.add(b1);
-            c30 = c30.add(b0);
-            c31 = c31.add(b1);
-            c40 = c40.add(b0);
-            c41 = c41.add(b1);
-            c50 = c50.add(b0);
-            c51 = c51.add(b1);
-            c60 = c60.add(b0);
-            c61 = c61.add(b1);
-            c70 = c70.add(b0);
-            c71 = c71.add(b1);
-        }
-        if (relu) {
-            // Epilogue's rule: negative values become 0, NaN and -0 stay
-            FloatVector z = FloatVector.zero(Simd.F);
-            c00 = c00.blend(z, c00.compare(VectorOperators.LT, 0f));
-            c01 = c01.blend(z, c01.compare(VectorOperators.LT, 0f));
-            c10 = c10.blend(z, c10.compare(VectorOperators.LT, 0f));
-            c11 = c11.blend(z, c11.compare(VectorOperators.LT, 0f));
-            c20 = c20.blend(z, c20.compare(VectorOperators.LT, 0f));
-            c21 = c21.blend(z, c21.compare(VectorOperators.LT, 0f));
-            c30 = c30.blend(z, c30.compare(VectorOperators.LT, 0f));
-            c31 = c31.blend(z, c31.compare(VectorOperators.LT, 0f));
-            c40 = c40.blend(z, c40.compare(VectorOperators.LT, 0f));
-            c41 = c41.blend(z, c41.compare(VectorOperators.LT, 0f));
-            c50 = c50.blend(z, c50.compare(VectorOperators.LT, 0f));
-            c51 = c51.blend(z, c51.compare(VectorOperators.LT, 0f));
-            c60 = c60.blend(z, c60.compare(VectorOperators.LT, 0f));
-            c61 = c61.blend(z, c61.compare(VectorOperators.LT, 0f));
-            c70 = c70.blend(z, c70.compare(VectorOperators.LT, 0f));
-            c71 = c71.blend(z, c71.compare(VectorOperators.LT, 0f));
-        }
         c00.intoArray(out, 0);
         c01.intoArray(out, L);
         c10.intoArray(out, NR);
@@ -299,8 +250,7 @@ final class PositionTiles implements Parallel.Task {
     }
 
     /** tile with 12 positions (MR on AVX-512), in the same order. */
-    static void tile12(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] bias, int bo, boolean relu,
-                       float[] out) {
+    static void tile12(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
         FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
         FloatVector c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00;
@@ -345,61 +295,6 @@ final class PositionTiles implements Parallel.Task {
             av = FloatVector.broadcast(Simd.F, x[xa + 11]);
             c110 = av.fma(b0, c110);
             c111 = av.fma(b1, c111);
-        }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(Simd.F, bias, bo), b1 = FloatVector.fromArray(Simd.F, bias, bo + L);
-            c00 = c00.add(b0);
-            c01 = c01.add(b1);
-            c10 = c10.add(b0);
-            c11 = c11.add(b1);
-            c20 = c20.add(b0);
-            c21 = c21.add(b1);
-            c30 = c30.add(b0);
-            c31 = c31.add(b1);
-            c40 = c40.add(b0);
-            c41 = c41.add(b1);
-            c50 = c50.add(b0);
-            c51 = c51.add(b1);
-            c60 = c60.add(b0);
-            c61 = c61.add(b1);
-            c70 = c70.add(b0);
-            c71 = c71.add(b1);
-            c80 = c80.add(b0);
-            c81 = c81.add(b1);
-            c90 = c90.add(b0);
-            c91 = c91.add(b1);
-            c100 = c100.add(b0);
-            c101 = c101.add(b1);
-            c110 = c110.add(b0);
-            c111 = c111.add(b1);
-        }
-        if (relu) {
-            // Epilogue's rule: negative values become 0, NaN and -0 stay
-            FloatVector z = FloatVector.zero(Simd.F);
-            c00 = c00.blend(z, c00.compare(VectorOperators.LT, 0f));
-            c01 = c01.blend(z, c01.compare(VectorOperators.LT, 0f));
-            c10 = c10.blend(z, c10.compare(VectorOperators.LT, 0f));
-            c11 = c11.blend(z, c11.compare(VectorOperators.LT, 0f));
-            c20 = c20.blend(z, c20.compare(VectorOperators.LT, 0f));
-            c21 = c21.blend(z, c21.compare(VectorOperators.LT, 0f));
-            c30 = c30.blend(z, c30.compare(VectorOperators.LT, 0f));
-            c31 = c31.blend(z, c31.compare(VectorOperators.LT, 0f));
-            c40 = c40.blend(z, c40.compare(VectorOperators.LT, 0f));
-            c41 = c41.blend(z, c41.compare(VectorOperators.LT, 0f));
-            c50 = c50.blend(z, c50.compare(VectorOperators.LT, 0f));
-            c51 = c51.blend(z, c51.compare(VectorOperators.LT, 0f));
-            c60 = c60.blend(z, c60.compare(VectorOperators.LT, 0f));
-            c61 = c61.blend(z, c61.compare(VectorOperators.LT, 0f));
-            c70 = c70.blend(z, c70.compare(VectorOperators.LT, 0f));
-            c71 = c71.blend(z, c71.compare(VectorOperators.LT, 0f));
-            c80 = c80.blend(z, c80.compare(VectorOperators.LT, 0f));
-            c81 = c81.blend(z, c81.compare(VectorOperators.LT, 0f));
-            c90 = c90.blend(z, c90.compare(VectorOperators.LT, 0f));
-            c91 = c91.blend(z, c91.compare(VectorOperators.LT, 0f));
-            c100 = c100.blend(z, c100.compare(VectorOperators.LT, 0f));
-            c101 = c101.blend(z, c101.compare(VectorOperators.LT, 0f));
-            c110 = c110.blend(z, c110.compare(VectorOperators.LT, 0f));
-            c111 = c111.blend(z, c111.compare(VectorOperators.LT, 0f));
         }
         c00.intoArray(out, 0);
         c01.intoArray(out, L);

@@ -22,8 +22,6 @@ final class Workspace {
     /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
     float[] tailTaps = new float[0];
     int[] tailOffsets = new int[0];
-    /** PositionTiles' bias padded with zeros to whole panels of NR output channels. */
-    float[] tileBias = new float[0];
 
     // private to the task running on this thread
     float[] panel = new float[0];
