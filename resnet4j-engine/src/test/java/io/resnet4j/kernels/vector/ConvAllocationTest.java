@@ -58,6 +58,18 @@ class ConvAllocationTest {
                 3_000);
     }
 
+    /**
+     * The GEMM's direct mode on rows of 28 columns, whose second vectors end the rows moved back
+     * (MicroKernel.runSplit), with the epilogue, after the training forward compiled first.
+     */
+    @Test
+    void splitRowsAfterTrainingAllocateNothing() {
+        ConvGeometry g = ConvGeometry.of(1, 72, 30, 56, 16, 3, 2, 1);
+        assertThat(g.q()).isEqualTo(28);
+        assertThat(Tuning.DEFAULT.gather(g.n(), g.p(), g.q(), 32)).as("gathers its panels").isTrue();
+        assertWarmPreparedForwardAllocatesNothing(g, VectorConv.PACKED, 3_000);
+    }
+
     /** PositionTiles' prepared forward after the same geometry's training forward (another path) compiled first. */
     @Test
     void tilesAfterTrainingAllocateNothing() {
