@@ -18,6 +18,9 @@ final class Workspace {
     /** B of a GEMM packed once for all its row blocks (GemmDriver.execute). */
     float[] packedB = new float[0];
     float[] groupSums = new float[0];
+    /** Training batch norm: per-plane sums (phase 1, VectorNorm) and per-channel constants of phase 2. */
+    double[] planeSums = new double[0];
+    float[] channelConsts = new float[0];
     int[] rowOffsets = new int[0];
     /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
     float[] tailTaps = new float[0];
@@ -68,6 +71,14 @@ final class Workspace {
 
     static int[] grow(int[] a, int size) {
         return a.length >= size ? a : new int[size];
+    }
+
+    /** {@code a} if it holds at least {@code size} doubles, else a new array of that size (contents lost). */
+    static double[] grow(double[] a, long size) {
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("scratch buffer of " + size + " doubles exceeds one Java array");
+        }
+        return a.length >= size ? a : new double[(int) size];
     }
 
     static Workspace get() {
