@@ -95,6 +95,25 @@ final class Winograd implements Parallel.Task {
     private int imagesPerChunk;
     static final int MIN_TASKS = 8;
     /**
+     * Forward passes of fewer chunks than this (ResNet-50's 256@14 at batch 1: 2) split by channels instead: a phase
+     * transforms whole images into a shared V, tasks over input-channel blocks; then tasks over output-channel
+     * blocks each multiply their rows of U by it and transform their channels of M. Chunks of tile rows would each
+     * read all of U (4 MiB at 256@14), and two tasks leave no room to balance two threads.
+     */
+    static final int CHANNEL_SPLIT_BELOW = 4;
+    /** Most floats of the shared V of a channel split (all its images), 4 MiB. */
+    static final int CHANNEL_SPLIT_MAX_V = 1 << 20;
+    /** Channel blocks of a channel split per image: input channels in the first phase, output channels in the second. */
+    static final int CHANNEL_BLOCKS = 4;
+    /** Whether plan may choose the channel split (tests turn it off to compare the two). */
+    boolean channelSplitAllowed = true;
+    /** The planned forward pass is split by channels (see CHANNEL_SPLIT_BELOW); inputPhase while V is transformed. */
+    private boolean channelSplit, inputPhase;
+    /** Channel split: input channels per block of the first phase, micro-panels of U per block of the second. */
+    private int cBlock, kBlockPanels, cBlocks, kBlocks;
+    /** Channel split: V of all images, XI * vStep floats each, shared by the second phase's tasks; kept between calls. */
+    private float[] vShared = new float[0];
+    /**
      * Tile rows per vector: 1; 2 in the forward pass with at most LANES / 2 tiles per row (8x8 and 7x7 outputs on
      * AVX2): tWv = LANES / 2, the lower half tile row ty, the upper half ty + 1, instead of one row half junk; 4 with
      * at most LANES / 4 (8x8 and 7x7 on AVX-512): tWv = LANES / 4, quarter j tile row ty + j.
@@ -189,9 +208,32 @@ final class Winograd implements Parallel.Task {
         }
         tcp = (imagesPerChunk * imageTiles + mk.nr - 1) / mk.nr * mk.nr;
         kp = (k + mk.mr - 1) / mk.mr * mk.mr;
+        channelSplit = false;
+        if (pairing && channelSplitAllowed && (n + imagesPerChunk - 1) / imagesPerChunk * chunksPerImage < CHANNEL_SPLIT_BELOW) {
+            // one chunk per image, all its tile rows
+            int wholeRows = (tH + group - 1) / group * group;
+            int wholeTcp = (wholeRows * tWv + mk.nr - 1) / mk.nr * mk.nr;
+            if ((long) n * XI * ((long) c * wholeTcp + 16) <= CHANNEL_SPLIT_MAX_V) {
+                channelSplit = true;
+                rowsPerChunk = wholeRows;
+                chunksPerImage = 1;
+                imagesPerChunk = 1;
+                tcp = wholeTcp;
+                cBlock = (c + CHANNEL_BLOCKS - 1) / CHANNEL_BLOCKS;
+                cBlocks = (c + cBlock - 1) / cBlock;
+                int panels = kp / mk.mr;
+                kBlockPanels = (panels + CHANNEL_BLOCKS - 1) / CHANNEL_BLOCKS;
+                kBlocks = (panels + kBlockPanels - 1) / kBlockPanels;
+            }
+        }
         vStep = c * tcp + 16;
         mStep = kp * tcp + 16;
         xValid = splitValid(xValid, pl, w);
+    }
+
+    /** Whether the planned forward pass is split by channels (see CHANNEL_SPLIT_BELOW). */
+    boolean channelSplit() {
+        return channelSplit;
     }
 
     /** Forward arrays: x in, y out, the weights wt (flipped: see transformWeights) transformed into u. */
@@ -291,6 +333,9 @@ final class Winograd implements Parallel.Task {
     }
 
     int tasks() {
+        if (channelSplit) {
+            return n * (inputPhase ? cBlocks : kBlocks);
+        }
         return weight ? groups : (n + imagesPerChunk - 1) / imagesPerChunk * chunksPerImage;
     }
 
@@ -348,6 +393,15 @@ final class Winograd implements Parallel.Task {
         if (!weight && !uReady) {
             transformWeightsPhase();
         }
+        if (channelSplit) {
+            vShared = Workspace.grow(vShared, (long) n * XI * vStep);
+            inputPhase = true;
+            try {
+                Parallel.forEach(tasks(), this);
+            } finally {
+                inputPhase = false;
+            }
+        }
         Parallel.forEach(tasks(), this);
         if (weight) {
             finishWeight();
@@ -377,6 +431,14 @@ final class Winograd implements Parallel.Task {
             runWeight(task);
             return;
         }
+        if (channelSplit) {
+            if (inputPhase) {
+                inputBlock(task / cBlocks, task % cBlocks);
+            } else {
+                outputBlock(task / kBlocks, task % kBlocks);
+            }
+            return;
+        }
         int img0 = task / chunksPerImage * imagesPerChunk, ty0 = task % chunksPerImage * rowsPerChunk;
         int images = Math.min(imagesPerChunk, n - img0), imageTiles = rowsPerChunk * tWv;
         int rows = (Math.min(rowsPerChunk, tH - ty0) + group - 1) / group * group;
@@ -392,19 +454,52 @@ final class Winograd implements Parallel.Task {
             if (group > 1) {
                 int grouped = rowsIn - 2 * (group - 1);
                 float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * grouped * 4 * L);
-                groupRows(rowsIn, split, paired);
-                transformInput(rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, mk.nr, c * mk.nr,
+                groupRows(c, rowsIn, split, paired);
+                transformInput(c, 0, rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, 0, mk.nr, c * mk.nr,
                         b * imageTiles, line);
             } else {
-                transformInput(rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, mk.nr, c * mk.nr, b * imageTiles,
-                        line);
+                transformInput(c, 0, rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, 0, mk.nr, c * mk.nr,
+                        b * imageTiles, line);
             }
         }
-        multiply(v, m);
+        multiply(v, 0, m, 0, kp / mk.mr);
         for (int b = 0; b < images; b++) {
             int img = img0 + b;
-            transformOutput(img, ty0, rows, m, b * imageTiles, line);
+            transformOutput(img, ty0, rows, m, b * imageTiles, line, 0, k);
         }
+    }
+
+    /** Channel split, first phase: V of input channels [cb * cBlock, ..) of image img into the shared V. */
+    private void inputBlock(int img, int cb) {
+        int c0 = cb * cBlock, chans = Math.min(c, c0 + cBlock) - c0, rows = rowsPerChunk, rowsIn = 2 * rows + 2;
+        Workspace ws = Workspace.get();
+        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) chans * rowsIn * 2 * er + L);
+        float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
+        int vBase = img * XI * vStep;
+        splitRows(x, xOff + (img * c + c0) * h * w, chans, h, w, pt, pl, 0, rowsIn, xValid, split, line);
+        if (group > 1) {
+            int grouped = rowsIn - 2 * (group - 1);
+            float[] paired = ws.panel = Workspace.grow(ws.panel, (long) chans * grouped * 4 * L);
+            groupRows(chans, rowsIn, split, paired);
+            transformInput(chans, c0, rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, vShared, vBase, mk.nr,
+                    c * mk.nr, 0, line);
+        } else {
+            transformInput(chans, c0, rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, vShared, vBase, mk.nr, c * mk.nr,
+                    0, line);
+        }
+    }
+
+    /**
+     * Channel split, second phase: micro-panels [kb * kBlockPanels, ..) of U times image img's shared V into M,
+     * then those output channels of y.
+     */
+    private void outputBlock(int img, int kb) {
+        int ip0 = kb * kBlockPanels, ip1 = Math.min(kp / mk.mr, ip0 + kBlockPanels);
+        Workspace ws = Workspace.get();
+        float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
+        float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
+        multiply(vShared, img * XI * vStep, m, ip0, ip1);
+        transformOutput(img, 0, rowsPerChunk, m, 0, line, ip0 * mk.mr, Math.min(k, ip1 * mk.mr));
     }
 
     /** Backward-weight, one group of images: per batch V and W rows, then the lane-wise Z[xi] by dot products. */
@@ -424,7 +519,7 @@ final class Winograd implements Parallel.Task {
             for (int i = 0; i < imgs; i++) {
                 int t0 = i * tilesPerImage;
                 splitRows(x, xOff + (b + i) * c * h * w, c, h, w, pt, pl, 0, rowsIn, xValid, split, line);
-                transformInput(tH, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, row, mk.nr, t0, line);
+                transformInput(c, 0, tH, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, 0, row, mk.nr, t0, line);
                 splitRows(dy, dyOff + (b + i) * k * p * q, k, p, q, 0, 0, 0, 2 * tH, dyValid, dsplit, line);
                 transformDy(dsplit, wd, row, t0);
             }
@@ -580,9 +675,9 @@ final class Winograd implements Parallel.Task {
      * the first group of lanes and of split rows j + 2, j + 4, j + 6 in the next ones; j in
      * [0, rowsIn - 2 (group - 1)).
      */
-    private void groupRows(int rowsIn, float[] split, float[] grouped) {
+    private void groupRows(int chans, int rowsIn, float[] split, float[] grouped) {
         int width = 2 * er, out = 4 * L, rows = rowsIn - 2 * (group - 1);
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = 0; ch < chans; ch++) {
             for (int j = 0; j < rows; j++) {
                 int a = (ch * rowsIn + j) * width, d = (ch * rows + j) * out;
                 int step = 2 * width;
@@ -626,14 +721,16 @@ final class Winograd implements Parallel.Task {
      * Source rows (split or paired): rowsPerChan per channel, width floats each, E at 0, E1 at e1, O at od,
      * O1 at od1; lrStep tile rows per vector; rt: 16 LANES floats of scratch.
      */
-    private void transformInput(int rows, int lrStep, int rowsPerChan, int width, int e1, int od, int od1,
-                                float[] split, float[] v, int chanStride, int panelStride, int tStart, float[] rt) {
+    private void transformInput(int chans, int ch0, int rows, int lrStep, int rowsPerChan, int width, int e1, int od,
+                                int od1, float[] split, float[] v, int vBase, int chanStride, int panelStride, int tStart,
+                                float[] rt) {
         int nr = mk.nr, xiStep = vStep;
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = 0; ch < chans; ch++) {
             for (int lr = 0; lr < rows; lr += lrStep) {
                 int r0 = (ch * rowsPerChan + 2 * lr) * width;
                 for (int t0 = 0; t0 < tWv; t0 += L) {
-                    int t = tStart + lr * tWv + t0, d = ch * chanStride + t / nr * panelStride + t % nr;
+                    int t = tStart + lr * tWv + t0;
+                    int d = vBase + (ch0 + ch) * chanStride + t / nr * panelStride + t % nr;
                     // rows 0..3 of the tile, each transformed along its columns, into rt (row a, column j at
                     // (4 a + j) LANES), then B^T over the rows, column by column. Two loops of 12 vector operations
                     // rather than 64 in a row: with all 64 C2 stopped inlining the Vector API's methods at the
@@ -666,13 +763,13 @@ final class Winograd implements Parallel.Task {
     }
 
     /** M[xi] (kp, tcp) at m[xi * mStep + i * tcp + t] = U[xi] . V[xi]: each B panel swept by every A micro-panel. */
-    private void multiply(float[] v, float[] m) {
+    private void multiply(float[] v, int vBase, float[] m, int ip0, int ip1) {
         MicroKernel kern = mk;
         int mr = kern.mr, nr = kern.nr, panels = tcp / nr, aPanels = kp / mr;
         for (int xi = 0; xi < XI; xi++) {
             for (int pn = 0; pn < panels; pn++) {
-                int bo = xi * vStep + pn * c * nr;
-                for (int ip = 0; ip < aPanels; ip++) {
+                int bo = vBase + xi * vStep + pn * c * nr;
+                for (int ip = ip0; ip < ip1; ip++) {
                     kern.run(c, u, (xi * aPanels + ip) * c * mr, v, bo, m, xi * mStep + ip * mr * tcp + pn * nr, tcp,
                             false);
                 }
@@ -686,11 +783,11 @@ final class Winograd implements Parallel.Task {
      * interleaved into the output rows 2 ty, 2 ty + 1 (those past q or p dropped; two tile rows per vector: the
      * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see storeRowPairs and copyQuarters).
      */
-    private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line) {
+    private void transformOutput(int img, int ty0, int rows, float[] m, int tOff, float[] line, int i0, int i1) {
         int xiStep = mStep;
         boolean pairs = group == 2, addBias = bias != null;
         FloatVector zero = FloatVector.zero(Simd.F);
-        for (int i = 0; i < k; i++) {
+        for (int i = i0; i < i1; i++) {
             int out = yOff + (img * k + i) * p * q;
             float b = addBias ? bias[biasOff + i] : 0f;
             for (int lr = 0; lr < rows; lr += group) {

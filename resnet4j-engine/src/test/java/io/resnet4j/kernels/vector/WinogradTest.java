@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * not multiples of the micro-kernel's rows or of the dot kernel's 4 x 3, two tile rows per vector (8 and 7
  * columns on 8 lanes, 16 and 14 on 16), four (3 and 4 columns on 8 lanes, 8 and 7 on 16), several chunks per
  * image, several images per chunk, every micro-kernel tile; results bitwise equal on one and two threads.
+ * Forward passes of few chunks split by channels instead: bitwise the chunked pass, with and without the epilogue.
  */
 class WinogradTest {
     private static final Tuning WINOGRAD = Tuning.DEFAULT.withWinograd(1, Integer.MAX_VALUE, Integer.MAX_VALUE);
@@ -137,6 +138,59 @@ class WinogradTest {
         job.plan(n, c, h, w, k, pt, pl, p, q, mk);
         job.bindForward(x, xOff, wt, wOff, flipped, new float[(int) job.weightSize()], y, yOff);
         job.execute();
+    }
+
+    @Test
+    void channelSplitIsBitwiseTheChunkedPassAndMatchesTheReference() {
+        SplittableRandom rng = new SplittableRandom(24);
+        int defaultThreads = Parallel.threads();
+        // batch 1 or 2 with at most 2 chunks: 256 channels at 10x10, two tile rows per vector and a junk one, four
+        // (8x8 on 16 lanes), channel counts that leave short last blocks, 5 input channels in blocks of 2
+        List<ConvGeometry> shapes = List.of(ConvGeometry.of(1, 256, 10, 10, 256, 3, 1, 1),
+                ConvGeometry.of(1, 37, 9, 10, 29, 3, 1, 1), ConvGeometry.of(2, 70, 8, 8, 67, 3, 1, 1),
+                new ConvGeometry(1, 5, 5, 6, 3, 3, 3, 1, 1, 0, 1, 1, 2));
+        try {
+            int i = 0;
+            for (ConvGeometry g : shapes) {
+                MicroKernel mk = MicroKernel.all()[i++ % MicroKernel.all().length];
+                int xOff = 3, wOff = 5, yOff = 2;
+                float[] x = random(rng, xOff + g.inputSize() + 4), w = random(rng, wOff + g.weightSize() + 4);
+                float[] bias = random(rng, g.k());
+                float[] y0 = random(rng, yOff + g.outputSize() + 4), expected = y0.clone(), magnitude = y0.clone();
+                ScalarConv.INSTANCE.forward(g, x, xOff, w, wOff, expected, yOff);
+                ScalarConv.INSTANCE.forward(g, abs(x), xOff, abs(w), wOff, magnitude, yOff);
+                for (int threads = 1; threads <= 2; threads++) {
+                    Parallel.setThreads(threads);
+                    for (boolean prepared : new boolean[] {false, true}) {
+                        String at = g + " " + mk + " threads " + threads + (prepared ? " prepared, bias, relu" : "");
+                        float[][] out = new float[2][];
+                        for (int split = 0; split < 2; split++) {
+                            Winograd job = new Winograd();
+                            job.channelSplitAllowed = split == 1;
+                            job.plan(g.n(), g.c(), g.h(), g.w(), g.k(), g.padTop(), g.padLeft(), g.p(), g.q(), mk);
+                            assertThat(job.channelSplit()).as(at).isEqualTo(split == 1);
+                            float[] u = new float[(int) job.weightSize()], y = y0.clone();
+                            if (prepared) {
+                                job.transformAll(w, wOff, u);
+                                job.bindForward(x, xOff, null, 0, false, u, y, yOff);
+                                job.bindPrepared(bias, 0, true);
+                            } else {
+                                job.bindForward(x, xOff, w, wOff, false, u, y, yOff);
+                            }
+                            job.execute();
+                            out[split] = y;
+                        }
+                        assertThat(out[1]).as(at).containsExactly(out[0]);
+                        if (!prepared) {
+                            VectorConvTest.compare("forward", "Winograd split " + mk, g, y0, expected, magnitude, out[1],
+                                    yOff, g.outputSize());
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(defaultThreads);
+        }
     }
 
     @Test
