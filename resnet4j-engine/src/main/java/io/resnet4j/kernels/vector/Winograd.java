@@ -100,7 +100,7 @@ final class Winograd implements Parallel.Task {
      * blocks each multiply their rows of U by it and transform their channels of M. Chunks of tile rows would each
      * read all of U (4 MiB at 256@14), and two tasks leave no room to balance two threads.
      */
-    static final int CHANNEL_SPLIT_BELOW = 8;
+    static final int CHANNEL_SPLIT_BELOW = 4;
     /** Most floats of the shared V of a channel split (all its images), 4 MiB. */
     static final int CHANNEL_SPLIT_MAX_V = 1 << 20;
     /** Channel blocks of a channel split per image: input channels in the first phase, output channels in the second. */
