@@ -29,7 +29,8 @@ import static io.resnet4j.kernels.vector.LaneMath.ZIP_LO;
  * no packing), runs the 16 GEMMs into M and transforms M into y. V and M of a chunk stay in L2. Output tiles
  * per row are computed in whole vectors (tiles past the row's end are junk, never stored); rows of at most
  * LANES / 2 tiles share a vector, two tile rows each, and rows of at most LANES / 4 tiles four (8x8 and 7x7
- * outputs on AVX-512). Each y element is written by one task: results do not
+ * outputs on AVX-512). A forward pass of fewer than CHANNEL_SPLIT_BELOW chunks splits by channels instead (see
+ * there), with the same GEMM calls per output element. Each y element is written by one task: results do not
  * depend on the thread count. The backward-weight pass (planWeight) reuses the input transform.
  */
 final class Winograd implements Parallel.Task {
@@ -762,7 +763,10 @@ final class Winograd implements Parallel.Task {
         }
     }
 
-    /** M[xi] (kp, tcp) at m[xi * mStep + i * tcp + t] = U[xi] . V[xi]: each B panel swept by every A micro-panel. */
+    /**
+     * M[xi] (kp, tcp) at m[xi * mStep + i * tcp + t] = U[xi] . V[xi] (V from vBase) for the rows of A micro-panels
+     * [ip0, ip1): each B panel swept by each of them.
+     */
     private void multiply(float[] v, int vBase, float[] m, int ip0, int ip1) {
         MicroKernel kern = mk;
         int mr = kern.mr, nr = kern.nr, panels = tcp / nr, aPanels = kp / mr;
@@ -778,8 +782,8 @@ final class Winograd implements Parallel.Task {
     }
 
     /**
-     * y tile = A^T M A, for the tiles of image img from column tOff of M: per row a of M's 4x4 tile
-     * s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over the rows; the two output columns of each tile
+     * y tile = A^T M A, for the tiles of image img from column tOff of M and output channels [i0, i1): per row a
+     * of M's 4x4 tile s0 = m0 + m1 + m2, s1 = m1 - m2 - m3, then the same over the rows; the two output columns of each tile
      * interleaved into the output rows 2 ty, 2 ty + 1 (those past q or p dropped; two tile rows per vector: the
      * upper half of the vectors into rows 2 ty + 2, 2 ty + 3; four: see storeRowPairs and copyQuarters).
      */
