@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
  * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 512 x 128; see {@link #fits}): tasks
- * are groups of images, each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 16 groups but
+ * are groups of images, each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 8 groups but
  * no group smaller than MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8,
  * take several images per group). A task unrolls its images one at a time into a buffer that stays in L2 (as
  * separate passes over the batch these were memory-bound, a third of the time at 16@32). An image's positions
@@ -56,7 +56,12 @@ final class WeightOuter implements Parallel.Task {
      * same elsewhere (same-JVM A/B, JDK 17 and 25).
      */
     static final int ACC_MAX = 1 << 17;
-    static final int TARGET_TASKS = 16;
+    /**
+     * Most groups: each zeroes, writes out and has reduced a copy of dw^T. 8 against 16: resnet20 training at batch
+     * 128 1.016-1.057x, ResNet-50 training at batch 16 1.040x (two builds in one JVM), and 8 tasks still balance
+     * two threads.
+     */
+    static final int TARGET_TASKS = 8;
     static final long GROUP_SUMS_MAX = 1L << 22;
 
     private static final int MAIN = 0, REDUCE = 1;
