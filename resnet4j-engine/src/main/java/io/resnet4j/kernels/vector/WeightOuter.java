@@ -61,7 +61,7 @@ final class WeightOuter implements Parallel.Task {
      * 128 1.016-1.057x, ResNet-50 training at batch 16 1.040x (two builds in one JVM), and 8 tasks still balance
      * two threads.
      */
-    static final int TARGET_TASKS = 4;
+    static final int TARGET_TASKS = 8;
     static final long GROUP_SUMS_MAX = 1L << 22;
 
     private static final int MAIN = 0, REDUCE = 1;
