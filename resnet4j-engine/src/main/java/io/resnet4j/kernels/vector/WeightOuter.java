@@ -49,7 +49,7 @@ final class WeightOuter implements Parallel.Task {
      */
     static final long MACS_PER_SUM = 256;
     /** Positions per micro-kernel call. */
-    static final int CHUNK = 512;
+    static final int CHUNK = 256;
     /**
      * Most accumulator floats of one task (512 KiB, all of L2): 1.04-1.44x against 256 KiB on ResNet-50's 1x1
      * layers 512 -> 128 and 128 -> 512 at 28x28, batch 16 (which then take this pass instead of WeightGemm), the
