@@ -443,25 +443,12 @@ final class Winograd implements Parallel.Task {
         int img0 = task / chunksPerImage * imagesPerChunk, ty0 = task % chunksPerImage * rowsPerChunk;
         int images = Math.min(imagesPerChunk, n - img0), imageTiles = rowsPerChunk * tWv;
         int rows = (Math.min(rowsPerChunk, tH - ty0) + group - 1) / group * group;
-        int rowsIn = 2 * rows + 2;
         Workspace ws = Workspace.get();
-        // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
-        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) c * rowsIn * 2 * er + L);
         float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
         float[] v = ws.cols = Workspace.grow(ws.cols, (long) XI * vStep);
         float[] m = ws.dcol = Workspace.grow(ws.dcol, (long) XI * mStep);
         for (int b = 0; b < images; b++) {
-            splitRows(x, xOff + (img0 + b) * c * h * w, c, h, w, pt, pl, 2 * ty0, rowsIn, xValid, split, line);
-            if (group > 1) {
-                int grouped = rowsIn - 2 * (group - 1);
-                float[] paired = ws.panel = Workspace.grow(ws.panel, (long) c * grouped * 4 * L);
-                groupRows(c, rowsIn, split, paired);
-                transformInput(c, 0, rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, 0, mk.nr, c * mk.nr,
-                        b * imageTiles, line);
-            } else {
-                transformInput(c, 0, rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, 0, mk.nr, c * mk.nr,
-                        b * imageTiles, line);
-            }
+            inputTiles(img0 + b, 0, c, ty0, rows, v, 0, b * imageTiles, ws, line);
         }
         multiply(v, 0, m, 0, kp / mk.mr);
         for (int b = 0; b < images; b++) {
@@ -472,21 +459,32 @@ final class Winograd implements Parallel.Task {
 
     /** Channel split, first phase: V of input channels [cb * cBlock, ..) of image img into the shared V. */
     private void inputBlock(int img, int cb) {
-        int c0 = cb * cBlock, chans = Math.min(c, c0 + cBlock) - c0, rows = rowsPerChunk, rowsIn = 2 * rows + 2;
+        int c0 = cb * cBlock, chans = Math.min(c, c0 + cBlock) - c0;
         Workspace ws = Workspace.get();
-        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) chans * rowsIn * 2 * er + L);
         float[] line = ws.tile = Workspace.grow(ws.tile, lineSize());
-        int vBase = img * XI * vStep;
-        splitRows(x, xOff + (img * c + c0) * h * w, chans, h, w, pt, pl, 0, rowsIn, xValid, split, line);
+        inputTiles(img, c0, chans, 0, rowsPerChunk, vShared, img * XI * vStep, 0, ws, line);
+    }
+
+    /**
+     * The forward pass's V of input channels [c0, c0 + chans) of image img, tile rows ty0 .. ty0 + rows (whole
+     * groups), into v from vBase as the B panels' columns from tStart: the input rows split (and grouped), then
+     * transformed.
+     */
+    private void inputTiles(int img, int c0, int chans, int ty0, int rows, float[] v, int vBase, int tStart,
+                            Workspace ws, float[] line) {
+        int rowsIn = 2 * rows + 2;
+        // groups: E1 and O1 are loaded as whole vectors, the last row's O1 one float past its row
+        float[] split = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) chans * rowsIn * 2 * er + L);
+        splitRows(x, xOff + (img * c + c0) * h * w, chans, h, w, pt, pl, 2 * ty0, rowsIn, xValid, split, line);
         if (group > 1) {
             int grouped = rowsIn - 2 * (group - 1);
             float[] paired = ws.panel = Workspace.grow(ws.panel, (long) chans * grouped * 4 * L);
             groupRows(chans, rowsIn, split, paired);
-            transformInput(chans, c0, rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, vShared, vBase, mk.nr,
-                    c * mk.nr, 0, line);
+            transformInput(chans, c0, rows, group, grouped, 4 * L, L, 2 * L, 3 * L, paired, v, vBase, mk.nr,
+                    c * mk.nr, tStart, line);
         } else {
-            transformInput(chans, c0, rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, vShared, vBase, mk.nr, c * mk.nr,
-                    0, line);
+            transformInput(chans, c0, rows, 1, rowsIn, 2 * er, 1, er, er + 1, split, v, vBase, mk.nr, c * mk.nr,
+                    tStart, line);
         }
     }
 
