@@ -320,8 +320,7 @@ abstract class GemmDriver implements Parallel.Task {
      */
     private int splitShift(int col) {
         int lanes = Simd.LANES, second = col + lanes;
-        return col + lanes <= rowCols && second < rowCols && second + lanes > rowCols
-                ? second + lanes - rowCols : 0;
+        return second < rowCols && second + lanes > rowCols ? second + lanes - rowCols : 0;
     }
 
     /** Direct mode: a partial tile's copy between C and the scratch tile, by splitTile for a split panel (shift > 0). */
