@@ -5,8 +5,9 @@
 #   (resnet4j Inference.freeze, PyTorch optimize_for_inference) of resnet20 at batch 1 and resnet50 at batch 1 and 16.
 # Steps: build the reactor; PyTorch writes the validation file (train-mode logits of the same pattern weights
 # and data, float32 and float64, and the losses of 3 SGD steps); then, per JDK of JDKS, PairedBench checks
-# resnet4j's numbers against it and times resnet4j and two PyTorch servers (default malloc, and
-# GLIBC_TUNABLES=$TUNED; the faster counts) in alternating blocks, ROUNDS rounds per workload: this VM's speed
+# resnet4j's numbers against it and times resnet4j and three PyTorch servers (default malloc, GLIBC_TUNABLES=$TUNED,
+# and $TUNED with glibc.malloc.hugetlb=1, transparent huge pages as resnet4j's JVM gets them with
+# -XX:+UseTransparentHugePages; the fastest counts) in alternating blocks, ROUNDS rounds per workload: this VM's speed
 # drifts by 20-40% within minutes, so only blocks run side by side in time compare code. All at THREADS threads:
 # Parallel.setThreads, torch.set_num_threads and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS; OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset for these runs only (see shared/PERF-NOTES.md). The load (uptime) is logged before each
@@ -15,7 +16,7 @@
 #
 # usage: tools/bench/e2e.sh
 #   env: WORKLOADS (MODEL:train|infer|frozen:BATCH,...), JDKS ("17 25": JDK homes below), THREADS=2, ROUNDS=7,
-#        BLOCK_S=1, WARM_S=3, JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC)
+#        BLOCK_S=1, WARM_S=3, JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC, transparent huge pages)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS=${THREADS:-2}
@@ -23,7 +24,7 @@ ROUNDS=${ROUNDS:-7}
 BLOCK_S=${BLOCK_S:-1}
 WARM_S=${WARM_S:-3}
 JDKS=${JDKS:-"17 25"}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+UseTransparentHugePages"}
 WORKLOADS=${WORKLOADS:-"resnet20:train:128,resnet20:train:32,resnet20:infer:128,resnet20:infer:1,\
 resnet56:train:128,resnet56:train:32,resnet56:infer:128,resnet56:infer:1,\
 resnet110:train:128,resnet110:train:32,resnet110:infer:128,resnet110:infer:1,\
@@ -47,7 +48,7 @@ for jdk in $JDKS; do
     log "resnet4j JDK $jdk and PyTorch, paired"
     "${CLEAN[@]}" "${JDK_HOME[$jdk]}/bin/java" --add-modules=jdk.incubator.vector $JAVA_OPTS -cp "$CP" \
         io.resnet4j.bench.PairedBench --threads "$THREADS" --workloads "$WORKLOADS" --validation "$OUT/validation.tsv" \
-        --torch "$PY tools/bench/torch_e2e.py" --tunables "$TUNED" \
+        --torch "$PY tools/bench/torch_e2e.py" --tunables "$TUNED" --thp-tunables "$TUNED:glibc.malloc.hugetlb=1" \
         --rounds "$ROUNDS" --block-s "$BLOCK_S" --warm-s "$WARM_S" --tsv "$OUT/paired-$jdk.tsv" 2>&1 \
         | grep -v "^WARNING: Using incubator modules" | tee -a "$OUT/log.txt" >&2
 done

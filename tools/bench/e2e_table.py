@@ -1,8 +1,8 @@
 #!/usr/bin/python3.11
 """Markdown tables of an e2e.sh run (io.resnet4j.bench.PairedBench's "pair" lines in target/e2e/paired-*.tsv).
 
-Per workload and JDK: resnet4j's median img/s over the rounds, PyTorch's (the faster of its two malloc variants,
-named), and the median of the per-round ratios resnet4j / PyTorch with their range (each ratio compares blocks of
+Per workload and JDK: resnet4j's median img/s over the rounds, PyTorch's (the fastest of its malloc variants,
+named: default, tuned, thp), and the median of the per-round ratios resnet4j / PyTorch with their range (each ratio compares blocks of
 one round, run one after the other). Batch-1 inference also as ms per image. A second table gives images per
 CPU-second of the process.
 
@@ -21,13 +21,17 @@ def read(directory):
     for path in sorted(glob.glob(os.path.join(directory, "paired-*.tsv"))):
         for line in open(path):
             f = line.rstrip("\n").split("\t")
-            if f[0] != "pair" or len(f) != 14:
+            if f[0] != "pair" or len(f) not in (13, 14):
                 continue
+            if len(f) == 14:
+                # before the thp variant: default and tuned img/s in two columns
+                f[6:8] = [f"default={f[6]},tuned={f[7]}"]
+            variants = dict((v.split("=")[0], float(v.split("=")[1])) for v in f[6].split(","))
             jdk = f[1].replace("jdk", "JDK ")
             jdks.add(jdk)
             rows.setdefault((f[2], f[3], int(f[4])), {})[jdk] = {
-                "r4j": float(f[5]), "torch": {"default": float(f[6]), "tuned": float(f[7])}[f[8]], "variant": f[8],
-                "ratio": (float(f[9]), float(f[10]), float(f[11])), "r4j_cpu": float(f[12]), "torch_cpu": float(f[13])}
+                "r4j": float(f[5]), "torch": variants[f[7]], "variant": f[7],
+                "ratio": (float(f[8]), float(f[9]), float(f[10])), "r4j_cpu": float(f[11]), "torch_cpu": float(f[12])}
     return rows, sorted(jdks, key=lambda j: int(j.split()[1]))
 
 

@@ -7,7 +7,7 @@
 #
 # usage: tools/bench/two-builds.sh COMMIT_A COMMIT_B WORKLOAD [TwoBuilds options...]
 #   e.g. tools/bench/two-builds.sh aeab91f HEAD resnet20:train:128 --rounds 20 --steps 3
-#   env: JAVA (default java), JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC)
+#   env: JAVA (default java), JAVA_OPTS (default: fixed pre-touched 8 GiB heap, ParallelGC, transparent huge pages)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -lt 3 ]; then
@@ -17,7 +17,7 @@ fi
 A=$1 B=$2 WORKLOAD=$3
 shift 3
 JAVA=${JAVA:-java}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+UseTransparentHugePages"}
 ROOT=$PWD/target/two-builds
 mkdir -p "$ROOT"
 DEPS=$ROOT/deps.txt

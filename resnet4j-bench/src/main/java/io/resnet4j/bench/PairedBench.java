@@ -24,35 +24,37 @@ import java.util.concurrent.TimeUnit;
  * 20-40% within seconds to minutes, for both systems alike, so two runs one after the other compare phases of
  * the machine as much as code. Here PyTorch runs as two servers ({@code tools/bench/torch_e2e.py --serve}: the
  * default malloc and {@code GLIBC_TUNABLES=--tunables}), both warm with the same workload as resnet4j, and every
- * round times one block of each of the three in turn, the order rotating from round to round, with a pause
+ * round times one block of each system in turn, the order rotating from round to round, with a pause
  * between blocks so that the idle side's threads are asleep. Only one system runs at a time.
  *
  * <p>Per workload: each system's median img/s over the rounds; PyTorch's variant with the higher median is "PyTorch";
  * the ratio resnet4j / PyTorch of each round (same round, so the same phase of the machine) gives a median and a
- * range. Workloads, steps and validation are E2EBench's.
+ * range. Workloads, steps and validation are E2EBench's. With {@code --thp-tunables} a third PyTorch server runs
+ * with those (e2e.sh: the tuned ones plus {@code glibc.malloc.hugetlb=1}, so that malloc asks for transparent huge
+ * pages, as resnet4j's JVM does with {@code -XX:+UseTransparentHugePages}).
  *
  * <pre>
  * usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch "/usr/bin/python3.11 tools/bench/torch_e2e.py"
- *                    [--tunables T] [--threads 2] [--validation file] [--rounds 7] [--block-s 1] [--warm-s 3]
- *                    [--tsv file]
- * TSV lines: block, jdk, model, mode, batch, round, system (r4j, default, tuned), img/s, img per CPU-second
- *            pair, jdk, model, mode, batch, r4j img/s, default img/s, tuned img/s, faster variant, ratio median,
- *                  ratio min, ratio max, r4j img per CPU-second, PyTorch img per CPU-second (medians over rounds)
+ *                    [--tunables T] [--thp-tunables T] [--threads 2] [--validation file] [--rounds 7] [--block-s 1]
+ *                    [--warm-s 3] [--tsv file]
+ * TSV lines: block, jdk, model, mode, batch, round, system (r4j, default, tuned, thp), img/s, img per CPU-second
+ *            pair, jdk, model, mode, batch, r4j img/s, PyTorch's variants' img/s (default=..,tuned=..[,thp=..]),
+ *                  faster variant, ratio median, ratio min, ratio max, r4j img per CPU-second, PyTorch img per
+ *                  CPU-second (medians over rounds)
  * </pre>
  */
 public final class PairedBench {
     /** Pause before each block (ms): the other systems' idle threads park or sleep within it. */
     static final long GAP_MS = 200;
-    static final String[] SYSTEMS = {"r4j", "default", "tuned"};
 
     private PairedBench() {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
         String usage = "usage: PairedBench --workloads MODEL:MODE:BATCH,... --torch \"PYTHON torch_e2e.py\" [--tunables T] "
-                + "[--threads N] [--validation file] [--rounds N] [--block-s S] [--warm-s S] [--tsv file]";
+                + "[--thp-tunables T] [--threads N] [--validation file] [--rounds N] [--block-s S] [--warm-s S] [--tsv file]";
         Map<String, String> o = Options.parse(args, List.of("--threads", "--workloads", "--validation", "--rounds",
-                "--block-s", "--warm-s", "--tsv", "--torch", "--tunables"), usage);
+                "--block-s", "--warm-s", "--tsv", "--torch", "--tunables", "--thp-tunables"), usage);
         if (!o.containsKey("--workloads") || !o.containsKey("--torch")) {
             throw new IllegalArgumentException("--workloads and --torch are required; " + usage);
         }
@@ -61,7 +63,7 @@ public final class PairedBench {
         double blockS = Double.parseDouble(o.getOrDefault("--block-s", "1"));
         double warmS = Double.parseDouble(o.getOrDefault("--warm-s", "3"));
         String validation = o.get("--validation"), tsv = o.get("--tsv"), torch = o.get("--torch");
-        String tunables = o.getOrDefault("--tunables", "");
+        String tunables = o.getOrDefault("--tunables", ""), thpTunables = o.get("--thp-tunables");
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
@@ -71,46 +73,68 @@ public final class PairedBench {
         PrintStream out = System.out;
         E2EBench.header(out);
         out.println("pairing: " + rounds + " rounds of one " + blockS + " s block per system, rotating order, "
-                + GAP_MS + " ms pauses; PyTorch: " + torch + " (default malloc, and GLIBC_TUNABLES=" + tunables + ")");
+                + GAP_MS + " ms pauses; PyTorch: " + torch + " (default malloc, GLIBC_TUNABLES=" + tunables
+                + (thpTunables == null ? "" : ", and GLIBC_TUNABLES=" + thpTunables) + ")");
         if (validation != null) {
             E2EBench.validateAll(list, Path.of(validation), out);
         }
         List<String> command = new ArrayList<>(List.of(torch.trim().split("\\s+")));
         command.addAll(List.of("--serve", "--threads", String.valueOf(threads), "--block-s", String.valueOf(blockS),
                 "--warm-s", String.valueOf(warmS)));
-        try (TorchServer def = new TorchServer("default", command, null);
-             TorchServer tuned = new TorchServer("tuned", command, tunables)) {
+        List<String> systems = new ArrayList<>(List.of("r4j"));
+        List<TorchServer> servers = new ArrayList<>();
+        try {
+            servers.add(new TorchServer("default", command, null));
+            servers.add(new TorchServer("tuned", command, tunables));
+            if (thpTunables != null) {
+                servers.add(new TorchServer("thp", command, thpTunables));
+            }
+            servers.forEach(t -> systems.add(t.variant));
+            int n = systems.size();
             for (E2EBench.Workload w : list) {
-                def.request("workload " + w.model() + ":" + w.mode() + ":" + w.batch());
-                tuned.request("workload " + w.model() + ":" + w.mode() + ":" + w.batch());
+                for (TorchServer t : servers) {
+                    t.request("workload " + w.model() + ":" + w.mode() + ":" + w.batch());
+                }
                 Runnable step = E2EBench.step(w);
                 E2EBench.warm(step, warmS);
                 // [system][round] img/s and img per CPU-second
-                double[][] ips = new double[3][rounds], ipc = new double[3][rounds];
+                double[][] ips = new double[n][rounds], ipc = new double[n][rounds];
                 for (int r = 0; r < rounds; r++) {
-                    for (int k = 0; k < 3; k++) {
-                        int s = (r + k) % 3;
+                    for (int k = 0; k < n; k++) {
+                        int s = (r + k) % n;
                         Thread.sleep(GAP_MS);
-                        double[] t = s == 0 ? E2EBench.block(step, blockS) : (s == 1 ? def : tuned).block();
+                        double[] t = s == 0 ? E2EBench.block(step, blockS) : servers.get(s - 1).block();
                         ips[s][r] = w.batch() / t[0];
                         ipc[s][r] = w.batch() / t[1];
                         write(tsv, String.format(Locale.ROOT, "block\t%s\t%s\t%s\t%d\t%d\t%s\t%.3f\t%.3f", jdk,
-                                w.model(), w.mode(), w.batch(), r, SYSTEMS[s], ips[s][r], ipc[s][r]));
+                                w.model(), w.mode(), w.batch(), r, systems.get(s), ips[s][r], ipc[s][r]));
                     }
                 }
-                int best = E2EBench.median(ips[1]) >= E2EBench.median(ips[2]) ? 1 : 2;
+                int best = 1;
+                StringBuilder variants = new StringBuilder();
+                for (int s = 1; s < n; s++) {
+                    if (E2EBench.median(ips[s]) > E2EBench.median(ips[best])) {
+                        best = s;
+                    }
+                    variants.append(s > 1 ? "," : "").append(systems.get(s)).append('=')
+                            .append(String.format(Locale.ROOT, "%.2f", E2EBench.median(ips[s])));
+                }
                 double[] ratio = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     ratio[r] = ips[0][r] / ips[best][r];
                 }
                 double[] sorted = ratio.clone();
                 Arrays.sort(sorted);
-                String line = String.format(Locale.ROOT, "pair\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f",
-                        jdk, w.model(), w.mode(), w.batch(), E2EBench.median(ips[0]), E2EBench.median(ips[1]),
-                        E2EBench.median(ips[2]), SYSTEMS[best], E2EBench.median(ratio), sorted[0],
-                        sorted[rounds - 1], E2EBench.median(ipc[0]), E2EBench.median(ipc[best]));
+                String line = String.format(Locale.ROOT, "pair\t%s\t%s\t%s\t%d\t%.2f\t%s\t%s\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f",
+                        jdk, w.model(), w.mode(), w.batch(), E2EBench.median(ips[0]), variants, systems.get(best),
+                        E2EBench.median(ratio), sorted[0], sorted[rounds - 1], E2EBench.median(ipc[0]),
+                        E2EBench.median(ipc[best]));
                 out.println(line);
                 write(tsv, line);
+            }
+        } finally {
+            for (TorchServer t : servers) {
+                t.close();
             }
         }
     }
