@@ -218,12 +218,11 @@ public final class VectorElementwise implements ElementwiseOps {
     }
 
     private static void biasBackward(int j0, int j1, int n, int c, int hw, float[] dy, int dyOff, float[] dBias, int dBiasOff) {
-        float[] lanes = Workspace.get().lanes;
         for (int j = j0; j < j1; j++) {
             double s = 0;
             for (int i = 0; i < n; i++) {
                 int base = dyOff + (i * c + j) * hw;
-                s += LaneMath.sum(dy, base, base + hw, lanes);
+                s += LaneMath.sum(dy, base, base + hw);
             }
             dBias[dBiasOff + j] += (float) s;
         }

@@ -50,14 +50,13 @@ public final class VectorLoss implements LossOps {
         double offTarget = smoothing / (double) k;
         double onTarget = 1.0 - smoothing + offTarget;
         double total = 0;
-        float[] lanes = Workspace.get().lanes;
         for (int i = 0; i < n; i++) {
             int row = off + i * k, dRow = dOff + i * k, label = labels[i];
             float max = max(logits, row, k);
-            double sumLogits = smoothing == 0f ? 0 : LaneMath.sum(logits, row, row + k, lanes);
+            double sumLogits = smoothing == 0f ? 0 : LaneMath.sum(logits, row, row + k);
             // Read before dLogits is written: the two may be the same array.
             float labelLogit = logits[row + label];
-            double sumExp = exp(logits, row, k, max, dLogits, dRow, lanes);
+            double sumExp = exp(logits, row, k, max, dLogits, dRow);
             double logZ = max + Math.log(sumExp);
             total += logZ - (1.0 - smoothing) * labelLogit - (smoothing == 0f ? 0 : offTarget * sumLogits);
             affine(dLogits, dRow, k, (float) (1.0 / (sumExp * n)), (float) (-offTarget / n));
@@ -84,15 +83,12 @@ public final class VectorLoss implements LossOps {
         return max;
     }
 
-    /**
-     * out[dRow + j] = e^(l_j - max) for the k logits at row; returns their sum (float runs, double total; lanes:
-     * LANES floats of scratch).
-     */
-    private static double exp(float[] logits, int row, int k, float max, float[] out, int dRow, float[] lanes) {
+    /** out[dRow + j] = e^(l_j - max) for the k logits at row; returns their sum (float runs, double total). */
+    private static double exp(float[] logits, int row, int k, float max, float[] out, int dRow) {
         int vecEnd = k - k % LANES;
         double sum = 0;
         for (int c0 = 0; c0 < vecEnd; c0 += LaneMath.CHUNK) {
-            sum += expRun(logits, row + c0, Math.min(vecEnd - c0, LaneMath.CHUNK), max, out, dRow + c0, lanes);
+            sum += expRun(logits, row + c0, Math.min(vecEnd - c0, LaneMath.CHUNK), max, out, dRow + c0);
         }
         for (int e = vecEnd; e < k; e++) {
             float ex = (float) Math.exp((double) logits[row + e] - max);
@@ -103,7 +99,7 @@ public final class VectorLoss implements LossOps {
     }
 
     /** The vector part of {@link #exp}: len (a multiple of LANES, at most CHUNK) logits from at. */
-    private static double expRun(float[] logits, int at, int len, float max, float[] out, int outAt, float[] lanes) {
+    private static double expRun(float[] logits, int at, int len, float max, float[] out, int outAt) {
         FloatVector maxV = FloatVector.broadcast(F, max);
         FloatVector acc = FloatVector.zero(F);
         for (int e = 0; e < len; e += LANES) {
@@ -135,10 +131,9 @@ public final class VectorLoss implements LossOps {
             ex.intoArray(out, outAt + e);
             acc = acc.add(ex);
         }
-        acc.intoArray(lanes, 0);
         double sum = 0;
         for (int l = 0; l < LANES; l++) {
-            sum += lanes[l];
+            sum += acc.lane(l);
         }
         return sum;
     }

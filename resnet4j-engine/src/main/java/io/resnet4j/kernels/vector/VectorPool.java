@@ -399,10 +399,9 @@ public final class VectorPool implements PoolOps {
     }
 
     private static void globalAvgForward(int p0, int p1, int hw, float[] x, int xOff, float[] y, int yOff) {
-        float[] lanes = Workspace.get().lanes;
         for (int plane = p0; plane < p1; plane++) {
             int base = xOff + plane * hw;
-            y[yOff + plane] = (float) (LaneMath.sum(x, base, base + hw, lanes) / hw);
+            y[yOff + plane] = (float) (LaneMath.sum(x, base, base + hw) / hw);
         }
     }
 

@@ -30,8 +30,6 @@ final class Workspace {
     float[] panel = new float[0];
     float[] tile = new float[0];
     float[] cols = new float[0];
-    /** Two vectors' lanes, added one by one in double (LaneMath.sum, the batch norm's plane sums). */
-    final float[] lanes = new float[2 * Simd.LANES];
     float[] partial = new float[0];
     float[] dcol = new float[0];
     /** Backward-data col2im: the phase planes of one image's dx (ConvJobs.DataCol2im). */
