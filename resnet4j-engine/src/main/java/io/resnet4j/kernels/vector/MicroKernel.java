@@ -80,9 +80,40 @@ abstract class MicroKernel {
     static MicroKernel choose() {
         int jdk = Runtime.version().feature();
         if (L >= 16) {
-            return new K8x2();
+            return new K8x2().warmUp();
         }
-        return jdk <= 17 ? new K6x2() : new K4x2();
+        return (jdk <= 17 ? new K6x2() : new K4x2()).warmUp();
+    }
+
+    /**
+     * Rounds of warmUp, each calling every entry point once: 3000 calls, well past the 200 after which C1 compiles
+     * the tile with profiling (Tier3InvocationThreshold). About 140 ms at the first use on Zen 5, JDK 17: the
+     * interpreter and C1 box every vector.
+     */
+    static final int WARM_UP_ROUNDS = 1000;
+
+    /**
+     * Calls every entry point with every combination of load, bias and ReLU on a tiny tile (kc = 4), so that the
+     * JIT's profile of the tile has seen all its branches before real work reaches it, and C2 compiles it once,
+     * with all of them. Without this, frozen inference after training in one JVM (JDK 17, Zen 5) met epilogue
+     * branches that training never took: the compile made after that deoptimisation stored the accumulators
+     * through calls instead of the intrinsic, boxing every vector, and frozen ResNet-50 at batch 1 settled at
+     * 0.45-12 s per forward instead of about 40 ms in 7 of 12 JVMs; with this, in none of 22 (JitStateProbe,
+     * BENCHMARKS.md, twelfth session). c is overwritten and never read.
+     */
+    final MicroKernel warmUp() {
+        int kc = 4;
+        float[] a = new float[kc * mr], b = new float[kc * nr], c = new float[mr * nr], bias = new float[mr];
+        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+            boolean load = (i & 1) != 0, relu = (i & 2) != 0;
+            float[] withBias = (i & 4) != 0 ? bias : null;
+            run(kc, a, 0, b, 0, c, 0, nr, load);
+            runFinish(kc, a, 0, b, 0, c, 0, nr, load, withBias, 0, relu);
+            if (splitsRows()) {
+                runSplit(kc, a, 0, b, 0, c, 0, L, nr, load, withBias, 0, relu);
+            }
+        }
+        return this;
     }
 
     /** Every tile this class offers, for tests that check each against the scalar reference. */
