@@ -94,8 +94,8 @@ abstract class MicroKernel {
 
     /**
      * Calls every entry point with every combination of load, bias and ReLU on a tiny tile (kc = 4), so that the
-     * JIT's profile of the tile has seen all its branches before real work reaches it, and C2 compiles it once,
-     * with all of them. Without this, frozen inference after training in one JVM (JDK 17, Zen 5) met epilogue
+     * JIT's profile of the tile has seen all its branches before real work reaches it: whenever C2 compiles the
+     * tile, it compiles all of them. Without this, frozen inference after training in one JVM (JDK 17, Zen 5) met epilogue
      * branches that training never took: the compile made after that deoptimisation stored the accumulators
      * through calls instead of the intrinsic, boxing every vector, and frozen ResNet-50 at batch 1 settled at
      * 0.45-12 s per forward instead of about 40 ms in 7 of 12 JVMs; with this, in none of 22 (JitStateProbe,
