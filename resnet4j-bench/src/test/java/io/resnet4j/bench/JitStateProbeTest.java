@@ -1,5 +1,6 @@
 package io.resnet4j.bench;
 
+import io.resnet4j.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/** JitStateProbe refuses bad options with its usage, and reports a workload that settles (the pool restored after). */
 class JitStateProbeTest {
 
     @Test
@@ -24,6 +26,7 @@ class JitStateProbeTest {
 
     @Test
     void aWorkloadThatSettlesIsReportedPerSecond() throws Exception {
+        int threads = Parallel.threads();
         PrintStream out = System.out;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
@@ -32,6 +35,7 @@ class JitStateProbeTest {
                     "--slow-ms", "1000"});
         } finally {
             System.setOut(out);
+            Parallel.setThreads(threads);
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
         assertThat(text).contains("mean ms per step in each second (steps): 0:").contains("settled: ")
