@@ -3,8 +3,8 @@
 
 Per workload and JDK: resnet4j's median img/s over the rounds, PyTorch's (the fastest of its malloc variants,
 named: default, tuned, thp), and the median of the per-round ratios resnet4j / PyTorch with their range (each
-ratio compares blocks of one round, run one after the other). Batch-1 inference also as ms per image. A second table gives images per
-CPU-second of the process.
+ratio compares blocks of one round, run one after the other). Batch-1 inference also as ms per image. A second
+table gives images per CPU-second of the process.
 
 usage: /usr/bin/python3.11 tools/bench/e2e_table.py target/e2e
 """

@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * resnet4j and PyTorch timed in alternating blocks ({@code tools/bench/e2e.sh}). This VM's speed drifts by
  * 20-40% within seconds to minutes, for both systems alike, so two runs one after the other compare phases of
  * the machine as much as code. Here PyTorch runs as servers ({@code tools/bench/torch_e2e.py --serve}: the
- * default malloc, {@code GLIBC_TUNABLES=--tunables}, and {@code --thp-tunables} when given), all warm with the same
- * workload as resnet4j, and every round times one block of each system in turn, the order rotating from round to round, with a pause
- * between blocks so that the idle side's threads are asleep. Only one system runs at a time.
+ * default malloc, {@code GLIBC_TUNABLES=--tunables}, and {@code --thp-tunables} when given), all warm with the
+ * same workload as resnet4j, and every round times one block of each system in turn, the order rotating from
+ * round to round, with a pause between blocks so that the idle side's threads are asleep. Only one system runs
+ * at a time.
  *
  * <p>Per workload: each system's median img/s over the rounds; PyTorch's variant with the higher median is "PyTorch";
  * the ratio resnet4j / PyTorch of each round (same round, so the same phase of the machine) gives a median and a
