@@ -1,6 +1,7 @@
 package io.resnet4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 abstract class MicroKernel {
     static final VectorSpecies<Float> F = Simd.F;
     static final int L = Simd.LANES;
+    static final Class<? extends Vector<Float>> VECTOR_CLASS = Simd.VECTOR_CLASS;
 
     /** Rows of the C tile. */
     final int mr;
@@ -185,6 +187,19 @@ abstract class MicroKernel {
                 c50 = av.fma(b0, c50);
                 c51 = av.fma(b1, c51);
             }
+            // exact classes for the stores (Simd.VECTOR_CLASS)
+            c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+            c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+            c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+            c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+            c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+            c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+            c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+            c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+            c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+            c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+            c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+            c51 = (FloatVector) VECTOR_CLASS.cast(c51);
             c00.intoArray(c, ci);
             c01.intoArray(c, ci + L);
             c10.intoArray(c, ci + 1 * ldc);
@@ -299,51 +314,68 @@ abstract class MicroKernel {
                 c70 = av.fma(b0, c70);
                 c71 = av.fma(b1, c71);
             }
+            // exact classes for the epilogue's calls and the stores (Simd.VECTOR_CLASS), kept through each step
+            c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+            c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+            c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+            c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+            c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+            c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+            c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+            c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+            c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+            c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+            c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+            c51 = (FloatVector) VECTOR_CLASS.cast(c51);
+            c60 = (FloatVector) VECTOR_CLASS.cast(c60);
+            c61 = (FloatVector) VECTOR_CLASS.cast(c61);
+            c70 = (FloatVector) VECTOR_CLASS.cast(c70);
+            c71 = (FloatVector) VECTOR_CLASS.cast(c71);
             if (bias != null) {
                 FloatVector br = FloatVector.broadcast(F, bias[biasOff]);
-                c00 = c00.add(br);
-                c01 = c01.add(br);
+                c00 = (FloatVector) VECTOR_CLASS.cast(c00.add(br));
+                c01 = (FloatVector) VECTOR_CLASS.cast(c01.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 1]);
-                c10 = c10.add(br);
-                c11 = c11.add(br);
+                c10 = (FloatVector) VECTOR_CLASS.cast(c10.add(br));
+                c11 = (FloatVector) VECTOR_CLASS.cast(c11.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 2]);
-                c20 = c20.add(br);
-                c21 = c21.add(br);
+                c20 = (FloatVector) VECTOR_CLASS.cast(c20.add(br));
+                c21 = (FloatVector) VECTOR_CLASS.cast(c21.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 3]);
-                c30 = c30.add(br);
-                c31 = c31.add(br);
+                c30 = (FloatVector) VECTOR_CLASS.cast(c30.add(br));
+                c31 = (FloatVector) VECTOR_CLASS.cast(c31.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 4]);
-                c40 = c40.add(br);
-                c41 = c41.add(br);
+                c40 = (FloatVector) VECTOR_CLASS.cast(c40.add(br));
+                c41 = (FloatVector) VECTOR_CLASS.cast(c41.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 5]);
-                c50 = c50.add(br);
-                c51 = c51.add(br);
+                c50 = (FloatVector) VECTOR_CLASS.cast(c50.add(br));
+                c51 = (FloatVector) VECTOR_CLASS.cast(c51.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 6]);
-                c60 = c60.add(br);
-                c61 = c61.add(br);
+                c60 = (FloatVector) VECTOR_CLASS.cast(c60.add(br));
+                c61 = (FloatVector) VECTOR_CLASS.cast(c61.add(br));
                 br = FloatVector.broadcast(F, bias[biasOff + 7]);
-                c70 = c70.add(br);
-                c71 = c71.add(br);
+                c70 = (FloatVector) VECTOR_CLASS.cast(c70.add(br));
+                c71 = (FloatVector) VECTOR_CLASS.cast(c71.add(br));
             }
             if (relu) {
                 // Epilogue's rule: negative values become 0, NaN and -0 stay
                 FloatVector z = FloatVector.zero(F);
-                c00 = c00.blend(z, c00.compare(VectorOperators.LT, 0f));
-                c01 = c01.blend(z, c01.compare(VectorOperators.LT, 0f));
-                c10 = c10.blend(z, c10.compare(VectorOperators.LT, 0f));
-                c11 = c11.blend(z, c11.compare(VectorOperators.LT, 0f));
-                c20 = c20.blend(z, c20.compare(VectorOperators.LT, 0f));
-                c21 = c21.blend(z, c21.compare(VectorOperators.LT, 0f));
-                c30 = c30.blend(z, c30.compare(VectorOperators.LT, 0f));
-                c31 = c31.blend(z, c31.compare(VectorOperators.LT, 0f));
-                c40 = c40.blend(z, c40.compare(VectorOperators.LT, 0f));
-                c41 = c41.blend(z, c41.compare(VectorOperators.LT, 0f));
-                c50 = c50.blend(z, c50.compare(VectorOperators.LT, 0f));
-                c51 = c51.blend(z, c51.compare(VectorOperators.LT, 0f));
-                c60 = c60.blend(z, c60.compare(VectorOperators.LT, 0f));
-                c61 = c61.blend(z, c61.compare(VectorOperators.LT, 0f));
-                c70 = c70.blend(z, c70.compare(VectorOperators.LT, 0f));
-                c71 = c71.blend(z, c71.compare(VectorOperators.LT, 0f));
+                c00 = (FloatVector) VECTOR_CLASS.cast(c00.blend(z, c00.compare(VectorOperators.LT, 0f)));
+                c01 = (FloatVector) VECTOR_CLASS.cast(c01.blend(z, c01.compare(VectorOperators.LT, 0f)));
+                c10 = (FloatVector) VECTOR_CLASS.cast(c10.blend(z, c10.compare(VectorOperators.LT, 0f)));
+                c11 = (FloatVector) VECTOR_CLASS.cast(c11.blend(z, c11.compare(VectorOperators.LT, 0f)));
+                c20 = (FloatVector) VECTOR_CLASS.cast(c20.blend(z, c20.compare(VectorOperators.LT, 0f)));
+                c21 = (FloatVector) VECTOR_CLASS.cast(c21.blend(z, c21.compare(VectorOperators.LT, 0f)));
+                c30 = (FloatVector) VECTOR_CLASS.cast(c30.blend(z, c30.compare(VectorOperators.LT, 0f)));
+                c31 = (FloatVector) VECTOR_CLASS.cast(c31.blend(z, c31.compare(VectorOperators.LT, 0f)));
+                c40 = (FloatVector) VECTOR_CLASS.cast(c40.blend(z, c40.compare(VectorOperators.LT, 0f)));
+                c41 = (FloatVector) VECTOR_CLASS.cast(c41.blend(z, c41.compare(VectorOperators.LT, 0f)));
+                c50 = (FloatVector) VECTOR_CLASS.cast(c50.blend(z, c50.compare(VectorOperators.LT, 0f)));
+                c51 = (FloatVector) VECTOR_CLASS.cast(c51.blend(z, c51.compare(VectorOperators.LT, 0f)));
+                c60 = (FloatVector) VECTOR_CLASS.cast(c60.blend(z, c60.compare(VectorOperators.LT, 0f)));
+                c61 = (FloatVector) VECTOR_CLASS.cast(c61.blend(z, c61.compare(VectorOperators.LT, 0f)));
+                c70 = (FloatVector) VECTOR_CLASS.cast(c70.blend(z, c70.compare(VectorOperators.LT, 0f)));
+                c71 = (FloatVector) VECTOR_CLASS.cast(c71.blend(z, c71.compare(VectorOperators.LT, 0f)));
             }
             c00.intoArray(c, ci);
             c01.intoArray(c, ci1);
@@ -462,6 +494,31 @@ abstract class MicroKernel {
                 c71 = av.fma(b1, c71);
                 c72 = av.fma(b2, c72);
             }
+            // exact classes for the stores (Simd.VECTOR_CLASS)
+            c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+            c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+            c02 = (FloatVector) VECTOR_CLASS.cast(c02);
+            c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+            c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+            c12 = (FloatVector) VECTOR_CLASS.cast(c12);
+            c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+            c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+            c22 = (FloatVector) VECTOR_CLASS.cast(c22);
+            c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+            c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+            c32 = (FloatVector) VECTOR_CLASS.cast(c32);
+            c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+            c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+            c42 = (FloatVector) VECTOR_CLASS.cast(c42);
+            c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+            c51 = (FloatVector) VECTOR_CLASS.cast(c51);
+            c52 = (FloatVector) VECTOR_CLASS.cast(c52);
+            c60 = (FloatVector) VECTOR_CLASS.cast(c60);
+            c61 = (FloatVector) VECTOR_CLASS.cast(c61);
+            c62 = (FloatVector) VECTOR_CLASS.cast(c62);
+            c70 = (FloatVector) VECTOR_CLASS.cast(c70);
+            c71 = (FloatVector) VECTOR_CLASS.cast(c71);
+            c72 = (FloatVector) VECTOR_CLASS.cast(c72);
             c00.intoArray(c, ci);
             c01.intoArray(c, ci + L);
             c02.intoArray(c, ci + 2 * L);
@@ -547,6 +604,19 @@ abstract class MicroKernel {
                 c31 = av.fma(b1, c31);
                 c32 = av.fma(b2, c32);
             }
+            // exact classes for the stores (Simd.VECTOR_CLASS)
+            c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+            c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+            c02 = (FloatVector) VECTOR_CLASS.cast(c02);
+            c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+            c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+            c12 = (FloatVector) VECTOR_CLASS.cast(c12);
+            c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+            c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+            c22 = (FloatVector) VECTOR_CLASS.cast(c22);
+            c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+            c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+            c32 = (FloatVector) VECTOR_CLASS.cast(c32);
             c00.intoArray(c, ci);
             c01.intoArray(c, ci + L);
             c02.intoArray(c, ci + 2 * L);
@@ -610,6 +680,15 @@ abstract class MicroKernel {
                 c30 = av.fma(b0, c30);
                 c31 = av.fma(b1, c31);
             }
+            // exact classes for the stores (Simd.VECTOR_CLASS)
+            c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+            c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+            c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+            c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+            c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+            c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+            c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+            c31 = (FloatVector) VECTOR_CLASS.cast(c31);
             c00.intoArray(c, ci);
             c01.intoArray(c, ci + L);
             c10.intoArray(c, ci + 1 * ldc);
