@@ -78,44 +78,16 @@ abstract class MicroKernel {
      * CIFAR's passes at batch 128 (same-JVM A/B, Zen 5, 2026-11-28, BENCHMARKS.md): 32-column panels waste
      * fewer columns on small images and its B micro-panel stays in L1.
      * 4 lanes or fewer (SSE, NEON): as on AVX2.
+     * No warm-up: the twelfth session's (every branch of the tile run 1000 times here, 140 ms at the first GEMM)
+     * worked around frozen inference after training storing boxed vectors; the exact-class casts (VECTOR_CLASS)
+     * remove the cause, and without it 24 of 24 JVMs settled (JitStateProbe, BENCHMARKS.md, thirteenth session).
      */
     static MicroKernel choose() {
         int jdk = Runtime.version().feature();
         if (L >= 16) {
-            return new K8x2().warmUp();
+            return new K8x2();
         }
-        return (jdk <= 17 ? new K6x2() : new K4x2()).warmUp();
-    }
-
-    /**
-     * Rounds of warmUp, each calling every entry point once: 3000 calls, well past the 200 after which C1 compiles
-     * the tile with profiling (Tier3InvocationThreshold). About 140 ms at the first use on Zen 5, JDK 17: the
-     * interpreter and C1 box every vector.
-     */
-    static final int WARM_UP_ROUNDS = 1000;
-
-    /**
-     * Calls every entry point with every combination of load, bias and ReLU on a tiny tile (kc = 4), so that the
-     * JIT's profile of the tile has seen all its branches before real work reaches it: whenever C2 compiles the
-     * tile, it compiles all of them. Without this, frozen inference after training in one JVM (JDK 17, Zen 5) met epilogue
-     * branches that training never took: the compile made after that deoptimisation stored the accumulators
-     * through calls instead of the intrinsic, boxing every vector, and frozen ResNet-50 at batch 1 settled at
-     * 0.45-12 s per forward instead of about 40 ms in 7 of 12 JVMs; with this, in none of 22 (JitStateProbe,
-     * BENCHMARKS.md, twelfth session). c is overwritten and never read.
-     */
-    final MicroKernel warmUp() {
-        int kc = 4;
-        float[] a = new float[kc * mr], b = new float[kc * nr], c = new float[mr * nr], bias = new float[mr];
-        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
-            boolean load = (i & 1) != 0, relu = (i & 2) != 0;
-            float[] withBias = (i & 4) != 0 ? bias : null;
-            run(kc, a, 0, b, 0, c, 0, nr, load);
-            runFinish(kc, a, 0, b, 0, c, 0, nr, load, withBias, 0, relu);
-            if (splitsRows()) {
-                runSplit(kc, a, 0, b, 0, c, 0, L, nr, load, withBias, 0, relu);
-            }
-        }
-        return this;
+        return jdk <= 17 ? new K6x2() : new K4x2();
     }
 
     /** Every tile this class offers, for tests that check each against the scalar reference. */
