@@ -231,6 +231,23 @@ final class PositionTiles implements Parallel.Task {
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) Simd.VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) Simd.VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) Simd.VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) Simd.VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) Simd.VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) Simd.VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) Simd.VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) Simd.VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) Simd.VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) Simd.VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) Simd.VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) Simd.VECTOR_CLASS.cast(c51);
+        c60 = (FloatVector) Simd.VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
+        c70 = (FloatVector) Simd.VECTOR_CLASS.cast(c70);
+        c71 = (FloatVector) Simd.VECTOR_CLASS.cast(c71);
         c00.intoArray(out, 0);
         c01.intoArray(out, L);
         c10.intoArray(out, NR);
@@ -296,6 +313,31 @@ final class PositionTiles implements Parallel.Task {
             c110 = av.fma(b0, c110);
             c111 = av.fma(b1, c111);
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) Simd.VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) Simd.VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) Simd.VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) Simd.VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) Simd.VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) Simd.VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) Simd.VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) Simd.VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) Simd.VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) Simd.VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) Simd.VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) Simd.VECTOR_CLASS.cast(c51);
+        c60 = (FloatVector) Simd.VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
+        c70 = (FloatVector) Simd.VECTOR_CLASS.cast(c70);
+        c71 = (FloatVector) Simd.VECTOR_CLASS.cast(c71);
+        c80 = (FloatVector) Simd.VECTOR_CLASS.cast(c80);
+        c81 = (FloatVector) Simd.VECTOR_CLASS.cast(c81);
+        c90 = (FloatVector) Simd.VECTOR_CLASS.cast(c90);
+        c91 = (FloatVector) Simd.VECTOR_CLASS.cast(c91);
+        c100 = (FloatVector) Simd.VECTOR_CLASS.cast(c100);
+        c101 = (FloatVector) Simd.VECTOR_CLASS.cast(c101);
+        c110 = (FloatVector) Simd.VECTOR_CLASS.cast(c110);
+        c111 = (FloatVector) Simd.VECTOR_CLASS.cast(c111);
         c00.intoArray(out, 0);
         c01.intoArray(out, L);
         c10.intoArray(out, 1 * NR);

@@ -2,6 +2,7 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -39,6 +40,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class WeightOuter implements Parallel.Task {
     static final VectorSpecies<Float> F = Simd.F;
+    static final Class<? extends Vector<Float>> VECTOR_CLASS = Simd.VECTOR_CLASS;
     static final int L = Simd.LANES;
     /** Output channels of one tile (two vectors, or one: see above) and its crs rows (6, or 12). */
     private int nr, mr;
@@ -379,6 +381,19 @@ final class WeightOuter implements Parallel.Task {
             c51 = av.fma(b1, c51);
             d += 2 * L;
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) VECTOR_CLASS.cast(c51);
         c00.intoArray(acc, ai);
         c01.intoArray(acc, ai + L);
         c10.intoArray(acc, a1);
@@ -433,6 +448,19 @@ final class WeightOuter implements Parallel.Task {
             c10 = FloatVector.broadcast(F, z[xi + o10]).fma(b, c10);
             c11 = FloatVector.broadcast(F, z[xi + o11]).fma(b, c11);
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c0 = (FloatVector) VECTOR_CLASS.cast(c0);
+        c1 = (FloatVector) VECTOR_CLASS.cast(c1);
+        c2 = (FloatVector) VECTOR_CLASS.cast(c2);
+        c3 = (FloatVector) VECTOR_CLASS.cast(c3);
+        c4 = (FloatVector) VECTOR_CLASS.cast(c4);
+        c5 = (FloatVector) VECTOR_CLASS.cast(c5);
+        c6 = (FloatVector) VECTOR_CLASS.cast(c6);
+        c7 = (FloatVector) VECTOR_CLASS.cast(c7);
+        c8 = (FloatVector) VECTOR_CLASS.cast(c8);
+        c9 = (FloatVector) VECTOR_CLASS.cast(c9);
+        c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) VECTOR_CLASS.cast(c11);
         c0.intoArray(acc, ai);
         c1.intoArray(acc, ai + lda);
         c2.intoArray(acc, ai + 2 * lda);
