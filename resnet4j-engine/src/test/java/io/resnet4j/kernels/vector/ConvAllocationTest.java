@@ -15,7 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tile rows per vector (8x8 outputs on 8 or 16 lanes). The packed path's im2col zeroed padding rows with a
  * FloatVector.zero store loop, which C2 compiled with the vector boxed in most JVMs: 48 KiB per call; Winograd's
  * output transform passed vectors to a method C2 did not inline, which boxed them: 1.5 MB per CIFAR step. Also
- * the prepared forward by PositionTiles (inference).
+ * the prepared forward by PositionTiles (inference). The engine's build runs these once more in a JVM whose C2
+ * runs out of class-check traps sooner (execution trap-budget, see Simd.VECTOR_CLASS): before the exact-class
+ * casts the micro-kernel's stores boxed there in every JVM, 25-106 GB per 1000 passes.
  */
 class ConvAllocationTest {
     @Test
