@@ -1,0 +1,59 @@
+package io.resnet4j.nn;
+
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.kernels.Parallel;
+import io.resnet4j.tensor.Tensor;
+import io.resnet4j.testing.Checks;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A whole training step (forward, loss, backward) of a small ResNet allocates nothing on any thread once warm:
+ * convolutions, batch norm, ReLU, the residual add, max and average pooling, the linear layer and the loss, in
+ * training mode. ConvAllocationTest covers the convolutions' paths one by one; this covers the kernels around them
+ * (VectorNorm, VectorPool, ...), also in the engine's trap-budget execution (see Simd.VECTOR_CLASS).
+ */
+class StepAllocationTest {
+    @Test
+    void warmTrainingStepsAllocateNothing() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            Sequential net = ThreadDeterminismTest.smallResNet();
+            net.initialize(7);
+            // batch 4, 15x15: odd sizes, so that vector tails and uneven task splits run too
+            Tensor x = Checks.randn(8, 4, 3, 15, 15);
+            int[] labels = {1, 7, 3, 3};
+            CrossEntropyLoss loss = new CrossEntropyLoss(0.1f);
+            Runnable step = () -> {
+                net.zeroGrad();
+                loss.forward(net.forward(x), labels);
+                net.backward(loss.backward());
+            };
+            for (int i = 0; i < 3_000; i++) {
+                step.run();
+            }
+            long start = allocatedByAllThreads();
+            for (int i = 0; i < 1_000; i++) {
+                step.run();
+            }
+            // what enumerating the threads allocates, a few KiB; a boxed vector per step would be 64 KiB at least
+            assertThat(allocatedByAllThreads() - start).as("bytes allocated by 1,000 warm steps (%s)",
+                    Kernels.describe()).isLessThan(64 * 1024);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static long allocatedByAllThreads() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
+        }
+        return sum;
+    }
+}
