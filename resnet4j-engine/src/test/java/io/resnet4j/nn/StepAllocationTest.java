@@ -6,8 +6,6 @@ import io.resnet4j.tensor.Tensor;
 import io.resnet4j.testing.Checks;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,24 +34,15 @@ class StepAllocationTest {
             for (int i = 0; i < 3_000; i++) {
                 step.run();
             }
-            long start = allocatedByAllThreads();
+            long start = Checks.allocatedByAllThreads();
             for (int i = 0; i < 1_000; i++) {
                 step.run();
             }
             // what enumerating the threads allocates, a few KiB; a boxed vector per step would be 64 KiB at least
-            assertThat(allocatedByAllThreads() - start).as("bytes allocated by 1,000 warm steps (%s)",
+            assertThat(Checks.allocatedByAllThreads() - start).as("bytes allocated by 1,000 warm steps (%s)",
                     Kernels.describe()).isLessThan(64 * 1024);
         } finally {
             Parallel.setThreads(before);
         }
-    }
-
-    private static long allocatedByAllThreads() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
-        }
-        return sum;
     }
 }

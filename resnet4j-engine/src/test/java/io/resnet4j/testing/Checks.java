@@ -3,6 +3,7 @@ package io.resnet4j.testing;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -175,5 +176,19 @@ public final class Checks {
             r /= dims[d];
         }
         return Arrays.toString(idx) + " (flat " + flat + ")";
+    }
+
+    /**
+     * Bytes allocated so far by every live thread (the caller and Parallel's workers), for tests that check that
+     * warm kernels allocate nothing. Enumerating the threads itself allocates a few KiB; a boxed vector per call
+     * would be 64 KiB or more over 1000 calls.
+     */
+    public static long allocatedByAllThreads() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
+        }
+        return sum;
     }
 }

@@ -2,9 +2,9 @@ package io.resnet4j.kernels.vector;
 
 import io.resnet4j.kernels.ConvGeometry;
 import io.resnet4j.kernels.Parallel;
+import io.resnet4j.testing.Checks;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,20 +133,11 @@ class ConvAllocationTest {
         for (int i = 0; i < 3_000; i++) {
             step.run();
         }
-        long before = allocatedByAllThreads();
+        long before = Checks.allocatedByAllThreads();
         for (int i = 0; i < 1000; i++) {
             step.run();
         }
         // what enumerating the threads allocates, a few KiB; a boxed vector per call would be 64 KiB at least
-        assertThat(allocatedByAllThreads() - before).as("%s", g).isLessThan(64 * 1024);
-    }
-
-    private static long allocatedByAllThreads() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
-        }
-        return sum;
+        assertThat(Checks.allocatedByAllThreads() - before).as("%s", g).isLessThan(64 * 1024);
     }
 }
