@@ -20,9 +20,11 @@ import java.util.Map;
 /**
  * Watches one workload settle after another has run in the same JVM: the JIT compiles the shared kernels for the
  * first workload, then deoptimises and recompiles them when the second takes branches the first never took
- * (frozen inference's bias and ReLU epilogues after training). Prints the second workload's mean step time for
- * each second; where the last second is still slower than {@code --slow-ms}, samples the stacks with JFR for
- * three seconds and prints the hottest ones, then exits with status 3.
+ * (frozen inference's bias and ReLU epilogues after training), and a recompilation can come out slower (one
+ * stored boxed vectors once C2's class-check budget was spent: ARCHITECTURE.md, "Exact vector classes"). Prints
+ * the second workload's mean step time for each second; where the last second is still slower than
+ * {@code --slow-ms}, samples the stacks with JFR for three seconds and prints the hottest ones, then exits with
+ * status 3.
  *
  * <pre>
  * usage: JitStateProbe [--first resnet20:train:128] [--first-s 6] [--second resnet50:frozen:1] [--second-s 12]

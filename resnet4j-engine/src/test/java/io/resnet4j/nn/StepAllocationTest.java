@@ -6,8 +6,6 @@ import io.resnet4j.tensor.Tensor;
 import io.resnet4j.testing.Checks;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * A whole training step (forward, loss, backward) of a small ResNet allocates nothing on any thread once warm:
  * convolutions, batch norm, ReLU, the residual add, max and average pooling, the linear layer and the loss, in
@@ -31,16 +29,7 @@ class StepAllocationTest {
                 loss.forward(net.forward(x), labels);
                 net.backward(loss.backward());
             };
-            for (int i = 0; i < 3_000; i++) {
-                step.run();
-            }
-            long start = Checks.allocatedByAllThreads();
-            for (int i = 0; i < 1_000; i++) {
-                step.run();
-            }
-            // what enumerating the threads allocates, a few KiB; a boxed vector per step would be 64 KiB at least
-            assertThat(Checks.allocatedByAllThreads() - start).as("bytes allocated by 1,000 warm steps (%s)",
-                    Kernels.describe()).isLessThan(64 * 1024);
+            Checks.assertWarmAllocatesNothing(step, "a training step (" + Kernels.describe() + ")");
         } finally {
             Parallel.setThreads(before);
         }

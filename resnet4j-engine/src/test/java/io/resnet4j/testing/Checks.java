@@ -179,11 +179,27 @@ public final class Checks {
     }
 
     /**
-     * Bytes allocated so far by every live thread (the caller and Parallel's workers), for tests that check that
-     * warm kernels allocate nothing. Enumerating the threads itself allocates a few KiB; a boxed vector per call
-     * would be 64 KiB or more over 1000 calls.
+     * Fails unless step, once warm (3,000 calls, so that C2 has compiled the vector kernels: interpreted and C1
+     * code boxes vectors), allocates less than 64 KiB over 1,000 more calls, summed over every live thread (the
+     * caller and Parallel's workers). Enumerating the threads itself allocates a few KiB; a boxed vector per call
+     * would be 64 KiB or more.
      */
-    public static long allocatedByAllThreads() {
+    public static void assertWarmAllocatesNothing(Runnable step, String what) {
+        for (int i = 0; i < 3_000; i++) {
+            step.run();
+        }
+        long before = allocatedByAllThreads();
+        for (int i = 0; i < 1_000; i++) {
+            step.run();
+        }
+        long bytes = allocatedByAllThreads() - before;
+        if (bytes >= 64 * 1024) {
+            throw new AssertionError(what + ": " + bytes + " bytes allocated on all threads by 1,000 warm calls,"
+                    + " expected less than 65536");
+        }
+    }
+
+    private static long allocatedByAllThreads() {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {

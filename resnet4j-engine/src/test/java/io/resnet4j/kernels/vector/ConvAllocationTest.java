@@ -110,7 +110,7 @@ class ConvAllocationTest {
         for (int i = 0; i < trainingCalls; i++) {
             conv.forward(g, x, 0, w, 0, y, 0);
         }
-        assertWarmAllocatesNothing(g, () -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0));
+        Checks.assertWarmAllocatesNothing(() -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0), g.toString());
     }
 
     private static void assertWarmPassesAllocateNothing(ConvGeometry g) {
@@ -126,18 +126,6 @@ class ConvAllocationTest {
             conv.backwardData(g, dy, 0, w, 0, dx, 0);
             conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
         };
-        assertWarmAllocatesNothing(g, step);
-    }
-
-    private static void assertWarmAllocatesNothing(ConvGeometry g, Runnable step) {
-        for (int i = 0; i < 3_000; i++) {
-            step.run();
-        }
-        long before = Checks.allocatedByAllThreads();
-        for (int i = 0; i < 1000; i++) {
-            step.run();
-        }
-        // what enumerating the threads allocates, a few KiB; a boxed vector per call would be 64 KiB at least
-        assertThat(Checks.allocatedByAllThreads() - before).as("%s", g).isLessThan(64 * 1024);
+        Checks.assertWarmAllocatesNothing(step, g.toString());
     }
 }
