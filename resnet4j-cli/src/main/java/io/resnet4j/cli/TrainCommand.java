@@ -616,7 +616,7 @@ final class TrainCommand extends BaseCommand {
         @Override
         public void onEpoch(EpochMetrics m) {
             progress.epochEnded(new io.resnet4j.cli.report.EpochMetrics(m.epoch(), m.trainLoss(), m.trainAcc(),
-                    m.testLoss(), m.testAcc(), m.lr(), m.imgPerSec()));
+                    m.testLoss(), m.testAcc(), m.lr(), m.imgPerSec(), m.dataWaitSec() / m.trainTimeSec()));
         }
     }
 }

@@ -16,13 +16,15 @@ import java.util.Map;
  * @param lr           the learning rate of the epoch's last step
  * @param imgPerSec    training images per second (training time only)
  * @param trainTimeSec seconds spent training this epoch
+ * @param dataWaitSec  seconds of trainTimeSec the trainer waited for the training source's next batch (a loader
+ *                     that keeps up leaves this near 0; NaN where not recorded, e.g. in older metrics files)
  * @param evalTimeSec  seconds spent evaluating
  * @param wallTimeSec  seconds since the run started, summed over resumed sessions
  * @param bestTestAcc  the best test accuracy so far (including this epoch)
  * @param evalWeights  "ema" when the averaged weights were evaluated, else "model"
  */
 public record EpochMetrics(int epoch, long step, double trainLoss, double trainAcc, double testLoss, double testAcc,
-                           double lr, double imgPerSec, double trainTimeSec, double evalTimeSec, double wallTimeSec,
+                           double lr, double imgPerSec, double trainTimeSec, double dataWaitSec, double evalTimeSec, double wallTimeSec,
                            double bestTestAcc, String evalWeights) {
 
     public boolean evaluated() {
@@ -41,6 +43,7 @@ public record EpochMetrics(int epoch, long step, double trainLoss, double trainA
         m.put("lr", lr);
         m.put("img_per_s", imgPerSec);
         m.put("train_time_s", trainTimeSec);
+        m.put("data_wait_s", dataWaitSec);
         m.put("eval_time_s", evalTimeSec);
         m.put("wall_time_s", wallTimeSec);
         m.put("best_test_acc", bestTestAcc);

@@ -207,8 +207,11 @@ public final class Trainer {
         long t0 = System.nanoTime();
         Iterator<Batch> it = train.epoch(epoch);
         int iteration = 0;
+        // time spent in the source's epoch, hasNext and next: waiting for data, not training
+        long waitNanos = 0, w0 = t0;
         while (it.hasNext()) {
             Batch b = it.next();
+            waitNanos += System.nanoTime() - w0;
             if (iteration >= batches) {
                 throw new IllegalStateException("the training source yielded more than its " + batches + " batches in epoch " + epoch);
             }
@@ -251,7 +254,9 @@ public final class Trainer {
                     l.onBatch(p);
                 }
             }
+            w0 = System.nanoTime();
         }
+        waitNanos += System.nanoTime() - w0;
         if (iteration != batches) {
             throw new IllegalStateException("the training source yielded " + iteration + " batches in epoch " + epoch
                     + ", not the " + batches + " it announced");
@@ -274,7 +279,7 @@ public final class Trainer {
         }
         double wall = priorWallSec + (System.nanoTime() - sessionStart) / 1e9;
         EpochMetrics m = new EpochMetrics(epoch + 1, sgd.steps(), lossSum / seen, (double) correct / seen, testLoss,
-                testAcc, lr, seen / trainSec, trainSec, evalSec, wall, bestTestAcc, ema != null ? "ema" : "model");
+                testAcc, lr, seen / trainSec, trainSec, waitNanos / 1e9, evalSec, wall, bestTestAcc, ema != null ? "ema" : "model");
         writeCheckpoints(epoch + 1, improved, wall, m);
         appendMetrics(m);
         for (TrainListener l : listeners) {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -133,6 +134,55 @@ class TrainerTest {
     }
 
     @Test
+    void dataWaitCountsTheTimeTheSourceTakesToDeliver() throws IOException {
+        Path dir = tmp.resolve("wait");
+        TensorBatchSource data = TinyTraining.data(48, 10, true, 5);
+        // every batch arrives 30 ms late: 5 batches per epoch, so at least 150 ms of waiting
+        BatchSource slow = new BatchSource() {
+            @Override
+            public int size() {
+                return data.size();
+            }
+
+            @Override
+            public int batchesPerEpoch() {
+                return data.batchesPerEpoch();
+            }
+
+            @Override
+            public Iterator<Batch> epoch(int epoch) {
+                Iterator<Batch> it = data.epoch(epoch);
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Batch next() {
+                        try {
+                            Thread.sleep(30);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException(e);
+                        }
+                        return it.next();
+                    }
+                };
+            }
+        };
+        TrainResult fast = new Trainer(TinyTraining.net(), recipe(tmp.resolve("fast")).epochs(1).build(), data,
+                TinyTraining.data(21, 8, false, 6)).fit();
+        TrainResult late = new Trainer(TinyTraining.net(), recipe(dir).epochs(1).build(), slow,
+                TinyTraining.data(21, 8, false, 6)).fit();
+        EpochMetrics f = fast.epochs().get(0), s = late.epochs().get(0);
+        assertThat(s.dataWaitSec()).isBetween(0.150, s.trainTimeSec());
+        // in memory, the batches cost next to nothing: far less than the 150 ms a late source adds
+        assertThat(f.dataWaitSec()).isBetween(0.0, 0.05);
+        assertThat((double) metrics(dir).get(0).get("data_wait_s")).isEqualTo(s.dataWaitSec());
+    }
+
+    @Test
     void metricsLinesHoldTheDocumentedFields() throws IOException {
         Path dir = tmp.resolve("m");
         List<BatchProgress> progress = new ArrayList<>();
@@ -150,7 +200,8 @@ class TrainerTest {
         for (int e = 0; e < 6; e++) {
             Map<String, Object> m = lines.get(e);
             assertThat(m).containsKeys("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "img_per_s",
-                    "train_time_s", "eval_time_s", "wall_time_s", "step", "best_test_acc", "eval_weights");
+                    "train_time_s", "data_wait_s", "eval_time_s", "wall_time_s", "step", "best_test_acc", "eval_weights");
+            assertThat((double) m.get("data_wait_s")).isBetween(0.0, (double) m.get("train_time_s"));
             assertThat(m.get("epoch")).isEqualTo((long) e + 1);
             assertThat(m.get("step")).isEqualTo(5L * (e + 1));
             assertThat((double) m.get("train_acc")).isBetween(0.0, 1.0);

@@ -35,6 +35,9 @@ public final class Format {
     }
 
     /** The one line printed at the end of each epoch, in both bar and log modes. */
+    /** Share of an epoch's training time spent waiting for data from which the epoch line shows it. */
+    static final double DATA_WAIT_SHOWN = 0.05;
+
     static String epochLine(EpochMetrics m, int lastEpoch, double etaSeconds) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %s", m.epoch(), lastEpoch,
@@ -47,6 +50,9 @@ public final class Format {
         }
         if (!Double.isNaN(m.imagesPerSecond())) {
             b.append(String.format(Locale.ROOT, "  %.1f img/s", m.imagesPerSecond()));
+        }
+        if (m.dataWaitShare() >= DATA_WAIT_SHOWN) {
+            b.append(String.format(Locale.ROOT, "  waiting for data %.0f%%", 100 * m.dataWaitShare()));
         }
         if (m.epoch() < lastEpoch) {
             b.append("  ETA ").append(duration(etaSeconds));

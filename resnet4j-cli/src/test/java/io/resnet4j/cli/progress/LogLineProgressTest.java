@@ -40,6 +40,18 @@ class LogLineProgressTest {
     }
 
     @Test
+    void waitingForDataShowsFromFivePercent() {
+        StringWriter sink = new StringWriter();
+        LogLineProgress p = new LogLineProgress(new PrintWriter(sink), () -> 0L);
+        p.runStarted(3, 3, 10);
+        p.epochEnded(new EpochMetrics(3, 0.25, 0.9, Double.NaN, Double.NaN, 0.001, 99.5, 0.049));
+        p.epochEnded(new EpochMetrics(3, 0.25, 0.9, Double.NaN, Double.NaN, 0.001, 99.5, 0.236));
+        assertThat(sink.toString().lines().toList()).containsExactly(
+                "epoch 3/3  train loss 0.2500 acc 90.00%  lr 0.001  99.5 img/s",
+                "epoch 3/3  train loss 0.2500 acc 90.00%  lr 0.001  99.5 img/s  waiting for data 24%");
+    }
+
+    @Test
     void learningRates() {
         assertThat(Format.lr(0.1)).isEqualTo("0.1");
         assertThat(Format.lr(0.00954915)).isEqualTo("0.009549");
