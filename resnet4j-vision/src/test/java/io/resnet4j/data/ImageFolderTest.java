@@ -67,6 +67,54 @@ class ImageFolderTest {
         assertThat(v.channels()).isEqualTo(3);
     }
 
+    /**
+     * Every kind of colour image file decodes to what BufferedImage.getRGB says, whether decode reads the samples
+     * straight from the raster (8-bit sRGB RGB and RGBA: JPEG, PNG) or converts through getRGB (palette, 16-bit
+     * grey): RGB, and luma for one channel.
+     */
+    @Test
+    void everyImageKindDecodesToItsGetRgbValues() throws IOException {
+        SplittableRandom rng = new SplittableRandom(7);
+        int w = 13, h = 7;
+        BufferedImage[] kinds = {
+                new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB),
+                new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR),
+                new BufferedImage(w, h, BufferedImage.TYPE_4BYTE_ABGR),
+                new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB),
+                new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED),
+                new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY),
+        };
+        for (int i = 0; i < kinds.length; i++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    kinds[i].setRGB(x, y, rng.nextInt());
+                }
+            }
+            png(kinds[i], root.resolve("k/" + i + ".png"));
+            ImageIO.write(rgb(w, h, i), "jpg", root.resolve("k/" + i + ".jpg").toFile());
+        }
+        for (int channels : new int[]{3, 1}) {
+            ImageFolderDataset d = new ImageFolderDataset(root, channels);
+            ImageView v = new ImageView();
+            for (int i = 0; i < d.size(); i++) {
+                BufferedImage ref = ImageIO.read(d.file(i).toFile());
+                d.read(i, v);
+                String what = d.file(i).getFileName() + " (ImageIO type " + ref.getType() + "), " + channels + " channels";
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int p = ref.getRGB(x, y), r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+                        if (channels == 3) {
+                            assertThat(new int[]{v.get(0, y, x), v.get(1, y, x), v.get(2, y, x)}).as(what)
+                                    .containsExactly(r, g, b);
+                        } else {
+                            assertThat(v.get(0, y, x)).as(what).isEqualTo((r * 299 + g * 587 + b * 114 + 500) / 1000);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void greyPngsKeepTheirValuesAndRgbConvertsToLuma() throws IOException {
         BufferedImage grey = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
