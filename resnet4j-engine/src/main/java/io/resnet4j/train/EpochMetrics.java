@@ -24,8 +24,8 @@ import java.util.Map;
  * @param evalWeights  "ema" when the averaged weights were evaluated, else "model"
  */
 public record EpochMetrics(int epoch, long step, double trainLoss, double trainAcc, double testLoss, double testAcc,
-                           double lr, double imgPerSec, double trainTimeSec, double dataWaitSec, double evalTimeSec, double wallTimeSec,
-                           double bestTestAcc, String evalWeights) {
+                           double lr, double imgPerSec, double trainTimeSec, double dataWaitSec, double evalTimeSec,
+                           double wallTimeSec, double bestTestAcc, String evalWeights) {
 
     public boolean evaluated() {
         return !Double.isNaN(testAcc);

@@ -279,7 +279,8 @@ public final class Trainer {
         }
         double wall = priorWallSec + (System.nanoTime() - sessionStart) / 1e9;
         EpochMetrics m = new EpochMetrics(epoch + 1, sgd.steps(), lossSum / seen, (double) correct / seen, testLoss,
-                testAcc, lr, seen / trainSec, trainSec, waitNanos / 1e9, evalSec, wall, bestTestAcc, ema != null ? "ema" : "model");
+                testAcc, lr, seen / trainSec, trainSec, waitNanos / 1e9, evalSec, wall, bestTestAcc,
+                ema != null ? "ema" : "model");
         writeCheckpoints(epoch + 1, improved, wall, m);
         appendMetrics(m);
         for (TrainListener l : listeners) {

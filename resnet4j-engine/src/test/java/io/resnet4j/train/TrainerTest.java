@@ -177,8 +177,9 @@ class TrainerTest {
                 TinyTraining.data(21, 8, false, 6)).fit();
         EpochMetrics f = fast.epochs().get(0), s = late.epochs().get(0);
         assertThat(s.dataWaitSec()).isBetween(0.150, s.trainTimeSec());
-        // in memory, the batches cost next to nothing: far less than the 150 ms a late source adds
-        assertThat(f.dataWaitSec()).isBetween(0.0, 0.05);
+        // in memory, the batches cost next to nothing: far less than the 150 ms a late source adds (training time
+        // counted as waiting would not be)
+        assertThat(f.dataWaitSec()).isBetween(0.0, 0.1);
         assertThat((double) metrics(dir).get(0).get("data_wait_s")).isEqualTo(s.dataWaitSec());
     }
 

@@ -34,10 +34,10 @@ public final class Format {
         return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
     }
 
-    /** The one line printed at the end of each epoch, in both bar and log modes. */
     /** Share of an epoch's training time spent waiting for data from which the epoch line shows it. */
     static final double DATA_WAIT_SHOWN = 0.05;
 
+    /** The one line printed at the end of each epoch, in both bar and log modes. */
     static String epochLine(EpochMetrics m, int lastEpoch, double etaSeconds) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %s", m.epoch(), lastEpoch,
