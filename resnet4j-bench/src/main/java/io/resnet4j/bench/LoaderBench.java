@@ -5,14 +5,17 @@ import io.resnet4j.data.Augmentation;
 import io.resnet4j.data.Augmenter;
 import io.resnet4j.data.DataConfig;
 import io.resnet4j.data.DataLoader;
+import io.resnet4j.data.Dataset;
 import io.resnet4j.data.DatasetSpec;
 import io.resnet4j.data.Datasets;
+import io.resnet4j.data.ImageFolderDataset;
 import io.resnet4j.data.ImageView;
 import io.resnet4j.data.LoaderConfig;
 import io.resnet4j.data.Split;
 import io.resnet4j.train.Batch;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -25,10 +28,14 @@ import java.util.SplittableRandom;
  * with training throughput (ResNet-20 trains at roughly 600-1000 img/s on 2 cores): a loader many times faster
  * than that costs the trainer a small fraction of one core and never makes it wait.
  *
+ * <p>With {@code --folder DIR}, only an image folder (DIR holds one directory of images per class): decoded from
+ * its files, then cropped and resized to 32x32 as {@code train} does for image folders (ImageNet's training
+ * augmentation); {@code tools/bench/make_image_folder.py} writes one of photo-sized JPEGs.
+ *
  * <pre>
  * mvn -B -q compile -pl resnet4j-bench -am
  * java -cp resnet4j-bench/target/classes:resnet4j-vision/target/classes:resnet4j-engine/target/classes \
- *     io.resnet4j.bench.LoaderBench [epochs]
+ *     io.resnet4j.bench.LoaderBench [epochs] [--folder DIR]
  * </pre>
  */
 public final class LoaderBench {
@@ -36,9 +43,25 @@ public final class LoaderBench {
     }
 
     public static void main(String[] args) {
-        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int epochs = 3;
+        Path folder = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--folder") && i + 1 < args.length) {
+                folder = Path.of(args[++i]);
+            } else {
+                epochs = Integer.parseInt(args[i]);
+            }
+        }
         System.out.printf("LoaderBench: JDK %s, %s, %d cores, batch 128, %d timed epochs after 1 warm-up%n",
                 System.getProperty("java.version"), System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), epochs);
+        if (folder != null) {
+            ImageFolderDataset images = new ImageFolderDataset(folder, 3);
+            Augmentation crop = Augmentation.imagenetTrain(32, Augmentation.Normalization.imagenet());
+            for (int workers : new int[]{1, 2}) {
+                run(images.toString(), images, crop, workers, epochs);
+            }
+            return;
+        }
 
         DataConfig offline = DataConfig.defaults().withDownload(false);
         ArrayDataset fashion = Datasets.open(DatasetSpec.FASHION_MNIST, Split.TRAIN, null, offline);
@@ -57,7 +80,7 @@ public final class LoaderBench {
         }
     }
 
-    private static void run(String label, ArrayDataset data, Augmentation aug, int workers, int epochs) {
+    private static void run(String label, Dataset data, Augmentation aug, int workers, int epochs) {
         LoaderConfig cfg = new LoaderConfig(128, true, false, 1, workers, 3);
         try (DataLoader loader = new DataLoader(data, aug, cfg)) {
             validate(loader, data, aug, cfg);
@@ -134,7 +157,7 @@ public final class LoaderBench {
     }
 
     /** Batch 0 of epoch 0 must equal the augmentation applied directly to the shuffled examples. */
-    private static void validate(DataLoader loader, ArrayDataset data, Augmentation aug, LoaderConfig cfg) {
+    private static void validate(DataLoader loader, Dataset data, Augmentation aug, LoaderConfig cfg) {
         Batch b = loader.epoch(0).next();
         Augmenter ref = new Augmenter(aug, data.channels());
         int size = ref.outputSize();
