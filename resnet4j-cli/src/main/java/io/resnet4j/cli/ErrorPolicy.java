@@ -61,8 +61,9 @@ final class ErrorPolicy {
         }
         if (root instanceof OutOfMemoryError) {
             long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
-            return bad("out of memory (Java heap " + maxMiB + " MiB): use a smaller --batch or a bigger heap, "
-                    + "e.g. JAVA_OPTS=-Xmx16g ./resnet4j ...");
+            return bad("out of memory (Java heap " + maxMiB + " MiB): use a smaller --batch, train deep nets with "
+                    + "--recompute block (one activation kept per residual unit), or give a bigger heap, e.g. "
+                    + "JAVA_OPTS=-Xmx16g ./resnet4j ...");
         }
         if (root instanceof StackOverflowError) {
             return bad("the network is too deep for the thread stack: raise it, e.g. JAVA_OPTS=-Xss64m ./resnet4j ...");

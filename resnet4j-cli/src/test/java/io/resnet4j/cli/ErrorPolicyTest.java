@@ -26,7 +26,7 @@ class ErrorPolicyTest {
                 .isEqualTo(new ErrorPolicy.Outcome("file not found: w.safetensors (check the path)", 2));
         ErrorPolicy.Outcome oom = ErrorPolicy.classify(new OutOfMemoryError("Java heap space"));
         assertThat(oom.exitCode()).isEqualTo(2);
-        assertThat(oom.line()).contains("smaller --batch").contains("JAVA_OPTS=-Xmx");
+        assertThat(oom.line()).contains("smaller --batch").contains("--recompute block").contains("JAVA_OPTS=-Xmx");
     }
 
     @Test
