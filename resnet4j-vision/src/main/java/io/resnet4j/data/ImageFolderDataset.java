@@ -172,10 +172,14 @@ public final class ImageFolderDataset implements Dataset {
         int w = img.getWidth();
         int h = img.getHeight();
         int plane = w * h;
+        byte[] out = view.buffer(channels * plane);
+        if (interleavedSrgb(img, channels, out)) {
+            view.set(out, 0, channels, h, w);
+            return;
+        }
         if (view.argb.length < plane) {
             view.argb = new int[plane];
         }
-        byte[] out = view.buffer(channels * plane);
         if (img.getType() == BufferedImage.TYPE_BYTE_GRAY) {
             // getRGB would pass grey values through a colour-space conversion and change them; take the samples.
             int[] grey = view.argb;
@@ -185,10 +189,6 @@ public final class ImageFolderDataset implements Dataset {
                     out[c * plane + k] = (byte) grey[k];
                 }
             }
-            view.set(out, 0, channels, h, w);
-            return;
-        }
-        if (interleavedSrgb(img, channels, out)) {
             view.set(out, 0, channels, h, w);
             return;
         }
