@@ -48,8 +48,10 @@ public final class LoaderBench {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--folder") && i + 1 < args.length) {
                 folder = Path.of(args[++i]);
-            } else {
+            } else if (args[i].matches("[1-9][0-9]{0,5}")) {
                 epochs = Integer.parseInt(args[i]);
+            } else {
+                throw new IllegalArgumentException("unexpected argument " + args[i] + "; usage: LoaderBench [epochs] [--folder DIR]");
             }
         }
         System.out.printf("LoaderBench: JDK %s, %s, %d cores, batch 128, %d timed epochs after 1 warm-up%n",
