@@ -348,7 +348,8 @@ final class ConvJobs {
             wp = wpad;
             try {
                 int planes = g.images * g.ch;
-                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
+                Parallel.forEach((planes + PLANES - 1) / PLANES,
+                        (long) planes * g.sh * g.sw * hp * wp * Parallel.COPY_WORK, this);
                 int end = planes * g.sh * g.sw * hp * wp;
                 java.util.Arrays.fill(xp, end, end + Pad.SLACK, 0f);
             } finally {
@@ -394,7 +395,7 @@ final class ConvJobs {
             q = cols;
             samples = xs;
             try {
-                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
+                Parallel.forEach((planes + PLANES - 1) / PLANES, (long) planes * p * q * Parallel.COPY_WORK, this);
             } finally {
                 full = null;
                 samples = null;

@@ -192,13 +192,13 @@ abstract class GemmDriver implements Parallel.Task {
             sharedB = ws.packedB = Workspace.grow(ws.packedB, sharedSize);
             packPhase = true;
             try {
-                Parallel.forEach(sharedPackTasks(), this);
+                Parallel.forEach(sharedPackTasks(), (long) kdim * n * Parallel.COPY_WORK, this);
             } finally {
                 packPhase = false;
             }
         }
         try {
-            Parallel.forEach(tasks(), this);
+            Parallel.forEach(tasks(), (long) m * n * kdim, this);
         } finally {
             sharedB = null;
         }

@@ -47,7 +47,8 @@ final class Gemv implements Parallel.Task {
         this.yOff = yOff;
         int panels = (m + COLS - 1) / COLS;
         try {
-            Parallel.forEach((panels + TASK_PANELS - 1) / TASK_PANELS, this);
+            // the weights stream from memory: each counts as a copy besides its n multiply-adds
+            Parallel.forEach((panels + TASK_PANELS - 1) / TASK_PANELS, (long) m * k * (n + Parallel.COPY_WORK), this);
         } finally {
             this.x = null;
             this.wp = null;
