@@ -76,33 +76,6 @@ public final class Parallel {
     }
 
     /**
-     * Work (multiply-adds; a float copied counts as {@link #COPY_WORK}) below which a job runs on the calling
-     * thread alone. A small job's data sits in the caller's caches, and a second core first pulls its share over:
-     * on the benchmark machine (2 cores, Zen 5) frozen resnet20 ran 0.61 ms per image on one thread against 0.92
-     * on two, at batch 4 2.9 against 3.4 ms (convolutions of 9.4 M multiply-adds), and two threads won from batch 8
-     * (19 M: 3.9 against 4.7 ms). Each kernel job of the two-thread forward took longer than on one thread
-     * (DirectConv's 25-28 us jobs 42-47 us), with the caller waiting only 1-2 us for the worker.
-     */
-    public static final long MIN_PARALLEL_WORK = 1L << 24;
-    /** The work of copying one float (memory-bound kernels), for {@link #forEach(int, long, Task)}. */
-    public static final long COPY_WORK = 8;
-
-    /**
-     * As {@link #forEach(int, Task)}, but all tasks run on the calling thread, in order, when {@code work} (the
-     * job's multiply-adds, see {@link #MIN_PARALLEL_WORK}) is small. Results do not change: tasks write disjoint
-     * outputs whichever thread runs them.
-     */
-    public static void forEach(int tasks, long work, Task body) {
-        if (work < MIN_PARALLEL_WORK) {
-            for (int i = 0; i < tasks; i++) {
-                body.run(i);
-            }
-            return;
-        }
-        pool.run(tasks, body);
-    }
-
-    /**
      * Publishes the job, claims tasks on the calling thread like any worker, then waits only for the tasks
      * other threads have claimed and not finished. A worker that wakes late (the machine is busy) finds no task
      * left and costs the caller nothing: the caller never waits for a thread to check in.

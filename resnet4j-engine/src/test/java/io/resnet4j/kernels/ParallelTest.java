@@ -70,29 +70,6 @@ class ParallelTest {
         }
     }
 
-    @Test
-    void smallJobsRunOnTheCallingThreadInOrder() {
-        Parallel.setThreads(2);
-        Thread caller = Thread.currentThread();
-        for (long work : new long[]{0, Parallel.MIN_PARALLEL_WORK - 1, Parallel.MIN_PARALLEL_WORK}) {
-            int[] order = new int[16];
-            boolean[] elsewhere = new boolean[1];
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-            Parallel.forEach(16, work, i -> {
-                spin(20_000);
-                if (Thread.currentThread() != caller) {
-                    elsewhere[0] = true;
-                }
-                order[next.getAndIncrement()] = i;
-            });
-            assertThat(next.get()).isEqualTo(16);
-            if (work < Parallel.MIN_PARALLEL_WORK) {
-                assertThat(elsewhere[0]).as("work %d ran a task on another thread", work).isFalse();
-                assertThat(order).as("work %d", work).isSorted();
-            }
-        }
-    }
-
     private static void spin(int n) {
         long x = 0;
         for (int i = 0; i < n; i++) {

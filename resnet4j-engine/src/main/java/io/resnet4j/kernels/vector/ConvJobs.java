@@ -348,8 +348,7 @@ final class ConvJobs {
             wp = wpad;
             try {
                 int planes = g.images * g.ch;
-                Parallel.forEach((planes + PLANES - 1) / PLANES,
-                        (long) planes * g.sh * g.sw * hp * wp * Parallel.COPY_WORK, this);
+                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
                 int end = planes * g.sh * g.sw * hp * wp;
                 java.util.Arrays.fill(xp, end, end + Pad.SLACK, 0f);
             } finally {
@@ -395,7 +394,7 @@ final class ConvJobs {
             q = cols;
             samples = xs;
             try {
-                Parallel.forEach((planes + PLANES - 1) / PLANES, (long) planes * p * q * Parallel.COPY_WORK, this);
+                Parallel.forEach((planes + PLANES - 1) / PLANES, this);
             } finally {
                 full = null;
                 samples = null;

@@ -84,7 +84,7 @@ final class DirectConv implements Parallel.Task {
                         ConvJobs.Pad.size(n * c * phases, hp, wp));
                 ws.padBatch.execute(g, paddedBatch, hp, wp);
             }
-            Parallel.forEach(n * kParts, (long) n * k * crs * p * q, this);
+            Parallel.forEach(n * kParts, this);
         } finally {
             g.x = null;
             paddedBatch = null;

@@ -192,13 +192,13 @@ abstract class GemmDriver implements Parallel.Task {
             sharedB = ws.packedB = Workspace.grow(ws.packedB, sharedSize);
             packPhase = true;
             try {
-                Parallel.forEach(sharedPackTasks(), (long) kdim * n * Parallel.COPY_WORK, this);
+                Parallel.forEach(sharedPackTasks(), this);
             } finally {
                 packPhase = false;
             }
         }
         try {
-            Parallel.forEach(tasks(), (long) m * n * kdim, this);
+            Parallel.forEach(tasks(), this);
         } finally {
             sharedB = null;
         }

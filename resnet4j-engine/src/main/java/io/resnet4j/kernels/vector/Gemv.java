@@ -47,8 +47,7 @@ final class Gemv implements Parallel.Task {
         this.yOff = yOff;
         int panels = (m + COLS - 1) / COLS;
         try {
-            // the weights stream from memory: each counts as a copy besides its n multiply-adds
-            Parallel.forEach((panels + TASK_PANELS - 1) / TASK_PANELS, (long) m * k * (n + Parallel.COPY_WORK), this);
+            Parallel.forEach((panels + TASK_PANELS - 1) / TASK_PANELS, this);
         } finally {
             this.x = null;
             this.wp = null;

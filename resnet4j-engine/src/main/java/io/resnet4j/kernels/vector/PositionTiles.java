@@ -140,7 +140,7 @@ final class PositionTiles implements Parallel.Task {
             int want = Math.max(1, Math.min(posTiles, (GemmDriver.TARGET_TASKS + units - 1) / units));
             tilesPerChunk = (posTiles + want - 1) / want;
             chunks = (posTiles + tilesPerChunk - 1) / tilesPerChunk;
-            Parallel.forEach(g.images * chunks * panels, (long) g.images * k * crs * g.p * g.q, this);
+            Parallel.forEach(g.images * chunks * panels, this);
         } finally {
             g.x = null;
             xs = null;

@@ -386,14 +386,9 @@ final class Winograd implements Parallel.Task {
         u[d + 3 * step] = e;
     }
 
-    /** Multiply-adds of the planned pass by the direct method: its work for Parallel.forEach. */
-    private long directMacs() {
-        return (long) n * k * c * 9 * p * q;
-    }
-
     /**
      * Runs the planned pass: forward, the weight transform then the tiles; backward-weight, the groups then
-     * finishWeight. (Parallel.forEach runs a single task, or a small pass's tasks, on the calling thread.)
+     * finishWeight. (Parallel.forEach runs a single task on the calling thread.)
      */
     void execute() {
         if (!weight && !uReady) {
@@ -403,12 +398,12 @@ final class Winograd implements Parallel.Task {
             vShared = Workspace.grow(vShared, (long) n * XI * vStep);
             inputPhase = true;
             try {
-                Parallel.forEach(tasks(), directMacs(), this);
+                Parallel.forEach(tasks(), this);
             } finally {
                 inputPhase = false;
             }
         }
-        Parallel.forEach(tasks(), directMacs(), this);
+        Parallel.forEach(tasks(), this);
         if (weight) {
             finishWeight();
         }
