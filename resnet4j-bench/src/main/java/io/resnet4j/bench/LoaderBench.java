@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  * than that costs the trainer a small fraction of one core and never makes it wait.
  *
  * <p>With {@code --folder DIR}, only an image folder (DIR holds one directory of images per class): decoded from
- * its files, then cropped and resized to 32x32 as {@code train} does for image folders (ImageNet's training
- * augmentation); {@code tools/bench/make_image_folder.py} writes one of photo-sized JPEGs.
+ * its files, then cropped and resized to 32x32 by ImageNet's training augmentation, as {@code train} does for a
+ * CIFAR-style model on image folders; {@code tools/bench/make_image_folder.py} writes one of photo-sized JPEGs.
  *
  * <pre>
  * mvn -B -q compile -pl resnet4j-bench -am
@@ -51,7 +51,8 @@ public final class LoaderBench {
             } else if (args[i].matches("[1-9][0-9]{0,5}")) {
                 epochs = Integer.parseInt(args[i]);
             } else {
-                throw new IllegalArgumentException("unexpected argument " + args[i] + "; usage: LoaderBench [epochs] [--folder DIR]");
+                throw new IllegalArgumentException("unexpected argument " + args[i]
+                        + "; usage: LoaderBench [epochs] [--folder DIR]");
             }
         }
         System.out.printf("LoaderBench: JDK %s, %s, %d cores, batch 128, %d timed epochs after 1 warm-up%n",

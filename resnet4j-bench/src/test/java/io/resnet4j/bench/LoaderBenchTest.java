@@ -34,7 +34,8 @@ class LoaderBenchTest {
                         img.setRGB(x, y, (x * 7 + c * 50) << 16 | (y * 5) << 8 | (i * 20 + x));
                     }
                 }
-                ImageIO.write(img, i % 2 == 0 ? "png" : "jpg", dir.resolve(i + (i % 2 == 0 ? ".png" : ".jpg")).toFile());
+                String format = i % 2 == 0 ? "png" : "jpg";
+                ImageIO.write(img, format, dir.resolve(i + "." + format).toFile());
             }
         }
         PrintStream out = System.out;

@@ -201,7 +201,8 @@ class TrainerTest {
         for (int e = 0; e < 6; e++) {
             Map<String, Object> m = lines.get(e);
             assertThat(m).containsKeys("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "img_per_s",
-                    "train_time_s", "data_wait_s", "eval_time_s", "wall_time_s", "step", "best_test_acc", "eval_weights");
+                    "train_time_s", "data_wait_s", "eval_time_s", "wall_time_s", "step", "best_test_acc",
+                    "eval_weights");
             assertThat((double) m.get("data_wait_s")).isBetween(0.0, (double) m.get("train_time_s"));
             assertThat(m.get("epoch")).isEqualTo((long) e + 1);
             assertThat(m.get("step")).isEqualTo(5L * (e + 1));

@@ -231,8 +231,8 @@ public final class ImageFolderDataset implements Dataset {
             }
         }
         WritableRaster r = img.getRaster();
-        if (!(r.getSampleModel() instanceof ComponentSampleModel sm) || !(r.getDataBuffer() instanceof DataBufferByte db)
-                || db.getNumBanks() != 1) {
+        if (!(r.getSampleModel() instanceof ComponentSampleModel sm)
+                || !(r.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1) {
             return false;
         }
         for (int bank : sm.getBankIndices()) {

@@ -217,8 +217,8 @@ public final class DegradationExperiment {
             Map<String, Object> m = Json.parseObject(r.metadata().get("metrics"));
             return new EpochMetrics(((Number) m.get("epoch")).intValue(), ((Number) m.get("step")).longValue(),
                     num(m, "train_loss"), num(m, "train_acc"), num(m, "test_loss"), num(m, "test_acc"), num(m, "lr"),
-                    num(m, "img_per_s"), num(m, "train_time_s"), num(m, "data_wait_s"), num(m, "eval_time_s"), num(m, "wall_time_s"),
-                    num(m, "best_test_acc"), String.valueOf(m.get("eval_weights")));
+                    num(m, "img_per_s"), num(m, "train_time_s"), num(m, "data_wait_s"), num(m, "eval_time_s"),
+                    num(m, "wall_time_s"), num(m, "best_test_acc"), String.valueOf(m.get("eval_weights")));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(last + ": cannot read the epoch's metrics from its metadata: " + e.getMessage(), e);
         }

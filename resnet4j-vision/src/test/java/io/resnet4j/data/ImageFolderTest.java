@@ -99,7 +99,8 @@ class ImageFolderTest {
             for (int i = 0; i < d.size(); i++) {
                 BufferedImage ref = ImageIO.read(d.file(i).toFile());
                 d.read(i, v);
-                String what = d.file(i).getFileName() + " (ImageIO type " + ref.getType() + "), " + channels + " channels";
+                String what = d.file(i).getFileName() + " (ImageIO type " + ref.getType() + "), " + channels
+                        + " channels";
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
                         int p = ref.getRGB(x, y), r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
