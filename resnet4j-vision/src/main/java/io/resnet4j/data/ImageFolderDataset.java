@@ -207,10 +207,15 @@ public final class ImageFolderDataset implements Dataset {
                 int r = (p >>> 16) & 0xff;
                 int g = (p >>> 8) & 0xff;
                 int b = p & 0xff;
-                out[k] = (byte) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
+                out[k] = (byte) luma(r, g, b);
             }
         }
         view.set(out, 0, channels, h, w);
+    }
+
+    /** Grey from 8-bit RGB: ITU-R 601 luma, rounded, as PIL's {@code convert("L")}. */
+    private static int luma(int r, int g, int b) {
+        return (r * 299 + g * 587 + b * 114 + 500) / 1000;
     }
 
     /**
@@ -256,7 +261,7 @@ public final class ImageFolderDataset implements Dataset {
                     out[plane + o + x] = (byte) green;
                     out[2 * plane + o + x] = (byte) blue;
                 } else {
-                    out[o + x] = (byte) ((red * 299 + green * 587 + blue * 114 + 500) / 1000);
+                    out[o + x] = (byte) luma(red, green, blue);
                 }
             }
         }
