@@ -20,8 +20,16 @@ import java.util.SplittableRandom;
  *
  * <p><b>Buffers.</b> {@code prefetch + 1} slots, each one float array of a full batch and its labels, allocated
  * once; the trainer holds one slot (the batch returned last, valid until the next call of {@code next()}) while
- * workers fill up to {@code prefetch} batches ahead. Batch {@code b} lives in slot {@code b % slots}. The steady
- * state allocates no batch memory (only one small generator object per example).
+ * workers fill up to {@code prefetch} batches ahead. The steady state allocates no batch memory (only one small
+ * generator object per example).
+ *
+ * <p><b>Across epochs.</b> Batches are numbered by one running position over all epochs, and position
+ * {@code p} lives in slot {@code p % slots}. Once the workers have claimed every batch of an epoch they go on
+ * with the first batches of the epoch they expect next, so the trainer does not wait for a cold start after its
+ * evaluation: the epoch after {@code e} is expected to be {@code e + 1}, or {@code e} again when the two epochs
+ * started last were the same (an evaluation loader that runs epoch 0 every time). Starting the expected epoch
+ * after the previous one was read to its end keeps those batches; any other start discards what was prepared
+ * and begins at its first batch.
  *
  * <p><b>Errors.</b> An exception in a worker is rethrown by the consumer's {@code next()} when it reaches the
  * failed batch, as a {@link DatasetException} whose cause is the original exception. {@link #close()} stops and
@@ -29,6 +37,8 @@ import java.util.SplittableRandom;
  * keep the JVM alive.
  */
 public final class DataLoader implements BatchSource {
+    private static final int NONE = -1;
+
     private final Dataset data;
     private final LoaderConfig config;
     private final Augmentation augmentation;
@@ -41,18 +51,24 @@ public final class DataLoader implements BatchSource {
     private final int[][] labels;           // [slot]: (batchSize)
     private final Batch[] fullBatch;        // [slot]
     private final Batch[] lastBatch;        // [slot], the partial last batch (same arrays) or null
-    private final int[] order;              // permutation of the current epoch
     private final Thread[] workers;
 
-    // Guarded by this.
-    private int generation;
-    private int epoch = -1;
-    private int nextClaim;                  // next batch a worker may take
-    private int released;                   // batches below this are no longer held by the consumer
-    private final int[] ready;              // [slot]: batch index that is complete in the slot, or -1
+    // Guarded by this. Positions count batches over all epochs since construction.
+    private int generation;                 // epochs started; an iterator of an older generation is abandoned
+    private int resets;                     // discards of prepared batches; a worker's result of an older one is dropped
+    private int epoch = NONE;               // the epoch being read
+    private int previousEpoch = NONE;       // the epoch started before it
+    private int expected = NONE;            // the epoch expected next, whose first batches workers may prepare
+    private int[] order;                    // permutation of the epoch being read
+    private int[] expectedOrder;            // permutation of the expected epoch
+    private long base;                      // position of the first batch of the epoch being read
+    private long nextClaim;                 // next position a worker may take
+    private long nextTake;                  // next position the consumer takes
+    private long released;                  // positions below this are no longer held by the consumer
+    private final long[] ready;             // [slot]: position that is complete in the slot, or -1
     private int busy;                       // workers filling a batch
     private Throwable failure;
-    private int failedBatch;
+    private long failedAt;
     private boolean closed;
 
     public DataLoader(Dataset data, Augmentation augmentation, LoaderConfig config) {
@@ -85,9 +101,9 @@ public final class DataLoader implements BatchSource {
             }
         }
         this.order = new int[n];
-        this.ready = new int[slots];
+        this.expectedOrder = new int[n];
+        this.ready = new long[slots];
         Arrays.fill(ready, -1);
-        this.nextClaim = batches;   // nothing to claim before the first epoch
         this.workers = new Thread[config.workers()];
         for (int w = 0; w < workers.length; w++) {
             Thread t = new Thread(this::work, "resnet4j-loader-" + data.name() + "-" + w);
@@ -121,7 +137,8 @@ public final class DataLoader implements BatchSource {
 
     /**
      * Starts epoch {@code e} and returns its batches. Starting an epoch abandons the previous epoch's iterator
-     * (it throws if used again); workers finish the batch they are filling first.
+     * (it throws if used again); the batch it returned last stays valid until the new iterator's first
+     * {@code next()}.
      */
     @Override
     public synchronized Iterator<Batch> epoch(int e) {
@@ -130,41 +147,58 @@ public final class DataLoader implements BatchSource {
         }
         requireOpen();
         generation++;
-        nextClaim = batches;
-        notifyAll();
-        while (busy > 0) {
-            await();
+        if (e == expected && epoch != NONE && nextTake == base + batches) {
+            // Every batch of the last epoch was taken, so no worker reads its order any more.
+            int[] spare = order;
+            order = expectedOrder;
+            expectedOrder = spare;
+            base += batches;
+        } else {
+            resets++;
+            while (busy > 0) {
+                await();
+            }
+            requireOpen();
+            permutation(e, order);
+            base = nextTake;
+            nextClaim = nextTake;
+            Arrays.fill(ready, -1);
+            failure = null;
         }
-        requireOpen();
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        previousEpoch = epoch;
+        epoch = e;
+        expected = previousEpoch == e ? e : e + 1;
+        permutation(expected, expectedOrder);
+        notifyAll();
+        return new EpochIterator(generation, e, base);
+    }
+
+    /** Fills {@code into} with the visiting order of epoch {@code e}. */
+    private void permutation(int e, int[] into) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] = i;
         }
         if (config.shuffle()) {
             SplittableRandom rng = new SplittableRandom(Seeds.shuffle(config.seed(), e));
-            for (int i = order.length - 1; i > 0; i--) {   // Fisher-Yates
+            for (int i = into.length - 1; i > 0; i--) {   // Fisher-Yates
                 int j = rng.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
+                int tmp = into[i];
+                into[i] = into[j];
+                into[j] = tmp;
             }
         }
-        epoch = e;
-        nextClaim = 0;
-        released = 0;
-        Arrays.fill(ready, -1);
-        failure = null;
-        notifyAll();
-        return new EpochIterator(generation, e);
     }
 
     private final class EpochIterator implements Iterator<Batch> {
         private final int gen;
         private final int ep;
+        private final long first;           // position of batch 0
         private int taken;
 
-        EpochIterator(int gen, int ep) {
+        EpochIterator(int gen, int ep, long first) {
             this.gen = gen;
             this.ep = ep;
+            this.first = first;
         }
 
         @Override
@@ -182,17 +216,19 @@ public final class DataLoader implements BatchSource {
                 if (taken >= batches) {
                     throw new NoSuchElementException("epoch " + ep + " has " + batches + " batches");
                 }
-                released = taken;   // the batch handed out before is no longer used
+                long p = first + taken;
+                released = p;   // the batch handed out before is no longer used
                 DataLoader.this.notifyAll();
-                int slot = taken % slots;
-                while (ready[slot] != taken && !(failure != null && failedBatch <= taken) && !closed) {
+                int slot = (int) (p % slots);
+                while (ready[slot] != p && !(failure != null && failedAt <= p) && !closed) {
                     await();
                 }
                 requireOpen();
-                if (ready[slot] != taken) {
-                    throw new DatasetException("loading batch " + failedBatch + " of epoch " + ep + " from " + data.name()
+                if (ready[slot] != p) {
+                    throw new DatasetException("loading batch " + (failedAt - first) + " of epoch " + ep + " from " + data.name()
                             + " failed: " + failure, failure);
                 }
+                nextTake = p + 1;
                 int b = taken++;
                 return b == batches - 1 && lastBatch[slot] != null ? lastBatch[slot] : fullBatch[slot];
             }
@@ -203,36 +239,40 @@ public final class DataLoader implements BatchSource {
         Augmenter augmenter = new Augmenter(augmentation, data.channels());
         ImageView view = new ImageView();
         while (true) {
-            int b;
-            int gen;
+            long p;
+            int reset;
             int ep;
+            int b;
+            int[] visit;
             synchronized (this) {
-                while (!closed && (nextClaim >= batches || nextClaim >= released + slots)) {
+                while (!closed && !claimable()) {
                     awaitIgnoringInterrupts();
                 }
                 if (closed) {
                     return;
                 }
-                b = nextClaim++;
-                gen = generation;
-                ep = epoch;
+                p = nextClaim++;
+                reset = resets;
+                boolean current = p < base + batches;
+                ep = current ? epoch : expected;
+                b = (int) (current ? p - base : p - base - batches);
+                visit = current ? order : expectedOrder;
                 busy++;
             }
             Throwable error = null;
             try {
-                fill(b, ep, augmenter, view);
+                fill((int) (p % slots), b, ep, visit, augmenter, view);
             } catch (Throwable t) {
                 error = t;
             }
             synchronized (this) {
                 busy--;
-                if (gen == generation) {
+                if (reset == resets) {
                     if (error == null) {
-                        ready[b % slots] = b;
-                    } else if (failure == null || b < failedBatch) {
-                        failure = error;
-                        failedBatch = b;
-                        nextClaim = batches;   // stop this epoch; batches before b still complete
+                        ready[(int) (p % slots)] = p;
+                    } else if (failure == null || p < failedAt) {
+                        failure = error;   // no further claims; batches before p still complete
+                        failedAt = p;
                     }
                 }
                 notifyAll();
@@ -240,15 +280,19 @@ public final class DataLoader implements BatchSource {
         }
     }
 
-    /** Decodes and augments batch {@code b} of epoch {@code ep} into its slot. */
-    private void fill(int b, int ep, Augmenter augmenter, ImageView view) {
-        int slot = b % slots;
+    /** A free slot, a batch of the epoch being read or of the first of the expected one, and no failure. */
+    private boolean claimable() {
+        return epoch != NONE && failure == null && nextClaim < released + slots && nextClaim < base + 2L * batches;
+    }
+
+    /** Decodes and augments batch {@code b} of epoch {@code ep}, visited in order {@code visit}, into a slot. */
+    private void fill(int slot, int b, int ep, int[] visit, Augmenter augmenter, ImageView view) {
         int start = b * config.batchSize();
         int n = Math.min(config.batchSize(), data.size() - start);
         float[] out = b == batches - 1 && lastImages[slot] != null ? lastImages[slot] : images[slot];
         int[] lab = labels[slot];
         for (int j = 0; j < n; j++) {
-            int index = order[start + j];
+            int index = visit[start + j];
             data.read(index, view);
             augmenter.apply(view, Augmenter.random(config.seed(), ep, index), out, j * exampleSize);
             lab[j] = data.label(index);

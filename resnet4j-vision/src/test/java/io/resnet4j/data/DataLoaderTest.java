@@ -72,7 +72,12 @@ class DataLoaderTest {
     }
 
     private static List<int[]> epochIndicesFresh(ArrayDataset data, long seed, int epoch) {
-        try (DataLoader l = new DataLoader(data, RAW, LoaderConfig.train(64, seed))) {
+        return epochIndicesFresh(data, LoaderConfig.train(64, seed), epoch);
+    }
+
+    /** The batches of {@code epoch} from a new loader, whose first start is that epoch. */
+    private static List<int[]> epochIndicesFresh(ArrayDataset data, LoaderConfig config, int epoch) {
+        try (DataLoader l = new DataLoader(data, RAW, config)) {
             return epochIndices(l, epoch);
         }
     }
@@ -193,6 +198,101 @@ class DataLoaderTest {
         long leftovers = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("resnet4j-loader-indexed")).filter(Thread::isAlive).count();
         assertThat(leftovers).isZero();
+    }
+
+    @Test
+    void theExpectedEpochIsPreparedBeforeItStartsAndMatchesAColdStart() throws Exception {
+        ArrayDataset data = indexed(100);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Dataset counting = new ForwardingDataset(data) {
+            @Override
+            public void read(int i, ImageView view) {
+                reads.incrementAndGet();
+                super.read(i, view);
+            }
+        };
+        LoaderConfig cfg = LoaderConfig.train(8, 5).withPrefetch(3);   // 13 batches, the last of 4
+        try (DataLoader loader = new DataLoader(counting, RAW, cfg)) {
+            assertThat(epochIndices(loader, 0)).hasSize(13);
+            // The consumer holds epoch 0's last batch; the 3 free slots take epoch 1's first 3 batches.
+            awaitReads(reads, 100 + 3 * 8);
+            for (int e = 1; e <= 3; e++) {
+                assertThat(epochIndices(loader, e)).usingRecursiveComparison().isEqualTo(epochIndicesFresh(data, cfg, e));
+            }
+            awaitReads(reads, 4 * 100 + 3 * 8);
+            Thread.sleep(50);
+            assertThat(reads.get()).as("workers stop at the free slots").isEqualTo(4 * 100 + 3 * 8);
+            // Not the expected epoch (4): what was prepared is discarded, and epoch 7 comes out as from a cold start.
+            assertThat(epochIndices(loader, 7)).usingRecursiveComparison().isEqualTo(epochIndicesFresh(data, cfg, 7));
+        }
+    }
+
+    @Test
+    void anEvaluationLoaderThatRepeatsEpochZeroGetsItPrepared() throws Exception {
+        ArrayDataset data = indexed(30);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Dataset counting = new ForwardingDataset(data) {
+            @Override
+            public void read(int i, ImageView view) {
+                reads.incrementAndGet();
+                super.read(i, view);
+            }
+        };
+        try (DataLoader loader = new DataLoader(counting, RAW, LoaderConfig.eval(4))) {   // 8 batches, prefetch 2
+            List<int[]> first = epochIndices(loader, 0);
+            awaitReads(reads, 30 + 2 * 4);   // epoch 1 expected after the first start
+            assertThat(epochIndices(loader, 0)).usingRecursiveComparison().isEqualTo(first);
+            awaitReads(reads, 30 + 2 * 4 + 30 + 2 * 4);   // now epoch 0 is expected again
+            int before = reads.get();
+            assertThat(epochIndices(loader, 0)).usingRecursiveComparison().isEqualTo(first);
+            awaitReads(reads, before + 30);
+            Thread.sleep(50);
+            assertThat(reads.get()).as("the 8 prepared examples were kept, not read again").isEqualTo(before + 30);
+        }
+    }
+
+    @Test
+    void startingTheExpectedEpochBeforeTheLastOneEndedStartsCold() {
+        ArrayDataset data = indexed(100);
+        LoaderConfig cfg = LoaderConfig.train(8, 5).withPrefetch(2);
+        try (DataLoader loader = new DataLoader(data, RAW, cfg)) {
+            Iterator<Batch> it = loader.epoch(0);
+            for (int b = 0; b < 12; b++) {   // all but the last batch
+                it.next();
+            }
+            assertThat(epochIndices(loader, 1)).usingRecursiveComparison().isEqualTo(epochIndicesFresh(data, cfg, 1));
+            assertThatThrownBy(it::next).isInstanceOf(IllegalStateException.class).hasMessageContaining("abandoned");
+        }
+    }
+
+    @Test
+    void aFailureInThePreparedBatchesOfTheNextEpochSurfacesWhenItIsReached() {
+        ArrayDataset good = indexed(40);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Dataset failing = new ForwardingDataset(good) {
+            @Override
+            public void read(int i, ImageView view) {
+                if (reads.incrementAndGet() > 40 && i == 3) {   // only after epoch 0 was read
+                    throw new DatasetException("cannot decode image /data/3.png");
+                }
+                super.read(i, view);
+            }
+        };
+        try (DataLoader loader = new DataLoader(failing, RAW, LoaderConfig.eval(10))) {
+            assertThat(epochIndices(loader, 0)).hasSize(4);   // then epoch 1's first batch is prepared, and fails
+            Iterator<Batch> it = loader.epoch(1);
+            assertThatThrownBy(it::next).isInstanceOf(DatasetException.class)
+                    .hasMessageContaining("batch 0 of epoch 1").hasMessageContaining("3.png");
+        }
+    }
+
+    /** Waits up to 10 s until the dataset has been read {@code n} times. */
+    private static void awaitReads(java.util.concurrent.atomic.AtomicInteger reads, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (reads.get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(reads.get()).isEqualTo(n);
     }
 
     @Test
