@@ -55,7 +55,7 @@ public final class DataLoader implements BatchSource {
 
     // Guarded by this. Positions count batches over all epochs since construction.
     private int generation;                 // epochs started; an iterator of an older generation is abandoned
-    private int resets;                     // discards of prepared batches; a worker's result of an older one is dropped
+    private int resets;                     // discards of prepared batches; results of an older one are dropped
     private int epoch = NONE;               // the epoch being read
     private int previousEpoch = NONE;       // the epoch started before it
     private int expected = NONE;            // the epoch expected next, whose first batches workers may prepare
@@ -225,8 +225,8 @@ public final class DataLoader implements BatchSource {
                 }
                 requireOpen();
                 if (ready[slot] != p) {
-                    throw new DatasetException("loading batch " + (failedAt - first) + " of epoch " + ep + " from " + data.name()
-                            + " failed: " + failure, failure);
+                    throw new DatasetException("loading batch " + (failedAt - first) + " of epoch " + ep + " from "
+                            + data.name() + " failed: " + failure, failure);
                 }
                 nextTake = p + 1;
                 int b = taken++;

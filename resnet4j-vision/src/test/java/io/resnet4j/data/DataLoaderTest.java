@@ -217,7 +217,8 @@ class DataLoaderTest {
             // The consumer holds epoch 0's last batch; the 3 free slots take epoch 1's first 3 batches.
             awaitReads(reads, 100 + 3 * 8);
             for (int e = 1; e <= 3; e++) {
-                assertThat(epochIndices(loader, e)).usingRecursiveComparison().isEqualTo(epochIndicesFresh(data, cfg, e));
+                assertThat(epochIndices(loader, e)).usingRecursiveComparison()
+                        .isEqualTo(epochIndicesFresh(data, cfg, e));
             }
             awaitReads(reads, 4 * 100 + 3 * 8);
             Thread.sleep(50);
