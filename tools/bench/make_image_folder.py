@@ -5,7 +5,8 @@ Each image is a random 12x16 colour grid upsampled (bilinear) to 500x375 and sav
 30 KB: the decoder's work depends on the size and the format, not on what the picture shows.
 Layout: DIR/train/class0..class9/NNNN.jpg and DIR/test/class0..class9/NNNN.jpg (torchvision's ImageFolder).
 
-Run: /usr/bin/python3.11 tools/bench/make_image_folder.py DIR [--train 1280] [--test 256]   (needs python3-pil, numpy)
+Run: /usr/bin/python3.11 tools/bench/make_image_folder.py DIR [--train 1280] [--test 250]   (needs python3-pil, numpy)
+Each class gets a tenth of each count (rounded down).
 """
 import argparse
 import os
@@ -18,7 +19,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--train", type=int, default=1280)
-    ap.add_argument("--test", type=int, default=256)
+    ap.add_argument("--test", type=int, default=250)
     a = ap.parse_args()
     rng = np.random.default_rng(0)
     for split, n in (("train", a.train), ("test", a.test)):

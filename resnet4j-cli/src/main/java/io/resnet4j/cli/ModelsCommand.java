@@ -21,14 +21,22 @@ final class ModelsCommand extends BaseCommand {
         out().println(String.format(Locale.ROOT, "%-18s %12s  %5s  %s", "name", "parameters", "depth", "structure"));
         for (String name : ModelRegistry.names()) {
             ResNetSpec s = ModelRegistry.spec(name);
-            out().println(String.format(Locale.ROOT, "%-18s %,12d  %5d  %s", name, s.parameterCount(), s.depth(),
-                    describe(s)));
+            out().println(String.format(Locale.ROOT, "%-18s %,12d  %5d  %s", name, s.parameterCount(),
+                    namedDepth(name, s), describe(s)));
         }
         out().println();
         out().println("Any depth of each family works too: resnetD and cifar-resnetD (D = 6n+2), preact-resnetD, "
                 + "wrn-D-K (D = 6n+4), plainD, plain-NAME.");
         out().flush();
         return 0;
+    }
+
+    /**
+     * The depth the name states: He et al.'s count (stem conv, the units' convs, fc), and for Wide ResNets
+     * Zagoruyko and Komodakis's D = 6n+4, two more (wrn-16-4 has 14 by He et al.'s count).
+     */
+    static int namedDepth(String name, ResNetSpec s) {
+        return name.startsWith("wrn-") || name.startsWith("plain-wrn-") ? s.depth() + 2 : s.depth();
     }
 
     static String describe(ResNetSpec s) {

@@ -38,7 +38,8 @@ final class PredictCommand extends BaseCommand {
     @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Classes to print per input (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--json", description = "One JSON object per input: file, index, top (class, label, probability), logits.")
+    @Option(names = "--json",
+            description = "One JSON object per input: input, index, top (class, label, probability, logit), logits.")
     boolean json;
 
     @Option(names = "--classes", paramLabel = "FILE",

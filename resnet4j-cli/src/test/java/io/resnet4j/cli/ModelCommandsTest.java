@@ -19,7 +19,9 @@ class ModelCommandsTest {
         }
         assertThat(lines).anyMatch(l -> l.matches("resnet50 +25,557,032 +50 .*"))
                 .anyMatch(l -> l.matches("resnet20 +269,722 +20 .*"))
-                .anyMatch(l -> l.matches("resnet1202 +19,421,274 +1202 .*"));
+                .anyMatch(l -> l.matches("resnet1202 +19,421,274 +1202 .*"))
+                .anyMatch(l -> l.matches("wrn-16-4 +2,748,890 +16 .*"))       // the name's depth, 6n+4
+                .anyMatch(l -> l.matches("wrn-28-10 +36,479,194 +28 .*"));
     }
 
     @Test
