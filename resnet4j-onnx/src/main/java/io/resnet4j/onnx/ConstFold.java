@@ -346,10 +346,7 @@ final class ConstFold {
 
     Const transpose(Const x, long[] permAttr) {
         int r = x.rank();
-        int[] perm = new int[r];
-        for (int i = 0; i < r; i++) {
-            perm[i] = permAttr == null ? r - 1 - i : (int) permAttr[i];
-        }
+        int[] perm = IndexMapOp.Transpose.permutation(permAttr, r);
         long[] dims = new long[r];
         for (int i = 0; i < r; i++) {
             dims[i] = x.dims[perm[i]];

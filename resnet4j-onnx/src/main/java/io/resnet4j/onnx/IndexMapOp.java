@@ -217,6 +217,26 @@ abstract class IndexMapOp extends Module {
             this.perm = perm.clone();
         }
 
+        /** The perm attribute (null: reversed axes) checked to be a permutation of a rank-{@code rank} input's axes. */
+        static int[] permutation(long[] attr, int rank) {
+            int[] perm = new int[rank];
+            boolean[] seen = new boolean[rank];
+            boolean ok = attr == null || attr.length == rank;
+            for (int i = 0; i < rank && ok; i++) {
+                long p = attr == null ? rank - 1 - i : attr[i];
+                ok = p >= 0 && p < rank && !seen[(int) p];
+                if (ok) {
+                    seen[(int) p] = true;
+                    perm[i] = (int) p;
+                }
+            }
+            if (!ok) {
+                throw new OnnxException("perm " + Arrays.toString(attr) + " is not a permutation of the axes of a rank-"
+                        + rank + " input");
+            }
+            return perm;
+        }
+
         @Override
         public Shape outputShape(Shape s) {
             if (perm.length != s.rank()) {

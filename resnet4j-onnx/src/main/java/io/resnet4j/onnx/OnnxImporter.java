@@ -172,6 +172,9 @@ final class OnnxImporter {
             outIds.add(v.isConst() ? -1 : v.id);
             constOuts.add(v.isConst() ? v.c.toTensor("output " + vi.getName()) : null);
         }
+        if (graph.getOutputCount() == 0) {
+            problems.add("the graph has no outputs");
+        }
         if (!problems.isEmpty()) {
             throw new OnnxException("cannot import the ONNX model (" + problems.size() + " problem" + (problems.size() > 1 ? "s" : "")
                     + "):\n  " + String.join("\n  ", problems));
@@ -340,12 +343,7 @@ final class OnnxImporter {
             case "Pad" -> pad(n, index, a, x, in);
             case "Slice" -> slice(n, index, a, x, in);
             case "Transpose" -> {
-                int rank = x.shape.rank();
-                long[] p = a.has("perm") ? a.ints("perm") : null;
-                int[] perm = new int[rank];
-                for (int i = 0; i < rank; i++) {
-                    perm[i] = p == null ? rank - 1 - i : (int) p[i];
-                }
+                int[] perm = IndexMapOp.Transpose.permutation(a.has("perm") ? a.ints("perm") : null, x.shape.rank());
                 module(n, index, new IndexMapOp.Transpose(perm), x, null);
             }
             default -> throw new OnnxException("is not supported on run-time data");

@@ -87,6 +87,25 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void aTransposePermThatIsNotAPermutationAndAGraphWithoutOutputsAreImportErrors() {
+        TensorProto c = Const.floatProto("c", new int[] {1, 2, 3, 4}, new float[24]);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8)).addInitializer(c)
+                .addNode(node("Transpose", "repeats", List.of("x"), "a", ints("perm", 0, 0, 5, 9)))
+                .addNode(node("Transpose", "short", List.of("x"), "b", ints("perm", 1, 0)))
+                .addNode(node("Transpose", "folded", List.of("c"), "d", ints("perm", 3, 3, 1, 0)))
+                .addOutput(input("a")).addOutput(input("b")).addOutput(input("d"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("3 problems")
+                .hasMessageContaining("'repeats'").hasMessageContaining("perm [0, 0, 5, 9] is not a permutation")
+                .hasMessageContaining("'short'").hasMessageContaining("perm [1, 0] is not a permutation")
+                .hasMessageContaining("'folded'").hasMessageContaining("perm [3, 3, 1, 0] is not a permutation");
+        GraphProto.Builder none = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8))
+                .addNode(node("Relu", "r", List.of("x"), "y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(none), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("the graph has no outputs");
+    }
+
+    @Test
     void initializerClaimingMoreDataThanTheFileHoldsIsRejected() {
         TensorProto huge = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1_000_000).addDims(1_000_000)
                 .setRawData(ByteString.copyFrom(new byte[16])).build();
