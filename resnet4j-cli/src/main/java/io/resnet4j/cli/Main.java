@@ -2,6 +2,7 @@ package io.resnet4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.io.OutputStreamWriter;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +84,13 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Path.of("") is the current directory: an empty path option would quietly mean "here".
+        cl.registerConverter(Path.class, s -> {
+            if (s.isBlank()) {
+                throw new CommandLine.TypeConversionException("the path is empty; give a file or directory name");
+            }
+            return Path.of(s);
+        });
         cl.setUsageHelpAutoWidth(false);
         cl.setUsageHelpWidth(100);
         cl.setParameterExceptionHandler((ex, args) -> {

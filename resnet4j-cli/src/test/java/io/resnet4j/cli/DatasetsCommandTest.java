@@ -21,4 +21,10 @@ class DatasetsCommandTest {
                 .anyMatch(l -> l.startsWith("fashion-mnist-subset") && l.contains("bundled"));
         assertThat(r.out()).contains("cache directory: " + cache);
     }
+
+    @Test
+    void anEmptyCacheDirIsRefusedNotTakenAsTheCurrentDirectory() {
+        String line = ErrorPathsTest.oneLineError(Cli.run("datasets", "--cache-dir", ""));
+        assertThat(line).contains("--cache-dir").contains("the path is empty");
+    }
 }

@@ -129,6 +129,14 @@ class ErrorPathsTest {
     }
 
     @Test
+    void emptyPathsAreRefused() {
+        for (String[] args : new String[][] {{"datasets", "--cache-dir", ""}, {"report", ""},
+            {"eval", "--checkpoint", ""}, {"experiment", "degradation", "--out", ""}}) {
+            assertThat(oneLineError(Cli.run(args))).contains("the path is empty");
+        }
+    }
+
+    @Test
     void debugFlagPrintsTheStackTrace() {
         Cli.Result r = Cli.run("report", tmp.resolve("nope").toString(), "--debug");
         assertThat(r.exitCode()).isEqualTo(2);
