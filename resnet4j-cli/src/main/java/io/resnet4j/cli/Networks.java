@@ -115,9 +115,7 @@ final class Networks {
      * With {@code classifier}, the file must take images (N, C, H, W) and give class scores (N, K).
      */
     static OnnxNetwork loadOnnx(Path file, Integer size, boolean classifier) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError("file not found: " + file + " (check the path)");
-        }
+        UserFiles.requireFile(file, "check the path");
         OnnxModel m = load(file, null);
         Shape in = m.inputShape();
         if (in.rank() != 4) {
@@ -239,9 +237,7 @@ final class Networks {
 
     /** The safetensors metadata of {@code file} (a checkpoint or weights file). */
     static Map<String, String> metadata(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError("file not found: " + file + " (check the path)");
-        }
+        UserFiles.requireFile(file, "check the path");
         try (Safetensors.Reader r = Safetensors.open(file)) {
             return r.metadata();
         }
@@ -293,9 +289,7 @@ final class Networks {
 
     static List<String> readClasses(Path file, int expected) {
         try {
-            if (!Files.isRegularFile(file)) {
-                throw new UserError("file not found: " + file + " (--classes takes a text file, one class name per line)");
-            }
+            UserFiles.requireFile(file, "--classes takes a text file, one class name per line");
             if (Files.size(file) > (16L << 20)) {
                 throw new UserError(file + " is too large for a list of class names");
             }

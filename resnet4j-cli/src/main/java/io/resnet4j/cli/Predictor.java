@@ -10,7 +10,6 @@ import io.resnet4j.onnx.OnnxGraph;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,9 +69,7 @@ final class Predictor {
     }
 
     private List<Sample> load(Path f) {
-        if (!Files.isRegularFile(f)) {
-            throw new UserError("file not found: " + f + " (give image files (.png, .jpg) or .npy arrays)");
-        }
+        UserFiles.requireFile(f, "give image files (.png, .jpg) or .npy arrays");
         List<Sample> samples = new ArrayList<>();
         if (Npy.looksLikeNpy(f)) {
             Npy.Array a = Npy.read(f);

@@ -14,6 +14,7 @@ import io.resnet4j.testing.Fixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +154,23 @@ class CheckpointCommandsTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> best = (Map<String, Object>) ((List<?>) Json.parseObject(viaOnnx.out().strip()).get("top")).get(0);
         assertThat(DatasetSpec.FASHION_MNIST.classNames()).contains((String) best.get("label"));
+    }
+
+    @Test
+    void aDirectoryWhereAFileIsExpectedIsSaidSo() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("a-folder.onnx"));
+        String png = FIXTURES.resolve("grey.png").toString();
+        String expected = folder + " is a directory, not a file";
+        for (Cli.Result r : List.of(
+                Cli.run("eval", "--checkpoint", folder.toString()),
+                Cli.run("predict", "--checkpoint", folder.toString(), png),
+                Cli.run("export", "--checkpoint", folder.toString(), "--out", dir.resolve("d.onnx").toString()),
+                Cli.run("eval", "--model", folder.toString()),
+                Cli.run("predict", "--model", folder.toString(), png),
+                Cli.run("predict", "--checkpoint", model.toString(), folder.toString()),
+                Cli.run("predict", "--checkpoint", model.toString(), "--classes", folder.toString(), png))) {
+            assertThat(ErrorPathsTest.oneLineError(r)).contains(expected).doesNotContain("not found");
+        }
     }
 
     /** A version 1 .npy of little-endian float32 values. */

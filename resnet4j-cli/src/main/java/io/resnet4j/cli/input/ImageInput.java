@@ -1,11 +1,11 @@
 package io.resnet4j.cli.input;
 
 import io.resnet4j.cli.UserError;
+import io.resnet4j.cli.UserFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
@@ -81,9 +81,7 @@ public final class ImageInput {
     }
 
     private static BufferedImage read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError("file not found: " + file + " (check the path)");
-        }
+        UserFiles.requireFile(file, "check the path");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {

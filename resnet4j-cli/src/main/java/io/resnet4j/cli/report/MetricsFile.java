@@ -1,6 +1,7 @@
 package io.resnet4j.cli.report;
 
 import io.resnet4j.cli.UserError;
+import io.resnet4j.cli.UserFiles;
 import io.resnet4j.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,9 +75,7 @@ public final class MetricsFile {
     /** Reads a UTF-8 text file of at most {@code maxBytes}; a missing file names itself and {@code hint}. */
     static String readBounded(Path file, long maxBytes, String hint) {
         try {
-            if (!Files.isRegularFile(file)) {
-                throw new UserError("file not found: " + file + " (" + hint + ")");
-            }
+            UserFiles.requireFile(file, hint);
             long size = Files.size(file);
             if (size > maxBytes) {
                 throw new UserError(file + " is " + size + " bytes, more than the " + maxBytes
