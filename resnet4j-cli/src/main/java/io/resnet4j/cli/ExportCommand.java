@@ -7,8 +7,8 @@ import io.resnet4j.nn.Sequential;
 import io.resnet4j.onnx.OnnxExport;
 import io.resnet4j.tensor.Shape;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +42,9 @@ final class ExportCommand extends BaseCommand {
     @Option(names = "--weights", paramLabel = "FILE", description = "Weights (.safetensors) for --model.")
     Path weights;
 
-    @Option(names = "--out", paramLabel = "FILE", required = true, description = "The file to write, e.g. model.onnx.")
+    @Option(names = "--out", paramLabel = "FILE", required = true,
+            description = "The ONNX file to write, e.g. model.onnx: a name ending in .onnx, in an existing directory, "
+                    + "not an input file.")
     Path out;
 
     @Override
@@ -53,6 +55,11 @@ final class ExportCommand extends BaseCommand {
         if (checkpoint != null && (model.model != null || weights != null)) {
             throw badFlag("--checkpoint already names the model and weights; drop --model/--weights");
         }
+        if (checkpoint != null && (model.inChannels != null || model.numClasses != null)) {
+            throw badFlag("--checkpoint already fixes the input channels and classes; "
+                    + "drop --in-channels/--num-classes");
+        }
+        checkOut();
         Sequential net;
         int channels;
         int size;
@@ -93,11 +100,24 @@ final class ExportCommand extends BaseCommand {
         try {
             OnnxExport.export(net, in, out, meta);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+            // The exporter writes a temporary file first: the message names the user's file, not that one.
+            throw new UserError("cannot write " + out + ": " + UserFiles.reason(e), e);
         }
         out().println("wrote " + out + ": " + what + ", input (N, " + channels + ", " + size + ", " + size + "), "
                 + format + " opset " + OnnxExport.OPSET + (meta.containsKey(ModelCheckpoint.NORMALIZATION)
                 || meta.containsKey(ModelCheckpoint.CLASSES) ? "; metadata: " + String.join(", ", meta.keySet()) : ""));
         return 0;
+    }
+
+    /** --out before any work: an ONNX file name, none of the inputs, not a directory, in a writable directory. */
+    private void checkOut() {
+        UserFiles.requireDistinct("--out", out, "--checkpoint", checkpoint);
+        UserFiles.requireDistinct("--out", out, "--weights", weights);
+        Path name = out.getFileName();
+        if (name == null || !name.toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            throw badFlag("--out takes the name of the ONNX file to write, ending in .onnx (e.g. --out model.onnx), "
+                    + "got '" + out + "'");
+        }
+        UserFiles.requireWritableFile(out);
     }
 }

@@ -62,6 +62,12 @@ final class PredictCommand extends BaseCommand {
         if (onnx && weights != null) {
             throw badFlag("--model " + model.model + " is an ONNX file with its weights inside; drop --weights");
         }
+        if ((checkpoint != null || onnx) && (model.inChannels != null || model.numClasses != null
+                || model.inputSize != null)) {
+            // The file fixes the network's input and classes, and images are prepared as it records.
+            throw badFlag((checkpoint != null ? "--checkpoint" : "--model " + model.model) + " already fixes the "
+                    + "input channels, input size and classes; drop --in-channels/--num-classes/--input-size");
+        }
         if (checkpoint == null && weights == null && !onnx) {
             throw badFlag("--model " + model.model + " needs --weights FILE.safetensors (untrained weights predict "
                     + "nothing useful)");

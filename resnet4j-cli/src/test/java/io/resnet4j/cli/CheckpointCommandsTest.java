@@ -157,6 +157,75 @@ class CheckpointCommandsTest {
     }
 
     @Test
+    void exportRefusesAnOutThatWouldReplaceAnInput() throws IOException {
+        // A copy: were it replaced, the other tests' checkpoint stays intact.
+        Path own = Files.createDirectories(dir.resolve("own"));
+        Path ckpt = Files.copy(model, own.resolve("model.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        byte[] before = Files.readAllBytes(ckpt);
+        String line = ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", ckpt.toString(), "--out",
+                ckpt.toString()));
+        assertThat(line).contains("--out " + ckpt + " is the --checkpoint file").contains("another file name");
+        Files.createDirectories(own.resolve("x"));
+        Path spelledOtherwise = own.resolve("x/../model.safetensors");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", ckpt.toString(), "--out",
+                spelledOtherwise.toString()))).contains("is the --checkpoint file");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--model", "resnet8", "--in-channels", "1",
+                "--weights", ckpt.toString(), "--out", ckpt.toString()))).contains("is the --weights file");
+        assertThat(Files.readAllBytes(ckpt)).isEqualTo(before);
+        // A checkpoint named .onnx, reached through a link: the same file by its real path.
+        Path onnxNamed = own.resolve("checkpoint-named.onnx");
+        Files.copy(model, onnxNamed, StandardCopyOption.REPLACE_EXISTING);
+        Path link = own.resolve("link.onnx");
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, onnxNamed);
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", onnxNamed.toString(), "--out",
+                link.toString()))).contains("is the --checkpoint file");
+        assertThat(Files.readAllBytes(onnxNamed)).isEqualTo(before);
+    }
+
+    @Test
+    void exportChecksOutBeforeAnyWork() throws IOException {
+        Path notes = dir.resolve("notes.txt");
+        Files.writeString(notes, "my notes");
+        String line = ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out",
+                notes.toString()));
+        assertThat(line).contains("ending in .onnx").contains("notes.txt");
+        assertThat(Files.readString(notes)).isEqualTo("my notes");
+
+        Path folder = Files.createDirectories(dir.resolve("folder.ONNX"));
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out",
+                folder.toString()))).contains("cannot write " + folder + ": it is a directory");
+        Path missing = dir.resolve("missing/m.onnx");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out",
+                missing.toString()))).contains("directory " + missing.getParent() + " does not exist");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out",
+                notes.resolve("m.onnx").toString()))).contains(notes + " is not a directory");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out", "")))
+                .contains("--out").contains("the path is empty");
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            // A directory that takes no files, even for root: the error names --out, not a temporary file.
+            line = ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), "--out",
+                    "/proc/x.onnx"));
+            assertThat(line).contains("cannot write /proc/x.onnx").doesNotContain(".tmp");
+        }
+    }
+
+    @Test
+    void exportAndPredictRefuseShapeFlagsTheCheckpointFixes() {
+        Path onnx = dir.resolve("flags.onnx");
+        for (String[] flag : new String[][] {{"--num-classes", "5"}, {"--in-channels", "3"}}) {
+            assertThat(ErrorPathsTest.oneLineError(Cli.run("export", "--checkpoint", model.toString(), flag[0],
+                    flag[1], "--out", onnx.toString()))).contains("drop --in-channels/--num-classes");
+        }
+        assertThat(onnx).doesNotExist();
+        for (String[] flag : new String[][] {{"--num-classes", "5"}, {"--in-channels", "3"}, {"--input-size", "32"}}) {
+            assertThat(ErrorPathsTest.oneLineError(Cli.run("predict", "--checkpoint", model.toString(), flag[0],
+                    flag[1], FIXTURES.resolve("grey.png").toString())))
+                    .contains("--checkpoint already fixes").contains("drop --in-channels/--num-classes/--input-size");
+        }
+    }
+
+    @Test
     void aDirectoryWhereAFileIsExpectedIsSaidSo() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("a-folder.onnx"));
         String png = FIXTURES.resolve("grey.png").toString();
