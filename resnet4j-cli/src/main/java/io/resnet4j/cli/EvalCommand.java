@@ -86,6 +86,12 @@ final class EvalCommand extends BaseCommand {
             throw badFlag("--model takes an ONNX file (FILE.onnx), got '" + onnx + "'; a registry model is evaluated "
                     + "from the checkpoint train wrote (--checkpoint)");
         }
+        if (out != null) {
+            // Checked (and created) now, not after an evaluation that may take an hour.
+            UserFiles.requireWritableDirectory("--out", out);
+            UserFiles.requireNotDirectory(out.resolve(ConfusionMatrix.FILE_NAME));
+            UserFiles.requireNotDirectory(out.resolve(ConfusionPlot.PNG));
+        }
         threads.apply();
         DataConfig config = data.config(err());
         Subject subject = onnx != null ? onnxSubject(config) : checkpointSubject(config);

@@ -143,6 +143,10 @@ final class ExperimentCommand implements Runnable {
                 return report(out);
             }
             List<Long> seedList = parseSeeds(seeds);
+            if (out != null) {
+                // Checked (and created) before the data is loaded and hours of training start.
+                UserFiles.requireWritableDirectory("--out", out);
+            }
             DegradationConfig config;
             DataConfig dataConfig = data.config(err());
             DataChoice choice = DataChoice.resolve(data.dataset, data.dataDir, dataConfig, true, 32);   // folders are refused below
@@ -151,6 +155,9 @@ final class ExperimentCommand implements Runnable {
                         + "(fashion-mnist, mnist, cifar-10, cifar-100 or bundled), not image folders");
             }
             Path dir = out != null ? out : Path.of("runs", "degradation-" + choice.id());
+            if (out == null) {
+                UserFiles.requireWritableDirectory("the experiment directory", dir);
+            }
             try {
                 config = new DegradationConfig(depths, seedList, epochs, batch, lr, schedule, momentum, weightDecay, augment,
                         subset, testSubset, probeEpochs == null ? DegradationConfig.defaultProbeEpochs(epochs) : probeEpochs,

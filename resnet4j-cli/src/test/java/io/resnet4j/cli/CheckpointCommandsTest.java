@@ -242,6 +242,24 @@ class CheckpointCommandsTest {
         }
     }
 
+    @Test
+    void evalChecksOutBeforeEvaluating() throws IOException {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "keep me");
+        // oneLineError also asserts an empty stdout: nothing was evaluated.
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", model.toString(), "--out",
+                file.toString()))).contains("--out " + file + " is a file; give a directory");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", model.toString(), "--out",
+                file.resolve("sub").toString()))).contains(file + " is a file");
+        assertThat(Files.readString(file)).isEqualTo("keep me");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", model.toString(), "--out", "")))
+                .contains("the path is empty");
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            assertThat(ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", model.toString(), "--out",
+                    "/proc/qa"))).contains("/proc/qa");
+        }
+    }
+
     /** A version 1 .npy of little-endian float32 values. */
     static void writeNpy(Path file, float[] values, int... shape) {
         StringBuilder dims = new StringBuilder();

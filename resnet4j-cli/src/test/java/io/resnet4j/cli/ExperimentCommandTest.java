@@ -39,6 +39,18 @@ class ExperimentCommandTest {
         assertOneLineError(Cli.run("experiment", "degradation", "--schedule", "linear"), "--schedule");
     }
 
+    @Test
+    void outIsCheckedBeforeTheDataAndTheTraining() throws Exception {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "keep me");
+        Cli.Result r = Cli.run("experiment", "degradation", "--dataset", "bundled", "--depths", "8", "--epochs", "1",
+                "--subset", "32", "--test-subset", "16", "--batch", "16", "--probe-images", "16",
+                "--out", file.toString());
+        assertOneLineError(r, "--out " + file + " is a file; give a directory");
+        assertThat(r.out()).as("nothing ran").isEmpty();
+        assertThat(Files.readString(file)).isEqualTo("keep me");
+    }
+
     private static void assertOneLineError(Cli.Result r, String text) {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(ErrorPolicy.BAD_INPUT);
         assertThat(r.errLines()).hasSize(1);
