@@ -129,6 +129,15 @@ class ErrorPathsTest {
     }
 
     @Test
+    void reportWhenAPlotIsADirectory() throws IOException {
+        Files.writeString(tmp.resolve("metrics.jsonl"), "{\"epoch\": 1, \"train_loss\": 0.5}\n",
+                StandardCharsets.UTF_8);
+        Files.createDirectories(tmp.resolve("loss.png"));
+        String line = oneLineError(Cli.run("report", tmp.toString()));
+        assertThat(line).isEqualTo("error: cannot write " + tmp.resolve("loss.png") + ": it is a directory");
+    }
+
+    @Test
     void emptyPathsAreRefused() {
         for (String[] args : new String[][] {{"datasets", "--cache-dir", ""}, {"report", ""},
             {"eval", "--checkpoint", ""}, {"experiment", "degradation", "--out", ""}}) {

@@ -2,6 +2,7 @@ package io.resnet4j.cli.report;
 
 import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.cli.UserError;
+import io.resnet4j.cli.UserFiles;
 import io.resnet4j.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,9 @@ public final class RunReport {
         Map<String, Object> config = readConfig(runDir.resolve(CONFIG_JSON));
         Path confusionFile = runDir.resolve(ConfusionMatrix.FILE_NAME);
         ConfusionMatrix confusion = Files.isRegularFile(confusionFile) ? ConfusionMatrix.read(confusionFile) : null;
+        for (String name : List.of(Plots.LOSS_PNG, Plots.ACCURACY_PNG, Plots.LR_PNG, ConfusionPlot.PNG, HTML)) {
+            UserFiles.requireNotDirectory(runDir.resolve(name));
+        }
 
         List<Path> files = new ArrayList<>(Plots.write(rows, runDir));
         boolean drawn = false;
