@@ -270,6 +270,10 @@ public final class Trainer {
             Evaluation r = evaluate();
             testLoss = r.loss();
             testAcc = r.accuracy();
+            // checked before the checkpoints, so that last.safetensors keeps the previous epoch's sound weights
+            if (!Double.isFinite(testLoss)) {
+                throw evalDiverged(epoch, lr, testLoss, lossSum / seen);
+            }
         }
         double evalSec = (System.nanoTime() - e0) / 1e9;
         boolean improved = evaluate && (Double.isNaN(bestTestAcc) || testAcc > bestTestAcc);
@@ -335,13 +339,31 @@ public final class Trainer {
     }
 
     private TrainingDivergedException diverged(int epoch, int iteration, long step, String param, String what) {
-        Path last = config.runDir().resolve(LAST);
-        String hint = Files.exists(last) ? "; resume from " + last + " with a lower learning rate, or check the data"
-                : "; lower the learning rate (or add warm-up), or check the data";
         return new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + " of " + config.epochs()
                 + ", iteration " + (iteration + 1) + " of " + timeline.stepsPerEpoch() + " (step " + step + ", lr "
-                + config.schedule().lr(step, timeline) + "): " + what + "; the step was not taken" + hint,
+                + config.schedule().lr(step, timeline) + "): " + what + "; the step was not taken" + advice(epoch),
                 epoch + 1, iteration + 1, step, param);
+    }
+
+    /** A non-finite test loss after the epoch's training: the epoch's checkpoints and metrics are not written. */
+    private TrainingDivergedException evalDiverged(int epoch, double lr, double testLoss, double trainLoss) {
+        int batches = timeline.stepsPerEpoch();
+        long step = sgd.steps();
+        return new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + " of " + config.epochs()
+                + " (step " + step + ", lr " + lr + "): the test loss is "
+                + testLoss + " after the epoch's training (training loss " + trainLoss
+                + "); the epoch's checkpoint was not written" + advice(epoch), epoch + 1, batches, step, null);
+    }
+
+    /**
+     * What is kept and what to change. Generic on purpose: resuming repeats the recipe (and so the divergence),
+     * and how to start a run with another one is up to the caller.
+     */
+    private String advice(int epoch) {
+        Path last = config.runDir().resolve(LAST);
+        String kept = epoch > 0 && Files.exists(last) ? "; the checkpoint of epoch " + epoch + ", " + last
+                + ", is kept" : "";
+        return kept + "; lower the learning rate (or add warm-up), or check the data";
     }
 
     private void writeCheckpoints(int epochsDone, boolean improved, double wall, EpochMetrics m) {

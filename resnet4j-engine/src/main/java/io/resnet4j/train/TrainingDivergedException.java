@@ -1,8 +1,9 @@
 package io.resnet4j.train;
 
 /**
- * Training stopped because the loss or a gradient became NaN or infinite. The message names the step and the
- * first parameter (in registration order, i.e. from the input side) whose gradient is not finite.
+ * Training stopped because the loss or a gradient became NaN or infinite, or the test loss after an epoch did.
+ * The message names the step and the first parameter (in registration order, i.e. from the input side) whose
+ * gradient is not finite, or the test loss; the checkpoints of that epoch are not written.
  */
 public final class TrainingDivergedException extends RuntimeException {
     private final int epoch;
@@ -23,17 +24,20 @@ public final class TrainingDivergedException extends RuntimeException {
         return epoch;
     }
 
-    /** 1-based iteration within the epoch. */
+    /** 1-based iteration within the epoch (the epoch's last when the test loss is not finite). */
     public int iteration() {
         return iteration;
     }
 
-    /** 0-based optimiser step of the run at which it happened (the step was not taken). */
+    /**
+     * 0-based optimiser step of the run at which it happened (the step was not taken); for a non-finite test
+     * loss, the steps taken up to the evaluation.
+     */
     public long step() {
         return step;
     }
 
-    /** The first parameter whose gradient is not finite, or null when the loss itself is not finite. */
+    /** The first parameter whose gradient is not finite, or null when the (training or test) loss is not finite. */
     public String parameter() {
         return parameter;
     }

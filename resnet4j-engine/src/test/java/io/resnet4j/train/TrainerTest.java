@@ -318,7 +318,70 @@ class TrainerTest {
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("epoch 2 of 4, iteration 2 of 5 (step 6")
                 .hasMessageContaining("the gradient of poison.scale is not finite")
+                // resuming repeats the recipe, so the advice is to change it, not to resume
+                .hasMessageContaining("the checkpoint of epoch 1, " + tmp.resolve("grad").resolve(Trainer.LAST)
+                        + ", is kept; lower the learning rate")
+                .hasMessageNotContaining("resume")
                 .satisfies(e -> assertThat(((TrainingDivergedException) e).parameter()).isEqualTo("poison.scale"));
+    }
+
+    @Test
+    void nonFiniteTestLossStopsAndKeepsThePreviousEpochsCheckpoint() throws IOException {
+        Path dir = tmp.resolve("eval-nan");
+        TensorBatchSource test = TinyTraining.data(21, 8, false, 6);
+        // sound at the first evaluation, a NaN pixel from the second on (the weights stay finite)
+        BatchSource nanFromEpoch2 = new BatchSource() {
+            private int evaluations;
+
+            @Override
+            public int size() {
+                return test.size();
+            }
+
+            @Override
+            public int batchesPerEpoch() {
+                return test.batchesPerEpoch();
+            }
+
+            @Override
+            public Iterator<Batch> epoch(int epoch) {
+                Iterator<Batch> it = test.epoch(epoch);
+                boolean poison = ++evaluations >= 2;
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Batch next() {
+                        Batch b = it.next();
+                        if (poison) {
+                            b.images().data()[0] = Float.NaN;
+                        }
+                        return b;
+                    }
+                };
+            }
+        };
+        Trainer t = new Trainer(TinyTraining.net(), recipe(dir).emaDecay(0).build(), TinyTraining.data(48, 10, true, 5),
+                nanFromEpoch2);
+        assertThatThrownBy(t::fit)
+                .isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("training diverged at epoch 2 of 4 (step 10, lr ")
+                .hasMessageContaining("the test loss is NaN after the epoch's training (training loss ")
+                .hasMessageContaining("the epoch's checkpoint was not written; the checkpoint of epoch 1, "
+                        + dir.resolve(Trainer.LAST) + ", is kept; lower the learning rate")
+                .satisfies(e -> {
+                    TrainingDivergedException d = (TrainingDivergedException) e;
+                    assertThat(d.epoch()).isEqualTo(2);
+                    assertThat(d.step()).isEqualTo(10);
+                    assertThat(d.parameter()).isNull();
+                });
+        assertThat(metrics(dir)).extracting(m -> m.get("epoch")).containsExactly(1L);
+        try (Safetensors.Reader r = Safetensors.open(dir.resolve(Trainer.LAST))) {
+            assertThat(r.metadata()).containsEntry("epoch", "1");
+        }
     }
 
     @Test
