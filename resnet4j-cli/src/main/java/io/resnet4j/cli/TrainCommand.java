@@ -3,6 +3,7 @@ package io.resnet4j.cli;
 import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.cli.progress.TrainingProgress;
 import io.resnet4j.cli.report.ConfusionMatrix;
+import io.resnet4j.cli.report.MetricsFile;
 import io.resnet4j.cli.report.RunReport;
 import io.resnet4j.data.Augmentation;
 import io.resnet4j.data.DataConfig;
@@ -211,6 +212,7 @@ final class TrainCommand extends BaseCommand {
             }
             runDir = resumeFrom.toAbsolutePath().getParent();
             setup = readSetup(runDir);
+            checkMetrics(runDir.resolve(Trainer.METRICS));
             config = Trainer.configOf(resumeFrom).toBuilder().runDir(runDir).build();
         } else {
             boolean budget = epochs == null;
@@ -536,6 +538,21 @@ final class TrainCommand extends BaseCommand {
         } catch (java.io.IOException | RuntimeException e) {
             throw new UserError(file + " cannot be read (" + e.getMessage() + "); it is needed to resume the run");
         }
+    }
+
+    /**
+     * The resume rewrites metrics.jsonl (it drops the lines of lost epochs): a line that is not valid is named here,
+     * as 'report' names it, before any file of the run is touched.
+     */
+    private static void checkMetrics(Path file) {
+        try {
+            if (!Files.isRegularFile(file) || Files.readString(file, StandardCharsets.UTF_8).isBlank()) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            throw new UserError("cannot read " + file + " (" + e.getMessage() + "); it is needed to resume the run");
+        }
+        MetricsFile.read(file);
     }
 
     private static Evaluation evaluate(Sequential net, DataLoader test, List<String> classes) {

@@ -188,6 +188,35 @@ class TrainCommandTest {
                 .contains("drop --cutout");
     }
 
+    /** Every file under {@code dir} with a digest of its bytes, to show a refused command touched nothing. */
+    static Map<String, String> files(Path dir) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                try {
+                    byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
+                    out.put(dir.relativize(f).toString(), java.util.HexFormat.of().formatHex(d));
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void resumeNamesACorruptMetricsLineAndTouchesNothing() throws IOException {
+        Path run = tmp.resolve("corrupt");
+        Cli.Result r = Cli.run(tinyRun(run, "--epochs", "1"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Files.writeString(run.resolve("metrics.jsonl"), "not json\n", java.nio.file.StandardOpenOption.APPEND);
+        Map<String, String> before = files(run);
+        String line = ErrorPathsTest.oneLineError(Cli.run("train", "--resume", run.toString(), "--quiet"));
+        assertThat(line).contains(run.resolve("metrics.jsonl") + " line 2 is not a JSON object")
+                .contains("delete the line").doesNotContain("internal error");
+        assertThat(files(run)).isEqualTo(before);
+    }
+
     private static double trainLoss(Path run) throws IOException {
         return ((Number) Json.parseObject(Files.readString(run.resolve("metrics.jsonl")).strip()).get("train_loss"))
                 .doubleValue();

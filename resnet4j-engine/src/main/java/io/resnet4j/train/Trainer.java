@@ -15,7 +15,7 @@ import io.resnet4j.optim.Timeline;
 import io.resnet4j.tensor.Tensor;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -415,22 +415,31 @@ public final class Trainer {
         if (!Files.exists(f)) {
             return;
         }
+        List<String> lines;
         try {
-            StringBuilder kept = new StringBuilder();
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                Object e = Json.parseObject(line).get("epoch");
-                if (e instanceof Number n && n.longValue() <= epoch) {
-                    kept.append(line).append('\n');
-                }
-            }
-            byte[] bytes = kept.toString().getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.writeWith(f, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("cannot rewrite " + f + " for the resume: " + e.getMessage(), e);
+            lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + " for the resume: " + e.getMessage(), e);
         }
+        // every line is checked before the file is rewritten, so that a bad one leaves it as it was
+        StringBuilder kept = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            Object e;
+            try {
+                e = Json.parseObject(line).get("epoch");
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException(f + " line " + (i + 1) + " is not a JSON object (" + bad.getMessage()
+                        + "); the file may be truncated: delete the line to resume", bad);
+            }
+            if (e instanceof Number n && n.longValue() <= epoch) {
+                kept.append(line).append('\n');
+            }
+        }
+        AtomicFiles.write(f, kept.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String recipeDiff(String stored, Map<String, Object> now) {

@@ -385,6 +385,23 @@ class TrainerTest {
     }
 
     @Test
+    void aCorruptMetricsLineStopsTheResumeNamingItAndLeavesTheFile() throws IOException {
+        Path dir = tmp.resolve("corrupt");
+        TrainConfig cfg = recipe(dir).epochs(1).build();
+        run(TinyTraining.net(), cfg);
+        Path metrics = dir.resolve(Trainer.METRICS);
+        Files.writeString(metrics, "not json\n", java.nio.file.StandardOpenOption.APPEND);
+        String before = Files.readString(metrics);
+        Trainer t = new Trainer(TinyTraining.net(), cfg, TinyTraining.data(48, 10, true, 5),
+                TinyTraining.data(21, 8, false, 6));
+        assertThatThrownBy(() -> t.resumeFrom(dir.resolve(Trainer.LAST)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(metrics + " line 2 is not a JSON object")
+                .hasMessageContaining("delete the line");
+        assertThat(Files.readString(metrics)).isEqualTo(before);
+    }
+
+    @Test
     void refusesToOverwriteARunOrToResumeWithAnotherRecipe() {
         Path dir = tmp.resolve("r");
         run(TinyTraining.net(), recipe(dir).epochs(1).build());
