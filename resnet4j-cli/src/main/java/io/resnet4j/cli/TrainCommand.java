@@ -228,6 +228,9 @@ final class TrainCommand extends BaseCommand {
         int folderSize = setup.imageSize() > 0 ? setup.imageSize() : stemSize(setup);
         DataChoice choice = DataChoice.resolve(setup.dataset(), setup.dataDir() == null ? null : Path.of(setup.dataDir()),
                 dataConfig, true, folderSize);
+        if (resume != null) {
+            checkDataFits(runDir, setup, choice);
+        }
         ResNetSpec spec = setup.spec() != null ? setup.spec() : spec(setup.model(), choice);
         Dataset trainSet = setup.trainLimit() > 0 ? SubsetDataset.of(choice.train(), setup.trainLimit(), seed ^ 0x5eed)
                 : choice.train();
@@ -537,6 +540,31 @@ final class TrainCommand extends BaseCommand {
                     ((Number) c.get("test_limit")).intValue(), ((Number) c.get("image_size")).intValue());
         } catch (java.io.IOException | RuntimeException e) {
             throw new UserError(file + " cannot be read (" + e.getMessage() + "); it is needed to resume the run");
+        }
+    }
+
+    /**
+     * The run's model was built for the data it started with; an image folder may have gained or lost a class
+     * since (or an image size), which would train on labels the model has no output for. Checked before any file
+     * of the run is touched.
+     */
+    private static void checkDataFits(Path runDir, Setup setup, DataChoice choice) {
+        ResNetSpec spec = setup.spec();
+        String data = setup.dataset() != null ? setup.dataset() : choice.id();
+        String problem = null;
+        if (choice.channels() != spec.inputChannels()) {
+            problem = "the model takes " + spec.inputChannels() + " input channel(s) but " + data + " now has "
+                    + choice.channels();
+        } else if (choice.classNames().size() != spec.numClasses()) {
+            problem = "the model has " + spec.numClasses() + " classes but " + data + " now has "
+                    + choice.classNames().size();
+        } else if (setup.imageSize() > 0 && choice.imageSize() != setup.imageSize()) {
+            problem = "the run trained on " + setup.imageSize() + "x" + setup.imageSize() + " images but " + data
+                    + " now gives " + choice.imageSize() + "x" + choice.imageSize();
+        }
+        if (problem != null) {
+            throw new UserError("cannot resume " + runDir + ": " + problem + "; restore the data the run started "
+                    + "with, or start a new run with --out");
         }
     }
 

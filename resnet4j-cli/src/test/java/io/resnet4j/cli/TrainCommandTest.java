@@ -127,12 +127,11 @@ class TrainCommandTest {
                 "--lr=0.2"))).contains("drop --no-decay-norm-bias, --lr (");
     }
 
-    @Test
-    void imageFolderDataset() throws IOException {
-        Path root = tmp.resolve("folders");
+    /** Random 40x30 RGB PNGs in root/{train,test}/CLASS: 4 training and 2 test images per class. */
+    static void imageFolders(Path root, String... classes) throws IOException {
         java.util.Random rng = new java.util.Random(1);
         for (String split : List.of("train", "test")) {
-            for (String cls : List.of("cats", "dogs")) {
+            for (String cls : classes) {
                 Files.createDirectories(root.resolve(split).resolve(cls));
                 for (int i = 0; i < (split.equals("train") ? 4 : 2); i++) {
                     java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30,
@@ -146,6 +145,31 @@ class TrainCommandTest {
                 }
             }
         }
+    }
+
+    @Test
+    void resumeRefusesAnImageFolderThatGainedAClassAndTouchesNothing() throws IOException {
+        Path root = tmp.resolve("animals");
+        imageFolders(root, "cats", "dogs");
+        Path run = tmp.resolve("animals-run");
+        Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
+                "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        imageFolders(tmp.resolve("more"), "zebra");
+        Files.move(tmp.resolve("more/train/zebra"), root.resolve("train/zebra"));
+        Files.move(tmp.resolve("more/test/zebra"), root.resolve("test/zebra"));
+        Map<String, String> before = files(run);
+        String line = ErrorPathsTest.oneLineError(Cli.run("train", "--resume", run.toString(), "--quiet"));
+        assertThat(line).contains("cannot resume " + run.toAbsolutePath())
+                .contains("the model has 2 classes but " + root + " now has 3")
+                .contains("start a new run with --out");
+        assertThat(files(run)).isEqualTo(before);
+    }
+
+    @Test
+    void imageFolderDataset() throws IOException {
+        Path root = tmp.resolve("folders");
+        imageFolders(root, "cats", "dogs");
         Path run = tmp.resolve("folder-run");
         Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
                 "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
