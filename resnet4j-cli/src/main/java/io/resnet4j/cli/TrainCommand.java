@@ -27,6 +27,7 @@ import io.resnet4j.train.TrainConfig;
 import io.resnet4j.train.TrainListener;
 import io.resnet4j.train.TrainResult;
 import io.resnet4j.train.Trainer;
+import io.resnet4j.train.TrainingDivergedException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -286,7 +287,16 @@ final class TrainCommand extends BaseCommand {
             writeConfig(runDir, setup, config, choice, threadCount);
             Interrupts.onInterrupt(trainer::requestStop, err());
 
-            TrainResult result = trainer.fit();
+            TrainResult result;
+            try {
+                result = trainer.fit();
+            } catch (TrainingDivergedException e) {
+                // --resume takes no --lr (the recipe is the run's), so only a new run can follow the advice
+                String resumeNote = Files.exists(runDir.resolve(Trainer.LAST))
+                        ? "; --resume would repeat the run's recipe and diverge again" : "";
+                throw new UserError(e.getMessage() + resumeNote + "; start a new run with a lower --lr "
+                        + "(or --warmup-iters N) and another --out", e);
+            }
             progress.close();
 
             Evaluation eval = evaluate(net, testLoader, choice.classNames());

@@ -229,6 +229,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void aNanTestLossStopsTheRunWithOneLineAndAdviceThisCliCanFollow() {
+        Path run = tmp.resolve("diverged");
+        // the QA case: the training loss stays finite for the first epoch, the test loss is NaN
+        Cli.Result r = Cli.run("train", "--dataset", "bundled", "--model", "resnet8", "--epochs", "2",
+                "--train-limit", "512", "--test-limit", "128", "--lr", "100", "--weight-decay", "1",
+                "--momentum", "0.99", "--no-augment", "--quiet", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("internal error")
+                .contains("training diverged at epoch 1 of 2").contains("the test loss is NaN")
+                .contains("start a new run with a lower --lr").doesNotContain("resume");
+        assertThat(run.resolve("model.safetensors")).doesNotExist();
+        assertThat(run.resolve(Trainer.LAST)).doesNotExist();
+    }
+
+    @Test
     void resumeNamesACorruptMetricsLineAndTouchesNothing() throws IOException {
         Path run = tmp.resolve("corrupt");
         Cli.Result r = Cli.run(tinyRun(run, "--epochs", "1"));
