@@ -419,7 +419,8 @@ final class TrainCommand extends BaseCommand {
         if (value == null) {
             return fallback;
         }
-        if (value.equalsIgnoreCase("all") || value.equals("0")) {
+        // 0 is not "all": a slip of the finger would otherwise start an epoch over the whole dataset
+        if (value.equalsIgnoreCase("all")) {
             return 0;
         }
         try {

@@ -266,6 +266,13 @@ class TrainCommandTest {
     void badTrainInputs() {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
                 .contains("--train-limit takes a number of images or 'all'");
+        // 0 once meant "all": a whole-dataset run (the --out keeps such a regression out of the working directory)
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "bundled", "--train-limit", "0",
+                "--out", tmp.resolve("zero").toString())))
+                .contains("--train-limit must be between 1 and 2147483647, got 0");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "bundled", "--epochs", "1",
+                "--test-limit", "0", "--out", tmp.resolve("zero").toString())))
+                .contains("--test-limit must be between 1 and 2147483647, got 0");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--model", "resnet19", "--dataset", "bundled",
                 "--out", tmp.resolve("x").toString()))).contains("--model").contains("6n+2");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "imagenet"))).contains("imagenet")
