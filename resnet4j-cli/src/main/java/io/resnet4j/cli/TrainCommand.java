@@ -206,15 +206,26 @@ final class TrainCommand extends BaseCommand {
         TrainConfig config;
         Path resumeFrom = null;
         if (resume != null) {
-            resumeFrom = Files.isDirectory(resume) ? resume.resolve(Trainer.LAST) : resume;
+            boolean isDir = Files.isDirectory(resume);
+            resumeFrom = isDir ? resume.resolve(Trainer.LAST) : resume;
             if (!Files.isRegularFile(resumeFrom)) {
                 throw new UserError("--resume " + resume + ": no " + Trainer.LAST + " there (give a run directory or its "
                         + Trainer.LAST + ")");
             }
             runDir = resumeFrom.toAbsolutePath().getParent();
+            // a file outside a run directory: say what --resume takes rather than what its directory lacks
+            if (!isDir && !Files.isRegularFile(runDir.resolve(CONFIG))) {
+                throw new UserError("--resume " + resume + " is not a run directory or a run's checkpoint (no " + CONFIG
+                        + " beside it); give the directory './resnet4j train' wrote, or its " + Trainer.LAST);
+            }
             setup = readSetup(runDir);
             checkMetrics(runDir.resolve(Trainer.METRICS));
-            config = Trainer.configOf(resumeFrom).toBuilder().runDir(runDir).build();
+            try {
+                config = Trainer.configOf(resumeFrom).toBuilder().runDir(runDir).build();
+            } catch (CheckpointException e) {
+                throw new UserError("--resume " + resume + ": " + e.getMessage() + "; give the run directory or its "
+                        + Trainer.LAST, e);
+            }
         } else {
             boolean budget = epochs == null;
             int nTrain = limit("--train-limit", trainLimit, budget ? BUDGET_TRAIN : 0);
@@ -311,6 +322,10 @@ final class TrainCommand extends BaseCommand {
     }
 
     private void validate() {
+        // an empty path resolves to the working directory: the run's files would land among the user's own
+        requirePath("--out", out);
+        requirePath("--resume", resume);
+        requirePath("--data-dir", data.dataDir);
         if (epochs != null) {
             requireRange("--epochs", epochs, 1, 100_000);
         }
@@ -354,6 +369,12 @@ final class TrainCommand extends BaseCommand {
                 throw badFlag("--resume continues a run with the configuration in its " + CONFIG + "; drop "
                         + String.join(", ", conflicting) + " (or start a new run with --out)");
             }
+        }
+    }
+
+    private void requirePath(String flag, Path value) {
+        if (value != null && value.toString().isBlank()) {
+            throw badFlag(flag + " needs a directory, got an empty path");
         }
     }
 

@@ -263,6 +263,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void emptyPathsAreRefusedNotTakenAsTheWorkingDirectory() {
+        // the bad --model stops a regression before it trains in the working directory
+        for (String flag : List.of("--out", "--resume", "--data-dir")) {
+            assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "bundled", "--model", "resnet19",
+                    flag, ""))).as(flag).contains(flag + " needs a directory, got an empty path");
+        }
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--model", "resnet19", "--out", " ")))
+                .contains("--out needs a directory");
+    }
+
+    @Test
+    void resumeOfAFileThatIsNotARunsCheckpointSaysWhatResumeTakes() throws IOException {
+        Path text = Files.writeString(tmp.resolve("afile.txt"), "hello\n");
+        Path empty = Files.createDirectories(tmp.resolve("bad")).resolve("empty.safetensors");
+        Files.write(empty, new byte[0]);
+        for (Path p : List.of(text, empty)) {
+            assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", p.toString())))
+                    .contains("--resume " + p + " is not a run directory or a run's checkpoint")
+                    .contains("give the directory './resnet4j train' wrote, or its last.safetensors")
+                    .doesNotContain("has no config.json");
+        }
+        // in a run directory, a file that is not a training checkpoint is named as the --resume argument
+        Path run = tmp.resolve("run");
+        assertThat(Cli.run(tinyRun(run, "--epochs", "1")).exitCode()).isZero();
+        Path model = run.resolve("model.safetensors");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", model.toString())))
+                .contains("--resume " + model + ": ").contains("not a resnet4j training checkpoint")
+                .contains("give the run directory or its last.safetensors");
+    }
+
+    @Test
     void badTrainInputs() {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
                 .contains("--train-limit takes a number of images or 'all'");
