@@ -3,6 +3,7 @@ package io.resnet4j.cli;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.nio.file.Path;
 
 /**
  * Ctrl-C during training: the first press asks the trainer to stop after the current epoch (its checkpoint is
@@ -13,25 +14,16 @@ final class Interrupts {
     private Interrupts() {
     }
 
-    /** Installs the handler; returns false when signals cannot be handled on this JVM. */
-    static boolean onInterrupt(Runnable firstPress, PrintWriter err) {
+    /** Installs the handler for the run in {@code runDir}; returns false when signals cannot be handled here. */
+    static boolean onInterrupt(Runnable firstPress, PrintWriter err, Path runDir) {
+        Presses presses = new Presses(firstPress, err, runDir, () -> Runtime.getRuntime().halt(TrainCommand.STOPPED));
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
             Object sigint = signal.getConstructor(String.class).newInstance("INT");
-            int[] presses = {0};
             Object proxy = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (p, m, args) -> {
                 if (m.getName().equals("handle")) {
-                    if (++presses[0] == 1) {
-                        err.println();
-                        err.println("stopping after this epoch (its checkpoint is written; Ctrl-C again to quit now)");
-                        err.flush();
-                        firstPress.run();
-                    } else {
-                        err.println("quitting; resume from the last epoch's checkpoint with ./resnet4j train --resume DIR");
-                        err.flush();
-                        Runtime.getRuntime().halt(130);
-                    }
+                    presses.press();
                     return null;
                 }
                 return m.getName().equals("toString") ? "resnet4j interrupt handler" : null;
@@ -41,6 +33,35 @@ final class Interrupts {
             return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return false;
+        }
+    }
+
+    /** What each press does, apart from the signal plumbing (and with the halt replaceable, for tests). */
+    static final class Presses {
+        private final Runnable firstPress;
+        private final PrintWriter err;
+        private final Path runDir;
+        private final Runnable halt;
+        private int count;
+
+        Presses(Runnable firstPress, PrintWriter err, Path runDir, Runnable halt) {
+            this.firstPress = firstPress;
+            this.err = err;
+            this.runDir = runDir;
+            this.halt = halt;
+        }
+
+        synchronized void press() {
+            if (++count == 1) {
+                err.println();
+                err.println("stopping after this epoch (its checkpoint is written; Ctrl-C again to quit now)");
+                err.flush();
+                firstPress.run();
+            } else {
+                err.println("quitting; resume from the last epoch's checkpoint with ./resnet4j train --resume " + runDir);
+                err.flush();
+                halt.run();
+            }
         }
     }
 }

@@ -296,7 +296,7 @@ final class TrainCommand extends BaseCommand {
             }
             out().flush();
             writeConfig(runDir, setup, config, choice, threadCount);
-            Interrupts.onInterrupt(trainer::requestStop, err());
+            Interrupts.onInterrupt(trainer::requestStop, err(), runDir);
 
             TrainResult result;
             try {
