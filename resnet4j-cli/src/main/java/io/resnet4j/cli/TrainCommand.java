@@ -322,10 +322,6 @@ final class TrainCommand extends BaseCommand {
     }
 
     private void validate() {
-        // an empty path resolves to the working directory: the run's files would land among the user's own
-        requirePath("--out", out);
-        requirePath("--resume", resume);
-        requirePath("--data-dir", data.dataDir);
         if (epochs != null) {
             requireRange("--epochs", epochs, 1, 100_000);
         }
@@ -369,12 +365,6 @@ final class TrainCommand extends BaseCommand {
                 throw badFlag("--resume continues a run with the configuration in its " + CONFIG + "; drop "
                         + String.join(", ", conflicting) + " (or start a new run with --out)");
             }
-        }
-    }
-
-    private void requirePath(String flag, Path value) {
-        if (value != null && value.toString().isBlank()) {
-            throw badFlag(flag + " needs a directory, got an empty path");
         }
     }
 
