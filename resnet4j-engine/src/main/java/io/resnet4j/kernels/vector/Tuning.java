@@ -28,7 +28,7 @@ package io.resnet4j.kernels.vector;
  *                   input and take half its time), 0.73-0.84x at 64 channels
  * @param weightOuterFloats backward-weight (where no Winograd) as outer products over the output positions
  *                   (WeightOuter) where each task unrolls and transposes one image at a time into at most this
- *                   many floats (so they stay in L2); 0: never
+ *                   many floats (Zen 3: so they stay in L2; see WEIGHT_OUTER_FLOATS); 0: never
  * @param splitB     the GEMM's task split (GemmDriver.plan): 0, column blocks first (rows only when the columns
  *                   give fewer than half the tasks); w > 0, the split that reads the least A plus w times B
  * @param directMaxChannels most input and output channels of a forward or stride-1 backward-data convolution
@@ -71,11 +71,20 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     }
 
     /**
+     * weightOuterFloats of DEFAULT: 16 MiB of buffers (grown only as far as a layer needs). Zen 3's limit was
+     * 512 KiB (one image's buffers in L2), which kept ResNet-50's stem and 3x3 64@56 layers on the other paths; on
+     * the Intel Xeon of 2026-11-29 WeightOuter ran them 1.98x and 1.50x faster at batch 16, and no other layer of
+     * ResNet-50 changed speed (ConvAB, BENCHMARKS.md, fifteenth session; CIFAR's layers fit either way). Not
+     * measured on Zen.
+     */
+    static final int WEIGHT_OUTER_FLOATS = 1 << 22;
+
+    /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction groups of
      * at least 1024 grid positions), Winograd for 16 to 512 channels in forward and backward-data (above 256 see
      * winogradFor), not in backward-weight, backward-weight by outer products where one image's buffers take at most
-     * 512 KiB (every CIFAR layer: 1.16-1.74x), the GEMM's tasks split to read the least A plus twice B (ResNet-50 at
+     * 512 KiB (every CIFAR layer: 1.16-1.74x; 16 MiB since, see WEIGHT_OUTER_FLOATS), the GEMM's tasks split to read the least A plus twice B (ResNet-50 at
      * batch 1 and 16: up to 1.14x forward, 1.22x backward-weight of 1x1 layers; CIFAR unchanged), forward and
      * backward-data straight from the padded image (DirectConv) for kernels up to 3x3 and up to 64 channels where
      * Winograd does not apply (strided and stem convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at
@@ -88,7 +97,8 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * same constants: kc 192-512, A blocks of 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's
      * and ResNet-50's layers.
      */
-    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0, 1 << 17, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49);
+    static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
