@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,6 +31,38 @@ class TrainerTest {
     Path tmp;
 
     /** Momentum + Nesterov + weight decay without norm/bias decay, warm-up + cosine, label smoothing, EMA. */
+    /** data with every batch passed through the function {@code perEpoch} gives when its epoch starts. */
+    private static BatchSource mapped(BatchSource data, Supplier<UnaryOperator<Batch>> perEpoch) {
+        return new BatchSource() {
+            @Override
+            public int size() {
+                return data.size();
+            }
+
+            @Override
+            public int batchesPerEpoch() {
+                return data.batchesPerEpoch();
+            }
+
+            @Override
+            public Iterator<Batch> epoch(int epoch) {
+                Iterator<Batch> it = data.epoch(epoch);
+                UnaryOperator<Batch> f = perEpoch.get();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Batch next() {
+                        return f.apply(it.next());
+                    }
+                };
+            }
+        };
+    }
+
     private static TrainConfig.Builder recipe(Path dir) {
         return TrainConfig.builder(dir)
                 .epochs(4)
@@ -138,39 +172,15 @@ class TrainerTest {
         Path dir = tmp.resolve("wait");
         TensorBatchSource data = TinyTraining.data(48, 10, true, 5);
         // every batch arrives 30 ms late: 5 batches per epoch, so at least 150 ms of waiting
-        BatchSource slow = new BatchSource() {
-            @Override
-            public int size() {
-                return data.size();
+        BatchSource slow = mapped(data, () -> b -> {
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-
-            @Override
-            public int batchesPerEpoch() {
-                return data.batchesPerEpoch();
-            }
-
-            @Override
-            public Iterator<Batch> epoch(int epoch) {
-                Iterator<Batch> it = data.epoch(epoch);
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return it.hasNext();
-                    }
-
-                    @Override
-                    public Batch next() {
-                        try {
-                            Thread.sleep(30);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IllegalStateException(e);
-                        }
-                        return it.next();
-                    }
-                };
-            }
-        };
+            return b;
+        });
         TrainResult fast = new Trainer(TinyTraining.net(), recipe(tmp.resolve("fast")).epochs(1).build(), data,
                 TinyTraining.data(21, 8, false, 6)).fit();
         TrainResult late = new Trainer(TinyTraining.net(), recipe(dir).epochs(1).build(), slow,
@@ -330,40 +340,16 @@ class TrainerTest {
         Path dir = tmp.resolve("eval-nan");
         TensorBatchSource test = TinyTraining.data(21, 8, false, 6);
         // sound at the first evaluation, a NaN pixel from the second on (the weights stay finite)
-        BatchSource nanFromEpoch2 = new BatchSource() {
-            private int evaluations;
-
-            @Override
-            public int size() {
-                return test.size();
-            }
-
-            @Override
-            public int batchesPerEpoch() {
-                return test.batchesPerEpoch();
-            }
-
-            @Override
-            public Iterator<Batch> epoch(int epoch) {
-                Iterator<Batch> it = test.epoch(epoch);
-                boolean poison = ++evaluations >= 2;
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return it.hasNext();
-                    }
-
-                    @Override
-                    public Batch next() {
-                        Batch b = it.next();
-                        if (poison) {
-                            b.images().data()[0] = Float.NaN;
-                        }
-                        return b;
-                    }
-                };
-            }
-        };
+        int[] evaluations = {0};
+        BatchSource nanFromEpoch2 = mapped(test, () -> {
+            boolean poison = ++evaluations[0] >= 2;
+            return batch -> {
+                if (poison) {
+                    batch.images().data()[0] = Float.NaN;
+                }
+                return batch;
+            };
+        });
         Trainer t = new Trainer(TinyTraining.net(), recipe(dir).emaDecay(0).build(), TinyTraining.data(48, 10, true, 5),
                 nanFromEpoch2);
         assertThatThrownBy(t::fit)

@@ -204,13 +204,7 @@ class DataLoaderTest {
     void theExpectedEpochIsPreparedBeforeItStartsAndMatchesAColdStart() throws Exception {
         ArrayDataset data = indexed(100);
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        Dataset counting = new ForwardingDataset(data) {
-            @Override
-            public void read(int i, ImageView view) {
-                reads.incrementAndGet();
-                super.read(i, view);
-            }
-        };
+        Dataset counting = counting(data, reads);
         LoaderConfig cfg = LoaderConfig.train(8, 5).withPrefetch(3);   // 13 batches, the last of 4
         try (DataLoader loader = new DataLoader(counting, RAW, cfg)) {
             assertThat(epochIndices(loader, 0)).hasSize(13);
@@ -232,13 +226,7 @@ class DataLoaderTest {
     void anEvaluationLoaderThatRepeatsEpochZeroGetsItPrepared() throws Exception {
         ArrayDataset data = indexed(30);
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        Dataset counting = new ForwardingDataset(data) {
-            @Override
-            public void read(int i, ImageView view) {
-                reads.incrementAndGet();
-                super.read(i, view);
-            }
-        };
+        Dataset counting = counting(data, reads);
         try (DataLoader loader = new DataLoader(counting, RAW, LoaderConfig.eval(4))) {   // 8 batches, prefetch 2
             List<int[]> first = epochIndices(loader, 0);
             awaitReads(reads, 30 + 2 * 4);   // epoch 1 expected after the first start
@@ -285,6 +273,17 @@ class DataLoaderTest {
             assertThatThrownBy(it::next).isInstanceOf(DatasetException.class)
                     .hasMessageContaining("batch 0 of epoch 1").hasMessageContaining("3.png");
         }
+    }
+
+    /** data, counting its reads in {@code reads}. */
+    private static Dataset counting(Dataset data, java.util.concurrent.atomic.AtomicInteger reads) {
+        return new ForwardingDataset(data) {
+            @Override
+            public void read(int i, ImageView view) {
+                reads.incrementAndGet();
+                super.read(i, view);
+            }
+        };
     }
 
     /** Waits up to 10 s until the dataset has been read {@code n} times. */
