@@ -6,10 +6,13 @@ import io.resnet4j.io.Safetensors;
 import io.resnet4j.models.ModelCheckpoint;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
+import io.resnet4j.kernels.Kernels;
+import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Sequential;
 import io.resnet4j.onnx.OnnxException;
 import io.resnet4j.onnx.OnnxModel;
 import io.resnet4j.tensor.Shape;
+import io.resnet4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +50,7 @@ final class Networks {
                     ? "use --checkpoint " + model : "use --model NAME --weights " + file));
         }
         ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(file);
+        requireFinite(loaded.model(), file);
         ResNetSpec spec = loaded.card().spec();
         List<String> classes = loaded.card().classNames().isEmpty() ? numbered(spec.numClasses())
                 : loaded.card().classNames();
@@ -55,6 +59,23 @@ final class Networks {
         float[][] norm = normalization(loaded.card().normalization(), spec.inputChannels());
         return new Network(loaded.model(), spec.inputChannels(), classes, norm[0], norm[1], size, resize,
                 loaded.card().name() + " from " + file);
+    }
+
+    /**
+     * A NaN or infinite weight or statistic (the state of a diverged run) would make every score NaN: evaluated,
+     * predicted or exported, the model is refused by name.
+     */
+    static void requireFinite(Module net, Path file) {
+        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        net.namedParameters().forEach((name, p) -> state.put(name, p.value()));
+        state.putAll(net.namedBuffers());
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            Tensor t = e.getValue();
+            if (!Kernels.OPTIM.allFinite(t.numel(), t.data(), 0)) {
+                throw new UserError(file + ": " + e.getKey() + " holds NaN or infinite values (the state of a "
+                        + "diverged run?); use a checkpoint from before the divergence");
+            }
+        }
     }
 
     /** A registry network with the weights of {@code weights} (strict: every tensor must fit). */
@@ -67,6 +88,7 @@ final class Networks {
             throw new UserError(weights + " does not fit " + name + " (" + e.getMessage() + "); check --model, "
                     + "--in-channels and --num-classes");
         }
+        requireFinite(net, weights);
         List<String> classes = numbered(spec.numClasses());
         ModelCheckpoint.Normalization n = null;
         if (meta.containsKey(ModelCheckpoint.SPEC)) {

@@ -42,6 +42,28 @@ class CheckpointCommandsTest {
     }
 
     @Test
+    void aCheckpointHoldingNaNIsRefusedByEveryCommandThatUsesItsWeights() {
+        ResNetSpec spec = ModelRegistry.spec("resnet8").withInputChannels(1);
+        Sequential net = ResNet.build(spec, 3);
+        net.namedParameters().get("layer1.0.conv2.weight").value().data()[5] = Float.NaN;
+        Path nan = dir.resolve("nan/model.safetensors");
+        ModelCheckpoint.save(nan, net, new ModelCheckpoint.ModelCard("resnet8", spec,
+                DatasetSpec.FASHION_MNIST.classNames(),
+                new ModelCheckpoint.Normalization(List.of(0.2860), List.of(0.3530))),
+                Map.of(Networks.IMAGE_SIZE, "28", Networks.RESIZE, "28", Networks.DATASET, "bundled"));
+        String expected = nan + ": layer1.0.conv2.weight holds NaN or infinite values";
+        for (Cli.Result r : List.of(
+                Cli.run("eval", "--checkpoint", nan.toString(), "--limit", "16"),
+                Cli.run("predict", "--checkpoint", nan.toString(), FIXTURES.resolve("grey.png").toString()),
+                Cli.run("predict", "--model", "resnet8", "--in-channels", "1", "--weights", nan.toString(),
+                        FIXTURES.resolve("grey.png").toString()),
+                Cli.run("export", "--checkpoint", nan.toString(), "--out", dir.resolve("nan.onnx").toString()))) {
+            assertThat(ErrorPathsTest.oneLineError(r)).contains(expected);
+        }
+        assertThat(dir.resolve("nan.onnx")).doesNotExist();
+    }
+
+    @Test
     void evalPrintsLossTopKAndPerClassAccuracy() {
         Cli.Result r = Cli.run("eval", "--checkpoint", model.toString(), "--limit", "24", "--batch", "16",
                 "--out", dir.resolve("eval").toString());
