@@ -86,10 +86,18 @@ final class Predictor {
                 throw new UserError(f + " has shape " + a.shapeString() + ", which holds no image");
             }
             checkFits(f, h, w);
+            float[] data = a.data();
+            for (int i = 0; i < data.length; i++) {
+                if (!Float.isFinite(data[i])) {
+                    // every score of that image would be NaN
+                    throw new UserError(f + " holds a NaN or infinite value at index " + i + "; the model needs "
+                            + "finite inputs");
+                }
+            }
             int per = c * h * w;
             for (int i = 0; i < n; i++) {
                 float[] v = new float[per];
-                System.arraycopy(a.data(), i * per, v, 0, per);
+                System.arraycopy(data, i * per, v, 0, per);
                 samples.add(new Sample(f.toString(), i, h, w, v));
             }
             return samples;

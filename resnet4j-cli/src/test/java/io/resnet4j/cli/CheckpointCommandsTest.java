@@ -149,6 +149,16 @@ class CheckpointCommandsTest {
     }
 
     @Test
+    void anArrayHoldingNaNIsRefused() {
+        Path npy = dir.resolve("nan.npy");
+        float[] values = new float[28 * 28];
+        values[100] = Float.NaN;
+        writeNpy(npy, values, 1, 1, 28, 28);
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("predict", "--checkpoint", model.toString(), npy.toString())))
+                .contains(npy + " holds a NaN or infinite value at index 100");
+    }
+
+    @Test
     void exportToOnnxThenPredictGivesTheSameLogits() {
         Path onnx = dir.resolve("resnet8.onnx");
         Cli.Result r = Cli.run("export", "--checkpoint", model.toString(), "--out", onnx.toString());
