@@ -95,13 +95,14 @@ public final class ModuleState {
         }
         StringBuilder problems = new StringBuilder();
         if (!misShaped.isEmpty()) {
-            problems.append("\n  shape/type mismatch (").append(misShaped.size()).append("): ").append(String.join("; ", misShaped));
+            problems.append("\n  shape/type mismatch (").append(misShaped.size()).append("): ")
+                    .append(abbreviate(misShaped, "; "));
         }
         if (strict && !missing.isEmpty()) {
-            problems.append("\n  missing (").append(missing.size()).append("): ").append(abbreviate(missing));
+            problems.append("\n  missing (").append(missing.size()).append("): ").append(abbreviate(missing, ", "));
         }
         if (strict && !unexpected.isEmpty()) {
-            problems.append("\n  unexpected (").append(unexpected.size()).append("): ").append(abbreviate(new ArrayList<>(unexpected)));
+            problems.append("\n  unexpected (").append(unexpected.size()).append("): ").append(abbreviate(new ArrayList<>(unexpected), ", "));
         }
         if (problems.length() > 0) {
             throw new CheckpointException(file.file() + " does not fit this model:" + problems
@@ -122,11 +123,12 @@ public final class ModuleState {
         return strict ? Set.of() : unexpected;
     }
 
-    private static String abbreviate(List<String> keys) {
+    /** The first 12 entries, so that a model of another architecture gives a readable one-screen error. */
+    private static String abbreviate(List<String> keys, String separator) {
         if (keys.size() <= 12) {
-            return String.join(", ", keys);
+            return String.join(separator, keys);
         }
-        return String.join(", ", keys.subList(0, 12)) + ", ... (" + (keys.size() - 12) + " more)";
+        return String.join(separator, keys.subList(0, 12)) + separator + "... (" + (keys.size() - 12) + " more)";
     }
 
     private static Map<String, BatchNorm2d> batchNorms(Module module) {

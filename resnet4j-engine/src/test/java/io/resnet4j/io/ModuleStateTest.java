@@ -86,4 +86,20 @@ class ModuleStateTest {
             assertThat(ModuleState.load(fewer, r, false)).contains("fc.weight", "bn1.num_batches_tracked");
         }
     }
+
+    @Test
+    void aLongMismatchListIsCutAfterTwelveEntries() {
+        Path f = dir.resolve("wide.safetensors");
+        Sequential narrow = new Sequential();
+        Sequential wide = new Sequential();
+        for (int i = 0; i < 20; i++) {
+            narrow.add("conv" + i, new Conv2d(3, 3, 1, 1, 0, false));
+            wide.add("conv" + i, new Conv2d(3, 4, 1, 1, 0, false));
+        }
+        ModuleState.save(narrow, f, Map.of());
+        assertThatThrownBy(() -> ModuleState.load(wide, f)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("shape/type mismatch (20): conv0.weight: file [3, 3, 1, 1], model [4, 3, 1, 1]; ")
+                .hasMessageContaining("conv11.weight: file [3, 3, 1, 1], model [4, 3, 1, 1]; ... (8 more)")
+                .hasMessageNotContaining("conv12.weight");
+    }
 }
