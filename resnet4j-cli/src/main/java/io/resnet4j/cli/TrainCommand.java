@@ -164,7 +164,7 @@ final class TrainCommand extends BaseCommand {
 
     @Option(names = "--image-size", paramLabel = "H",
             description = "Side of the images for an image-folder --dataset (default: 224 for ImageNet-style models, "
-                    + "32 for CIFAR-style ones).")
+                    + "32 for CIFAR-style ones); refused for the fixed-size datasets, which are not resized.")
     Integer imageSize;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<dataset>-<model>, numbered if taken).")
@@ -242,6 +242,10 @@ final class TrainCommand extends BaseCommand {
                 dataConfig, true, folderSize);
         if (resume != null) {
             checkDataFits(runDir, setup, choice);
+        } else if (imageSize != null && choice.test().height() > 0 && imageSize != choice.test().height()) {
+            // fixed-size data are not resized: the option would be ignored
+            throw badFlag("--image-size applies to image-folder datasets; " + choice.id() + " has "
+                    + choice.test().height() + "x" + choice.test().width() + " images");
         }
         ResNetSpec spec = setup.spec() != null ? setup.spec() : spec(setup.model(), choice);
         Dataset trainSet = setup.trainLimit() > 0 ? SubsetDataset.of(choice.train(), setup.trainLimit(), seed ^ 0x5eed)

@@ -306,6 +306,9 @@ class TrainCommandTest {
                 .contains("--test-limit must be between 1 and 2147483647, got 0");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--model", "resnet19", "--dataset", "bundled",
                 "--out", tmp.resolve("x").toString()))).contains("--model").contains("6n+2");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "bundled", "--image-size", "64",
+                "--epochs", "1", "--out", tmp.resolve("sized").toString())))
+                .contains("--image-size applies to image-folder datasets").contains("28x28 images");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", "imagenet"))).contains("imagenet")
                 .contains("not a known dataset");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--resume", tmp.resolve("none").toString())))
