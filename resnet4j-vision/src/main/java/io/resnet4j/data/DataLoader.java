@@ -57,7 +57,6 @@ public final class DataLoader implements BatchSource {
     private int generation;                 // epochs started; an iterator of an older generation is abandoned
     private int resets;                     // discards of prepared batches; results of an older one are dropped
     private int epoch = NONE;               // the epoch being read
-    private int previousEpoch = NONE;       // the epoch started before it
     private int expected = NONE;            // the epoch expected next, whose first batches workers may prepare
     private int[] order;                    // permutation of the epoch being read
     private int[] expectedOrder;            // permutation of the expected epoch
@@ -147,7 +146,7 @@ public final class DataLoader implements BatchSource {
         }
         requireOpen();
         generation++;
-        if (e == expected && epoch != NONE && nextTake == base + batches) {
+        if (e == expected && nextTake == base + batches) {
             // Every batch of the last epoch was taken, so no worker reads its order any more.
             int[] spare = order;
             order = expectedOrder;
@@ -155,6 +154,7 @@ public final class DataLoader implements BatchSource {
             base += batches;
         } else {
             resets++;
+            nextClaim = Long.MAX_VALUE;   // no new claims while the batches in flight finish
             while (busy > 0) {
                 await();
             }
@@ -165,9 +165,8 @@ public final class DataLoader implements BatchSource {
             Arrays.fill(ready, -1);
             failure = null;
         }
-        previousEpoch = epoch;
+        expected = epoch == e ? e : e + 1;   // the same epoch twice in a row: an evaluation loader
         epoch = e;
-        expected = previousEpoch == e ? e : e + 1;
         permutation(expected, expectedOrder);
         notifyAll();
         return new EpochIterator(generation, e, base);
