@@ -58,7 +58,8 @@ final class Interrupts {
                 err.flush();
                 firstPress.run();
             } else {
-                err.println("quitting; resume from the last epoch's checkpoint with ./resnet4j train --resume " + runDir);
+                err.println("quitting; resume from the last epoch's checkpoint with ./resnet4j train --resume "
+                        + runDir);
                 err.flush();
                 halt.run();
             }

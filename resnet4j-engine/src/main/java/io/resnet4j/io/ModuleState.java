@@ -102,7 +102,8 @@ public final class ModuleState {
             problems.append("\n  missing (").append(missing.size()).append("): ").append(abbreviate(missing, ", "));
         }
         if (strict && !unexpected.isEmpty()) {
-            problems.append("\n  unexpected (").append(unexpected.size()).append("): ").append(abbreviate(new ArrayList<>(unexpected), ", "));
+            problems.append("\n  unexpected (").append(unexpected.size()).append("): ")
+                    .append(abbreviate(new ArrayList<>(unexpected), ", "));
         }
         if (problems.length() > 0) {
             throw new CheckpointException(file.file() + " does not fit this model:" + problems

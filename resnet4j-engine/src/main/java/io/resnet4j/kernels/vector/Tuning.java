@@ -84,8 +84,8 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * backward-weight task, blocks of 16 panels, backward-weight as a GEMM from 64 output channels (reduction groups of
      * at least 1024 grid positions), Winograd for 16 to 512 channels in forward and backward-data (above 256 see
      * winogradFor), not in backward-weight, backward-weight by outer products where one image's buffers take at most
-     * 512 KiB (every CIFAR layer: 1.16-1.74x; 16 MiB since, see WEIGHT_OUTER_FLOATS), the GEMM's tasks split to read the least A plus twice B (ResNet-50 at
-     * batch 1 and 16: up to 1.14x forward, 1.22x backward-weight of 1x1 layers; CIFAR unchanged), forward and
+     * 512 KiB (every CIFAR layer: 1.16-1.74x; 16 MiB since, see WEIGHT_OUTER_FLOATS), the GEMM's tasks split to read
+     * the least A plus twice B (ResNet-50 at batch 1 and 16: up to 1.14x forward, 1.22x backward-weight of 1x1 layers; CIFAR unchanged), forward and
      * backward-data straight from the padded image (DirectConv) for kernels up to 3x3 and up to 64 channels where
      * Winograd does not apply (strided and stem convolutions: 1.1-2x) and up to 16 channels where it does (1.2-1.5x; at
      * 32 channels 0.9-1.07x, at 64 0.5-0.9x), on AVX-512 up to 32 (its 8-channel tiles: 32@16 1.04-1.22x), strided 1x1

@@ -86,7 +86,8 @@ class WeightOuterTest {
         assertThat(fits(ConvGeometry.of(128, 64, 8, 8, 64, 3, 1, 1), limit)).isTrue();
         assertThat(fits(ConvGeometry.of(128, 3, 32, 32, 16, 3, 1, 1), limit)).as("stem").isTrue();
         assertThat(fits(ConvGeometry.of(128, 32, 16, 16, 64, 3, 2, 1), limit)).as("strided").isTrue();
-        assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), limit)).as("one 56x56 image unrolled: 2.4 MiB").isTrue();
+        assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), limit)).as("one 56x56 image unrolled: 2.4 MiB")
+                .isTrue();
         assertThat(fits(ConvGeometry.of(16, 3, 224, 224, 64, 7, 2, 3), limit)).as("ResNet-50's stem").isTrue();
         assertThat(fits(ConvGeometry.of(16, 64, 56, 56, 64, 3, 1, 1), 1 << 17)).as("Zen 3's 512 KiB").isFalse();
         assertThat(fits(ConvGeometry.of(16, 512, 7, 7, 512, 3, 1, 1), limit)).as("dw beyond ACC_MAX").isFalse();
