@@ -93,6 +93,8 @@ public final class ConvAB {
             case "split1" -> new VectorConv(d.withSplitB(1));
             case "split4" -> new VectorConv(d.withSplitB(4));
             case "prepared" -> new Prepared(VectorConv.INSTANCE);
+            case "tile-rows" -> new VectorConv(d.withTileRows(100));
+            case "no-tile-rows" -> new VectorConv(d.withTileRows(0));
             case "gather-any" -> new VectorConv(d.withGatherWaste(0));
             case "no-strided-weightgemm" -> new VectorConv(d.withWeightGemmStrided(false));
             case "winograd512" -> new VectorConv(d.withWinograd(16, 512, 0));

@@ -51,6 +51,13 @@ final class PositionTiles implements Parallel.Task {
      * where 256 -> 1024 ran 0.99x and 512 -> 256 at 28x28 0.91x (same JVM, JDK 17, cold caches).
      */
     static final int POINTWISE_MIN_TAPS = 1024;
+    /**
+     * Positions of a row tile (AVX-512 only: its 14 accumulators, two weight vectors and a broadcast need 17 of the
+     * 32 registers): ResNet's output widths 7, 14, 28, 56 split into whole tiles, so no tile computes a junk column
+     * or a position past the grid, which the MR-position tiles over the padded grid do (3x3 at 7x7: 72 positions
+     * for 49 outputs).
+     */
+    static final int ROW_MR = 7;
 
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;
@@ -60,7 +67,19 @@ final class PositionTiles implements Parallel.Task {
     private int[] tailTap;
     private int tailImg;
     private int wtOff, xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
-    private boolean relu;
+    /** Positions per tile: MR over the padded grid, or ROW_MR within output rows (rows), perRow tiles per row. */
+    private int mr, perRow;
+    private boolean relu, rows;
+
+    /**
+     * Whether p x q outputs over a padded grid of the given size take row tiles: with tileRowWaste > 0 (Tuning), on
+     * AVX-512 (MR 12), where q is a multiple of ROW_MR and the grid's tiles compute more than tileRowWaste percent
+     * of the outputs.
+     */
+    static boolean rowTiles(int tileRowWaste, int p, int q, int grid) {
+        long gridWork = (long) (grid + MR - 1) / MR * MR;
+        return tileRowWaste > 0 && MR == 12 && q % ROW_MR == 0 && gridWork * 100 > (long) tileRowWaste * p * q;
+    }
 
     /** Floats of prepared weights for k output channels of crs taps. */
     static long weightSize(int k, int crs) {
@@ -85,10 +104,10 @@ final class PositionTiles implements Parallel.Task {
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
      * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
      * q). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
-     * pad.
+     * pad; tileRowWaste: Tuning's (see rowTiles).
      */
     float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
-                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch) {
+                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste) {
         this.k = k;
         this.wt = wt;
         this.wtOff = wtOff;
@@ -117,20 +136,23 @@ final class PositionTiles implements Parallel.Task {
             imgStride = g.ch * phases * hp * wp;
             ConvJobs.Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, tap);
             grid = (g.p - 1) * wp + g.q;
-            posTiles = (grid + MR - 1) / MR;
+            rows = rowTiles(tileRowWaste, g.p, g.q, grid);
+            mr = rows ? ROW_MR : MR;
+            perRow = g.q / ROW_MR;
+            posTiles = rows ? g.p * perRow : (grid + MR - 1) / MR;
             tailImg = -1;
-            int lastBase = xsOff + (g.images - 1) * imgStride + (posTiles - 1) * MR;
-            if (lastBase + tap[crs - 1] + MR > xs.length) {
+            int lastBase = xsOff + (g.images - 1) * imgStride + tileStart(posTiles - 1);
+            if (lastBase + tap[crs - 1] + mr > xs.length) {
                 // x read in place has no room for the last tile's reads past its last plane: that tile's taps
-                // gathered once for every panel, zero past the array's end
+                // gathered once for every panel, zero past the array's end (row tiles end on the grid's last output)
                 Workspace ws = Workspace.get();
-                tail = ws.tailTaps = Workspace.grow(ws.tailTaps, (long) crs * MR);
+                tail = ws.tailTaps = Workspace.grow(ws.tailTaps, (long) crs * mr);
                 tailTap = ws.tailOffsets = Workspace.grow(ws.tailOffsets, crs);
                 for (int kk = 0; kk < crs; kk++) {
-                    tailTap[kk] = kk * MR;
-                    for (int i = 0; i < MR; i++) {
+                    tailTap[kk] = kk * mr;
+                    for (int i = 0; i < mr; i++) {
                         int e = lastBase + tap[kk] + i;
-                        tail[kk * MR + i] = e < xs.length ? xs[e] : 0f;
+                        tail[kk * mr + i] = e < xs.length ? xs[e] : 0f;
                     }
                 }
                 tailImg = g.images - 1;
@@ -172,27 +194,29 @@ final class PositionTiles implements Parallel.Task {
         int pq = g.p * g.q, q = g.q;
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
-            int g0 = tl * MR;
+            int g0 = tileStart(tl);
             boolean gathered = img == tailImg && tl == posTiles - 1;
             float[] src = gathered ? tail : xs;
             int[] taps = gathered ? tailTap : tap;
             int xb = gathered ? 0 : base + g0;
-            if (MR == 12) {
+            if (rows) {
+                tile7(crs, src, xb, taps, wt, wb, t);
+            } else if (MR == 12) {
                 tile12(crs, src, xb, taps, wt, wb, t);
             } else {
                 tile(crs, src, xb, taps, wt, wb, t);
             }
             // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
-            for (int i = 0; i < MR; i++) {
+            for (int i = 0; i < mr; i++) {
                 int gi = g0 + i, a = gi / wp, col = gi - a * wp;
                 at[i] = gi < grid && col < q ? a * q + col : -1;
             }
             if (addBias || relu) {
-                epilogue(t, addBias, relu);
+                epilogue(t, mr, addBias, relu);
             }
             for (int o = 0; o < o1; o++) {
                 int dst = yOff + (img * k + panel * NR + o) * pq;
-                for (int i = 0; i < MR; i++) {
+                for (int i = 0; i < mr; i++) {
                     if (at[i] >= 0) {
                         y[dst + at[i]] = t[i * NR + o];
                     }
@@ -201,16 +225,21 @@ final class PositionTiles implements Parallel.Task {
         }
     }
 
+    /** The grid position of tile tl's first output: a row's (rows), or MR positions a tile over the grid. */
+    private int tileStart(int tl) {
+        return rows ? tl / perRow * wp + tl % perRow * ROW_MR : tl * MR;
+    }
+
     /**
-     * Epilogue's rule on a finished tile, whose columns are channels: row i += the biases at t[MR * NR, + NR) (when
-     * addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch on the
+     * Epilogue's rule on a finished tile of mr rows, whose columns are channels: row i += the biases at t[MR * NR, +
+     * NR) (when addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch on the
      * sign of each value cost 28% of a 1024 -> 256 layer at 14x14 (a JFR profile, 2026-11-29, BENCHMARKS.md).
      */
-    private static void epilogue(float[] t, boolean addBias, boolean relu) {
+    private static void epilogue(float[] t, int mr, boolean addBias, boolean relu) {
         FloatVector zero = FloatVector.zero(Simd.F);
         FloatVector b0 = addBias ? FloatVector.fromArray(Simd.F, t, MR * NR) : zero;
         FloatVector b1 = addBias ? FloatVector.fromArray(Simd.F, t, MR * NR + L) : zero;
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < mr; i++) {
             FloatVector v0 = FloatVector.fromArray(Simd.F, t, i * NR);
             FloatVector v1 = FloatVector.fromArray(Simd.F, t, i * NR + L);
             if (addBias) {
@@ -296,6 +325,67 @@ final class PositionTiles implements Parallel.Task {
         c61.intoArray(out, 6 * NR + L);
         c70.intoArray(out, 7 * NR);
         c71.intoArray(out, 7 * NR + L);
+    }
+
+    /** tile with ROW_MR = 7 positions (row tiles), in the same order. */
+    static void tile7(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
+        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
+        for (int kk = 0; kk < kdim; kk++) {
+            int pb = wb + NR * kk, xa = xb + tap[kk];
+            FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
+            FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
+            FloatVector av = FloatVector.broadcast(Simd.F, x[xa]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(Simd.F, x[xa + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(Simd.F, x[xa + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(Simd.F, x[xa + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(Simd.F, x[xa + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(Simd.F, x[xa + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(Simd.F, x[xa + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+        }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) Simd.VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) Simd.VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) Simd.VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) Simd.VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) Simd.VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) Simd.VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) Simd.VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) Simd.VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) Simd.VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) Simd.VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) Simd.VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) Simd.VECTOR_CLASS.cast(c51);
+        c60 = (FloatVector) Simd.VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
+        c00.intoArray(out, 0);
+        c01.intoArray(out, L);
+        c10.intoArray(out, NR);
+        c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);
+        c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);
+        c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);
+        c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);
+        c51.intoArray(out, 5 * NR + L);
+        c60.intoArray(out, 6 * NR);
+        c61.intoArray(out, 6 * NR + L);
     }
 
     /** tile with 12 positions (MR on AVX-512), in the same order. */

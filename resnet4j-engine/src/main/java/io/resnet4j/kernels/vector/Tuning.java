@@ -48,25 +48,29 @@ package io.resnet4j.kernels.vector;
  *                   (c * r * s) with at most this many outputs per image (p * q), strided ones with a kernel larger
  *                   than 1x1 and 1x1 ones of at least PositionTiles.POINTWISE_MIN_TAPS taps up to
  *                   PositionTiles.STRIDED_MAX_POSITIONS; 0: never
+ * @param tileRowWaste PositionTiles tiles each output row by PositionTiles.ROW_MR positions (no junk columns, no
+ *                   tile across rows) where its MR-position tiles over the padded grid compute more than this
+ *                   percentage of the outputs and the rows allow (see PositionTiles.rowTiles); 0: never
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
-              int tilesMaxPositions) {
+              int tilesMaxPositions, int tileRowWaste) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
                 || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
-                || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0 || tilesMaxPositions < 0) {
+                || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0 || tilesMaxPositions < 0
+                || tileRowWaste < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
                     + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
                     + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ") gatherWaste="
-                    + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions);
+                    + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions + " tileRowWaste=" + tileRowWaste);
         }
     }
 
@@ -78,6 +82,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * measured on Zen.
      */
     static final int WEIGHT_OUTER_FLOATS = 1 << 22;
+
+    /**
+     * Row tiles where the grid's tiles compute more than 130% of the outputs: at batch 1 on the Intel Xeon (AVX-512),
+     * 3x3 512@7 (72 grid positions for 49 outputs) ran 1.27x with row tiles; where the grid's waste is 122% or less,
+     * the row tiles' fewer multiply-adds per weight load lost (1x1 512 -> 2048 at 7x7 0.95x, 2048 -> 512 1.04x,
+     * strided 3x3 to 7x7 and 14x14 0.93-0.95x, 1x1 at 14x14 0.89-0.90x; ConvAB, BENCHMARKS.md, sixteenth session).
+     */
+    static final int TILE_ROW_WASTE = 130;
 
     /**
      * Zen 3 (32 KiB L1d and 512 KiB L2 per core): kc 384, A block 256 KiB, grid chunk 1024, 48 crs rows per
@@ -98,7 +110,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * and ResNet-50's layers.
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -113,7 +125,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         MicroKernel kernel;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
-                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions;
+                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste;
         boolean weightGemmStrided, subsample;
 
         Edit(Tuning t) {
@@ -137,13 +149,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             subsample = t.subsample;
             gatherWaste = t.gatherWaste;
             tilesMaxPositions = t.tilesMaxPositions;
+            tileRowWaste = t.tileRowWaste;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste, tilesMaxPositions);
+                    gatherWaste, tilesMaxPositions, tileRowWaste);
         }
     }
 
@@ -233,6 +246,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         return tilesMaxPositions > 0 && crs >= PositionTiles.MIN_TAPS && (positions <= tilesMaxPositions
                 || (sh > 1 || sw > 1) && r * s > 1 && positions <= wider
                 || r * s == 1 && crs >= PositionTiles.POINTWISE_MIN_TAPS && positions <= wider);
+    }
+
+    /** PositionTiles' row tiles where grid tiles compute more than percent of the outputs; 0: never. */
+    Tuning withTileRows(int percent) {
+        return with(e -> e.tileRowWaste = percent);
     }
 
     Tuning withGatherWaste(int percent) {

@@ -409,7 +409,7 @@ public final class VectorConv implements ConvOps {
             job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
             ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch,
-                    ws.padBatch);
+                    ws.padBatch, tuning.tileRowWaste());
             return;
         }
         if (path == WINOGRAD) {

@@ -71,6 +71,68 @@ class PositionTilesTest {
         }
     }
 
+    /**
+     * Row tiles (PositionTiles.ROW_MR positions within an output row, AVX-512 only) forced for every width that is a
+     * multiple of 7: bitwise the GEMM's forward with the bias and the ReLU, on 1 and 2 threads, and within the
+     * reference's tolerance. Geometries: padded 3x3 at 7x7 with a partial panel, unpadded 3x3 to 7 x 14, strided 3x3
+     * and 1x1 to 7x7, 1x1 in place without slack after x (the last row tile ends on x's last float).
+     */
+    @Test
+    void rowTilesMatchTheGemmBitwise() {
+        List<ConvGeometry> geometries = List.of(
+                ConvGeometry.of(2, 29, 7, 7, 40, 3, 1, 1),
+                ConvGeometry.of(1, 40, 9, 16, 24, 3, 1, 0),
+                ConvGeometry.of(3, 30, 14, 14, 17, 3, 2, 1),
+                ConvGeometry.of(2, 260, 14, 13, 20, 1, 2, 0),
+                ConvGeometry.of(1, 300, 7, 7, 33, 1, 1, 0));
+        SplittableRandom rng = new SplittableRandom(41);
+        VectorConv rows = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE).withTileRows(100));
+        VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
+        int threads = Parallel.threads();
+        try {
+            int i = 0;
+            for (ConvGeometry g : geometries) {
+                boolean withBias = i % 2 == 0, relu = i % 3 != 1;
+                i++;
+                int wp = g.q() - 1 + (g.s() + g.strideW() - 1) / g.strideW(), grid = (g.p() - 1) * wp + g.q();
+                assertThat(PositionTiles.rowTiles(100, g.p(), g.q(), grid)).as("%s takes row tiles", g)
+                        .isEqualTo(PositionTiles.MR == 12);
+                int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
+                float[] x = random(rng, xOff + g.inputSize()), w = random(rng, wOff + g.weightSize() + 4);
+                float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
+                float[] y0 = random(rng, yOff + g.outputSize() + 4);
+                PreparedConv prepared = rows.prepare(g.withBatch(1), w, wOff);
+                assertThat(prepared.form()).as("%s", g).isEqualTo(VectorConv.TILES);
+
+                float[] expected = y0.clone();
+                gemm.forward(g, x, xOff, w, wOff, expected, yOff);
+                PreparedConvTest.biasRelu(g, expected, yOff, bias, bOff, relu);
+                for (int t = 1; t <= 2; t++) {
+                    Parallel.setThreads(t);
+                    float[] actual = y0.clone();
+                    rows.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+                    assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
+                }
+                float[] actual = y0.clone();
+                rows.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+                PreparedConvTest.compareWithReference("row tiles forward", rows, g, x, xOff, w, wOff, bias, bOff, relu,
+                        y0, yOff, actual);
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /** The default takes row tiles for 3x3 at 7x7 (72 grid positions for 49 outputs), not for 1x1 at 7x7 (60). */
+    @Test
+    void defaultRowTilesOnlyWhereTheGridWastesMost() {
+        int waste = Tuning.DEFAULT.tileRowWaste();
+        assertThat(PositionTiles.rowTiles(waste, 7, 7, 6 * 9 + 7)).as("3x3 at 7x7").isEqualTo(PositionTiles.MR == 12);
+        assertThat(PositionTiles.rowTiles(waste, 7, 7, 49)).as("1x1 at 7x7").isFalse();
+        assertThat(PositionTiles.rowTiles(waste, 7, 7, 6 * 8 + 7)).as("strided 3x3 to 7x7").isFalse();
+        assertThat(PositionTiles.rowTiles(waste, 5, 5, 4 * 7 + 5)).as("width 5").isFalse();
+    }
+
     /** The epilogue's ReLU keeps NaN (a NaN input reaches every channel of its position) and zeroes negatives. */
     @Test
     void reluKeepsNaNAsTheGemmDoes() {
