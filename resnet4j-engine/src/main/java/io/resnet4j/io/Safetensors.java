@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 /**
  * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N, N bytes of JSON
@@ -25,11 +26,20 @@ import java.util.Map;
  * tensor's byte range by the data region, its element count by its byte length; overlapping ranges are
  * rejected. The writer writes a temporary file in the target directory, forces it to disk and renames it
  * over the target, so a crash leaves either the old file or the new one.
+ *
+ * <p>The format has no checksum, so a flipped bit in the tensor data would load as a wrong weight. The writer
+ * puts the CRC-32C of the data region (every byte after the header) into the metadata under {@link #CHECKSUM_KEY}
+ * (8 hex digits), and the reader checks it on open when present. Files from other writers (PyTorch's
+ * safetensors, older resnet4j) have none and load as before; {@link Reader#checksummed()} tells which.
  */
 public final class Safetensors {
     /** The safetensors format's own limit on the header. */
     static final long MAX_HEADER = 100L << 20;
     private static final int MAX_RANK = 8;
+    /** Metadata key of the data region's CRC-32C (8 lowercase hex digits); reserved, not in Reader.metadata(). */
+    public static final String CHECKSUM_KEY = "resnet4j.crc32c";
+    /** What the writer puts in the checksum's place before the data is written, then overwrites. */
+    private static final String CHECKSUM_PLACEHOLDER = "00000000";
 
     private Safetensors() {
     }
@@ -108,9 +118,16 @@ public final class Safetensors {
     /** Writes {@code entries} (and string metadata, may be empty) to {@code file} atomically. */
     public static void write(Path file, Map<String, String> metadata, List<Entry> entries) {
         Map<String, Object> header = new LinkedHashMap<>();
-        if (metadata != null && !metadata.isEmpty()) {
-            header.put("__metadata__", new LinkedHashMap<>(metadata));
+        if (metadata != null && metadata.containsKey(CHECKSUM_KEY)) {
+            throw new IllegalArgumentException("metadata key " + CHECKSUM_KEY + " is reserved for the writer's checksum");
         }
+        // the checksum's entry first, so that its placeholder is the first occurrence in the header's bytes
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(CHECKSUM_KEY, CHECKSUM_PLACEHOLDER);
+        if (metadata != null) {
+            meta.putAll(metadata);
+        }
+        header.put("__metadata__", meta);
         long offset = 0;
         for (Entry e : entries) {
             if (e.name().equals("__metadata__") || header.containsKey(e.name())) {
@@ -127,14 +144,20 @@ public final class Safetensors {
         int padded = (json.length + 7) / 8 * 8;  // the data region starts 8-byte aligned; pad with spaces
         byte[] head = Arrays.copyOf(json, padded);
         Arrays.fill(head, json.length, padded, (byte) ' ');
+        int checksumAt = 8 + placeholderIndex(json);
 
         try {
             AtomicFiles.writeWith(file.toAbsolutePath(), ch -> {
                 AtomicFiles.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip());
                 AtomicFiles.writeFully(ch, ByteBuffer.wrap(head));
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+                CRC32C crc = new CRC32C();
                 for (Entry e : entries) {
-                    writeData(ch, buf, e);
+                    writeData(ch, buf, e, crc);
+                }
+                ByteBuffer sum = ByteBuffer.wrap(hex(crc.getValue()).getBytes(StandardCharsets.US_ASCII));
+                while (sum.hasRemaining()) {
+                    ch.write(sum, checksumAt + sum.position());
                 }
             });
         } catch (IOException e) {
@@ -142,11 +165,28 @@ public final class Safetensors {
         }
     }
 
-    private static void writeData(FileChannel ch, ByteBuffer buf, Entry e) throws IOException {
+    /** Where the checksum's placeholder value starts in the header's JSON bytes (see write). */
+    private static int placeholderIndex(byte[] json) {
+        String text = new String(json, StandardCharsets.UTF_8);
+        int key = text.indexOf('"' + CHECKSUM_KEY + '"');
+        int at = key < 0 ? -1 : text.indexOf('"' + CHECKSUM_PLACEHOLDER + '"', key);
+        if (at < 0 || !text.substring(0, at).chars().allMatch(c -> c < 0x80)) {
+            throw new IllegalStateException("no checksum placeholder at the start of the header: " + text);
+        }
+        return at + 1;
+    }
+
+    static String hex(long crc) {
+        return String.format(java.util.Locale.ROOT, "%08x", crc);
+    }
+
+    /** Writes e's bytes through buf, adding them to crc. */
+    private static void writeData(FileChannel ch, ByteBuffer buf, Entry e, CRC32C crc) throws IOException {
         int n = e.dtype().isFloat() ? e.floats().length : e.longs().length;
         for (int i = 0; i < n; i++) {
             if (buf.remaining() < 8) {
                 buf.flip();
+                crc.update(buf.duplicate());
                 AtomicFiles.writeFully(ch, buf);
                 buf.clear();
             }
@@ -159,6 +199,7 @@ public final class Safetensors {
             }
         }
         buf.flip();
+        crc.update(buf.duplicate());
         AtomicFiles.writeFully(ch, buf);
         buf.clear();
     }
@@ -175,6 +216,7 @@ public final class Safetensors {
         private final long dataStart;
         private final Map<String, String> metadata;
         private final Map<String, Info> tensors;
+        private final boolean checksummed;
 
         private Reader(Path file) {
             this.file = file;
@@ -205,8 +247,16 @@ public final class Safetensors {
                     throw bad("header is not valid JSON (" + e.getMessage() + ")");
                 }
                 this.dataStart = 8 + n;
-                this.metadata = parseMetadata(header.remove("__metadata__"));
+                Map<String, String> meta = parseMetadata(header.remove("__metadata__"));
                 this.tensors = parseTensors(header, size - dataStart);
+                String expected = meta.get(CHECKSUM_KEY);
+                this.checksummed = expected != null;
+                if (checksummed) {
+                    verify(channel, dataStart, size, expected);
+                    meta = new LinkedHashMap<>(meta);
+                    meta.remove(CHECKSUM_KEY);
+                }
+                this.metadata = Collections.unmodifiableMap(meta);
                 this.ch = channel;
                 channel = null;
             } catch (IOException e) {
@@ -220,6 +270,32 @@ public final class Safetensors {
                     }
                 }
             }
+        }
+
+        /** Checks the CRC-32C of bytes [dataStart, size) against the header's (see the class comment). */
+        private void verify(FileChannel channel, long dataStart, long size, String expected) throws IOException {
+            if (!expected.matches("[0-9a-f]{8}")) {
+                throw bad("metadata " + CHECKSUM_KEY + " is \"" + expected + "\", not 8 hex digits; the header is corrupt");
+            }
+            CRC32C crc = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            for (long pos = dataStart; pos < size; pos += buf.limit()) {
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), size - pos));
+                readFully(channel, buf, pos);
+                buf.flip();
+                crc.update(buf);
+            }
+            String actual = hex(crc.getValue());
+            if (!actual.equals(expected)) {
+                throw bad("the tensor data's checksum is " + actual + " but the header says " + expected
+                        + " (" + CHECKSUM_KEY + "); the file is corrupt (changed on disk or in transfer)");
+            }
+        }
+
+        /** Whether the file carried a checksum, which open verified (see the class comment). */
+        public boolean checksummed() {
+            return checksummed;
         }
 
         private CheckpointException bad(String what) {

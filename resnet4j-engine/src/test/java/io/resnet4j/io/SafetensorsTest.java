@@ -49,7 +49,12 @@ class SafetensorsTest {
         assertThat(n % 8).isZero();
         assertThat(Files.size(f)).isEqualTo(8 + n + 12);
         String header = new String(Files.readAllBytes(f), 8, (int) n, StandardCharsets.UTF_8).strip();
-        assertThat(Json.parseObject(header)).containsKey("x").doesNotContainKey("__metadata__");
+        // the only metadata is the writer's checksum of the 12 data bytes
+        Map<String, Object> parsed = Json.parseObject(header);
+        assertThat(parsed).containsKey("x");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(Files.readAllBytes(f), (int) (8 + n), 12);
+        assertThat(parsed.get("__metadata__")).isEqualTo(Map.of(Safetensors.CHECKSUM_KEY, Safetensors.hex(crc.getValue())));
         b.position((int) (8 + n));
         assertThat(b.getFloat()).isEqualTo(1f);
     }
@@ -66,10 +71,53 @@ class SafetensorsTest {
             assertThat(r.readLongs("u8")).containsExactly(Arrays.stream(expected.ints("u8")).asLongStream().toArray());
         }
         try (Safetensors.Reader r = Safetensors.open(root.resolve("small_state.safetensors"))) {
+            assertThat(r.checksummed()).as("the torch converter writes no checksum").isFalse();
             assertThat(r.metadata()).containsEntry("model", "tiny");
             assertThat(r.readFloats("conv1.weight")).containsExactly(expected.floats("conv1.weight"));
             assertThat(r.readLongs("bn1.num_batches_tracked")).containsExactly(17L);
         }
+    }
+
+    /**
+     * Any flipped bit in the tensor data fails the open, naming the checksum; the intact file opens, reports its
+     * checksum and keeps it out of the metadata. The key is reserved for the writer.
+     */
+    @Test
+    void aFlippedBitInTheDataFailsTheChecksum() throws IOException {
+        Path good = dir.resolve("sum.safetensors");
+        float[] w = new float[1000];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i * 0.37f - 50f;
+        }
+        Safetensors.write(good, Map.of("model", "m"), List.of(Safetensors.Entry.f32("w", new int[] {10, 100}, w),
+                Safetensors.Entry.i64Scalar("steps", 7)));
+        try (Safetensors.Reader r = Safetensors.open(good)) {
+            assertThat(r.checksummed()).isTrue();
+            assertThat(r.metadata()).containsExactly(Map.entry("model", "m"));
+            assertThat(r.readFloats("w")).containsExactly(w);
+        }
+        byte[] bytes = Files.readAllBytes(good);
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        for (long at : new long[] {8 + n, 8 + n + 2001, bytes.length - 1}) {
+            byte[] flipped = bytes.clone();
+            flipped[(int) at] ^= 0x10;
+            Path bad = dir.resolve("flipped" + at + ".safetensors");
+            Files.write(bad, flipped);
+            assertThatThrownBy(() -> Safetensors.open(bad)).as("bit flipped at byte %d", at)
+                    .isInstanceOf(CheckpointException.class).hasMessageContaining("checksum")
+                    .hasMessageContaining("corrupt").hasMessageContaining(bad.toString());
+        }
+        String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+        int at = 8 + header.indexOf('"', header.indexOf(Safetensors.CHECKSUM_KEY) + Safetensors.CHECKSUM_KEY.length() + 1)
+                + 1;
+        byte[] notHex = bytes.clone();
+        notHex[at] = 'z';
+        Path badHeader = dir.resolve("nothex.safetensors");
+        Files.write(badHeader, notHex);
+        assertThatThrownBy(() -> Safetensors.open(badHeader)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("not 8 hex digits");
+        assertThatThrownBy(() -> Safetensors.write(dir.resolve("x.safetensors"), Map.of(Safetensors.CHECKSUM_KEY, "0"),
+                List.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
     }
 
     @Test
