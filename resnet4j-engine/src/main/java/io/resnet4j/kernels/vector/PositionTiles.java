@@ -58,6 +58,11 @@ final class PositionTiles implements Parallel.Task {
      * for 49 outputs).
      */
     static final int ROW_MR = 7;
+    /**
+     * Positions of a short tile over the grid (AVX-512 only), where whole tiles of 10 compute fewer junk positions
+     * than tiles of MR: 7x7 outputs of a 1x1 convolution take 5 tiles of 10 (50 positions) instead of 5 of 12 (60).
+     */
+    static final int SHORT_MR = 10;
 
     final ConvJobs.Geometry g = new ConvJobs.Geometry();
     private float[] xs, wt, bias, y;
@@ -67,18 +72,28 @@ final class PositionTiles implements Parallel.Task {
     private int[] tailTap;
     private int tailImg;
     private int wtOff, xsOff, imgStride, yOff, biasOff, k, crs, wp, grid, posTiles, tilesPerChunk, chunks, panels;
-    /** Positions per tile: MR over the padded grid, or ROW_MR within output rows (rows), perRow tiles per row. */
+    /**
+     * Positions per tile: MR or SHORT_MR over the padded grid, or ROW_MR within output rows (rows), perRow tiles per
+     * row.
+     */
     private int mr, perRow;
     private boolean relu, rows;
 
     /**
-     * Whether p x q outputs over a padded grid of the given size take row tiles: with tileRowWaste > 0 (Tuning), on
-     * AVX-512 (MR 12), where q is a multiple of ROW_MR and the grid's tiles compute more than tileRowWaste percent
-     * of the outputs.
+     * Positions per tile for p x q outputs over a padded grid of the given size. With tileRowWaste 0 (Tuning) or
+     * below AVX-512, MR. Otherwise ROW_MR (row tiles) where q is a multiple of ROW_MR and MR-position tiles compute
+     * more than tileRowWaste percent of the outputs; SHORT_MR where its tiles compute at most 90% of the positions
+     * MR's do (fewer multiply-adds per weight load, so only for a clear cut in work); else MR.
      */
-    static boolean rowTiles(int tileRowWaste, int p, int q, int grid) {
-        long gridWork = (long) (grid + MR - 1) / MR * MR;
-        return tileRowWaste > 0 && MR == 12 && q % ROW_MR == 0 && gridWork * 100 > (long) tileRowWaste * p * q;
+    static int tilePositions(int tileRowWaste, int p, int q, int grid) {
+        if (tileRowWaste == 0 || MR != 12) {
+            return MR;
+        }
+        long work = (long) (grid + MR - 1) / MR * MR, shortWork = (long) (grid + SHORT_MR - 1) / SHORT_MR * SHORT_MR;
+        if (q % ROW_MR == 0 && work * 100 > (long) tileRowWaste * p * q) {
+            return ROW_MR;
+        }
+        return shortWork * 10 <= work * 9 ? SHORT_MR : MR;
     }
 
     /** Floats of prepared weights for k output channels of crs taps. */
@@ -104,7 +119,7 @@ final class PositionTiles implements Parallel.Task {
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
      * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
      * q). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
-     * pad; tileRowWaste: Tuning's (see rowTiles).
+     * pad; tileRowWaste: Tuning's (see tilePositions).
      */
     float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
                     int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste) {
@@ -136,10 +151,10 @@ final class PositionTiles implements Parallel.Task {
             imgStride = g.ch * phases * hp * wp;
             ConvJobs.Pad.tapOffsets(g.ch, g.r, g.s, g.sh, g.sw, hp, wp, tap);
             grid = (g.p - 1) * wp + g.q;
-            rows = rowTiles(tileRowWaste, g.p, g.q, grid);
-            mr = rows ? ROW_MR : MR;
+            mr = tilePositions(tileRowWaste, g.p, g.q, grid);
+            rows = mr == ROW_MR;
             perRow = g.q / ROW_MR;
-            posTiles = rows ? g.p * perRow : (grid + MR - 1) / MR;
+            posTiles = rows ? g.p * perRow : (grid + mr - 1) / mr;
             tailImg = -1;
             int lastBase = xsOff + (g.images - 1) * imgStride + tileStart(posTiles - 1);
             if (lastBase + tap[crs - 1] + mr > xs.length) {
@@ -201,6 +216,8 @@ final class PositionTiles implements Parallel.Task {
             int xb = gathered ? 0 : base + g0;
             if (rows) {
                 tile7(crs, src, xb, taps, wt, wb, t);
+            } else if (mr == SHORT_MR) {
+                tile10(crs, src, xb, taps, wt, wb, t);
             } else if (MR == 12) {
                 tile12(crs, src, xb, taps, wt, wb, t);
             } else {
@@ -225,9 +242,9 @@ final class PositionTiles implements Parallel.Task {
         }
     }
 
-    /** The grid position of tile tl's first output: a row's (rows), or MR positions a tile over the grid. */
+    /** The grid position of tile tl's first output: a row's (rows), or mr positions a tile over the grid. */
     private int tileStart(int tl) {
-        return rows ? tl / perRow * wp + tl % perRow * ROW_MR : tl * MR;
+        return rows ? tl / perRow * wp + tl % perRow * ROW_MR : tl * mr;
     }
 
     /**
@@ -386,6 +403,89 @@ final class PositionTiles implements Parallel.Task {
         c51.intoArray(out, 5 * NR + L);
         c60.intoArray(out, 6 * NR);
         c61.intoArray(out, 6 * NR + L);
+    }
+
+    /** tile with SHORT_MR = 10 positions, in the same order. */
+    static void tile10(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
+        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
+        FloatVector c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00;
+        for (int kk = 0; kk < kdim; kk++) {
+            int pb = wb + NR * kk, xa = xb + tap[kk];
+            FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
+            FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
+            FloatVector av = FloatVector.broadcast(Simd.F, x[xa]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(Simd.F, x[xa + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(Simd.F, x[xa + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(Simd.F, x[xa + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(Simd.F, x[xa + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(Simd.F, x[xa + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(Simd.F, x[xa + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(Simd.F, x[xa + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(Simd.F, x[xa + 8]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(Simd.F, x[xa + 9]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+        }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) Simd.VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) Simd.VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) Simd.VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) Simd.VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) Simd.VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) Simd.VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) Simd.VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) Simd.VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) Simd.VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) Simd.VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) Simd.VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) Simd.VECTOR_CLASS.cast(c51);
+        c60 = (FloatVector) Simd.VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
+        c70 = (FloatVector) Simd.VECTOR_CLASS.cast(c70);
+        c71 = (FloatVector) Simd.VECTOR_CLASS.cast(c71);
+        c80 = (FloatVector) Simd.VECTOR_CLASS.cast(c80);
+        c81 = (FloatVector) Simd.VECTOR_CLASS.cast(c81);
+        c90 = (FloatVector) Simd.VECTOR_CLASS.cast(c90);
+        c91 = (FloatVector) Simd.VECTOR_CLASS.cast(c91);
+        c00.intoArray(out, 0);
+        c01.intoArray(out, L);
+        c10.intoArray(out, NR);
+        c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);
+        c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);
+        c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);
+        c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);
+        c51.intoArray(out, 5 * NR + L);
+        c60.intoArray(out, 6 * NR);
+        c61.intoArray(out, 6 * NR + L);
+        c70.intoArray(out, 7 * NR);
+        c71.intoArray(out, 7 * NR + L);
+        c80.intoArray(out, 8 * NR);
+        c81.intoArray(out, 8 * NR + L);
+        c90.intoArray(out, 9 * NR);
+        c91.intoArray(out, 9 * NR + L);
     }
 
     /** tile with 12 positions (MR on AVX-512), in the same order. */

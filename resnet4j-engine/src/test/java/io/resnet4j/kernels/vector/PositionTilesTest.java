@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (both sum each output over the taps in ascending order with one fma per tap), on 1 and 2 threads. Geometries:
  * channel counts that leave a partial panel of NR channels, grids whose last tile runs past the image, padded and
  * unpadded 3x3 kernels, strides (phase planes), 1x1 in place (x with and without room for the last tile's reads,
- * which are then gathered), strided 1x1 (subsampled).
+ * which are then gathered), strided 1x1 (subsampled); on AVX-512 three of them take tiles of SHORT_MR positions (1x1
+ * at 5x5 and 7x7, the 7x7 one gathering its last tile, and strided 1x1 to 3x3).
  */
 class PositionTilesTest {
     /** Every geometry has at least PositionTiles.MIN_TAPS taps. */
@@ -95,8 +96,8 @@ class PositionTilesTest {
                 boolean withBias = i % 2 == 0, relu = i % 3 != 1;
                 i++;
                 int wp = g.q() - 1 + (g.s() + g.strideW() - 1) / g.strideW(), grid = (g.p() - 1) * wp + g.q();
-                assertThat(PositionTiles.rowTiles(100, g.p(), g.q(), grid)).as("%s takes row tiles", g)
-                        .isEqualTo(PositionTiles.MR == 12);
+                assertThat(PositionTiles.tilePositions(100, g.p(), g.q(), grid)).as("%s takes row tiles", g)
+                        .isEqualTo(PositionTiles.MR == 12 ? PositionTiles.ROW_MR : PositionTiles.MR);
                 int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
                 float[] x = random(rng, xOff + g.inputSize()), w = random(rng, wOff + g.weightSize() + 4);
                 float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
@@ -123,14 +124,24 @@ class PositionTilesTest {
         }
     }
 
-    /** The default takes row tiles for 3x3 at 7x7 (72 grid positions for 49 outputs), not for 1x1 at 7x7 (60). */
+    /**
+     * On AVX-512 the default takes row tiles for 3x3 at 7x7 (72 grid positions in tiles of 12 for 49 outputs), tiles
+     * of 10 for 1x1 at 7x7 (50 positions against 60) and 5x5 (30 against 36), tiles of 12 for strided 3x3 to 7x7 (60
+     * either way) and 1x1 at 14x14 (204 against 200); tiles of MR everywhere below AVX-512.
+     */
     @Test
-    void defaultRowTilesOnlyWhereTheGridWastesMost() {
-        int waste = Tuning.DEFAULT.tileRowWaste();
-        assertThat(PositionTiles.rowTiles(waste, 7, 7, 6 * 9 + 7)).as("3x3 at 7x7").isEqualTo(PositionTiles.MR == 12);
-        assertThat(PositionTiles.rowTiles(waste, 7, 7, 49)).as("1x1 at 7x7").isFalse();
-        assertThat(PositionTiles.rowTiles(waste, 7, 7, 6 * 8 + 7)).as("strided 3x3 to 7x7").isFalse();
-        assertThat(PositionTiles.rowTiles(waste, 5, 5, 4 * 7 + 5)).as("width 5").isFalse();
+    void defaultTilePositionsCutTheGridsWaste() {
+        int waste = Tuning.DEFAULT.tileRowWaste(), mr = PositionTiles.MR;
+        boolean avx512 = mr == 12;
+        assertThat(PositionTiles.tilePositions(waste, 7, 7, 6 * 9 + 7)).as("3x3 at 7x7")
+                .isEqualTo(avx512 ? PositionTiles.ROW_MR : mr);
+        assertThat(PositionTiles.tilePositions(waste, 7, 7, 49)).as("1x1 at 7x7")
+                .isEqualTo(avx512 ? PositionTiles.SHORT_MR : mr);
+        assertThat(PositionTiles.tilePositions(waste, 5, 5, 25)).as("1x1 at 5x5")
+                .isEqualTo(avx512 ? PositionTiles.SHORT_MR : mr);
+        assertThat(PositionTiles.tilePositions(waste, 7, 7, 6 * 8 + 7)).as("strided 3x3 to 7x7").isEqualTo(mr);
+        assertThat(PositionTiles.tilePositions(waste, 14, 14, 196)).as("1x1 at 14x14").isEqualTo(mr);
+        assertThat(PositionTiles.tilePositions(0, 7, 7, 6 * 9 + 7)).as("off").isEqualTo(mr);
     }
 
     /** The epilogue's ReLU keeps NaN (a NaN input reaches every channel of its position) and zeroes negatives. */
