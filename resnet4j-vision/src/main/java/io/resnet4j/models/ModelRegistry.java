@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class ModelRegistry {
-    private static final Pattern RESNET = Pattern.compile("(cifar-)?resnet(\\d{1,6})");
-    private static final Pattern PREACT = Pattern.compile("preact-resnet(\\d{1,6})");
-    private static final Pattern WRN = Pattern.compile("wrn-(\\d{1,6})-(\\d{1,4})");
-    private static final Pattern PLAIN_SHORT = Pattern.compile("plain(\\d{1,6})");
+    // Depths of any length match: a too-deep name gets its family's depth rule, not "unknown model".
+    private static final Pattern RESNET = Pattern.compile("(cifar-)?resnet(\\d+)");
+    private static final Pattern PREACT = Pattern.compile("preact-resnet(\\d+)");
+    private static final Pattern WRN = Pattern.compile("wrn-(\\d+)-(\\d{1,4})");
+    private static final Pattern PLAIN_SHORT = Pattern.compile("plain(\\d+)");
 
     /** Depth from which {@code preact-resnetD} uses bottleneck units (He et al. 2016: ResNet-164, -1001). */
     public static final int PREACT_BOTTLENECK_FROM = 164;
@@ -56,20 +57,21 @@ public final class ModelRegistry {
         try {
             Matcher m = PLAIN_SHORT.matcher(n);
             if (m.matches()) {
-                return resnet(false, Integer.parseInt(m.group(1))).plain();
+                return resnet(false, m.group(1)).plain();
             }
             m = RESNET.matcher(n);
             if (m.matches()) {
-                return resnet(m.group(1) != null, Integer.parseInt(m.group(2)));
+                return resnet(m.group(1) != null, m.group(2));
             }
             m = PREACT.matcher(n);
             if (m.matches()) {
-                int depth = Integer.parseInt(m.group(1));
-                return ResNetSpec.preActResNet(depth, depth >= PREACT_BOTTLENECK_FROM ? Block.BOTTLENECK : Block.BASIC);
+                String depth = m.group(1);
+                return ResNetSpec.preActResNet(depth,
+                        ResNetSpec.number(depth) >= PREACT_BOTTLENECK_FROM ? Block.BOTTLENECK : Block.BASIC);
             }
             m = WRN.matcher(n);
             if (m.matches()) {
-                return ResNetSpec.wideResNet(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+                return ResNetSpec.wideResNet(m.group(1), Integer.parseInt(m.group(2)));
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model " + name + ": " + e.getMessage(), e);
@@ -83,9 +85,10 @@ public final class ModelRegistry {
         return ResNet.build(spec(name), seed);
     }
 
-    private static ResNetSpec resnet(boolean cifar, int depth) {
+    private static ResNetSpec resnet(boolean cifar, String depth) {
         if (!cifar) {
-            switch (depth) {
+            long d = ResNetSpec.number(depth);
+            switch (d > 152 ? 0 : (int) d) { // deeper than any ImageNet net: no case, and no int overflow
                 case 18: return ResNetSpec.resnet18();
                 case 34: return ResNetSpec.resnet34();
                 case 50: return ResNetSpec.resnet50();

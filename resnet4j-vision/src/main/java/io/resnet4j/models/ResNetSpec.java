@@ -83,6 +83,9 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      */
     public static final long MAX_PARAMETERS = 1_000_000_000L;
 
+    /** At most this many units per stage; the depth rules of the CIFAR-style families follow from it. */
+    public static final int MAX_UNITS = 100_000;
+
     public ResNetSpec {
         require(block != null && stem != null && stridePlacement != null && shortcut != null,
                 "block, stem, stride placement and shortcut must be given");
@@ -93,7 +96,7 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
         require(stageSizes.size() == widths.size(),
                 "stage sizes " + stageSizes + " and widths " + widths + " must have the same length");
         for (int units : stageSizes) {
-            require(units >= 1 && units <= 100_000, "every stage needs 1 to 100000 units, got " + stageSizes);
+            require(units >= 1 && units <= MAX_UNITS, "every stage needs 1 to " + MAX_UNITS + " units, got " + stageSizes);
         }
         require(widthMultiplier >= 1, "width multiplier must be >= 1, got " + widthMultiplier);
         for (int w : widths) {
@@ -164,6 +167,11 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * stages of n basic units with 16, 32, 64 channels, option-A shortcuts, 10 classes.
      */
     public static ResNetSpec cifarResNet(int depth) {
+        return cifarResNet(Integer.toString(depth));
+    }
+
+    /** {@link #cifarResNet(int)} for the depth as a model name writes it: decimal digits, possibly past any int. */
+    static ResNetSpec cifarResNet(String depth) {
         int n = units(depth, 6, 2, "a CIFAR ResNet");
         return new ResNetSpec(Block.BASIC, List.of(n, n, n), List.of(16, 32, 64), Stem.CIFAR,
                 StridePlacement.V1_5, Shortcut.A, false, 1, false, true, 3, 10);
@@ -175,6 +183,11 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * projection shortcuts where the shape changes (the reference code, KaimingHe/resnet-1k-layers).
      */
     public static ResNetSpec preActResNet(int depth, Block block) {
+        return preActResNet(Integer.toString(depth), block);
+    }
+
+    /** {@link #preActResNet(int, Block)} for the depth as a model name writes it. */
+    static ResNetSpec preActResNet(String depth, Block block) {
         int n = block == Block.BASIC ? units(depth, 6, 2, "a pre-activation ResNet with basic units")
                 : units(depth, 9, 2, "a pre-activation ResNet with bottleneck units");
         return new ResNetSpec(block, List.of(n, n, n), List.of(16, 32, 64), Stem.CIFAR,
@@ -187,6 +200,11 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * WRN-28-10 has 36.5 M parameters.
      */
     public static ResNetSpec wideResNet(int depth, int k) {
+        return wideResNet(Integer.toString(depth), k);
+    }
+
+    /** {@link #wideResNet(int, int)} for the depth as a model name writes it. */
+    static ResNetSpec wideResNet(String depth, int k) {
         int n = units(depth, 6, 4, "a Wide ResNet");
         return new ResNetSpec(Block.BASIC, List.of(n, n, n), List.of(16, 32, 64), Stem.CIFAR,
                 StridePlacement.V1_5, Shortcut.B, true, k, false, true, 3, 10);
@@ -343,12 +361,28 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
         }
     }
 
-    private static int units(int depth, int perUnit, int extra, String what) {
-        if (depth < perUnit + extra || (depth - extra) % perUnit != 0) {
-            throw new IllegalArgumentException(what + " has depth " + perUnit + "n+" + extra + " with n >= 1 ("
-                    + (perUnit + extra) + ", " + (2 * perUnit + extra) + ", " + (3 * perUnit + extra) + ", ...), got " + depth);
+    /**
+     * Units per stage n of a depth perUnit * n + extra, 1 <= n <= MAX_UNITS. The depth is text so that a model
+     * name's digits are checked (and shown) as written, however many there are.
+     */
+    private static int units(String depth, int perUnit, int extra, String what) {
+        long d = number(depth);
+        long max = (long) perUnit * MAX_UNITS + extra;
+        if (d < perUnit + extra || d > max || (d - extra) % perUnit != 0) {
+            throw new IllegalArgumentException(what + " has depth " + perUnit + "n+" + extra + " with n from 1 to " + MAX_UNITS
+                    + " (" + (perUnit + extra) + ", " + (2 * perUnit + extra) + ", " + (3 * perUnit + extra) + ", ..., " + max
+                    + "), got " + depth);
         }
-        return (depth - extra) / perUnit;
+        return (int) ((d - extra) / perUnit);
+    }
+
+    /** A decimal integer; one past a long (only digits reach here) is Long.MAX_VALUE, beyond every limit. */
+    static long number(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static List<Integer> ints(int... values) {

@@ -339,6 +339,24 @@ class ResNetStructureTest {
     }
 
     @Test
+    void aTooDeepNameGetsItsFamilysDepthRuleNotUnknownModel() {
+        // {name, rule, depth}: 7 digits (past MAX_UNITS units per stage), 11 (past int), 25 (past long).
+        String nines = "9".repeat(25);
+        String[][] cases = {{"resnet1234568", "6n+2", "1234568"}, {"resnet99999999999", "6n+2", "99999999999"},
+                {"cifar-resnet99999999999", "6n+2", "99999999999"}, {"plain99999999999", "6n+2", "99999999999"},
+                {"preact-resnet99999999999", "9n+2", "99999999999"}, {"wrn-99999999999-2", "6n+4", "99999999999"},
+                {"resnet" + nines, "6n+2", nines}};
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> ModelRegistry.spec(c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("model " + c[0] + ": ").hasMessageContaining(c[1]).hasMessageEndingWith("got " + c[2]);
+        }
+        assertThatThrownBy(() -> ModelRegistry.spec("resnet1234568")).hasMessageContaining("n from 1 to 100000")
+                .hasMessageContaining("..., 600002)");
+        assertThatThrownBy(() -> ResNetSpec.cifarResNet(600008)).hasMessageContaining("got 600008");
+        assertThat(ModelRegistry.spec("resnet020")).isEqualTo(ResNetSpec.cifarResNet(20));
+    }
+
+    @Test
     void registryResolvesEveryFamily() {
         for (String name : ModelRegistry.names()) {
             assertThat(ModelRegistry.spec(name)).as(name).isNotNull();
