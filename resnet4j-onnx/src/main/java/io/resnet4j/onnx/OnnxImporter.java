@@ -92,13 +92,28 @@ final class OnnxImporter {
         return new OnnxImporter(model, inputShapes, bindings).build();
     }
 
+    /**
+     * The default-domain opsets the importer reads. Its operators' opset-dependent forms reach back to opset 1
+     * (Pad's paddings, Reshape's shape attribute; ONNX's own GlobalAveragePool tests are opset 1, the
+     * PyTorch-converted ones opset 6) and forward to opset 18 (Pad's axes input); a newer opset may change an
+     * operator in a way this importer would not notice.
+     */
+    static final int MIN_OPSET = 1, MAX_OPSET = 18;
+
     static int defaultOpset(ModelProto model) {
         for (OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
-                if (o.getVersion() < 1 || o.getVersion() > 10_000) {
-                    throw new OnnxException("the model imports the ONNX operator set version " + o.getVersion());
+                long v = o.getVersion();
+                if (v > MAX_OPSET) {
+                    throw new OnnxException("opset " + v + " is newer than the newest this importer knows (" + MAX_OPSET
+                            + "); export the model with opset_version " + MAX_OPSET + " or lower (opsets " + MIN_OPSET + " to "
+                            + MAX_OPSET + " are supported)");
                 }
-                return (int) o.getVersion();
+                if (v < MIN_OPSET) {
+                    throw new OnnxException("opset " + v + " is not an ONNX operator set (they start at " + MIN_OPSET + "; opsets "
+                            + MIN_OPSET + " to " + MAX_OPSET + " are supported)");
+                }
+                return (int) v;
             }
         }
         throw new OnnxException("the model does not import the default ONNX operator set (opset_import has no ai.onnx entry)");

@@ -106,6 +106,29 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void opsetsOutsideOneToEighteenAreRefusedNamingTheRange() {
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8))
+                .addNode(node("Relu", "r", List.of("x"), "y")).addOutput(input("y"));
+        for (long v : new long[] {99, 19, Long.MAX_VALUE}) {
+            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v)).build();
+            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v).isInstanceOf(OnnxException.class)
+                    .hasMessageStartingWith("m.onnx: opset " + v + " is newer than the newest this importer knows (18)")
+                    .hasMessageContaining("opsets 1 to 18 are supported");
+        }
+        for (long v : new long[] {0, -3}) {
+            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("ai.onnx").setVersion(v))
+                    .build();
+            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v).isInstanceOf(OnnxException.class)
+                    .hasMessageStartingWith("m.onnx: opset " + v + " is not an ONNX operator set")
+                    .hasMessageContaining("opsets 1 to 18 are supported");
+        }
+        for (long v : new long[] {1, 18}) {
+            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v)).build();
+            assertThat(OnnxModel.fromProto(m, null, "m.onnx").metadata()).containsEntry("opset", String.valueOf(v));
+        }
+    }
+
+    @Test
     void initializerClaimingMoreDataThanTheFileHoldsIsRejected() {
         TensorProto huge = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1_000_000).addDims(1_000_000)
                 .setRawData(ByteString.copyFrom(new byte[16])).build();
