@@ -32,7 +32,7 @@ final class ConstFold {
             case "Unsqueeze" -> unsqueeze(need(in, 0, op), opset < 13 ? a.ints("axes") : need(in, 1, op).asLongs("axes"));
             case "Squeeze" -> squeeze(need(in, 0, op), opset < 13 ? (a.has("axes") ? a.ints("axes") : null)
                     : (in.size() > 1 && in.get(1) != null ? in.get(1).asLongs("axes") : null));
-            case "Concat" -> concat(in, (int) a.i("axis", 0));
+            case "Concat" -> concat(in, (int) a.i("axis", opset < 4 ? 1 : 0)); // Concat-1: axis optional, default 1
             case "ConstantOfShape" -> constantOfShape(need(in, 0, op).asLongs("shape"), a);
             case "Slice" -> slice(need(in, 0, op), a, in, opset);
             case "Transpose" -> transpose(need(in, 0, op), a.has("perm") ? a.ints("perm") : null);

@@ -42,6 +42,8 @@ final class OnnxImporter {
     static final Set<String> RUNTIME_OPS = Set.of("Conv", "BatchNormalization", "Relu", "MaxPool", "AveragePool",
             "GlobalAveragePool", "Add", "Sum", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Identity", "Pad",
             "Slice", "Transpose", "Cast", "Dropout");
+    /** Operators with the attributes broadcast and axis in opsets 1 to 6 (numpy broadcasting from opset 7 on). */
+    private static final Set<String> LEGACY_BROADCAST_OPS = Set.of("Add", "Sub", "Mul", "Div");
     /** Every operator the importer knows, including those only evaluated on constants. */
     static final Set<String> SUPPORTED_OPS;
 
@@ -285,6 +287,11 @@ final class OnnxImporter {
             shapeSpecialised = true;
             define(n, 0, new Val(fold.shapeOf(Const.dimsOf(in.get(0).shape), a), -1, null));
             return;
+        }
+        if (opset < 7 && LEGACY_BROADCAST_OPS.contains(op) && a.i("broadcast", 0) != 0 && a.has("axis")) {
+            // Without axis, opsets 1 to 6 match B's shape to A's trailing dimensions, as numpy's rules do.
+            throw new OnnxException("broadcast=1 with axis " + a.i("axis", 0) + " (opsets 1 to 6) is not supported;"
+                    + " only broadcasting over the trailing dimensions is");
         }
         if (op.equals("Constant") || allConst && ConstFold.OPS.contains(op)) {
             List<Const> cs = new ArrayList<>();
@@ -547,6 +554,10 @@ final class OnnxImporter {
         if (a.i("training_mode", 0) != 0) {
             throw new OnnxException("training_mode=1 is not supported (inference only; fine-tune the imported graph instead)");
         }
+        if (opset < 7 && a.i("is_test", 0) == 0) {
+            throw new OnnxException("is_test=0 (training mode, opsets 1 to 6) is not supported (inference only; fine-tune the"
+                    + " imported graph instead)");
+        }
         if (opset < 9 && a.i("spatial", 1) != 1) {
             throw new OnnxException("spatial=0 is not supported");
         }
@@ -626,9 +637,6 @@ final class OnnxImporter {
                 ids.add(v.id);
                 out = out == null ? v.shape : Broadcast.shape(out, v.shape, "Add");
             }
-        }
-        if (opset < 7 && n.getOpType().equals("Add") && new Attrs(n).i("broadcast", 0) != 0 && c != null) {
-            throw new OnnxException("legacy broadcast=1 with axis is not supported");
         }
         Tensor constant = c == null ? null : c.toTensor("constant operand");
         if (constant != null) {

@@ -128,6 +128,55 @@ class OnnxImportErrorsTest {
         }
     }
 
+    static ModelProto model(GraphProto.Builder g, long opset) {
+        return model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(opset)).build();
+    }
+
+    static AttributeProto attr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setI(v).build();
+    }
+
+    @Test
+    void formsOfOpsetsOneToSixThatNumpyRulesDoNotCoverAreHonouredOrRefused() {
+        // BatchNormalization before opset 7 is in training mode unless is_test=1.
+        GraphProto.Builder bn = GraphProto.newBuilder().addInput(input("x", 1, 2, 2, 2));
+        for (String t : List.of("s", "b", "m", "v")) {
+            bn.addInitializer(Const.floatProto(t, new int[] {2}, new float[] {1, 1}));
+        }
+        bn.addNode(node("BatchNormalization", "bn", List.of("x", "s", "b", "m", "v"), "y")).addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(bn, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'bn'").hasMessageContaining("is_test=0 (training mode, opsets 1 to 6)");
+        bn.setNode(0, bn.getNode(0).toBuilder().addAttribute(attr("is_test", 1)));
+        assertThat(OnnxModel.fromProto(model(bn, 6), null, "m.onnx").module()).isNotNull();
+        // Broadcasting along an axis (B aligned at A's dimension 1, not at the end) has no numpy equivalent.
+        TensorProto c3 = Const.floatProto("c3", new int[] {3}, new float[] {1, 2, 3});
+        GraphProto.Builder axis = GraphProto.newBuilder().addInput(input("x", 1, 3, 2, 2)).addInitializer(c3)
+                .addNode(node("Add", "add", List.of("x", "c3"), "y", attr("broadcast", 1), attr("axis", 1))).addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(axis, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'add'").hasMessageContaining("broadcast=1 with axis 1 (opsets 1 to 6)");
+        GraphProto.Builder folded = GraphProto.newBuilder().addInput(input("x", 3, 2)).addInitializer(c3)
+                .addInitializer(Const.floatProto("c32", new int[] {3, 2}, new float[6]))
+                .addNode(node("Mul", "mul", List.of("c32", "c3"), "k", attr("broadcast", 1), attr("axis", 0)))
+                .addNode(node("Add", "add", List.of("x", "k"), "y")).addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(folded, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'mul'").hasMessageContaining("broadcast=1 with axis 0");
+        // Without axis, B matches A's trailing dimensions: numpy broadcasting, also with a constant B.
+        TensorProto c2 = Const.floatProto("c2", new int[] {2}, new float[] {10, 20});
+        GraphProto.Builder suffix = GraphProto.newBuilder().addInput(input("x", 1, 1, 1, 2)).addInitializer(c2)
+                .addNode(node("Add", "add", List.of("x", "c2"), "y", attr("broadcast", 1))).addOutput(input("y"));
+        io.resnet4j.tensor.Tensor x = io.resnet4j.tensor.Tensor.wrap(Shape.of(1, 1, 1, 2), new float[] {1, 2});
+        assertThat(OnnxModel.fromProto(model(suffix, 6), null, "m.onnx").module().forward(x).data()).containsExactly(11f, 22f);
+        // Concat before opset 4: axis optional, default 1.
+        GraphProto.Builder concat = GraphProto.newBuilder().addInput(input("x", 1, 5))
+                .addInitializer(Const.floatProto("a", new int[] {1, 2}, new float[] {1, 2}))
+                .addInitializer(Const.floatProto("b", new int[] {1, 3}, new float[] {3, 4, 5}))
+                .addNode(NodeProto.newBuilder().setOpType("Concat").setName("cat").addInput("a").addInput("b").addOutput("k"))
+                .addNode(node("Add", "add", List.of("x", "k"), "y")).addOutput(input("y"));
+        io.resnet4j.tensor.Tensor zeros = new io.resnet4j.tensor.Tensor(Shape.of(1, 5));
+        assertThat(OnnxModel.fromProto(model(concat, 3), null, "m.onnx").module().forward(zeros).data())
+                .containsExactly(1f, 2f, 3f, 4f, 5f);
+    }
+
     @Test
     void initializerClaimingMoreDataThanTheFileHoldsIsRejected() {
         TensorProto huge = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1_000_000).addDims(1_000_000)
