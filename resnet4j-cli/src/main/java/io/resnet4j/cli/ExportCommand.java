@@ -1,5 +1,6 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.models.ModelCheckpoint;
 import io.resnet4j.models.ResNet;
 import io.resnet4j.models.ResNetSpec;
@@ -100,8 +101,8 @@ final class ExportCommand extends BaseCommand {
         try {
             OnnxExport.export(net, in, out, meta);
         } catch (IOException e) {
-            // The exporter writes a temporary file first: the message names the user's file, not that one.
-            throw new UserError("cannot write " + out + ": " + UserFiles.reason(e), e);
+            // The exporter writes a temporary file first: the message names the user's file before that one.
+            throw new UserError(AtomicFiles.failure(out, e).getMessage(), e);
         }
         out().println("wrote " + out + ": " + what + ", input (N, " + channels + ", " + size + ", " + size + "), "
                 + format + " opset " + OnnxExport.OPSET + (meta.containsKey(ModelCheckpoint.NORMALIZATION)

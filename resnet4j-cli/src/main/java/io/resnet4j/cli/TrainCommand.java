@@ -633,12 +633,9 @@ final class TrainCommand extends BaseCommand {
         if (setup.dataset() == null || !Files.isDirectory(Path.of(setup.dataset()))) {
             extra.put(Networks.DATASET, choice.id());
         }
-        try {
-            ModelCheckpoint.save(file, net, new ModelCheckpoint.ModelCard(setup.model(), spec, choice.classNames(),
-                    new ModelCheckpoint.Normalization(mean, std)), extra);
-        } catch (CheckpointException e) {
-            throw new UserError("cannot write " + file + ": " + e.getMessage());
-        }
+        // a failure is a CheckpointException that names the file ("cannot write FILE: ..."), a user error
+        ModelCheckpoint.save(file, net, new ModelCheckpoint.ModelCard(setup.model(), spec, choice.classNames(),
+                new ModelCheckpoint.Normalization(mean, std)), extra);
     }
 
     private void finish(TrainResult result, TrainConfig config, Evaluation eval, Path runDir, Path modelFile,

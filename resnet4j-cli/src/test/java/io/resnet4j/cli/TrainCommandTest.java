@@ -294,6 +294,26 @@ class TrainCommandTest {
     }
 
     @Test
+    void aFailedWriteNamesTheFileAskedForBeforeAnyTemporaryFile() throws IOException {
+        // Each file is written to a temporary file beside it, then renamed; a directory in its place fails the rename.
+        for (String blocked : List.of(TrainCommand.CONFIG, Trainer.BEST, "model.safetensors")) {
+            Path run = tmp.resolve("blocked-" + blocked);
+            Files.createDirectories(run.resolve(blocked));
+            Cli.Result r = Cli.run("train", "--dataset", "bundled", "--model", "resnet8", "--epochs", "1", "--batch", "16",
+                    "--train-limit", "32", "--test-limit", "16", "--quiet", "--out", run.toString());
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+            assertThat(r.errLines()).as(r.err()).hasSize(1);
+            String line = r.errLines()[0];
+            // config.json through AtomicFiles.writeString (an UncheckedIOException), the checkpoints through Safetensors
+            assertThat(line).as(blocked).matches("error: (I/O error: )?cannot write " + java.util.regex.Pattern.quote(
+                    run.resolve(blocked).toString()) + ": it is a directory( \\(check the directory exists.*\\))?");
+            try (var files = Files.list(run)) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+            }
+        }
+    }
+
+    @Test
     void badTrainInputs() {
         assertThat(ErrorPathsTest.oneLineError(Cli.run("train", "--train-limit", "lots")))
                 .contains("--train-limit takes a number of images or 'all'");

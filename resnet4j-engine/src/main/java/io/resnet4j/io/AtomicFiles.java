@@ -5,8 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -29,22 +34,37 @@ public final class AtomicFiles {
 
     /**
      * Writes target from body: a temporary file next to it (rw-r--r--), fsync, rename over target, fsync of
-     * the directory. If body or any step throws, the temporary file is deleted and target is untouched.
+     * the directory. If body or any step throws, the temporary file is deleted and target is untouched. The
+     * body's IOExceptions pass unchanged; a step's failure is an IOException that names target first, then
+     * what went wrong and the step ("cannot write runs/a/config.json: Is a directory (renaming the temporary
+     * file onto it)"), never the temporary file's name alone.
      */
     public static void writeWith(Path target, Body body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
+        String step = null;
         try {
+            if (Files.isDirectory(target)) {
+                // checked before the body runs: the rename would refuse it only after the whole file is written
+                throw new WriteFailedException("cannot write " + target + ": it is a directory", null);
+            }
+            step = "creating the directory " + dir;
             Files.createDirectories(dir);
+            step = "creating a temporary file in " + dir;
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            step = "writing the temporary file " + tmp;
             if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
                 // Temporary files are created owner-only; the result is an ordinary file (rw-r--r--).
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                String writing = step;
+                step = null;
                 body.write(ch);
+                step = writing;
                 ch.force(true);
             }
+            step = "renaming the temporary file onto it";
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -52,6 +72,8 @@ public final class AtomicFiles {
             }
             tmp = null;
             syncDirectory(dir);
+        } catch (IOException e) {
+            throw step == null ? e : failure(target, e, step);
         } finally {
             if (tmp != null) {
                 try {
@@ -63,12 +85,49 @@ public final class AtomicFiles {
         }
     }
 
+    /** A write that failed, named by the file the caller asked for: "cannot write TARGET: what went wrong". */
+    static final class WriteFailedException extends IOException {
+        WriteFailedException(String message, IOException cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * e as a failure to write target (an IOException of {@link #writeWith}'s body, e.g. a full disk): "cannot
+     * write TARGET: what went wrong". A failure of writeWith's own steps, which already names target, is kept.
+     */
+    public static IOException failure(Path target, IOException e) {
+        return failure(target, e, null);
+    }
+
+    private static IOException failure(Path target, IOException e, String step) {
+        if (e instanceof WriteFailedException) {
+            return e;
+        }
+        String what;
+        if (e instanceof AccessDeniedException) {
+            what = "permission denied";
+        } else if (e instanceof NoSuchFileException) {
+            what = "no such file or directory";
+        } else if (e instanceof NotDirectoryException) {
+            what = "not a directory";
+        } else if (e instanceof FileAlreadyExistsException) {
+            what = "a file is in the way";
+        } else if (e instanceof FileSystemException f) {
+            what = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+        } else {
+            what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+        return new WriteFailedException("cannot write " + target + ": " + what + (step == null ? "" : " (" + step + ")"), e);
+    }
+
     /** {@link #writeWith} of the bytes, failures as UncheckedIOException naming the file. */
     public static void write(Path target, byte[] data) {
         try {
             writeWith(target, ch -> writeFully(ch, ByteBuffer.wrap(data)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            IOException named = failure(target, e);
+            throw new UncheckedIOException(named.getMessage(), named);
         }
     }
 

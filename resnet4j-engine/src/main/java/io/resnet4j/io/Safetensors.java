@@ -147,7 +147,7 @@ public final class Safetensors {
         int checksumAt = 8 + placeholderIndex(json);
 
         try {
-            AtomicFiles.writeWith(file.toAbsolutePath(), ch -> {
+            AtomicFiles.writeWith(file, ch -> {
                 AtomicFiles.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip());
                 AtomicFiles.writeFully(ch, ByteBuffer.wrap(head));
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
@@ -161,7 +161,8 @@ public final class Safetensors {
                 }
             });
         } catch (IOException e) {
-            throw new CheckpointException("cannot write " + file + ": " + e.getMessage() + " (check the directory exists, is writable and the disk has space)", e);
+            throw new CheckpointException(AtomicFiles.failure(file, e).getMessage()
+                    + " (check the directory exists, is writable and the disk has space)", e);
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,39 @@ class AtomicFilesTest {
         assertThat(Files.readString(target)).isEqualTo("old");
         try (Stream<Path> files = Files.list(target.getParent())) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("model.safetensors");
+        }
+    }
+
+    @Test
+    void aFailedStepNamesTheTargetFirstAndLeavesNoTemporaryFile() throws IOException {
+        // The target is a directory: refused before the body runs.
+        Path dir = Files.createDirectories(tmp.resolve("out/model.safetensors"));
+        boolean[] ran = {false};
+        assertThatThrownBy(() -> AtomicFiles.writeWith(dir, ch -> ran[0] = true))
+                .isInstanceOf(IOException.class).hasMessage("cannot write " + dir + ": it is a directory");
+        assertThat(ran[0]).isFalse();
+        assertThatThrownBy(() -> AtomicFiles.write(dir, new byte[1])).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot write " + dir + ": it is a directory");
+        // It becomes one while the file is written: the rename fails, after the target's name.
+        Path raced = tmp.resolve("out/config.json");
+        assertThatThrownBy(() -> AtomicFiles.writeWith(raced, ch -> Files.createDirectory(raced)))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("cannot write " + raced + ": ").hasMessageEndingWith("(renaming the temporary file onto it)");
+        // A regular file where its directory should be.
+        Path file = tmp.resolve("notes.txt");
+        Files.writeString(file, "notes");
+        assertThatThrownBy(() -> AtomicFiles.writeString(file.resolve("report.html"), "x"))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageStartingWith("cannot write " + file.resolve("report.html") + ": ")
+                .hasMessageContaining("(creating the directory " + file + ")");
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            // A directory that takes no files, even for root: the temporary file is only the step's detail.
+            assertThatThrownBy(() -> AtomicFiles.write(Path.of("/proc/x.bin"), new byte[1]))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageStartingWith("cannot write /proc/x.bin: ").hasMessageEndingWith("(creating a temporary file in /proc)");
+        }
+        try (Stream<Path> files = Files.list(tmp.resolve("out"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("model.safetensors", "config.json");
         }
     }
 
