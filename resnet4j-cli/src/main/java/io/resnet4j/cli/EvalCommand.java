@@ -86,12 +86,22 @@ final class EvalCommand extends BaseCommand {
             throw badFlag("--model takes an ONNX file (FILE.onnx), got '" + onnx + "'; a registry model is evaluated "
                     + "from the checkpoint train wrote (--checkpoint)");
         }
+        List<Path> created = List.of();
         if (out != null) {
             // Checked (and created) now, not after an evaluation that may take an hour.
-            UserFiles.requireWritableDirectory("--out", out);
+            created = UserFiles.requireWritableDirectory("--out", out);
             UserFiles.requireNotDirectory(out.resolve(ConfusionMatrix.FILE_NAME));
             UserFiles.requireNotDirectory(out.resolve(ConfusionPlot.PNG));
         }
+        try {
+            return evaluate();
+        } catch (Throwable t) {
+            UserFiles.removeIfEmpty(created);   // a failed eval leaves no empty --out behind
+            throw t;
+        }
+    }
+
+    private int evaluate() {
         threads.apply();
         DataConfig config = data.config(err());
         Subject subject = onnx != null ? onnxSubject(config) : checkpointSubject(config);

@@ -143,10 +143,21 @@ final class ExperimentCommand implements Runnable {
                 return report(out);
             }
             List<Long> seedList = parseSeeds(seeds);
+            List<Path> created = new ArrayList<>();
             if (out != null) {
                 // Checked (and created) before the data is loaded and hours of training start.
-                UserFiles.requireWritableDirectory("--out", out);
+                created.addAll(UserFiles.requireWritableDirectory("--out", out));
             }
+            try {
+                return run(seedList, created);
+            } catch (Throwable t) {
+                UserFiles.removeIfEmpty(created);   // a failed experiment leaves no empty directory behind
+                throw t;
+            }
+        }
+
+        /** The experiment; directories it creates are added to created. */
+        private int run(List<Long> seedList, List<Path> created) {
             DegradationConfig config;
             DataConfig dataConfig = data.config(err());
             DataChoice choice = DataChoice.resolve(data.dataset, data.dataDir, dataConfig, true, 32);   // folders are refused below
@@ -156,7 +167,7 @@ final class ExperimentCommand implements Runnable {
             }
             Path dir = out != null ? out : Path.of("runs", "degradation-" + choice.id());
             if (out == null) {
-                UserFiles.requireWritableDirectory("the experiment directory", dir);
+                created.addAll(UserFiles.requireWritableDirectory("the experiment directory", dir));
             }
             try {
                 config = new DegradationConfig(depths, seedList, epochs, batch, lr, schedule, momentum, weightDecay, augment,

@@ -6,6 +6,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The paths a user names, checked before any work is done: a file to read must be a file, and a file or
@@ -50,26 +52,51 @@ public final class UserFiles {
 
     /**
      * A directory that files are about to be written into: created now (with missing parents) when it does
-     * not exist, so that a regular file or an unwritable place in its way is reported before the work.
+     * not exist, so that a regular file or an unwritable place in its way is reported before the work. Returns
+     * the directories it created, outermost first, for {@link #removeIfEmpty} when the command fails.
      */
-    public static void requireWritableDirectory(String flag, Path dir) {
+    public static List<Path> requireWritableDirectory(String flag, Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UserError(flag + " " + dir + " is a file; give a directory");
         }
-        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
             if (Files.exists(p)) {
                 if (!Files.isDirectory(p)) {
                     throw new UserError("cannot create directory " + dir + " (" + flag + "): " + p + " is a file");
                 }
                 break;
             }
+            missing.add(0, p);
         }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
+            removeIfEmpty(missing);   // the part of the path created before the failure
             throw new UserError("cannot create directory " + dir + " (" + flag + "): " + reason(e));
         }
-        probe(dir.toAbsolutePath(), "cannot write into " + dir + " (" + flag + ")");
+        try {
+            probe(dir.toAbsolutePath(), "cannot write into " + dir + " (" + flag + ")");
+        } catch (UserError e) {
+            removeIfEmpty(missing);
+            throw e;
+        }
+        return missing;
+    }
+
+    /**
+     * Deletes the directories a failed command created ({@link #requireWritableDirectory}), innermost first,
+     * while they are empty: one that holds anything stays, and so do its parents. Directories the user had
+     * are never in the list.
+     */
+    public static void removeIfEmpty(List<Path> created) {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                Files.delete(created.get(i));
+            } catch (IOException notEmptyOrGone) {
+                return;
+            }
+        }
     }
 
     /** Refuses the same file for an input and the output (the output would replace the input). */

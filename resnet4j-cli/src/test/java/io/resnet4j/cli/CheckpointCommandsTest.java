@@ -125,6 +125,24 @@ class CheckpointCommandsTest {
     }
 
     @Test
+    void aFailedEvalRemovesTheOutDirectoriesItCreatedAndNoOther() throws IOException {
+        String missing = dir.resolve("nope.safetensors").toString();
+        Path fresh = dir.resolve("fresh");
+        ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", missing, "--out", fresh.resolve("a/b").toString()));
+        assertThat(fresh).as("created with its parents, removed with them").doesNotExist();
+        Path had = Files.createDirectories(dir.resolve("had"));
+        ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", missing, "--out", had.resolve("sub").toString()));
+        assertThat(had).as("the user's directory stays, empty").isEmptyDirectory();
+        ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", missing, "--out", had.toString()));
+        assertThat(had).isEmptyDirectory();
+        // Never a directory that holds something: here one created (by someone) inside the new --out meanwhile.
+        Path outer = dir.resolve("outer"), inner = outer.resolve("inner");
+        Files.createDirectories(inner.resolve("theirs"));
+        UserFiles.removeIfEmpty(List.of(outer, inner));
+        assertThat(inner.resolve("theirs")).isDirectory();
+    }
+
+    @Test
     void missingTruncatedAndCardlessCheckpoints() throws IOException {
         String line = ErrorPathsTest.oneLineError(Cli.run("eval", "--checkpoint", dir.resolve("nope.safetensors").toString()));
         assertThat(line).contains("file not found").contains("nope.safetensors");

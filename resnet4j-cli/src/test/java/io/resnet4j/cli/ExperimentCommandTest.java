@@ -51,6 +51,18 @@ class ExperimentCommandTest {
         assertThat(Files.readString(file)).isEqualTo("keep me");
     }
 
+    @Test
+    void aFailedExperimentRemovesTheOutDirectoryItCreated() throws Exception {
+        Path out = dir.resolve("new/exp");
+        assertOneLineError(Cli.run("experiment", "degradation", "--dataset", "bundled", "--depths", "20,21",
+                "--out", out.toString()), "depth 21 is not a CIFAR ResNet depth");
+        assertThat(dir.resolve("new")).doesNotExist();
+        Path had = Files.createDirectories(dir.resolve("had"));
+        assertOneLineError(Cli.run("experiment", "degradation", "--dataset", "bundled", "--depths", "20,21",
+                "--out", had.toString()), "depth 21 is not a CIFAR ResNet depth");
+        assertThat(had).isEmptyDirectory();
+    }
+
     private static void assertOneLineError(Cli.Result r, String text) {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(ErrorPolicy.BAD_INPUT);
         assertThat(r.errLines()).hasSize(1);
