@@ -6,10 +6,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every bad input ends with one line on stderr (what, where, what to do), exit code 2, no stack trace. */
 class ErrorPathsTest {
@@ -143,6 +147,25 @@ class ErrorPathsTest {
             {"eval", "--checkpoint", ""}, {"experiment", "degradation", "--out", ""}}) {
             assertThat(oneLineError(Cli.run(args))).contains("the path is empty");
         }
+    }
+
+    /** eval's and predict's path options, one case each, so that a regression names its option. */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("emptyPathsOfEvalAndPredict")
+    void emptyPathsOfEvalAndPredictAreRefused(String option, List<String> args) {
+        // The other paths name no file: without the converter each case fails otherwise (file not found, not .onnx).
+        assertThat(oneLineError(Cli.run(args.toArray(new String[0])))).contains(option).contains("the path is empty");
+    }
+
+    static Stream<Arguments> emptyPathsOfEvalAndPredict() {
+        return Stream.of(
+                Arguments.of("'--data-dir'", List.of("eval", "--checkpoint", "absent.safetensors", "--data-dir", "")),
+                Arguments.of("'--cache-dir'", List.of("eval", "--checkpoint", "absent.safetensors", "--cache-dir", "")),
+                Arguments.of("'--model'", List.of("eval", "--model", "")),
+                Arguments.of("'--checkpoint'", List.of("predict", "--checkpoint", "", "absent.png")),
+                Arguments.of("'--weights'", List.of("predict", "--model", "resnet8", "--weights", "", "absent.png")),
+                Arguments.of("'--classes'", List.of("predict", "--checkpoint", "absent.safetensors", "--classes", "", "absent.png")),
+                Arguments.of("(FILE)", List.of("predict", "--checkpoint", "absent.safetensors", "")));
     }
 
     @Test
