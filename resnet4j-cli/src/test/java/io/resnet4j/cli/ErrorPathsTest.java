@@ -164,7 +164,8 @@ class ErrorPathsTest {
                 Arguments.of("'--model'", List.of("eval", "--model", "")),
                 Arguments.of("'--checkpoint'", List.of("predict", "--checkpoint", "", "absent.png")),
                 Arguments.of("'--weights'", List.of("predict", "--model", "resnet8", "--weights", "", "absent.png")),
-                Arguments.of("'--classes'", List.of("predict", "--checkpoint", "absent.safetensors", "--classes", "", "absent.png")),
+                Arguments.of("'--classes'",
+                        List.of("predict", "--checkpoint", "absent.safetensors", "--classes", "", "absent.png")),
                 Arguments.of("(FILE)", List.of("predict", "--checkpoint", "absent.safetensors", "")));
     }
 

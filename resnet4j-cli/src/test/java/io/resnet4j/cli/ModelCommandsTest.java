@@ -50,7 +50,8 @@ class ModelCommandsTest {
         String line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "resnet51"));
         assertThat(line).contains("--model").contains("6n+2");
         line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "resnet99999999999"));
-        assertThat(line).contains("--model").contains("6n+2").contains("got 99999999999").doesNotContain("unknown model");
+        assertThat(line).contains("--model").contains("6n+2").contains("got 99999999999")
+                .doesNotContain("unknown model");
         line = ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "alexnet", "--batch", "1"));
         assertThat(line).contains("unknown model alexnet").contains("resnet50");
         line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "plain18", "--num-classes", "2000000"));

@@ -299,12 +299,12 @@ class TrainCommandTest {
         for (String blocked : List.of(TrainCommand.CONFIG, Trainer.BEST, "model.safetensors")) {
             Path run = tmp.resolve("blocked-" + blocked);
             Files.createDirectories(run.resolve(blocked));
-            Cli.Result r = Cli.run("train", "--dataset", "bundled", "--model", "resnet8", "--epochs", "1", "--batch", "16",
-                    "--train-limit", "32", "--test-limit", "16", "--quiet", "--out", run.toString());
+            Cli.Result r = Cli.run("train", "--dataset", "bundled", "--model", "resnet8", "--epochs", "1",
+                    "--batch", "16", "--train-limit", "32", "--test-limit", "16", "--quiet", "--out", run.toString());
             assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
             assertThat(r.errLines()).as(r.err()).hasSize(1);
             String line = r.errLines()[0];
-            // config.json through AtomicFiles.writeString (an UncheckedIOException), the checkpoints through Safetensors
+            // config.json through AtomicFiles.writeString (UncheckedIOException), the checkpoints through Safetensors
             assertThat(line).as(blocked).matches("error: (I/O error: )?cannot write " + java.util.regex.Pattern.quote(
                     run.resolve(blocked).toString()) + ": it is a directory( \\(check the directory exists.*\\))?");
             try (var files = Files.list(run)) {

@@ -118,7 +118,8 @@ public final class AtomicFiles {
         } else {
             what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
-        return new WriteFailedException("cannot write " + target + ": " + what + (step == null ? "" : " (" + step + ")"), e);
+        String detail = step == null ? "" : " (" + step + ")";
+        return new WriteFailedException("cannot write " + target + ": " + what + detail, e);
     }
 
     /** {@link #writeWith} of the bytes, failures as UncheckedIOException naming the file. */

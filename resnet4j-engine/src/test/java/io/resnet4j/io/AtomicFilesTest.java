@@ -50,7 +50,8 @@ class AtomicFilesTest {
         Path raced = tmp.resolve("out/config.json");
         assertThatThrownBy(() -> AtomicFiles.writeWith(raced, ch -> Files.createDirectory(raced)))
                 .isInstanceOf(IOException.class)
-                .hasMessageStartingWith("cannot write " + raced + ": ").hasMessageEndingWith("(renaming the temporary file onto it)");
+                .hasMessageStartingWith("cannot write " + raced + ": ")
+                .hasMessageEndingWith("(renaming the temporary file onto it)");
         // A regular file where its directory should be.
         Path file = tmp.resolve("notes.txt");
         Files.writeString(file, "notes");
@@ -62,10 +63,12 @@ class AtomicFilesTest {
             // A directory that takes no files, even for root: the temporary file is only the step's detail.
             assertThatThrownBy(() -> AtomicFiles.write(Path.of("/proc/x.bin"), new byte[1]))
                     .isInstanceOf(UncheckedIOException.class)
-                    .hasMessageStartingWith("cannot write /proc/x.bin: ").hasMessageEndingWith("(creating a temporary file in /proc)");
+                    .hasMessageStartingWith("cannot write /proc/x.bin: ")
+                    .hasMessageEndingWith("(creating a temporary file in /proc)");
         }
         try (Stream<Path> files = Files.list(tmp.resolve("out"))) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("model.safetensors", "config.json");
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("model.safetensors", "config.json");
         }
     }
 

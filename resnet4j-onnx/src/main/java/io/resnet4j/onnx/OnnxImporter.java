@@ -107,13 +107,13 @@ final class OnnxImporter {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
                 long v = o.getVersion();
                 if (v > MAX_OPSET) {
-                    throw new OnnxException("opset " + v + " is newer than the newest this importer knows (" + MAX_OPSET
-                            + "); export the model with opset_version " + MAX_OPSET + " or lower (opsets " + MIN_OPSET + " to "
-                            + MAX_OPSET + " are supported)");
+                    throw new OnnxException("opset " + v + " is newer than the newest this importer knows ("
+                            + MAX_OPSET + "); export the model with opset_version " + MAX_OPSET + " or lower (opsets "
+                            + MIN_OPSET + " to " + MAX_OPSET + " are supported)");
                 }
                 if (v < MIN_OPSET) {
-                    throw new OnnxException("opset " + v + " is not an ONNX operator set (they start at " + MIN_OPSET + "; opsets "
-                            + MIN_OPSET + " to " + MAX_OPSET + " are supported)");
+                    throw new OnnxException("opset " + v + " is not an ONNX operator set (they start at " + MIN_OPSET
+                            + "; opsets " + MIN_OPSET + " to " + MAX_OPSET + " are supported)");
                 }
                 return (int) v;
             }
@@ -555,8 +555,8 @@ final class OnnxImporter {
             throw new OnnxException("training_mode=1 is not supported (inference only; fine-tune the imported graph instead)");
         }
         if (opset < 7 && a.i("is_test", 0) == 0) {
-            throw new OnnxException("is_test=0 (training mode, opsets 1 to 6) is not supported (inference only; fine-tune the"
-                    + " imported graph instead)");
+            throw new OnnxException("is_test=0 (training mode, opsets 1 to 6) is not supported (inference only;"
+                    + " fine-tune the imported graph instead)");
         }
         if (opset < 9 && a.i("spatial", 1) != 1) {
             throw new OnnxException("spatial=0 is not supported");

@@ -110,20 +110,24 @@ class OnnxImportErrorsTest {
         GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 3, 8, 8))
                 .addNode(node("Relu", "r", List.of("x"), "y")).addOutput(input("y"));
         for (long v : new long[] {99, 19, Long.MAX_VALUE}) {
-            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v)).build();
-            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v).isInstanceOf(OnnxException.class)
+            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v))
+                    .build();
+            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v)
+                    .isInstanceOf(OnnxException.class)
                     .hasMessageStartingWith("m.onnx: opset " + v + " is newer than the newest this importer knows (18)")
                     .hasMessageContaining("opsets 1 to 18 are supported");
         }
         for (long v : new long[] {0, -3}) {
-            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("ai.onnx").setVersion(v))
-                    .build();
-            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v).isInstanceOf(OnnxException.class)
+            ModelProto m = model(g).toBuilder()
+                    .setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("ai.onnx").setVersion(v)).build();
+            assertThatThrownBy(() -> OnnxModel.fromProto(m, null, "m.onnx")).as("opset " + v)
+                    .isInstanceOf(OnnxException.class)
                     .hasMessageStartingWith("m.onnx: opset " + v + " is not an ONNX operator set")
                     .hasMessageContaining("opsets 1 to 18 are supported");
         }
         for (long v : new long[] {1, 18}) {
-            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v)).build();
+            ModelProto m = model(g).toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(v))
+                    .build();
             assertThat(OnnxModel.fromProto(m, null, "m.onnx").metadata()).containsEntry("opset", String.valueOf(v));
         }
     }
@@ -151,26 +155,30 @@ class OnnxImportErrorsTest {
         // Broadcasting along an axis (B aligned at A's dimension 1, not at the end) has no numpy equivalent.
         TensorProto c3 = Const.floatProto("c3", new int[] {3}, new float[] {1, 2, 3});
         GraphProto.Builder axis = GraphProto.newBuilder().addInput(input("x", 1, 3, 2, 2)).addInitializer(c3)
-                .addNode(node("Add", "add", List.of("x", "c3"), "y", attr("broadcast", 1), attr("axis", 1))).addOutput(input("y"));
+                .addNode(node("Add", "add", List.of("x", "c3"), "y", attr("broadcast", 1), attr("axis", 1)))
+                .addOutput(input("y"));
         assertThatThrownBy(() -> OnnxModel.fromProto(model(axis, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
                 .hasMessageContaining("'add'").hasMessageContaining("broadcast=1 with axis 1 (opsets 1 to 6)");
         GraphProto.Builder folded = GraphProto.newBuilder().addInput(input("x", 3, 2)).addInitializer(c3)
                 .addInitializer(Const.floatProto("c32", new int[] {3, 2}, new float[6]))
                 .addNode(node("Mul", "mul", List.of("c32", "c3"), "k", attr("broadcast", 1), attr("axis", 0)))
                 .addNode(node("Add", "add", List.of("x", "k"), "y")).addOutput(input("y"));
-        assertThatThrownBy(() -> OnnxModel.fromProto(model(folded, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(folded, 6), null, "m.onnx"))
+                .isInstanceOf(OnnxException.class)
                 .hasMessageContaining("'mul'").hasMessageContaining("broadcast=1 with axis 0");
         // Without axis, B matches A's trailing dimensions: numpy broadcasting, also with a constant B.
         TensorProto c2 = Const.floatProto("c2", new int[] {2}, new float[] {10, 20});
         GraphProto.Builder suffix = GraphProto.newBuilder().addInput(input("x", 1, 1, 1, 2)).addInitializer(c2)
                 .addNode(node("Add", "add", List.of("x", "c2"), "y", attr("broadcast", 1))).addOutput(input("y"));
         io.resnet4j.tensor.Tensor x = io.resnet4j.tensor.Tensor.wrap(Shape.of(1, 1, 1, 2), new float[] {1, 2});
-        assertThat(OnnxModel.fromProto(model(suffix, 6), null, "m.onnx").module().forward(x).data()).containsExactly(11f, 22f);
+        assertThat(OnnxModel.fromProto(model(suffix, 6), null, "m.onnx").module().forward(x).data())
+                .containsExactly(11f, 22f);
         // Concat before opset 4: axis optional, default 1.
         GraphProto.Builder concat = GraphProto.newBuilder().addInput(input("x", 1, 5))
                 .addInitializer(Const.floatProto("a", new int[] {1, 2}, new float[] {1, 2}))
                 .addInitializer(Const.floatProto("b", new int[] {1, 3}, new float[] {3, 4, 5}))
-                .addNode(NodeProto.newBuilder().setOpType("Concat").setName("cat").addInput("a").addInput("b").addOutput("k"))
+                .addNode(NodeProto.newBuilder().setOpType("Concat").setName("cat").addInput("a").addInput("b")
+                        .addOutput("k"))
                 .addNode(node("Add", "add", List.of("x", "k"), "y")).addOutput(input("y"));
         io.resnet4j.tensor.Tensor zeros = new io.resnet4j.tensor.Tensor(Shape.of(1, 5));
         assertThat(OnnxModel.fromProto(model(concat, 3), null, "m.onnx").module().forward(zeros).data())

@@ -96,7 +96,8 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
         require(stageSizes.size() == widths.size(),
                 "stage sizes " + stageSizes + " and widths " + widths + " must have the same length");
         for (int units : stageSizes) {
-            require(units >= 1 && units <= MAX_UNITS, "every stage needs 1 to " + MAX_UNITS + " units, got " + stageSizes);
+            require(units >= 1 && units <= MAX_UNITS,
+                    "every stage needs 1 to " + MAX_UNITS + " units, got " + stageSizes);
         }
         require(widthMultiplier >= 1, "width multiplier must be >= 1, got " + widthMultiplier);
         for (int w : widths) {
@@ -369,9 +370,9 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
         long d = number(depth);
         long max = (long) perUnit * MAX_UNITS + extra;
         if (d < perUnit + extra || d > max || (d - extra) % perUnit != 0) {
-            throw new IllegalArgumentException(what + " has depth " + perUnit + "n+" + extra + " with n from 1 to " + MAX_UNITS
-                    + " (" + (perUnit + extra) + ", " + (2 * perUnit + extra) + ", " + (3 * perUnit + extra) + ", ..., " + max
-                    + "), got " + depth);
+            throw new IllegalArgumentException(what + " has depth " + perUnit + "n+" + extra + " with n from 1 to "
+                    + MAX_UNITS + " (" + (perUnit + extra) + ", " + (2 * perUnit + extra) + ", " + (3 * perUnit + extra)
+                    + ", ..., " + max + "), got " + depth);
         }
         return (int) ((d - extra) / perUnit);
     }

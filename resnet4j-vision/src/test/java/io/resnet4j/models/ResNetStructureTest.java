@@ -348,7 +348,8 @@ class ResNetStructureTest {
                 {"resnet" + nines, "6n+2", nines}};
         for (String[] c : cases) {
             assertThatThrownBy(() -> ModelRegistry.spec(c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("model " + c[0] + ": ").hasMessageContaining(c[1]).hasMessageEndingWith("got " + c[2]);
+                    .hasMessageStartingWith("model " + c[0] + ": ").hasMessageContaining(c[1])
+                    .hasMessageEndingWith("got " + c[2]);
         }
         assertThatThrownBy(() -> ModelRegistry.spec("resnet1234568")).hasMessageContaining("n from 1 to 100000")
                 .hasMessageContaining("..., 600002)");
