@@ -95,6 +95,8 @@ public final class ConvAB {
             case "prepared" -> new Prepared(VectorConv.INSTANCE);
             case "tile-rows" -> new VectorConv(d.withTileRows(100));
             case "no-tile-rows" -> new VectorConv(d.withTileRows(0));
+            case "no-touch" -> new VectorConv(d.withTouch(0));
+            case "touch-all" -> new VectorConv(d.withTouch(1));
             case "gather-any" -> new VectorConv(d.withGatherWaste(0));
             case "no-strided-weightgemm" -> new VectorConv(d.withWeightGemmStrided(false));
             case "winograd512" -> new VectorConv(d.withWinograd(16, 512, 0));

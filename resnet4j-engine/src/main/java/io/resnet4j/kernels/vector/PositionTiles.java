@@ -77,7 +77,9 @@ final class PositionTiles implements Parallel.Task {
      * row.
      */
     private int mr, perRow;
-    private boolean relu, rows;
+    private boolean relu, rows, touch;
+    /** Counts execute calls: each thread reads an image through once per call (see touch). */
+    private long call;
 
     /**
      * Positions per tile for p x q outputs over a padded grid of the given size. With tileRowWaste 0 (Tuning) or
@@ -119,10 +121,10 @@ final class PositionTiles implements Parallel.Task {
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
      * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
      * q). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
-     * pad; tileRowWaste: Tuning's (see tilePositions).
+     * pad; tileRowWaste and touchMinPlane: Tuning's (see tilePositions and touch).
      */
     float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
-                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste) {
+                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste, int touchMinPlane) {
         this.k = k;
         this.wt = wt;
         this.wtOff = wtOff;
@@ -138,6 +140,7 @@ final class PositionTiles implements Parallel.Task {
         wp = g.q - 1 + (g.s + g.sw - 1) / g.sw;
         boolean inPlace = phases == 1 && g.pt == 0 && g.pl == 0 && hp == g.h && wp == g.w;
         try {
+            touch = inPlace && touchMinPlane > 0 && hp * wp >= touchMinPlane;
             if (inPlace) {
                 xs = g.x;
                 xsOff = g.xOff;
@@ -178,6 +181,7 @@ final class PositionTiles implements Parallel.Task {
             int want = Math.max(1, Math.min(posTiles, (GemmDriver.TARGET_TASKS + units - 1) / units));
             tilesPerChunk = (posTiles + want - 1) / want;
             chunks = (posTiles + tilesPerChunk - 1) / tilesPerChunk;
+            call++;
             Parallel.forEach(g.images * chunks * panels, this);
         } finally {
             g.x = null;
@@ -205,6 +209,12 @@ final class PositionTiles implements Parallel.Task {
             System.arraycopy(bias, biasOff + panel * NR, t, MR * NR, o1);
         }
         int base = xsOff + img * imgStride, wb = wtOff + panel * crs * NR;
+        if (touch && (ws.touchedJob != this || ws.touchedCall != call || ws.touchedImg != img)) {
+            ws.touchedJob = this;
+            ws.touchedCall = call;
+            ws.touchedImg = img;
+            ws.touchSink = touch(xs, base, Math.min(xs.length, base + imgStride));
+        }
         int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
         int pq = g.p * g.q, q = g.q;
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);
@@ -240,6 +250,23 @@ final class PositionTiles implements Parallel.Task {
                 }
             }
         }
+    }
+
+    /**
+     * Reads one float of every 64-byte line of x[from, to) in memory order, returning their sum (for the caller to
+     * keep, so that the reads stay). A tile reads its taps a plane apart: with 14x14 planes (784 bytes) the first
+     * sweep over an image whose data is in neither cache waited on memory, where a read in memory order streams
+     * (the hardware prefetchers follow it). 1x1 1024 -> 256 at 14x14, batch 16, caches flushed by 1 GiB before
+     * each call: 1.36x (Intel Xeon, ConvAB --flush-mb 1024, BENCHMARKS.md sixteenth session). 7x7 planes (196
+     * bytes) are near enough to stream as they are: 2048 -> 512 at 7x7 ran 0.93x with it, so Tuning.touchMinPlane
+     * leaves them out. Padded inputs are not read through: ConvJobs.PadBatch has just written them.
+     */
+    static float touch(float[] x, int from, int to) {
+        float sum = 0;
+        for (int e = from; e < to; e += 16) {
+            sum += x[e];
+        }
+        return sum;
     }
 
     /** The grid position of tile tl's first output: a row's (rows), or mr positions a tile over the grid. */

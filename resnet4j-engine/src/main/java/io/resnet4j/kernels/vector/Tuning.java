@@ -50,27 +50,32 @@ package io.resnet4j.kernels.vector;
  *                   PositionTiles.STRIDED_MAX_POSITIONS; 0: never
  * @param tileRowWaste PositionTiles tiles each output row by PositionTiles.ROW_MR positions (no junk columns, no
  *                   tile across rows) where its MR-position tiles over the padded grid compute more than this
- *                   percentage of the outputs and the rows allow (see PositionTiles.rowTiles); 0: never
+ *                   percentage of the outputs and the rows allow (see PositionTiles.tilePositions); 0: only tiles
+ *                   of MR positions
+ * @param touchMinPlane PositionTiles reading x in place (1x1, stride 1, unpadded) first reads each image through
+ *                   in memory order on every thread that computes a part of it, where an image's planes hold at
+ *                   least this many floats (see PositionTiles.touch); 0: never
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
-              int tilesMaxPositions, int tileRowWaste) {
+              int tilesMaxPositions, int tileRowWaste, int touchMinPlane) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
                 || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
                 || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0 || tilesMaxPositions < 0
-                || tileRowWaste < 0) {
+                || tileRowWaste < 0 || touchMinPlane < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
                     + " winograd channels " + winogradMinChannels + ".." + winogradMaxChannels + " (backward-weight .."
                     + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
                     + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ") gatherWaste="
-                    + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions + " tileRowWaste=" + tileRowWaste);
+                    + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions + " tileRowWaste=" + tileRowWaste
+                    + " touchMinPlane=" + touchMinPlane);
         }
     }
 
@@ -110,7 +115,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * and ResNet-50's layers.
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -125,7 +130,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         MicroKernel kernel;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
-                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste;
+                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane;
         boolean weightGemmStrided, subsample;
 
         Edit(Tuning t) {
@@ -150,13 +155,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             gatherWaste = t.gatherWaste;
             tilesMaxPositions = t.tilesMaxPositions;
             tileRowWaste = t.tileRowWaste;
+            touchMinPlane = t.touchMinPlane;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste, tilesMaxPositions, tileRowWaste);
+                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane);
         }
     }
 
@@ -251,6 +257,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** PositionTiles' row tiles where grid tiles compute more than percent of the outputs; 0: never. */
     Tuning withTileRows(int percent) {
         return with(e -> e.tileRowWaste = percent);
+    }
+
+    /** PositionTiles reads in-place images through first where their planes hold minPlane floats; 0: never. */
+    Tuning withTouch(int minPlane) {
+        return with(e -> e.touchMinPlane = minPlane);
     }
 
     Tuning withGatherWaste(int percent) {

@@ -409,7 +409,8 @@ public final class VectorConv implements ConvOps {
             job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
             ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch,
-                    ws.padBatch, tuning.tileRowWaste());
+                    ws.padBatch, tuning.tileRowWaste(),
+                    tuning.touchMinPlane());
             return;
         }
         if (path == WINOGRAD) {

@@ -29,6 +29,12 @@ final class Workspace {
     // private to the task running on this thread
     float[] panel = new float[0];
     float[] tile = new float[0];
+    /** PositionTiles: the job, call and image this thread last read through (see PositionTiles.touch). */
+    Object touchedJob;
+    long touchedCall;
+    int touchedImg;
+    /** Where PositionTiles.touch leaves the sum of what it read, so that the reads are not dropped. */
+    float touchSink;
     float[] cols = new float[0];
     float[] partial = new float[0];
     float[] dcol = new float[0];

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * channel counts that leave a partial panel of NR channels, grids whose last tile runs past the image, padded and
  * unpadded 3x3 kernels, strides (phase planes), 1x1 in place (x with and without room for the last tile's reads,
  * which are then gathered), strided 1x1 (subsampled); on AVX-512 three of them take tiles of SHORT_MR positions (1x1
- * at 5x5 and 7x7, the 7x7 one gathering its last tile, and strided 1x1 to 3x3).
+ * at 5x5 and 7x7, the 7x7 one gathering its last tile, and strided 1x1 to 3x3); the 1x1 at 13x14 reads its image
+ * through first (Tuning.touchMinPlane), which changes no result.
  */
 class PositionTilesTest {
     /** Every geometry has at least PositionTiles.MIN_TAPS taps. */
