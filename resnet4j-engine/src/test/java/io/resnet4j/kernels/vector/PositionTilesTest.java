@@ -35,41 +35,15 @@ class PositionTilesTest {
 
     @Test
     void matchesTheReferenceAndTheGemmBitwise() {
-        SplittableRandom rng = new SplittableRandom(31);
         VectorConv tiles = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE));
-        VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
-        int threads = Parallel.threads();
-        try {
-            int i = 0;
-            for (ConvGeometry g : GEOMETRIES) {
-                boolean withBias = i % 3 != 2, relu = i % 3 != 1;
-                // odd offsets; every other geometry without slack after x, some with less than a tile's (the 1x1
-                // ones read in place then gather their last tile's taps)
-                int xOff = 3, wOff = 5, yOff = 2, bOff = 1, xSlack = i % 2 == 0 ? 0 : i % 4 == 1 ? 9 : 5;
-                i++;
-                float[] x = random(rng, xOff + g.inputSize() + xSlack), w = random(rng, wOff + g.weightSize() + 4);
-                float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
-                float[] y0 = random(rng, yOff + g.outputSize() + 4);
-                PreparedConv prepared = tiles.prepare(g.withBatch(1), w, wOff);
-                assertThat(prepared.form()).as("%s", g).isEqualTo(VectorConv.TILES);
-
-                float[] expected = y0.clone();
-                gemm.forward(g, x, xOff, w, wOff, expected, yOff);
-                PreparedConvTest.biasRelu(g, expected, yOff, bias, bOff, relu);
-                for (int t = 1; t <= 2; t++) {
-                    Parallel.setThreads(t);
-                    float[] actual = y0.clone();
-                    tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-                    assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
-                }
-
-                float[] actual = y0.clone();
-                tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-                PreparedConvTest.compareWithReference("tiles forward", tiles, g, x, xOff, w, wOff, bias, bOff, relu, y0,
-                        yOff, actual);
-            }
-        } finally {
-            Parallel.setThreads(threads);
+        SplittableRandom rng = new SplittableRandom(31);
+        int i = 0;
+        for (ConvGeometry g : GEOMETRIES) {
+            // every other geometry without slack after x, some with less than a tile's (the 1x1 ones read in place
+            // then gather their last tile's taps)
+            int xSlack = i % 2 == 0 ? 0 : i % 4 == 1 ? 9 : 5;
+            checkAgainstGemm("tiles forward", tiles, g, rng, i % 3 != 2, i % 3 != 1, xSlack);
+            i++;
         }
     }
 
@@ -87,42 +61,49 @@ class PositionTilesTest {
                 ConvGeometry.of(3, 30, 14, 14, 17, 3, 2, 1),
                 ConvGeometry.of(2, 260, 14, 13, 20, 1, 2, 0),
                 ConvGeometry.of(1, 300, 7, 7, 33, 1, 1, 0));
-        SplittableRandom rng = new SplittableRandom(41);
         VectorConv rows = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE).withTileRows(100));
+        SplittableRandom rng = new SplittableRandom(41);
+        int i = 0;
+        for (ConvGeometry g : geometries) {
+            int wp = g.q() - 1 + (g.s() + g.strideW() - 1) / g.strideW(), grid = (g.p() - 1) * wp + g.q();
+            assertThat(PositionTiles.tilePositions(100, g.p(), g.q(), grid)).as("%s takes row tiles", g)
+                    .isEqualTo(PositionTiles.MR == 12 ? PositionTiles.ROW_MR : PositionTiles.MR);
+            checkAgainstGemm("row tiles forward", rows, g, rng, i % 2 == 0, i % 3 != 1, 0);
+            i++;
+        }
+    }
+
+    /**
+     * tiles' prepared forward of g (at odd offsets, xSlack floats after x): PositionTiles, bitwise the GEMM's
+     * forward followed by the bias and the ReLU on 1 and 2 threads, and within the scalar reference's tolerance.
+     */
+    private static void checkAgainstGemm(String what, VectorConv tiles, ConvGeometry g, SplittableRandom rng,
+                                         boolean withBias, boolean relu, int xSlack) {
         VectorConv gemm = new VectorConv(Tuning.DEFAULT.withTiles(0).withWinograd(0, 0, 0).withDirect(0, 0, 0));
+        int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
+        float[] x = random(rng, xOff + g.inputSize() + xSlack), w = random(rng, wOff + g.weightSize() + 4);
+        float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
+        float[] y0 = random(rng, yOff + g.outputSize() + 4);
+        PreparedConv prepared = tiles.prepare(g.withBatch(1), w, wOff);
+        assertThat(prepared.form()).as("%s", g).isEqualTo(VectorConv.TILES);
+
+        float[] expected = y0.clone();
+        gemm.forward(g, x, xOff, w, wOff, expected, yOff);
+        PreparedConvTest.biasRelu(g, expected, yOff, bias, bOff, relu);
         int threads = Parallel.threads();
         try {
-            int i = 0;
-            for (ConvGeometry g : geometries) {
-                boolean withBias = i % 2 == 0, relu = i % 3 != 1;
-                i++;
-                int wp = g.q() - 1 + (g.s() + g.strideW() - 1) / g.strideW(), grid = (g.p() - 1) * wp + g.q();
-                assertThat(PositionTiles.tilePositions(100, g.p(), g.q(), grid)).as("%s takes row tiles", g)
-                        .isEqualTo(PositionTiles.MR == 12 ? PositionTiles.ROW_MR : PositionTiles.MR);
-                int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
-                float[] x = random(rng, xOff + g.inputSize()), w = random(rng, wOff + g.weightSize() + 4);
-                float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
-                float[] y0 = random(rng, yOff + g.outputSize() + 4);
-                PreparedConv prepared = rows.prepare(g.withBatch(1), w, wOff);
-                assertThat(prepared.form()).as("%s", g).isEqualTo(VectorConv.TILES);
-
-                float[] expected = y0.clone();
-                gemm.forward(g, x, xOff, w, wOff, expected, yOff);
-                PreparedConvTest.biasRelu(g, expected, yOff, bias, bOff, relu);
-                for (int t = 1; t <= 2; t++) {
-                    Parallel.setThreads(t);
-                    float[] actual = y0.clone();
-                    rows.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-                    assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
-                }
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
                 float[] actual = y0.clone();
-                rows.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
-                PreparedConvTest.compareWithReference("row tiles forward", rows, g, x, xOff, w, wOff, bias, bOff, relu,
-                        y0, yOff, actual);
+                tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+                assertThat(actual).as("%s on %d threads, bias %s relu %s", g, t, withBias, relu).isEqualTo(expected);
             }
         } finally {
             Parallel.setThreads(threads);
         }
+        float[] actual = y0.clone();
+        tiles.forward(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+        PreparedConvTest.compareWithReference(what, tiles, g, x, xOff, w, wOff, bias, bOff, relu, y0, yOff, actual);
     }
 
     /**
