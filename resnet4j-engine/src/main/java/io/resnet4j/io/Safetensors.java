@@ -119,7 +119,8 @@ public final class Safetensors {
     public static void write(Path file, Map<String, String> metadata, List<Entry> entries) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && metadata.containsKey(CHECKSUM_KEY)) {
-            throw new IllegalArgumentException("metadata key " + CHECKSUM_KEY + " is reserved for the writer's checksum");
+            throw new IllegalArgumentException("metadata key " + CHECKSUM_KEY
+                    + " is reserved for the writer's checksum");
         }
         // the checksum's entry first, so that its placeholder is the first occurrence in the header's bytes
         Map<String, String> meta = new LinkedHashMap<>();
@@ -276,7 +277,8 @@ public final class Safetensors {
         /** Checks the CRC-32C of bytes [dataStart, size) against the header's (see the class comment). */
         private void verify(FileChannel channel, long dataStart, long size, String expected) throws IOException {
             if (!expected.matches("[0-9a-f]{8}")) {
-                throw bad("metadata " + CHECKSUM_KEY + " is \"" + expected + "\", not 8 hex digits; the header is corrupt");
+                throw bad("metadata " + CHECKSUM_KEY + " is \"" + expected
+                        + "\", not 8 hex digits; the header is corrupt");
             }
             CRC32C crc = new CRC32C();
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);

@@ -54,7 +54,8 @@ class SafetensorsTest {
         assertThat(parsed).containsKey("x");
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(Files.readAllBytes(f), (int) (8 + n), 12);
-        assertThat(parsed.get("__metadata__")).isEqualTo(Map.of(Safetensors.CHECKSUM_KEY, Safetensors.hex(crc.getValue())));
+        assertThat(parsed.get("__metadata__"))
+                .isEqualTo(Map.of(Safetensors.CHECKSUM_KEY, Safetensors.hex(crc.getValue())));
         b.position((int) (8 + n));
         assertThat(b.getFloat()).isEqualTo(1f);
     }
@@ -108,8 +109,8 @@ class SafetensorsTest {
                     .hasMessageContaining("corrupt").hasMessageContaining(bad.toString());
         }
         String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
-        int at = 8 + header.indexOf('"', header.indexOf(Safetensors.CHECKSUM_KEY) + Safetensors.CHECKSUM_KEY.length() + 1)
-                + 1;
+        int keyEnd = header.indexOf(Safetensors.CHECKSUM_KEY) + Safetensors.CHECKSUM_KEY.length();
+        int at = 8 + header.indexOf('"', keyEnd + 1) + 1;
         byte[] notHex = bytes.clone();
         notHex[at] = 'z';
         Path badHeader = dir.resolve("nothex.safetensors");

@@ -14,16 +14,18 @@ import jdk.incubator.vector.VectorOperators;
  * grid position g = a * wp + b, a in [0, p), b in [0, wp): an output where b < q (junk columns otherwise)
  * tap[kk]                       where tap kk = (ch, u, v) starts in one image's xp (ConvJobs.Pad.tapOffsets)
  * wt (kp / NR, crs, NR)         wt[panel, kk, o] = w[panel * NR + o, kk], 0 for channels >= k (prepared once)
- * tile (MR, NR)                 sum over kk of xp[img][tap[kk] + g0 + i] x wt[panel, kk, :], i in [0, MR)
+ * tile (mr, NR)                 sum over kk of xp[img][tap[kk] + g0 + i] x wt[panel, kk, :], i in [0, mr): mr = MR
+ *                               or SHORT_MR positions from g0 = tile * mr, or ROW_MR within one output row
+ *                               (tilePositions)
  * y[img, o, a, b]               tile + bias[o], then ReLU (Epilogue's rule)
  * </pre>
  * The GEMM puts the output channels on the rows and the positions on the vectors: where an image has few
  * positions (ResNet-50's 7x7 and 14x14 layers at batch 1: 49 and 196 against vectors of 32 columns), a third
  * of its columns was padding, its im2col took a fifth of the time and the partial panels went through scalar
- * copies. Here the positions are broadcasts (MR per tile: 49 in 5 tiles of 12, or 7 of 8) and the channels
- * the vectors (whole for every ResNet width). Each task keeps one panel of weights (crs x NR floats, L2) for a
- * chunk of position tiles of one image. Each y element is the sum over kk in ascending order, written by one task: results do
- * not depend on the thread count.
+ * copies. Here the positions are broadcasts (49 in 5 tiles of 10 on AVX-512, or 7 of 8) and the channels the
+ * vectors (whole for every ResNet width). Each task keeps one panel of weights (crs x NR floats, L2) for a chunk
+ * of position tiles of one image. Each y element is the sum over kk in ascending order, written by one task:
+ * results do not depend on the thread count.
  */
 final class PositionTiles implements Parallel.Task {
     static final int L = Simd.LANES;
@@ -257,9 +259,10 @@ final class PositionTiles implements Parallel.Task {
      * keep, so that the reads stay). A tile reads its taps a plane apart: with 14x14 planes (784 bytes) the first
      * sweep over an image whose data is in neither cache waited on memory, where a read in memory order streams
      * (the hardware prefetchers follow it). 1x1 1024 -> 256 at 14x14, batch 16, caches flushed by 1 GiB before
-     * each call: 1.36x (Intel Xeon, ConvAB --flush-mb 1024, BENCHMARKS.md sixteenth session). 7x7 planes (196
-     * bytes) are near enough to stream as they are: 2048 -> 512 at 7x7 ran 0.93x with it, so Tuning.touchMinPlane
-     * leaves them out. Padded inputs are not read through: ConvJobs.PadBatch has just written them.
+     * each call: 1.42x, 1.10x with warm caches (Intel Xeon, ConvAB, BENCHMARKS.md sixteenth session). 7x7 planes
+     * (196 bytes) are near enough to stream as they are (read through too: 1.03-1.04x cold, 0.96-0.99x warm), so
+     * Tuning.touchMinPlane leaves them out. Padded inputs are not read through: ConvJobs.PadBatch has just written
+     * them.
      */
     static float touch(float[] x, int from, int to) {
         float sum = 0;
@@ -276,8 +279,8 @@ final class PositionTiles implements Parallel.Task {
 
     /**
      * Epilogue's rule on a finished tile of mr rows, whose columns are channels: row i += the biases at t[MR * NR, +
-     * NR) (when addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch on the
-     * sign of each value cost 28% of a 1024 -> 256 layer at 14x14 (a JFR profile, 2026-11-29, BENCHMARKS.md).
+     * NR) (when addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch
+     * on the sign of each value cost 28% of a 1024 -> 256 layer at 14x14 (a JFR profile, 2026-11-29, BENCHMARKS.md).
      */
     private static void epilogue(float[] t, int mr, boolean addBias, boolean relu) {
         FloatVector zero = FloatVector.zero(Simd.F);
