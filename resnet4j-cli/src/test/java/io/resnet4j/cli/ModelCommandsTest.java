@@ -52,6 +52,9 @@ class ModelCommandsTest {
         line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "resnet99999999999"));
         assertThat(line).contains("--model").contains("6n+2").contains("got 99999999999")
                 .doesNotContain("unknown model");
+        line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "wrn-28-12345"));
+        assertThat(line).contains("--model").contains("widening factor k from 1 to 1024").contains("got 12345")
+                .doesNotContain("unknown model");
         line = ErrorPathsTest.oneLineError(Cli.run("bench", "--model", "alexnet", "--batch", "1"));
         assertThat(line).contains("unknown model alexnet").contains("resnet50");
         line = ErrorPathsTest.oneLineError(Cli.run("summary", "--model", "plain18", "--num-classes", "2000000"));

@@ -18,16 +18,17 @@ import java.util.regex.Pattern;
  * preact-resnetD                                   pre-activation CIFAR ResNet: basic units (6n+2) below 164
  *                                                  layers, bottlenecks (9n+2) from 164 on, as in He et al. 2016
  *                                                  (ResNet-110 basic; ResNet-164 and ResNet-1001 bottleneck)
- * wrn-D-K                                          Wide ResNet, D = 6n+4, widening factor K (wrn-16-4, wrn-28-10)
+ * wrn-D-K                                          Wide ResNet, D = 6n+4, widening factor K from 1 to 1024
+ *                                                  (wrn-16-4, wrn-28-10)
  * plain-NAME                                       the plain twin of NAME (plain-wrn-28-10, plain-preact-resnet110)
  * plainD                                           short for plain-resnetD (plain20 ... plain1202, plain18, plain34)
  * </pre>
  */
 public final class ModelRegistry {
-    // Depths of any length match: a too-deep name gets its family's depth rule, not "unknown model".
+    // Depths and K of any length match: a too-large number gets its family's rule, not "unknown model".
     private static final Pattern RESNET = Pattern.compile("(cifar-)?resnet(\\d+)");
     private static final Pattern PREACT = Pattern.compile("preact-resnet(\\d+)");
-    private static final Pattern WRN = Pattern.compile("wrn-(\\d+)-(\\d{1,4})");
+    private static final Pattern WRN = Pattern.compile("wrn-(\\d+)-(\\d+)");
     private static final Pattern PLAIN_SHORT = Pattern.compile("plain(\\d+)");
 
     /** Depth from which {@code preact-resnetD} uses bottleneck units (He et al. 2016: ResNet-164, -1001). */
@@ -50,34 +51,47 @@ public final class ModelRegistry {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("no model name given; known names: " + String.join(", ", names()));
         }
-        String n = name.trim();
-        if (n.startsWith("plain-")) {
-            return spec(n.substring("plain-".length())).plain();
-        }
+        ResNetSpec spec;
         try {
-            Matcher m = PLAIN_SHORT.matcher(n);
-            if (m.matches()) {
-                return resnet(false, m.group(1)).plain();
-            }
-            m = RESNET.matcher(n);
-            if (m.matches()) {
-                return resnet(m.group(1) != null, m.group(2));
-            }
-            m = PREACT.matcher(n);
-            if (m.matches()) {
-                String depth = m.group(1);
-                return ResNetSpec.preActResNet(depth,
-                        ResNetSpec.number(depth) >= PREACT_BOTTLENECK_FROM ? Block.BOTTLENECK : Block.BASIC);
-            }
-            m = WRN.matcher(n);
-            if (m.matches()) {
-                return ResNetSpec.wideResNet(m.group(1), Integer.parseInt(m.group(2)));
-            }
+            spec = parse(name.trim());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model " + name + ": " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("unknown model " + name + "; known names: " + String.join(", ", names())
-                + " (and any depth: resnetD, cifar-resnetD, preact-resnetD, wrn-D-K, plainD, plain-NAME)");
+        if (spec == null) {
+            throw new IllegalArgumentException("unknown model " + name + "; known names: " + String.join(", ", names())
+                    + " (and any depth: resnetD, cifar-resnetD, preact-resnetD, wrn-D-K, plainD, plain-NAME)");
+        }
+        return spec;
+    }
+
+    /**
+     * The spec of a trimmed name, null if no family matches; a matching name with impossible numbers throws
+     * its family's rule, which {@link #spec} prefixes with the whole name (plain-NAME included).
+     */
+    private static ResNetSpec parse(String n) {
+        if (n.startsWith("plain-")) {
+            ResNetSpec inner = parse(n.substring("plain-".length()));
+            return inner == null ? null : inner.plain();
+        }
+        Matcher m = PLAIN_SHORT.matcher(n);
+        if (m.matches()) {
+            return resnet(false, m.group(1)).plain();
+        }
+        m = RESNET.matcher(n);
+        if (m.matches()) {
+            return resnet(m.group(1) != null, m.group(2));
+        }
+        m = PREACT.matcher(n);
+        if (m.matches()) {
+            String depth = m.group(1);
+            return ResNetSpec.preActResNet(depth,
+                    ResNetSpec.number(depth) >= PREACT_BOTTLENECK_FROM ? Block.BOTTLENECK : Block.BASIC);
+        }
+        m = WRN.matcher(n);
+        if (m.matches()) {
+            return ResNetSpec.wideResNet(m.group(1), m.group(2));
+        }
+        return null;
     }
 
     /** Builds the named network, initialised from {@code seed}. */

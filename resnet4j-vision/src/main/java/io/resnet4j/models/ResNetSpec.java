@@ -86,6 +86,9 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
     /** At most this many units per stage; the depth rules of the CIFAR-style families follow from it. */
     public static final int MAX_UNITS = 100_000;
 
+    /** Largest widening factor of a Wide ResNet: its widest stage, 64k channels, stays within MAX_CHANNELS. */
+    public static final int MAX_WIDENING = MAX_CHANNELS / 64;
+
     public ResNetSpec {
         require(block != null && stem != null && stridePlacement != null && shortcut != null,
                 "block, stem, stride placement and shortcut must be given");
@@ -201,14 +204,19 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * WRN-28-10 has 36.5 M parameters.
      */
     public static ResNetSpec wideResNet(int depth, int k) {
-        return wideResNet(Integer.toString(depth), k);
+        return wideResNet(Integer.toString(depth), Integer.toString(k));
     }
 
-    /** {@link #wideResNet(int, int)} for the depth as a model name writes it. */
-    static ResNetSpec wideResNet(String depth, int k) {
+    /** {@link #wideResNet(int, int)} for the depth and k as a model name writes them. */
+    static ResNetSpec wideResNet(String depth, String k) {
         int n = units(depth, 6, 4, "a Wide ResNet");
+        long widening = number(k);
+        if (widening < 1 || widening > MAX_WIDENING) {
+            throw new IllegalArgumentException("a Wide ResNet has widening factor k from 1 to " + MAX_WIDENING
+                    + " (stages of 16k, 32k, 64k channels), got " + k);
+        }
         return new ResNetSpec(Block.BASIC, List.of(n, n, n), List.of(16, 32, 64), Stem.CIFAR,
-                StridePlacement.V1_5, Shortcut.B, true, k, false, true, 3, 10);
+                StridePlacement.V1_5, Shortcut.B, true, (int) widening, false, true, 3, 10);
     }
 
     /**

@@ -333,7 +333,7 @@ class ResNetStructureTest {
         assertThatThrownBy(() -> ModelRegistry.spec("resnet19")).hasMessageContaining("model resnet19").hasMessageContaining("6n+2");
         assertThatThrownBy(() -> ModelRegistry.spec("vgg16")).hasMessageContaining("unknown model vgg16")
                 .hasMessageContaining("resnet50");
-        assertThatThrownBy(() -> ModelRegistry.spec("wrn-28-0")).hasMessageContaining("width multiplier");
+        assertThatThrownBy(() -> ModelRegistry.spec("wrn-28-0")).hasMessageContaining("widening factor");
         assertThatThrownBy(() -> ModelRegistry.spec("wrn-30-10")).hasMessageContaining("6n+4");
         assertThatThrownBy(() -> ModelRegistry.spec("preact-resnet165")).hasMessageContaining("9n+2");
     }
@@ -355,6 +355,32 @@ class ResNetStructureTest {
                 .hasMessageContaining("..., 600002)");
         assertThatThrownBy(() -> ResNetSpec.cifarResNet(600008)).hasMessageContaining("got 600008");
         assertThat(ModelRegistry.spec("resnet020")).isEqualTo(ResNetSpec.cifarResNet(20));
+    }
+
+    @Test
+    void aTooWideNameGetsTheWideResNetRuleNotUnknownModel() {
+        // {name, k as written}: 0, past MAX_WIDENING (64k channels > MAX_CHANNELS), past int, past long.
+        String nines = "9".repeat(25);
+        String[][] cases = {{"wrn-28-0", "0"}, {"wrn-28-1025", "1025"}, {"wrn-28-12345", "12345"},
+                {"wrn-28-99999999999", "99999999999"}, {"wrn-28-" + nines, nines}, {"plain-wrn-28-12345", "12345"}};
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> ModelRegistry.spec(c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("model " + c[0] + ": a Wide ResNet has widening factor k from 1 to 1024")
+                    .hasMessageEndingWith("got " + c[1]);
+        }
+        assertThatThrownBy(() -> ResNetSpec.wideResNet(28, 0)).hasMessageContaining("widening factor");
+        assertThat(ModelRegistry.spec("wrn-16-04")).isEqualTo(ResNetSpec.wideResNet(16, 4));
+    }
+
+    @Test
+    void anErrorInsidePlainNameNamesTheWholeName() {
+        assertThatThrownBy(() -> ModelRegistry.spec("plain-resnet21")).hasMessageStartingWith("model plain-resnet21: ")
+                .hasMessageContaining("6n+2");
+        assertThatThrownBy(() -> ModelRegistry.spec("plain-plain-wrn-30-10"))
+                .hasMessageStartingWith("model plain-plain-wrn-30-10: ").hasMessageContaining("6n+4");
+        assertThatThrownBy(() -> ModelRegistry.spec("plain-alexnet"))
+                .hasMessageStartingWith("unknown model plain-alexnet;");
+        assertThat(ModelRegistry.spec("plain-resnet20")).isEqualTo(ResNetSpec.cifarResNet(20).plain());
     }
 
     @Test
