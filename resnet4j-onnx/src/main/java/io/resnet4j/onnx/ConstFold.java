@@ -1,9 +1,12 @@
 package io.resnet4j.onnx;
 
 import io.resnet4j.onnx.proto.OnnxProto.AttributeProto;
+import io.resnet4j.onnx.proto.OnnxProto.TensorProto;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -26,7 +29,7 @@ final class ConstFold {
         return switch (op) {
             case "Constant" -> constant(a);
             case "Identity" -> need(in, 0, op);
-            case "Cast" -> cast(need(in, 0, op), (int) a.i("to", -1));
+            case "Cast" -> cast(need(in, 0, op), castTarget(a));
             case "Shape" -> shapeOf(need(in, 0, op).dims, a);
             case "Gather" -> gather(need(in, 0, op), need(in, 1, op), (int) a.i("axis", 0));
             case "Unsqueeze" -> unsqueeze(need(in, 0, op), opset < 13 ? a.ints("axes") : need(in, 1, op).asLongs("axes"));
@@ -115,6 +118,25 @@ final class ConstFold {
             return Const.longs(Const.INT64, new long[] {v.length}, v);
         }
         throw new OnnxException("Constant with a sparse or string value is not supported");
+    }
+
+    /**
+     * Cast's target, a TensorProto.DataType number. Cast-6 on gives the number; Cast-1 (opsets 1 to 5) gives the
+     * enum's name as a string ("FLOAT", "INT64"), mapped here to its number.
+     */
+    static int castTarget(OnnxImporter.Attrs a) {
+        AttributeProto to = a.get("to");
+        if (to.getType() != AttributeProto.AttributeType.STRING && !to.hasS()) {
+            return (int) to.getI();
+        }
+        String name = to.getS().toString(StandardCharsets.UTF_8);
+        for (TensorProto.DataType d : TensorProto.DataType.values()) {
+            if (d != TensorProto.DataType.UNDEFINED && d.name().equals(name.toUpperCase(Locale.ROOT))) {
+                return d.getNumber();
+            }
+        }
+        throw new OnnxException("its 'to' attribute '" + name + "' (a string, the form of opsets 1 to 5) names no ONNX"
+                + " data type (FLOAT, INT64, ... as in TensorProto.DataType)");
     }
 
     Const cast(Const x, int to) {

@@ -317,8 +317,10 @@ final class OnnxImporter {
                 }
             }
             case "Cast" -> {
-                if (a.i("to", -1) != Const.FLOAT) {
-                    throw new OnnxException("casts run-time data to " + Const.typeName((int) a.i("to", -1)) + "; only float is supported");
+                int to = ConstFold.castTarget(a);
+                if (to != Const.FLOAT) {
+                    throw new OnnxException("casts run-time data to " + Const.typeName(to)
+                            + "; only float is supported");
                 }
                 define(n, 0, x);
             }

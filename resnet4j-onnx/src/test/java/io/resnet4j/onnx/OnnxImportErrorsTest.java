@@ -185,6 +185,35 @@ class OnnxImportErrorsTest {
                 .containsExactly(1f, 2f, 3f, 4f, 5f);
     }
 
+    static AttributeProto attr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    @Test
+    void castOfOpsetsOneToFiveNamesItsTypeAsAString() {
+        // Cast-1 (opsets 1 to 5): to = "FLOAT", "INT64", ... (TensorProto.DataType's names), an int from Cast-6 on.
+        TensorProto c = Const.floatProto("c", new int[] {2}, new float[] {1.7f, -2.5f});
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 2)).addInitializer(c)
+                .addNode(node("Cast", "to_int", List.of("c"), "ci", attr("to", "INT64")))
+                .addNode(node("Cast", "to_float", List.of("ci"), "cf", attr("to", "FLOAT")))
+                .addNode(node("Cast", "runtime", List.of("x"), "xf", attr("to", "FLOAT")))
+                .addNode(node("Add", "add", List.of("xf", "cf"), "y")).addOutput(input("y"));
+        io.resnet4j.tensor.Tensor x = io.resnet4j.tensor.Tensor.wrap(Shape.of(1, 2), new float[] {10, 20});
+        assertThat(OnnxModel.fromProto(model(g, 5), null, "m.onnx").module().forward(x).data())
+                .containsExactly(11f, 18f);
+        g.setNode(2, node("Cast", "runtime", List.of("x"), "xf", attr("to", "DOUBLE")));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 5), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("Cast node 'runtime': casts run-time data to double; only float is supported");
+        g.setNode(2, node("Cast", "runtime", List.of("x"), "xf", attr("to", "FLOATY")));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 5), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("Cast node 'runtime': its 'to' attribute 'FLOATY' (a string, the form of opsets"
+                        + " 1 to 5) names no ONNX data type").hasMessageNotContaining("undefined");
+        g.setNode(2, node("Cast", "runtime", List.of("x"), "xf"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 5), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("Cast node 'runtime': attribute to is required");
+    }
+
     @Test
     void initializerClaimingMoreDataThanTheFileHoldsIsRejected() {
         TensorProto huge = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1_000_000).addDims(1_000_000)
