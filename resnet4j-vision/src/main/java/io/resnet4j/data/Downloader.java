@@ -36,11 +36,18 @@ final class Downloader {
     private Downloader() {
     }
 
-    /** Downloads {@code file} into {@code dir/file.name()}; returns that path. */
+    /**
+     * Downloads {@code file} into {@code dir/file.name()}; returns that path. A failure is a DatasetException
+     * saying what failed, the network (retry) or the disk (which file, what to check), and how to fetch by hand.
+     */
     static Path download(DatasetSpec.RemoteFile file, Path dir, DataConfig config) {
         Path target = dir.resolve(file.name());
         try {
-            Files.createDirectories(dir);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw cannotWrite(file, dir, e);
+            }
             config.log().accept("downloading " + file.url() + " (" + mb(file.size()) + ") into " + dir);
             HttpClient client = HttpClient.newBuilder()
                     .followRedirects(HttpClient.Redirect.NORMAL)
@@ -48,50 +55,90 @@ final class Downloader {
                     .build();
             HttpRequest request = HttpRequest.newBuilder(file.url()).timeout(config.timeout()).GET().build();
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            // kept only when complete and verified: a failed or interrupted run never leaves a file that looks complete
-            AtomicFiles.writeWith(target, ch -> {
-                long got = 0;
-                try (InputStream in = response.body()) {
-                    if (response.statusCode() != 200) {
-                        throw new DatasetException("download of " + file.url() + " failed: HTTP " + response.statusCode() + howToFetch(file, dir));
-                    }
-                    byte[] buf = new byte[1 << 16];
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        got += n;
-                        if (got > file.size()) {
-                            throw new DatasetException("download of " + file.url() + " is larger than the expected " + file.size()
-                                    + " bytes: the server sent something else" + howToFetch(file, dir));
-                        }
-                        sha.update(buf, 0, n);
-                        AtomicFiles.writeFully(ch, ByteBuffer.wrap(buf, 0, n));
-                    }
-                }
-                if (got != file.size()) {
-                    throw new DatasetException("download of " + file.url() + " ended after " + got + " of " + file.size()
-                            + " bytes (connection dropped?); run again to retry" + howToFetch(file, dir));
-                }
-                String actual = HexFormat.of().formatHex(sha.digest());
-                if (!actual.equals(file.sha256())) {
-                    throw new DatasetException("download of " + file.url() + " has SHA-256 " + actual + ", expected " + file.sha256()
-                            + ": corrupted in transit or changed upstream; nothing was kept" + howToFetch(file, dir));
-                }
-            });
+            try {
+                // kept only when complete and verified: a failed or interrupted run never leaves a file that
+                // looks complete
+                AtomicFiles.writeWith(target, ch -> receive(response, ch, file, dir));
+            } catch (IOException e) {
+                throw cannotWrite(file, dir, e);   // receive reports the connection's failures itself
+            }
             config.log().accept("verified SHA-256 of " + target);
             return target;
         } catch (HttpTimeoutException e) {
-            throw new DatasetException("download of " + file.url() + " timed out after " + config.timeout().toSeconds() + " s" + howToFetch(file, dir), e);
+            throw new DatasetException("download of " + file.url() + " timed out after " + config.timeout().toSeconds()
+                    + " s" + howToFetch(file, dir), e);
         } catch (ConnectException | UnknownHostException e) {
-            throw new DatasetException("cannot connect to " + file.url().getHost() + " (offline?) to download " + file.name() + howToFetch(file, dir), e);
+            throw new DatasetException("cannot connect to " + file.url().getHost() + " (offline?) to download "
+                    + file.name() + howToFetch(file, dir), e);
         } catch (IOException e) {
-            throw new DatasetException("download of " + file.url() + " failed: " + e + howToFetch(file, dir), e);
+            throw networkFailure(file, dir, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DatasetException("download of " + file.url() + " was interrupted", e);
+        }
+    }
+
+    /**
+     * Copies the response's body to ch, checking its status, size and SHA-256. A failure of the connection is a
+     * DatasetException; the IOExceptions that pass are ch's, the disk's.
+     */
+    private static void receive(HttpResponse<InputStream> response, FileChannel ch, DatasetSpec.RemoteFile file,
+                                Path dir) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+        long got = 0;
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new DatasetException("download of " + file.url() + " failed: HTTP " + response.statusCode()
+                        + howToFetch(file, dir));
+            }
+            byte[] buf = new byte[1 << 16];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    throw networkFailure(file, dir, e);
+                }
+                if (n <= 0) {
+                    break;
+                }
+                got += n;
+                if (got > file.size()) {
+                    throw new DatasetException("download of " + file.url() + " is larger than the expected "
+                            + file.size() + " bytes: the server sent something else" + howToFetch(file, dir));
+                }
+                sha.update(buf, 0, n);
+                AtomicFiles.writeFully(ch, ByteBuffer.wrap(buf, 0, n));
+            }
+        }
+        if (got != file.size()) {
+            throw new DatasetException("download of " + file.url() + " ended after " + got + " of " + file.size()
+                    + " bytes (connection dropped?); run again to retry" + howToFetch(file, dir));
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(file.sha256())) {
+            throw new DatasetException("download of " + file.url() + " has SHA-256 " + actual + ", expected "
+                    + file.sha256() + ": corrupted in transit or changed upstream; nothing was kept"
+                    + howToFetch(file, dir));
+        }
+    }
+
+    /** "download of URL failed: connection error (why); run again to retry": the message, not the class name. */
+    private static DatasetException networkFailure(DatasetSpec.RemoteFile file, Path dir, IOException e) {
+        String why = e.getMessage() != null && !e.getMessage().isBlank() ? " (" + e.getMessage() + ")" : "";
+        return new DatasetException("download of " + file.url() + " failed: connection error" + why
+                + "; run again to retry" + howToFetch(file, dir), e);
+    }
+
+    /** "cannot write DIR/NAME: why (check ...)": the file asked for, never the temporary one, and no class name. */
+    private static DatasetException cannotWrite(DatasetSpec.RemoteFile file, Path dir, IOException e) {
+        return new DatasetException(AtomicFiles.failure(dir.resolve(file.name()), e).getMessage() + " (check that "
+                + dir + " is a writable directory with room for " + mb(file.size()) + ")" + howToFetch(file, dir), e);
     }
 
     private static String howToFetch(DatasetSpec.RemoteFile file, Path dir) {

@@ -200,7 +200,8 @@ class DatasetsTest {
         DatasetSpec spec = idxSpec("/truncated/", bodies, false);
         // The spec expects the real size; the server announces more and stops after the real bytes.
         assertThatThrownBy(() -> Datasets.locate(spec, Split.TRAIN, null, config(true)))
-                .isInstanceOf(DatasetException.class).hasMessageContaining("train-images-idx3-ubyte.gz");
+                .isInstanceOf(DatasetException.class).hasMessageContaining("train-images-idx3-ubyte.gz")
+                .hasMessageContaining("run again to retry").hasMessageNotContaining("Exception");
         assertThat(leftovers(tmp.resolve("cache/toy"))).isEmpty();
         assertThat(Files.exists(tmp.resolve("cache/toy/train-images-idx3-ubyte.gz"))).isFalse();
 
@@ -211,6 +212,28 @@ class DatasetsTest {
         assertThatThrownBy(() -> Downloader.download(f, tmp.resolve("cache/toy"), config(true)))
                 .isInstanceOf(DatasetException.class).hasMessageContaining("ended after " + full.length / 2 + " of " + full.length);
         assertThat(leftovers(tmp.resolve("cache/toy"))).isEmpty();
+    }
+
+    @Test
+    void aFailedWriteNamesTheFileAndWhatToCheckNotAnExceptionClass() throws Exception {
+        byte[] body = {1, 2, 3};
+        served.put("/w/x.gz", body);
+        DatasetSpec.RemoteFile f = new DatasetSpec.RemoteFile("x.gz", url("/w/x.gz"), sha256(body), body.length, false);
+        // A directory where the file goes: AtomicFiles refuses it before the body is written.
+        Path dir = tmp.resolve("cache/x");
+        Files.createDirectories(dir.resolve("x.gz"));
+        assertThatThrownBy(() -> Downloader.download(f, dir, config(true))).isInstanceOf(DatasetException.class)
+                .hasMessageStartingWith("cannot write " + dir.resolve("x.gz") + ": it is a directory (check that " + dir
+                        + " is a writable directory with room for 0.0 MB); or fetch it by hand: curl")
+                .hasMessageNotContaining("Exception");
+        // A file where the directory goes: creating it fails before anything is requested.
+        Path file = tmp.resolve("cache/y");
+        Files.write(file, new byte[0]);
+        int before = requests.size();
+        assertThatThrownBy(() -> Downloader.download(f, file, config(true))).isInstanceOf(DatasetException.class)
+                .hasMessageStartingWith("cannot write " + file.resolve("x.gz") + ": a file is in the way (check that "
+                        + file + " is a writable directory").hasMessageNotContaining("Exception");
+        assertThat(requests).hasSize(before);
     }
 
     @Test
