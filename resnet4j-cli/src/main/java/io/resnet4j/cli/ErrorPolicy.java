@@ -1,6 +1,7 @@
 package io.resnet4j.cli;
 
 import io.resnet4j.data.DatasetException;
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.CheckpointException;
 import io.resnet4j.onnx.OnnxException;
 import io.resnet4j.train.TrainingDivergedException;
@@ -40,6 +41,10 @@ final class ErrorPolicy {
         if (root instanceof UserError || root instanceof CheckpointException || root instanceof DatasetException
                 || root instanceof OnnxException || root instanceof TrainingDivergedException) {
             return bad(root.getMessage());
+        }
+        if (root instanceof AtomicFiles.WriteFailedException e) {
+            // names the file already ("cannot write runs/a/config.json: it is a directory"), as a checkpoint's does
+            return bad(e.getMessage() + AtomicFiles.WRITE_HINT);
         }
         if (root instanceof NoSuchFileException e) {
             return bad("file not found: " + e.getFile() + " (check the path)");

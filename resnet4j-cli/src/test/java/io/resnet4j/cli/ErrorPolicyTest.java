@@ -2,11 +2,14 @@ package io.resnet4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.CheckpointException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class ErrorPolicyTest {
@@ -24,6 +27,13 @@ class ErrorPolicyTest {
         assertThat(ErrorPolicy.classify(new IllegalArgumentException("k must be > 0")).exitCode()).isEqualTo(2);
         assertThat(ErrorPolicy.classify(new UncheckedIOException(new NoSuchFileException("w.safetensors"))))
                 .isEqualTo(new ErrorPolicy.Outcome("file not found: w.safetensors (check the path)", 2));
+        // AtomicFiles' failure names the file: shown as it is, with the hint a failed checkpoint write gives
+        Path config = Path.of("runs", "a", "config.json");
+        IOException full = AtomicFiles.failure(config, new IOException("disk full"));
+        assertThat(ErrorPolicy.classify(new UncheckedIOException(full.getMessage(), full))).isEqualTo(
+                new ErrorPolicy.Outcome("cannot write " + config + ": disk full" + AtomicFiles.WRITE_HINT, 2));
+        assertThat(ErrorPolicy.classify(new UncheckedIOException(new IOException("disk full"))).line())
+                .isEqualTo("I/O error: disk full");
         ErrorPolicy.Outcome oom = ErrorPolicy.classify(new OutOfMemoryError("Java heap space"));
         assertThat(oom.exitCode()).isEqualTo(2);
         assertThat(oom.line()).contains("smaller --batch").contains("--recompute block").contains("JAVA_OPTS=-Xmx");

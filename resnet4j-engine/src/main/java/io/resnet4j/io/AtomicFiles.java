@@ -85,8 +85,14 @@ public final class AtomicFiles {
         }
     }
 
-    /** A write that failed, named by the file the caller asked for: "cannot write TARGET: what went wrong". */
-    static final class WriteFailedException extends IOException {
+    /** What to check after a failed write, appended to its message for the user (checkpoints, config.json...). */
+    public static final String WRITE_HINT = " (check the directory exists, is writable and the disk has space)";
+
+    /**
+     * A write that failed, named by the file the caller asked for: "cannot write TARGET: what went wrong". Public
+     * so that a user-facing message can show it as it is, without an "I/O error" prefix.
+     */
+    public static final class WriteFailedException extends IOException {
         WriteFailedException(String message, IOException cause) {
             super(message, cause);
         }

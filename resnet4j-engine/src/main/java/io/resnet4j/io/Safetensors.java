@@ -162,8 +162,7 @@ public final class Safetensors {
                 }
             });
         } catch (IOException e) {
-            throw new CheckpointException(AtomicFiles.failure(file, e).getMessage()
-                    + " (check the directory exists, is writable and the disk has space)", e);
+            throw new CheckpointException(AtomicFiles.failure(file, e).getMessage() + AtomicFiles.WRITE_HINT, e);
         }
     }
 
