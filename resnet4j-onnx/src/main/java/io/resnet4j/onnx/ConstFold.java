@@ -127,7 +127,12 @@ final class ConstFold {
     static int castTarget(OnnxImporter.Attrs a) {
         AttributeProto to = a.get("to");
         if (to.getType() != AttributeProto.AttributeType.STRING && !to.hasS()) {
-            return (int) to.getI();
+            long v = to.getI();
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                // an int cast would wrap a value such as 2^32 + 1 onto a valid type (FLOAT)
+                throw new OnnxException("its 'to' attribute " + v + " is no ONNX data type (TensorProto.DataType)");
+            }
+            return (int) v;
         }
         String name = to.getS().toString(StandardCharsets.UTF_8);
         for (TensorProto.DataType d : TensorProto.DataType.values()) {

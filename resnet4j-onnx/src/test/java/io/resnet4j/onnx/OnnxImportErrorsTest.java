@@ -212,6 +212,10 @@ class OnnxImportErrorsTest {
         g.setNode(2, node("Cast", "runtime", List.of("x"), "xf"));
         assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 5), null, "m.onnx")).isInstanceOf(OnnxException.class)
                 .hasMessageContaining("Cast node 'runtime': attribute to is required");
+        // Cast-6 on: a number; one past int's range must not wrap onto FLOAT (1)
+        g.setNode(2, node("Cast", "runtime", List.of("x"), "xf", attr("to", (1L << 32) + 1)));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 13), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("Cast node 'runtime': its 'to' attribute 4294967297 is no ONNX data type");
     }
 
     @Test
