@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class ErrorPolicyTest {
     }
 
     @Test
-    void badInputIsExitCodeTwo() {
+    void badInputIsExitCodeTwo() throws IOException {
         assertThat(ErrorPolicy.classify(new CheckpointException("x.safetensors: header truncated")).exitCode()).isEqualTo(2);
         assertThat(ErrorPolicy.classify(new IllegalArgumentException("k must be > 0")).exitCode()).isEqualTo(2);
         assertThat(ErrorPolicy.classify(new UncheckedIOException(new NoSuchFileException("w.safetensors"))))
@@ -34,6 +35,18 @@ class ErrorPolicyTest {
                 new ErrorPolicy.Outcome("cannot write " + config + ": disk full" + AtomicFiles.WRITE_HINT, 2));
         assertThat(ErrorPolicy.classify(new UncheckedIOException(new IOException("disk full"))).line())
                 .isEqualTo("I/O error: disk full");
+        // a failed append (metrics.jsonl) names its file too
+        Path dir = Files.createTempDirectory("errorpolicy");
+        try {
+            Path log = Files.createDirectory(dir.resolve("metrics.jsonl"));
+            UncheckedIOException append = org.junit.jupiter.api.Assertions.assertThrows(UncheckedIOException.class,
+                    () -> AtomicFiles.appendLine(log, "{}"));
+            assertThat(ErrorPolicy.classify(append).line()).startsWith("cannot append to " + log + ": ")
+                    .endsWith(AtomicFiles.WRITE_HINT);
+        } finally {
+            Files.delete(dir.resolve("metrics.jsonl"));
+            Files.delete(dir);
+        }
         ErrorPolicy.Outcome oom = ErrorPolicy.classify(new OutOfMemoryError("Java heap space"));
         assertThat(oom.exitCode()).isEqualTo(2);
         assertThat(oom.line()).contains("smaller --batch").contains("--recompute block").contains("JAVA_OPTS=-Xmx");

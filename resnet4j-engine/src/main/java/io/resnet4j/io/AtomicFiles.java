@@ -110,6 +110,12 @@ public final class AtomicFiles {
         if (e instanceof WriteFailedException) {
             return e;
         }
+        String detail = step == null ? "" : " (" + step + ")";
+        return new WriteFailedException("cannot write " + target + ": " + describe(e) + detail, e);
+    }
+
+    /** What went wrong in e, in words ("permission denied", "it is a directory", ...). */
+    private static String describe(IOException e) {
         String what;
         if (e instanceof AccessDeniedException) {
             what = "permission denied";
@@ -124,8 +130,7 @@ public final class AtomicFiles {
         } else {
             what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
-        String detail = step == null ? "" : " (" + step + ")";
-        return new WriteFailedException("cannot write " + target + ": " + what + detail, e);
+        return what;
     }
 
     /** {@link #writeWith} of the bytes, failures as UncheckedIOException naming the file. */
@@ -157,14 +162,18 @@ public final class AtomicFiles {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Appends one line and forces it to disk before returning. */
+    /**
+     * Appends one line and forces it to disk before returning. A failure is an UncheckedIOException around a
+     * WriteFailedException: "cannot append to TARGET: what went wrong".
+     */
     public static void appendLine(Path target, String line) {
         try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             writeFully(ch, ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + target + ": " + e.getMessage(), e);
+            WriteFailedException named = new WriteFailedException("cannot append to " + target + ": " + describe(e), e);
+            throw new UncheckedIOException(named.getMessage(), named);
         }
     }
 }

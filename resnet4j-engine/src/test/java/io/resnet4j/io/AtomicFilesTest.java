@@ -84,4 +84,13 @@ class AtomicFilesTest {
         AtomicFiles.appendLine(log, "{\"epoch\": 2}");
         assertThat(Files.readAllLines(log)).containsExactly("{\"epoch\": 1}", "{\"epoch\": 2}");
     }
+
+    /** An append that fails names the file it appends to, as a failed write names its file. */
+    @Test
+    void aFailedAppendNamesItsFile() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("metrics.jsonl"));
+        assertThatThrownBy(() -> AtomicFiles.appendLine(dir, "{}")).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageStartingWith("cannot append to " + dir + ": ")
+                .hasCauseInstanceOf(AtomicFiles.WriteFailedException.class);
+    }
 }
