@@ -116,21 +116,18 @@ public final class AtomicFiles {
 
     /** What went wrong in e, in words ("permission denied", "it is a directory", ...). */
     private static String describe(IOException e) {
-        String what;
         if (e instanceof AccessDeniedException) {
-            what = "permission denied";
+            return "permission denied";
         } else if (e instanceof NoSuchFileException) {
-            what = "no such file or directory";
+            return "no such file or directory";
         } else if (e instanceof NotDirectoryException) {
-            what = "not a directory";
+            return "not a directory";
         } else if (e instanceof FileAlreadyExistsException) {
-            what = "a file is in the way";
+            return "a file is in the way";
         } else if (e instanceof FileSystemException f) {
-            what = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
-        } else {
-            what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
         }
-        return what;
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** {@link #writeWith} of the bytes, failures as UncheckedIOException naming the file. */
