@@ -177,9 +177,14 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--quiet", description = "No progress output; only the final result.")
     boolean quiet;
 
-    /** The run's settings, as config.json holds them (so --resume can rebuild the same run). */
+    /**
+     * The run's settings, as config.json holds them (so --resume can rebuild the same run). classes: the data's
+     * class names in label order, null before the data is opened and for config.json files written before they
+     * were recorded.
+     */
     private record Setup(String model, ResNetSpec spec, String dataset, String dataDir, boolean augment,
-                         Augmentation.Erasing erasing, int trainLimit, int testLimit, int imageSize) {
+                         Augmentation.Erasing erasing, int trainLimit, int testLimit, int imageSize,
+                         List<String> classes) {
     }
 
     /** The image side a model's stem is made for: 224 (ImageNet) or 32 (CIFAR). */
@@ -232,7 +237,8 @@ final class TrainCommand extends BaseCommand {
             int nTest = limit("--test-limit", testLimit, budget ? BUDGET_TEST : 0);
             boolean aug = augment != null ? augment : !budget;
             setup = new Setup(model, null, data.dataset, data.dataDir == null ? null : data.dataDir.toString(), aug,
-                    erasing(), nTrain, nTest, imageSize == null ? 0 : requireRange("--image-size", imageSize, 8, 4096));
+                    erasing(), nTrain, nTest, imageSize == null ? 0 : requireRange("--image-size", imageSize, 8, 4096),
+                    null);
             config = null;
             runDir = null;
         }
@@ -254,7 +260,7 @@ final class TrainCommand extends BaseCommand {
                 : choice.test();
         if (resume == null) {
             setup = new Setup(setup.model(), spec, setup.dataset(), setup.dataDir(), setup.augment(), setup.erasing(),
-                    setup.trainLimit(), setup.testLimit(), choice.imageSize());
+                    setup.trainLimit(), setup.testLimit(), choice.imageSize(), choice.classNames());
             runDir = out != null ? out : freshRunDir(choice.id() + "-" + setup.model());
             refuseExistingRun(runDir);
             int e = epochs == null ? BUDGET_EPOCHS : epochs;
@@ -537,6 +543,7 @@ final class TrainCommand extends BaseCommand {
         c.put("train_limit", setup.trainLimit());
         c.put("test_limit", setup.testLimit());
         c.put("image_size", choice.imageSize());
+        c.put("classes", choice.classNames());
         c.put("training", config.recipe());
         c.put("threads", threadCount);
         c.put("recompute", recompute.mode.name());
@@ -563,16 +570,30 @@ final class TrainCommand extends BaseCommand {
             return new Setup((String) c.get("model"), spec, (String) c.get("dataset"), (String) c.get("data_dir"),
                     Boolean.TRUE.equals(c.get("augment")), decodeErasing(c.get("erasing")),
                     ((Number) c.get("train_limit")).intValue(),
-                    ((Number) c.get("test_limit")).intValue(), ((Number) c.get("image_size")).intValue());
+                    ((Number) c.get("test_limit")).intValue(), ((Number) c.get("image_size")).intValue(),
+                    classes(c.get("classes")));
         } catch (java.io.IOException | RuntimeException e) {
             throw new UserError(file + " cannot be read (" + e.getMessage() + "); it is needed to resume the run");
         }
     }
 
+    /** config.json's class names (null: not recorded, as in runs from before they were). */
+    private static List<String> classes(Object v) {
+        if (v == null) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (Object o : (List<?>) v) {
+            names.add((String) o);
+        }
+        return names;
+    }
+
     /**
      * The run's model was built for the data it started with; an image folder may have gained or lost a class
-     * since (or an image size), which would train on labels the model has no output for. Checked before any file
-     * of the run is touched.
+     * since (or an image size), which would train on labels the model has no output for, or had a class renamed,
+     * which would move the labels (folders are labelled in name order). Checked before any file of the run is
+     * touched.
      */
     private static void checkDataFits(Path runDir, Setup setup, DataChoice choice) {
         ResNetSpec spec = setup.spec();
@@ -587,6 +608,13 @@ final class TrainCommand extends BaseCommand {
         } else if (setup.imageSize() > 0 && choice.imageSize() != setup.imageSize()) {
             problem = "the run trained on " + setup.imageSize() + "x" + setup.imageSize() + " images but " + data
                     + " now gives " + choice.imageSize() + "x" + choice.imageSize();
+        } else if (setup.classes() != null && !setup.classes().equals(choice.classNames())) {
+            int i = 0;
+            while (setup.classes().get(i).equals(choice.classNames().get(i))) {
+                i++;
+            }
+            problem = "class " + i + " of the run was '" + setup.classes().get(i) + "' but " + data + " now has '"
+                    + choice.classNames().get(i) + "' there (a renamed class folder would move the labels)";
         }
         if (problem != null) {
             throw new UserError("cannot resume " + runDir + ": " + problem + "; restore the data the run started "

@@ -166,6 +166,28 @@ class TrainCommandTest {
         assertThat(files(run)).isEqualTo(before);
     }
 
+    /** A renamed class folder moves the labels (folders are labelled in name order): refused, naming the class. */
+    @Test
+    void resumeRefusesAnImageFolderWithARenamedClass() throws IOException {
+        Path root = tmp.resolve("pets");
+        imageFolders(root, "cats", "dogs");
+        Path run = tmp.resolve("pets-run");
+        Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
+                "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(Json.parseObject(Files.readString(run.resolve("config.json")).strip()).get("classes"))
+                .isEqualTo(List.of("cats", "dogs"));
+        for (String split : List.of("train", "test")) {
+            Files.move(root.resolve(split).resolve("cats"), root.resolve(split).resolve("lions"));
+        }
+        Map<String, String> before = files(run);
+        String line = ErrorPathsTest.oneLineError(Cli.run("train", "--resume", run.toString(), "--quiet"));
+        assertThat(line).contains("cannot resume " + run.toAbsolutePath())
+                .contains("class 0 of the run was 'cats' but " + root + " now has 'dogs' there")
+                .contains("start a new run with --out");
+        assertThat(files(run)).isEqualTo(before);
+    }
+
     @Test
     void imageFolderDataset() throws IOException {
         Path root = tmp.resolve("folders");
