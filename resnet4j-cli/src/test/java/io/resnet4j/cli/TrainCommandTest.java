@@ -147,14 +147,20 @@ class TrainCommandTest {
         }
     }
 
-    @Test
-    void resumeRefusesAnImageFolderThatGainedAClassAndTouchesNothing() throws IOException {
-        Path root = tmp.resolve("animals");
+    /** Image folders of cats and dogs under tmp/name and a finished one-epoch run on them in tmp/name-run. */
+    private Path catsAndDogsRun(String name) throws IOException {
+        Path root = tmp.resolve(name);
         imageFolders(root, "cats", "dogs");
-        Path run = tmp.resolve("animals-run");
+        Path run = tmp.resolve(name + "-run");
         Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
                 "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
+        return run;
+    }
+
+    @Test
+    void resumeRefusesAnImageFolderThatGainedAClassAndTouchesNothing() throws IOException {
+        Path run = catsAndDogsRun("animals"), root = tmp.resolve("animals");
         imageFolders(tmp.resolve("more"), "zebra");
         Files.move(tmp.resolve("more/train/zebra"), root.resolve("train/zebra"));
         Files.move(tmp.resolve("more/test/zebra"), root.resolve("test/zebra"));
@@ -169,12 +175,7 @@ class TrainCommandTest {
     /** A renamed class folder moves the labels (folders are labelled in name order): refused, naming the class. */
     @Test
     void resumeRefusesAnImageFolderWithARenamedClass() throws IOException {
-        Path root = tmp.resolve("pets");
-        imageFolders(root, "cats", "dogs");
-        Path run = tmp.resolve("pets-run");
-        Cli.Result r = Cli.run("train", "--dataset", root.toString(), "--model", "resnet8", "--epochs", "1",
-                "--batch", "4", "--image-size", "16", "--quiet", "--out", run.toString());
-        assertThat(r.exitCode()).as(r.err()).isZero();
+        Path run = catsAndDogsRun("pets"), root = tmp.resolve("pets");
         assertThat(Json.parseObject(Files.readString(run.resolve("config.json")).strip()).get("classes"))
                 .isEqualTo(List.of("cats", "dogs"));
         for (String split : List.of("train", "test")) {
