@@ -10,7 +10,9 @@ import io.resnet4j.tensor.Tensor;
  * An inference-only convolution: {@code y = conv(x, w) + b}, then ReLU when {@code relu}, with a batch norm
  * that followed it folded into w and b (see {@link Inference#freeze}). The weights are packed or transformed
  * once per input size (ConvOps.prepare) and the bias and ReLU run on each finished output tile, so that a
- * forward pass touches each weight once and each output once. It owns copies of its weights: a snapshot.
+ * forward pass touches each weight once and each output once. The forms of the last two input sizes are kept,
+ * so that inputs alternating between two sizes (two test-time scales) do not prepare again on every call. It owns
+ * copies of its weights: a snapshot.
  */
 public final class FusedConv2d extends Module {
     private final int in, out, kernel, stride, padding;
@@ -19,7 +21,8 @@ public final class FusedConv2d extends Module {
     private final Tensor weight, bias;
     private ConvGeometry geometry;
     private Shape outShape;
-    private PreparedConv prepared;
+    /** The weights prepared for the last input size, and for the one before it (null: none yet). */
+    private PreparedConv prepared, previous;
 
     /** weight (out, in, kernel, kernel) and bias (out, or null) are copied. */
     public FusedConv2d(int in, int out, int kernel, int stride, int padding, Tensor weight, Tensor bias, boolean relu) {
@@ -90,9 +93,14 @@ public final class FusedConv2d extends Module {
         return padding;
     }
 
-    /** Bytes of the prepared weights currently held (0 before the first forward). */
+    /** Bytes of the prepared weights currently held, for up to two input sizes (0 before the first forward). */
     public long preparedBytes() {
-        return prepared == null ? 0 : prepared.bytes();
+        return (prepared == null ? 0 : prepared.bytes()) + (previous == null ? 0 : previous.bytes());
+    }
+
+    /** The weights prepared for the last input size (tests: which form a call reused). */
+    PreparedConv prepared() {
+        return prepared;
     }
 
     @Override
@@ -124,8 +132,11 @@ public final class FusedConv2d extends Module {
             outShape = Shape.of(g.n(), g.k(), g.p(), g.q());
         }
         if (prepared == null || !prepared.matches(g)) {
-            // a new input size: the packed or transformed form depends on it (e.g. Winograd for some widths only)
-            prepared = Kernels.CONV.prepare(g, weight.data(), 0);
+            // another input size: the packed or transformed form depends on it (e.g. Winograd for some widths only)
+            PreparedConv other = previous != null && previous.matches(g) ? previous
+                    : Kernels.CONV.prepare(g, weight.data(), 0);
+            previous = prepared;
+            prepared = other;
         }
         Tensor output = newOutput(outShape, x);
         Kernels.CONV.forward(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);

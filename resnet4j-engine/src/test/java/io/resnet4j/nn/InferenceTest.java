@@ -131,6 +131,30 @@ class InferenceTest {
         assertThat(pooled.bufferUse().outputBytes()).as("bytes after a refused input").isEqualTo(bytes);
     }
 
+    /**
+     * Inputs alternating between two sizes reuse both prepared forms; a third size evicts the older one. Each call's
+     * output is bitwise that of a fresh FusedConv2d at its size.
+     */
+    @Test
+    void fusedConvKeepsTheFormsOfTwoInputSizes() {
+        Tensor w = Checks.randn(3, 16, 8, 3, 3), b = Checks.randn(4, 16);
+        FusedConv2d f = new FusedConv2d(8, 16, 3, 1, 1, w, b, true);
+        java.util.Map<Integer, io.resnet4j.kernels.PreparedConv> forms = new java.util.HashMap<>();
+        int[] sizes = {16, 20, 16, 20, 24, 16};
+        for (int i = 0; i < sizes.length; i++) {
+            Tensor x = Checks.randn(10 + i, 2, 8, sizes[i], sizes[i]);
+            float[] expected = new FusedConv2d(8, 16, 3, 1, 1, w, b, true).forward(x).data().clone();
+            assertThat(f.forward(x).data()).as("call %d at %d", i, sizes[i]).isEqualTo(expected);
+            io.resnet4j.kernels.PreparedConv form = f.prepared();
+            if (i == 2 || i == 3) {
+                assertThat(form).as("call %d at %d: reused", i, sizes[i]).isSameAs(forms.get(sizes[i]));
+            } else if (i == 5) {
+                assertThat(form).as("16 after 20 and 24: prepared again").isNotSameAs(forms.get(16));
+            }
+            forms.put(sizes[i], form);
+        }
+    }
+
     /** FusedLinear gives Linear's outputs bitwise: by the GEMV up to 4 rows, by the prepared 1x1 convolution above. */
     @Test
     void fusedLinearIsLinearBitwiseAtAnyBatch() {
