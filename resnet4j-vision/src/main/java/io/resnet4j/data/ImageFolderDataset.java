@@ -3,7 +3,9 @@ package io.resnet4j.data;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
@@ -180,13 +182,16 @@ public final class ImageFolderDataset implements Dataset {
         if (view.argb.length < plane) {
             view.argb = new int[plane];
         }
-        if (img.getType() == BufferedImage.TYPE_BYTE_GRAY) {
-            // getRGB would pass grey values through a colour-space conversion and change them; take the samples.
+        ColorModel cm = img.getColorModel();
+        if (cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && cm.getNumColorComponents() == 1) {
+            // Grey, 8 or 16 bits, with or without alpha (band 1): getRGB would treat the levels as linear light
+            // and brighten them; take the samples, the high byte of 16-bit ones (as PIL does with 16-bit RGB).
             int[] grey = view.argb;
             img.getRaster().getSamples(0, 0, w, h, 0, grey);
+            int shift = Math.max(0, cm.getComponentSize(0) - 8);
             for (int c = 0; c < channels; c++) {
                 for (int k = 0; k < plane; k++) {
-                    out[c * plane + k] = (byte) grey[k];
+                    out[c * plane + k] = (byte) (grey[k] >>> shift);
                 }
             }
             view.set(out, 0, channels, h, w);

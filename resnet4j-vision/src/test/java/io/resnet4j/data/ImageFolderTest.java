@@ -4,7 +4,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +73,8 @@ class ImageFolderTest {
 
     /**
      * Every kind of colour image file decodes to what BufferedImage.getRGB says, whether decode reads the samples
-     * straight from the raster (8-bit sRGB RGB and RGBA: JPEG, PNG) or converts through getRGB (palette, 16-bit
-     * grey): RGB, and luma for one channel.
+     * straight from the raster (8-bit sRGB RGB and RGBA: JPEG, PNG) or converts through getRGB (palette): RGB,
+     * and luma for one channel. Grey images are not here: getRGB changes their levels (below).
      */
     @Test
     void everyImageKindDecodesToItsGetRgbValues() throws IOException {
@@ -82,7 +86,6 @@ class ImageFolderTest {
                 new BufferedImage(w, h, BufferedImage.TYPE_4BYTE_ABGR),
                 new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB),
                 new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED),
-                new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY),
         };
         for (int i = 0; i < kinds.length; i++) {
             for (int y = 0; y < h; y++) {
@@ -137,6 +140,43 @@ class ImageFolderTest {
         ImageFolderDataset asRgb = new ImageFolderDataset(root, 3);
         asRgb.read(0, v);
         assertThat(v.get(2, 1, 1)).isEqualTo(254);   // grey replicated into R, G, B
+    }
+
+    /**
+     * Grey with alpha (PNG colour type 4) and 16-bit grey keep their stored levels, as 8-bit grey does: getRGB
+     * would treat the samples as linear light and brighten them (a level of 17 came back as 73). 16-bit samples
+     * keep their high byte, as PIL does with 16-bit RGB.
+     */
+    @Test
+    void greyWithAlphaAndSixteenBitGreyKeepTheirLevels() throws IOException {
+        int w = 5, h = 3;
+        ColorSpace grey = ColorSpace.getInstance(ColorSpace.CS_GRAY);
+        ComponentColorModel greyAlpha = new ComponentColorModel(grey, true, false, Transparency.TRANSLUCENT,
+                DataBuffer.TYPE_BYTE);
+        BufferedImage ga = new BufferedImage(greyAlpha, greyAlpha.createCompatibleWritableRaster(w, h), false, null);
+        BufferedImage g16 = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
+        int[] levels = new int[w * h];
+        for (int k = 0; k < levels.length; k++) {
+            levels[k] = k * 17;
+            ga.getRaster().setSample(k % w, k / w, 0, levels[k]);
+            ga.getRaster().setSample(k % w, k / w, 1, 255 - k);
+            g16.getRaster().setSample(k % w, k / w, 0, levels[k] << 8 | (255 - k));    // high byte: the level
+        }
+        png(ga, root.resolve("g/alpha.png"));
+        png(g16, root.resolve("g/deep.png"));
+        for (int channels : new int[]{1, 3}) {
+            ImageFolderDataset d = new ImageFolderDataset(root, channels);
+            ImageView v = new ImageView();
+            for (int i = 0; i < d.size(); i++) {
+                d.read(i, v);
+                for (int k = 0; k < levels.length; k++) {
+                    for (int c = 0; c < channels; c++) {
+                        assertThat(v.get(c, k / w, k % w)).as(d.file(i) + " channel " + c + " pixel " + k)
+                                .isEqualTo(levels[k]);
+                    }
+                }
+            }
+        }
     }
 
     @Test
