@@ -218,9 +218,9 @@ public final class ImageFolderDataset implements Dataset {
         view.set(out, 0, channels, h, w);
     }
 
-    /** Grey from 8-bit RGB: ITU-R 601 luma, rounded, as PIL's {@code convert("L")}. */
+    /** Grey from 8-bit RGB: ITU-R 601 luma in PIL's 16-bit fixed point, exactly its {@code convert("L")}. */
     private static int luma(int r, int g, int b) {
-        return (r * 299 + g * 587 + b * 114 + 500) / 1000;
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
     }
 
     /**
