@@ -161,7 +161,7 @@ public final class ImageFolderDataset implements Dataset {
                     throw new DatasetException("image " + file + " is " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + ", larger than " + MAX_PIXELS + " pixels; resize it first");
                 }
-                img = reader.read(0);
+                img = ImageFiles.read(reader);
             } finally {
                 reader.dispose();
             }

@@ -2,6 +2,7 @@ package io.resnet4j.cli.input;
 
 import io.resnet4j.cli.UserError;
 import io.resnet4j.cli.UserFiles;
+import io.resnet4j.data.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.Raster;
@@ -96,7 +97,7 @@ public final class ImageInput {
                     throw new UserError(file + " has " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels, more than " + MAX_PIXELS + "; scale it down first");
                 }
-                BufferedImage img = reader.read(0);
+                BufferedImage img = ImageFiles.read(reader);
                 if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
                     throw new UserError("cannot decode " + file + ": the image is empty");
                 }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.resnet4j.cli.UserError;
 import io.resnet4j.testing.Fixture;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,6 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +89,35 @@ class InputsTest {
     void jpegDecodes() {
         Preprocess p = new Preprocess(3, 16, 16, Preprocess.IMAGENET_MEAN, Preprocess.IMAGENET_STD);
         assertClose(ImageInput.load(DIR.resolve("photo.jpg"), p), "photo_imagenet_16_16", p.std(), 256, 4);
+    }
+
+    /**
+     * A YCCK JPEG (Adobe transform 2) of one flat colour decodes as PIL's convert("RGB"), not through ImageIO's
+     * CMYK profile, which gave (204, 255, 255); the vision module's ImageFilesTest covers CMYK and grey.
+     */
+    @Test
+    void ycckJpegDecodesAsPil() throws IOException {
+        WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
+        for (int k = 0; k < 64; k++) {
+            r.setPixel(k % 8, k / 8, new int[] {0, 0, 200, 255});
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(new IIOImage(r, null, null));
+        }
+        byte[] jpeg = bytes.toByteArray();
+        byte[] adobe = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 2};
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.write(jpeg, 0, 2);
+        file.write(adobe);
+        file.write(jpeg, 2, jpeg.length - 2);
+        Path f = tmp.resolve("ycck.jpg");
+        Files.write(f, file.toByteArray());
+        ImageInput.Planes planes = ImageInput.decode(f, 3);
+        assertThat(new float[] {planes.values()[0][27], planes.values()[1][27], planes.values()[2][27]})
+                .containsExactly(154, 255, 255);
     }
 
     @Test
