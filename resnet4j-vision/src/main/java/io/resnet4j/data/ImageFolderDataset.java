@@ -12,9 +12,13 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +26,9 @@ import java.util.stream.Stream;
 
 /**
  * Images in one directory per class ({@code root/<class>/<image>.png|jpg|jpeg}), as torchvision's
- * {@code ImageFolder}. Classes are the sub-directory names sorted (so label i is the i-th name); files are
- * sorted by name within a class. Only the file list is built on construction: images are decoded lazily, on
+ * {@code ImageFolder}. Classes are the sub-directory names sorted (so label i is the i-th name); a class holds
+ * the images anywhere below its directory (sub-directories and symbolic links included), sorted by directory,
+ * then by name. Only the file list is built on construction: images are decoded lazily, on
  * every {@link #read}, by the loader threads (through {@code javax.imageio}), so a folder of any size opens
  * at once and holds no pixels in memory. Images vary in size: pair this dataset with a resizing crop
  * ({@link Augmentation.Crop.RandomResized} for training, {@link Augmentation.Crop.ResizeCenter} for evaluation).
@@ -65,12 +70,7 @@ public final class ImageFolderDataset implements Dataset {
         List<Path> paths = new ArrayList<>();
         List<Integer> labs = new ArrayList<>();
         for (Path dir : classDirs) {
-            List<Path> images = new ArrayList<>();
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().forEach(images::add);
-            } catch (IOException e) {
-                throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
-            }
+            List<Path> images = imagesUnder(dir);
             if (images.isEmpty()) {
                 throw new DatasetException("class directory " + dir + " holds no .png, .jpg or .jpeg files; remove it or add images");
             }
@@ -86,6 +86,26 @@ public final class ImageFolderDataset implements Dataset {
         this.classNames = List.copyOf(names);
         this.files = paths.toArray(new Path[0]);
         this.labels = labs.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The images in {@code dir} and its sub-directories, symbolic links followed, in torchvision's order
+     * ({@code sorted(os.walk(dir, followlinks=True))}, then names sorted): by directory, then by name.
+     */
+    private static List<Path> imagesUnder(Path dir) {
+        List<Path> images = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
+            s.filter(p -> Files.isRegularFile(p) && isImageName(p)).forEach(images::add);
+        } catch (IOException | UncheckedIOException e) {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            if (cause instanceof FileSystemLoopException loop) {
+                throw new DatasetException("a symbolic link in " + dir + " loops back to a directory above it: "
+                        + loop.getFile() + "; remove that link", e);
+            }
+            throw new DatasetException("cannot list " + dir + ": " + cause.getMessage(), e);
+        }
+        images.sort(Comparator.comparing(Path::getParent).thenComparing(Path::getFileName));
+        return images;
     }
 
     static boolean isImageName(Path p) {

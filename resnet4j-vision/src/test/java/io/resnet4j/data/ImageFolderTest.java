@@ -200,6 +200,36 @@ class ImageFolderTest {
         }
     }
 
+    /**
+     * As torchvision's ImageFolder (os.walk with followlinks): images in sub-directories of a class directory
+     * belong to the class, in torchvision's order (each directory's files by name, directories sorted by path),
+     * symbolic links to files and directories are followed, and a link loop is one clear error.
+     */
+    @Test
+    void classesIncludeSubDirectoriesAndLinksInTorchvisionOrder() throws IOException {
+        BufferedImage img = rgb(2, 2, 0);
+        png(img, root.resolve("cat/z.png"));
+        png(img, root.resolve("cat/2019/b.png"));
+        png(img, root.resolve("cat/2019/a.png"));
+        png(img, root.resolve("cat/2019-extra/c.png"));
+        png(img, root.resolve("elsewhere/d.png"));
+        png(img, root.resolve("dog/e.png"));
+        Files.createSymbolicLink(root.resolve("dog/linked.png"), root.resolve("elsewhere/d.png"));
+        Files.createSymbolicLink(root.resolve("dog/more"), root.resolve("elsewhere"));
+        ImageFolderDataset d = new ImageFolderDataset(root, 3);
+        assertThat(d.classNames()).containsExactly("cat", "dog", "elsewhere");
+        // sorted(os.walk("cat")): "cat" < "cat/2019" < "cat/2019-extra", as strings
+        assertThat(java.util.stream.IntStream.range(0, d.size()).mapToObj(i -> root.relativize(d.file(i)).toString()))
+                .containsExactly("cat/z.png", "cat/2019/a.png", "cat/2019/b.png", "cat/2019-extra/c.png",
+                        "dog/e.png", "dog/linked.png", "dog/more/d.png", "elsewhere/d.png");
+        assertThat(d.label(3)).isZero();
+        assertThat(d.label(6)).isEqualTo(1);
+
+        Files.createSymbolicLink(root.resolve("dog/more/loop"), root.resolve("dog"));
+        assertThatThrownBy(() -> new ImageFolderDataset(root, 3))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("loops back").hasMessageContaining("loop");
+    }
+
     @Test
     void undecodableAndEmptyFoldersGiveClearErrors() throws IOException {
         Files.createDirectories(root.resolve("a"));
