@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  * Images in one directory per class ({@code root/<class>/<image>.png|jpg|jpeg}), as torchvision's
  * {@code ImageFolder}. Classes are the sub-directory names sorted (so label i is the i-th name); a class holds
  * the images anywhere below its directory (sub-directories and symbolic links included), sorted by directory,
- * then by name. Only the file list is built on construction: images are decoded lazily, on
- * every {@link #read}, by the loader threads (through {@code javax.imageio}), so a folder of any size opens
- * at once and holds no pixels in memory. Images vary in size: pair this dataset with a resizing crop
+ * then by name. Hidden files and directories (names starting with a dot) are skipped. Only the file list is
+ * built on construction: images are decoded lazily, on every {@link #read}, by the loader threads (through
+ * {@code javax.imageio}), so a folder of any size opens at once and holds no pixels in memory. Images vary in size: pair this dataset with a resizing crop
  * ({@link Augmentation.Crop.RandomResized} for training, {@link Augmentation.Crop.ResizeCenter} for evaluation).
  */
 public final class ImageFolderDataset implements Dataset {
@@ -58,7 +58,7 @@ public final class ImageFolderDataset implements Dataset {
         }
         List<Path> classDirs = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
-            s.filter(Files::isDirectory).sorted().forEach(classDirs::add);
+            s.filter(p -> Files.isDirectory(p) && !isHidden(p)).sorted().forEach(classDirs::add);
         } catch (IOException e) {
             throw new DatasetException("cannot list " + root + ": " + e.getMessage(), e);
         }
@@ -95,7 +95,7 @@ public final class ImageFolderDataset implements Dataset {
     private static List<Path> imagesUnder(Path dir) {
         List<Path> images = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
-            s.filter(p -> Files.isRegularFile(p) && isImageName(p)).forEach(images::add);
+            s.filter(p -> Files.isRegularFile(p) && isImageName(p) && !hiddenBelow(dir, p)).forEach(images::add);
         } catch (IOException | UncheckedIOException e) {
             Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
             if (cause instanceof FileSystemLoopException loop) {
@@ -106,6 +106,25 @@ public final class ImageFolderDataset implements Dataset {
         }
         images.sort(Comparator.comparing(Path::getParent).thenComparing(Path::getFileName));
         return images;
+    }
+
+    /**
+     * Names starting with a dot are hidden: macOS leaves {@code ._photo.png} (AppleDouble metadata, not an image)
+     * beside each file copied to a foreign disk, and tools leave {@code .ipynb_checkpoints/}. torchvision lists
+     * them and fails when it decodes one, mid-epoch; we skip them.
+     */
+    private static boolean isHidden(Path p) {
+        return p.getFileName().toString().startsWith(".");
+    }
+
+    /** True when {@code p} or a directory between {@code dir} and it is hidden. */
+    private static boolean hiddenBelow(Path dir, Path p) {
+        for (Path part : dir.relativize(p)) {
+            if (isHidden(part)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isImageName(Path p) {

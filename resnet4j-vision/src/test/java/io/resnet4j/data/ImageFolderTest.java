@@ -230,6 +230,20 @@ class ImageFolderTest {
                 .isInstanceOf(DatasetException.class).hasMessageContaining("loops back").hasMessageContaining("loop");
     }
 
+    /** macOS AppleDouble files (._x.png), .DS_Store and hidden directories are not images nor classes. */
+    @Test
+    void hiddenFilesAndDirectoriesAreSkipped() throws IOException {
+        png(rgb(2, 2, 0), root.resolve("cat/x.png"));
+        Files.write(root.resolve("cat/._x.png"), new byte[]{0, 5, 22, 7, 0, 2, 0, 0});   // AppleDouble magic
+        Files.write(root.resolve(".DS_Store"), new byte[]{0, 0, 0, 1, 'B', 'u', 'd', '1'});
+        png(rgb(2, 2, 0), root.resolve("cat/.ipynb_checkpoints/x-checkpoint.png"));
+        png(rgb(2, 2, 0), root.resolve(".Trashes/old/y.png"));
+        ImageFolderDataset d = new ImageFolderDataset(root, 3);
+        assertThat(d.classNames()).containsExactly("cat");
+        assertThat(d.size()).isOne();
+        d.read(0, new ImageView());
+    }
+
     @Test
     void undecodableAndEmptyFoldersGiveClearErrors() throws IOException {
         Files.createDirectories(root.resolve("a"));
