@@ -113,6 +113,12 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         };
     }
 
+    /** The names in {@code names} that {@code other} lacks, comma-separated, or "none". */
+    private static String missing(List<String> names, List<String> other) {
+        List<String> out = names.stream().filter(n -> !other.contains(n)).toList();
+        return out.isEmpty() ? "none" : String.join(", ", out);
+    }
+
     private static DataChoice folders(Path root, boolean withTrain, int size) {
         Path test = Files.isDirectory(root.resolve("test")) ? root.resolve("test") : root.resolve("val");
         if (!Files.isDirectory(test) || (withTrain && !Files.isDirectory(root.resolve("train")))) {
@@ -122,8 +128,10 @@ record DataChoice(String id, String description, Dataset train, Dataset test, No
         ImageFolderDataset testSet = new ImageFolderDataset(test, 3);
         ImageFolderDataset trainSet = withTrain ? new ImageFolderDataset(root.resolve("train"), 3) : null;
         if (trainSet != null && !trainSet.classNames().equals(testSet.classNames())) {
-            throw new UserError("--dataset " + root + ": train/ and " + test.getFileName() + "/ have different classes ("
-                    + trainSet.classNames().size() + " and " + testSet.classNames().size() + ")");
+            throw new UserError("--dataset " + root + ": train/ and " + test.getFileName() + "/ must have the same "
+                    + "class folders (the labels follow their sorted names); only in train/: "
+                    + missing(trainSet.classNames(), testSet.classNames()) + "; only in " + test.getFileName() + "/: "
+                    + missing(testSet.classNames(), trainSet.classNames()));
         }
         String id = root.toAbsolutePath().normalize().getFileName().toString();
         String sizes = (trainSet == null ? "" : String.format(Locale.ROOT, "%,d train / ", trainSet.size()))

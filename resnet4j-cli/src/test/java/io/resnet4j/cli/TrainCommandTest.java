@@ -147,6 +147,21 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * A class folder missing from test/ (torchvision would shift the labels of the classes after it silently)
+     * is refused, naming the classes each side lacks, even when both sides have as many classes.
+     */
+    @Test
+    void trainAndTestFoldersWithDifferentClassesAreRefusedByName() throws IOException {
+        Path root = tmp.resolve("mismatch");
+        imageFolders(root, "cats", "dogs");
+        Files.move(root.resolve("test/dogs"), root.resolve("test/dog"));
+        String line = ErrorPathsTest.oneLineError(Cli.run("train", "--dataset", root.toString(), "--model",
+                "resnet8", "--epochs", "1", "--quiet", "--out", tmp.resolve("mismatch-run").toString()));
+        assertThat(line).contains("only in train/: dogs").contains("only in test/: dog");
+        assertThat(tmp.resolve("mismatch-run")).doesNotExist();
+    }
+
     /** Image folders of cats and dogs under tmp/name and a finished one-epoch run on them in tmp/name-run. */
     private Path catsAndDogsRun(String name) throws IOException {
         Path root = tmp.resolve(name);
