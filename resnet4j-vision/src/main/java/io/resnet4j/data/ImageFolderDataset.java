@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * the images anywhere below its directory (sub-directories and symbolic links included), sorted by directory,
  * then by name. Hidden files and directories (names starting with a dot) are skipped. Only the file list is
  * built on construction: images are decoded lazily, on every {@link #read}, by the loader threads (through
- * {@code javax.imageio}), so a folder of any size opens at once and holds no pixels in memory. Images vary in size: pair this dataset with a resizing crop
- * ({@link Augmentation.Crop.RandomResized} for training, {@link Augmentation.Crop.ResizeCenter} for evaluation).
+ * {@code javax.imageio}), so a folder of any size opens at once and holds no pixels in memory. Images vary in
+ * size: pair this dataset with a resizing crop ({@link Augmentation.Crop.RandomResized} for training,
+ * {@link Augmentation.Crop.ResizeCenter} for evaluation).
  */
 public final class ImageFolderDataset implements Dataset {
     /** Largest image accepted, in pixels (checked from the file header before decoding). */

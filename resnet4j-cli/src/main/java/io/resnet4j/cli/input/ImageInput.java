@@ -111,7 +111,7 @@ public final class ImageInput {
             }
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new UserError("cannot decode " + file + ": " + why + " (a corrupt or unsupported image; PNG and "
-                    + "baseline/progressive RGB or grey JPEG are supported)");
+                    + "baseline/progressive RGB, grey, CMYK or YCCK JPEG are supported)");
         }
     }
 
