@@ -225,7 +225,8 @@ public final class DataLoader implements BatchSource {
                 requireOpen();
                 if (ready[slot] != p) {
                     throw new DatasetException("loading batch " + (failedAt - first) + " of epoch " + ep + " from "
-                            + data.name() + " failed: " + failure, failure);
+                            + data.name() + " failed: " + (failure.getMessage() != null ? failure.getMessage()
+                            : failure.getClass().getSimpleName()), failure);
                 }
                 nextTake = p + 1;
                 int b = taken++;
