@@ -94,9 +94,15 @@ public final class ImageFolderDataset implements Dataset {
      * ({@code sorted(os.walk(dir, followlinks=True))}, then names sorted): by directory, then by name.
      */
     private static List<Path> imagesUnder(Path dir) {
-        List<Path> images = new ArrayList<>();
+        List<Path> images = new ArrayList<>(), unread = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
-            s.filter(p -> Files.isRegularFile(p) && isImageName(p) && !hiddenBelow(dir, p)).forEach(images::add);
+            s.filter(p -> Files.isRegularFile(p) && !hiddenBelow(dir, p)).forEach(p -> {
+                if (isImageName(p)) {
+                    images.add(p);
+                } else if (isOtherImageName(p)) {
+                    unread.add(p);
+                }
+            });
         } catch (IOException | UncheckedIOException e) {
             Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
             if (cause instanceof FileSystemLoopException loop) {
@@ -104,6 +110,13 @@ public final class ImageFolderDataset implements Dataset {
                         + loop.getFile() + "; remove that link", e);
             }
             throw new DatasetException("cannot list " + dir + ": " + cause.getMessage(), e);
+        }
+        if (!unread.isEmpty()) {
+            // torchvision's ImageFolder would train on these too: skipping them would train on part of the class
+            unread.sort(null);
+            throw new DatasetException(dir + " holds " + unread.size() + " image file(s) of a kind resnet4j does not "
+                    + "read, e.g. " + unread.get(0).getFileName() + " (PNG and JPEG only); convert them to PNG (e.g. "
+                    + "mogrify -format png *.webp) or move them out of the folder");
         }
         images.sort(Comparator.comparing(Path::getParent).thenComparing(Path::getFileName));
         return images;
@@ -131,6 +144,13 @@ public final class ImageFolderDataset implements Dataset {
     static boolean isImageName(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    /** torchvision's other IMG_EXTENSIONS (.bmp .pgm .ppm .tif .tiff .webp): images not read here. */
+    static boolean isOtherImageName(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".bmp") || n.endsWith(".pgm") || n.endsWith(".ppm") || n.endsWith(".tif")
+                || n.endsWith(".tiff") || n.endsWith(".webp");
     }
 
     public Path root() {

@@ -244,6 +244,24 @@ class ImageFolderTest {
         d.read(0, new ImageView());
     }
 
+    /**
+     * Image files that torchvision's ImageFolder takes but resnet4j does not read (.webp, .bmp, .tif, ...) are
+     * refused when the folder is opened, naming one: skipped, the class would train on part of its images.
+     */
+    @Test
+    void imagesOfOtherKindsAreRefusedNotSkipped() throws IOException {
+        png(rgb(2, 2, 0), root.resolve("cat/x.png"));
+        Files.write(root.resolve("cat/y.WEBP"), new byte[]{'R', 'I', 'F', 'F'});
+        Files.write(Files.createDirectories(root.resolve("cat/sub")).resolve("z.tif"), new byte[]{'I', 'I', 42, 0});
+        assertThatThrownBy(() -> new ImageFolderDataset(root, 3)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining(root.resolve("cat") + " holds 2 image file(s) of a kind resnet4j does not read")
+                .hasMessageContaining("(PNG and JPEG only)").hasMessageContaining("convert them to PNG");
+        Files.delete(root.resolve("cat/y.WEBP"));
+        Files.delete(root.resolve("cat/sub/z.tif"));
+        Files.write(root.resolve("cat/notes.txt"), new byte[]{'h', 'i'});
+        assertThat(new ImageFolderDataset(root, 3).size()).as("other files are still ignored").isOne();
+    }
+
     @Test
     void undecodableAndEmptyFoldersGiveClearErrors() throws IOException {
         Files.createDirectories(root.resolve("a"));
