@@ -96,7 +96,15 @@ public final class ImageFolderDataset implements Dataset {
     private static List<Path> imagesUnder(Path dir) {
         List<Path> images = new ArrayList<>(), unread = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
-            s.filter(p -> Files.isRegularFile(p) && !hiddenBelow(dir, p)).forEach(p -> {
+            s.filter(p -> !hiddenBelow(dir, p)).forEach(p -> {
+                if (Files.isSymbolicLink(p) && !Files.exists(p) && (isImageName(p) || isOtherImageName(p))) {
+                    // torchvision would list it and fail when it decodes it, mid-epoch
+                    throw new DatasetException("image " + p + " is a symbolic link to a file that does not exist; "
+                            + "restore its target or remove the link");
+                }
+                if (!Files.isRegularFile(p)) {
+                    return;
+                }
                 if (isImageName(p)) {
                     images.add(p);
                 } else if (isOtherImageName(p)) {

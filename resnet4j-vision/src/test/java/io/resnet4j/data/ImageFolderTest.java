@@ -262,6 +262,18 @@ class ImageFolderTest {
         assertThat(new ImageFolderDataset(root, 3).size()).as("other files are still ignored").isOne();
     }
 
+    /** A link to an image that is gone is refused when the folder is opened, not skipped or failed on mid-epoch. */
+    @Test
+    void aBrokenLinkToAnImageIsRefused() throws IOException {
+        png(rgb(2, 2, 0), root.resolve("cat/x.png"));
+        Path link = Files.createSymbolicLink(root.resolve("cat/y.png"), root.resolve("elsewhere/y.png"));
+        assertThatThrownBy(() -> new ImageFolderDataset(root, 3)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("image " + link + " is a symbolic link to a file that does not exist");
+        Files.delete(link);
+        Files.createSymbolicLink(root.resolve("cat/notes.txt"), root.resolve("elsewhere/notes.txt"));
+        assertThat(new ImageFolderDataset(root, 3).size()).as("a broken link to a non-image is ignored").isOne();
+    }
+
     @Test
     void undecodableAndEmptyFoldersGiveClearErrors() throws IOException {
         Files.createDirectories(root.resolve("a"));
