@@ -290,8 +290,12 @@ public final class Safetensors {
             }
             String actual = hex(crc.getValue());
             if (!actual.equals(expected)) {
+                // a tool that rewrites the tensors but copies the metadata (safetensors' save_file(..., metadata=
+                // the old file's)) keeps a checksum that no longer fits: say how to accept such a file
                 throw bad("the tensor data's checksum is " + actual + " but the header says " + expected
-                        + " (" + CHECKSUM_KEY + "); the file is corrupt (changed on disk or in transfer)");
+                        + " (" + CHECKSUM_KEY + "); the file is corrupt (changed on disk or in transfer), or another"
+                        + " tool rewrote its tensors and kept resnet4j's metadata: then drop " + CHECKSUM_KEY
+                        + " from its __metadata__");
             }
         }
 

@@ -106,7 +106,8 @@ class SafetensorsTest {
             Files.write(bad, flipped);
             assertThatThrownBy(() -> Safetensors.open(bad)).as("bit flipped at byte %d", at)
                     .isInstanceOf(CheckpointException.class).hasMessageContaining("checksum")
-                    .hasMessageContaining("corrupt").hasMessageContaining(bad.toString());
+                    .hasMessageContaining("corrupt").hasMessageContaining(bad.toString())
+                    .hasMessageContaining("then drop " + Safetensors.CHECKSUM_KEY + " from its __metadata__");
         }
         String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
         int keyEnd = header.indexOf(Safetensors.CHECKSUM_KEY) + Safetensors.CHECKSUM_KEY.length();
