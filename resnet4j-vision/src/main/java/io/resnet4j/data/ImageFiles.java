@@ -4,6 +4,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.metadata.IIOMetadata;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.util.Locale;
@@ -91,6 +92,28 @@ public final class ImageFiles {
             out.setRGB(0, y, w, 1, rgb, 0, w);
         }
         return out;
+    }
+
+    /**
+     * Row y of a colour image as packed 8-bit RGB into argb from off (as {@code getRGB}), except that 16-bit
+     * samples keep their high byte, as PIL reads a 16-bit RGB PNG: {@code getRGB} rounds them instead, one level
+     * off on about a quarter of the samples.
+     */
+    public static void rgbRow(BufferedImage img, int y, int[] argb, int off) {
+        int w = img.getWidth();
+        ColorModel cm = img.getColorModel();
+        if (cm.getColorSpace().isCS_sRGB() && cm.getNumColorComponents() == 3 && cm.getComponentSize(0) == 16) {
+            Raster raster = img.getRaster();
+            int bands = raster.getNumBands();
+            int[] samples = raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, (int[]) null);
+            for (int x = 0; x < w; x++) {
+                int at = x * bands;
+                argb[off + x] = 0xff000000 | (samples[at] >>> 8) << 16 | (samples[at + 1] >>> 8) << 8
+                        | samples[at + 2] >>> 8;
+            }
+            return;
+        }
+        img.getRGB(0, y, w, 1, argb, off, w);
     }
 
     /** a * b / 255, rounded, as PIL's {@code MULDIV255} macro. */

@@ -266,7 +266,9 @@ public final class ImageFolderDataset implements Dataset {
             return;
         }
         int[] argb = view.argb;
-        img.getRGB(0, 0, w, h, argb, 0, w);
+        for (int y = 0; y < h; y++) {
+            ImageFiles.rgbRow(img, y, argb, y * w);
+        }
         if (channels == 3) {
             for (int k = 0; k < plane; k++) {
                 int p = argb[k];

@@ -79,6 +79,20 @@ class ImageFilesTest {
         }
     }
 
+    /** TestImages.sixteenBitRgbPng: PIL keeps each sample's high byte, and its luma of those. */
+    @Test
+    void sixteenBitRgbKeepsEachSamplesHighByteAsPil() throws IOException {
+        Path f = io.resnet4j.testing.TestImages.sixteenBitRgbPng(dir.resolve("rgb16.png"));
+        ImageView rgb = new ImageView();
+        ImageFolderDataset.decode(f, 3, rgb);
+        ImageView grey = new ImageView();
+        ImageFolderDataset.decode(f, 1, grey);
+        assertThat(new int[]{rgb.get(0, 0, 0), rgb.get(1, 0, 0), rgb.get(2, 0, 0), grey.get(0, 0, 0)})
+                .containsExactly(1, 2, 255, 31);
+        assertThat(new int[]{rgb.get(0, 0, 1), rgb.get(1, 0, 1), rgb.get(2, 0, 1), grey.get(0, 0, 1)})
+                .containsExactly(128, 0, 1, 38);
+    }
+
     @Test
     void ycckJpegsDecodeAsPil() throws IOException {
         // ImageIO's own colour conversion gave (204, 255, 255) for the first block

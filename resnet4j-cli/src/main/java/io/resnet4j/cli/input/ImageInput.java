@@ -62,7 +62,7 @@ public final class ImageInput {
         }
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
-            img.getRGB(0, y, w, 1, row, 0, w);
+            ImageFiles.rgbRow(img, y, row, 0);
             for (int x = 0; x < w; x++) {
                 int argb = row[x];
                 int r = (argb >> 16) & 0xff;

@@ -120,6 +120,17 @@ class InputsTest {
                 .containsExactly(154, 255, 255);
     }
 
+    /** predict's decoder reads a 16-bit RGB PNG as the image folders do: each sample's high byte, as PIL. */
+    @Test
+    void sixteenBitRgbPngKeepsEachSamplesHighByte() throws IOException {
+        Path f = io.resnet4j.testing.TestImages.sixteenBitRgbPng(tmp.resolve("rgb16.png"));
+        ImageInput.Planes rgb = ImageInput.decode(f, 3), grey = ImageInput.decode(f, 1);
+        assertThat(new float[] {rgb.values()[0][0], rgb.values()[1][0], rgb.values()[2][0], grey.values()[0][0]})
+                .containsExactly(1, 2, 255, 31);
+        assertThat(new float[] {rgb.values()[0][1], rgb.values()[1][1], rgb.values()[2][1], grey.values()[0][1]})
+                .containsExactly(128, 0, 1, 38);
+    }
+
     @Test
     void imagenetDefaults() {
         Preprocess p = Preprocess.imagenet(3, 224);
