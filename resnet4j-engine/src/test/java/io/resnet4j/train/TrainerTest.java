@@ -30,7 +30,6 @@ class TrainerTest {
     @TempDir
     Path tmp;
 
-    /** Momentum + Nesterov + weight decay without norm/bias decay, warm-up + cosine, label smoothing, EMA. */
     /** data with every batch passed through the function {@code perEpoch} gives when its epoch starts. */
     private static BatchSource mapped(BatchSource data, Supplier<UnaryOperator<Batch>> perEpoch) {
         return new BatchSource() {
@@ -63,6 +62,7 @@ class TrainerTest {
         };
     }
 
+    /** Momentum + Nesterov + weight decay without norm/bias decay, warm-up + cosine, label smoothing, EMA. */
     private static TrainConfig.Builder recipe(Path dir) {
         return TrainConfig.builder(dir)
                 .epochs(4)
