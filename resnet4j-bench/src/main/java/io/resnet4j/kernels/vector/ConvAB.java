@@ -71,6 +71,10 @@ public final class ConvAB {
             Tuning t = d.withBlocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
             return new VectorConv(f.length > 3 ? t.withKernel(kernel(f[3])) : t);
         }
+        if (name.startsWith("tilechunk")) {
+            // PositionTiles summing a task's tiles N taps at a time: tilechunkN
+            return new VectorConv(d.withTileChunk(Integer.parseInt(name.substring("tilechunk".length()))));
+        }
         if (name.startsWith("directconv")) {
             // DirectConv for forward and stride-1 backward-data up to N channels, Winograd shapes too: directconvN
             int channels = Integer.parseInt(name.substring("directconv".length()));

@@ -23,9 +23,11 @@ import jdk.incubator.vector.VectorOperators;
  * positions (ResNet-50's 7x7 and 14x14 layers at batch 1: 49 and 196 against vectors of 32 columns), a third
  * of its columns was padding, its im2col took a fifth of the time and the partial panels went through scalar
  * copies. Here the positions are broadcasts (49 in 5 tiles of 10 on AVX-512, or 7 of 8) and the channels the
- * vectors (whole for every ResNet width). Each task keeps one panel of weights (crs x NR floats, L2) for a chunk
- * of position tiles of one image. Each y element is the sum over kk in ascending order, written by one task:
- * results do not depend on the thread count.
+ * vectors (whole for every ResNet width). Each task takes one panel of weights (crs x NR floats) for a chunk of
+ * position tiles of one image, in passes of chunkTaps taps over all its tiles (Tuning.tileChunkTaps): the panel,
+ * which at batch 1 comes from memory, is read there once for all the tiles, a pass's part of it then served from
+ * L1. Each y element is the sum over kk in ascending order (a pass carries on from the stored sums, so the passes
+ * change no bit), written by one task: results do not depend on the thread count.
  */
 final class PositionTiles implements Parallel.Task {
     static final int L = Simd.LANES;
@@ -80,6 +82,8 @@ final class PositionTiles implements Parallel.Task {
      */
     private int mr, perRow;
     private boolean relu, rows, touch;
+    /** Taps per pass over the chunk's tiles (Tuning.tileChunkTaps; 0: all). */
+    private int chunkTaps;
     /** Counts execute calls: each thread reads an image through once per call (see touch). */
     private long call;
 
@@ -126,8 +130,10 @@ final class PositionTiles implements Parallel.Task {
      * pad; tileRowWaste and touchMinPlane: Tuning's (see tilePositions and touch).
      */
     float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
-                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste, int touchMinPlane) {
+                    int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste, int touchMinPlane,
+                    int chunkTaps) {
         this.k = k;
+        this.chunkTaps = chunkTaps;
         this.wt = wt;
         this.wtOff = wtOff;
         this.bias = bias;
@@ -202,13 +208,13 @@ final class PositionTiles implements Parallel.Task {
     public void run(int task) {
         int panel = task % panels, rest = task / panels, chunk = rest % chunks, img = rest / chunks;
         Workspace ws = Workspace.get();
-        // the tile (MR rows of NR floats), then the panel's NR biases (0 past the last channel)
-        float[] t = ws.tile = Workspace.grow(ws.tile, MR * NR + NR);
+        // the panel's NR biases (0 past the last channel)
+        float[] t = ws.tile = Workspace.grow(ws.tile, NR);
         boolean addBias = bias != null;
         int o1 = Math.min(NR, k - panel * NR);
         if (addBias) {
-            java.util.Arrays.fill(t, MR * NR, MR * NR + NR, 0f);
-            System.arraycopy(bias, biasOff + panel * NR, t, MR * NR, o1);
+            java.util.Arrays.fill(t, 0, NR, 0f);
+            System.arraycopy(bias, biasOff + panel * NR, t, 0, o1);
         }
         int base = xsOff + img * imgStride, wb = wtOff + panel * crs * NR;
         if (touch && (ws.touchedJob != this || ws.touchedCall != call || ws.touchedImg != img)) {
@@ -218,36 +224,45 @@ final class PositionTiles implements Parallel.Task {
             ws.touchSink = touch(xs, base, Math.min(xs.length, base + imgStride));
         }
         int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
-        int pq = g.p * g.q, q = g.q;
+        int pq = g.p * g.q, q = g.q, size = MR * NR;
+        // the chunk's tiles, summed over taps [k0, k1) for all tiles before the next taps (see chunkTaps)
+        float[] acc = ws.tiles = Workspace.grow(ws.tiles, (long) (t1 - t0) * size);
+        java.util.Arrays.fill(acc, 0, (t1 - t0) * size, 0f);
+        int step = chunkTaps > 0 ? chunkTaps : crs;
+        for (int k0 = 0; k0 < crs; k0 += step) {
+            int k1 = Math.min(crs, k0 + step);
+            for (int tl = t0; tl < t1; tl++) {
+                boolean gathered = img == tailImg && tl == posTiles - 1;
+                float[] src = gathered ? tail : xs;
+                int[] taps = gathered ? tailTap : tap;
+                int xb = gathered ? 0 : base + tileStart(tl), oo = (tl - t0) * size;
+                if (rows) {
+                    tile7(k0, k1, src, xb, taps, wt, wb, acc, oo);
+                } else if (mr == SHORT_MR) {
+                    tile10(k0, k1, src, xb, taps, wt, wb, acc, oo);
+                } else if (MR == 12) {
+                    tile12(k0, k1, src, xb, taps, wt, wb, acc, oo);
+                } else {
+                    tile(k0, k1, src, xb, taps, wt, wb, acc, oo);
+                }
+            }
+        }
         int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
-            int g0 = tileStart(tl);
-            boolean gathered = img == tailImg && tl == posTiles - 1;
-            float[] src = gathered ? tail : xs;
-            int[] taps = gathered ? tailTap : tap;
-            int xb = gathered ? 0 : base + g0;
-            if (rows) {
-                tile7(crs, src, xb, taps, wt, wb, t);
-            } else if (mr == SHORT_MR) {
-                tile10(crs, src, xb, taps, wt, wb, t);
-            } else if (MR == 12) {
-                tile12(crs, src, xb, taps, wt, wb, t);
-            } else {
-                tile(crs, src, xb, taps, wt, wb, t);
-            }
+            int g0 = tileStart(tl), oo = (tl - t0) * size;
             // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
             for (int i = 0; i < mr; i++) {
                 int gi = g0 + i, a = gi / wp, col = gi - a * wp;
                 at[i] = gi < grid && col < q ? a * q + col : -1;
             }
             if (addBias || relu) {
-                epilogue(t, mr, addBias, relu);
+                epilogue(acc, oo, t, mr, addBias, relu);
             }
             for (int o = 0; o < o1; o++) {
                 int dst = yOff + (img * k + panel * NR + o) * pq;
                 for (int i = 0; i < mr; i++) {
                     if (at[i] >= 0) {
-                        y[dst + at[i]] = t[i * NR + o];
+                        y[dst + at[i]] = acc[oo + i * NR + o];
                     }
                 }
             }
@@ -278,17 +293,17 @@ final class PositionTiles implements Parallel.Task {
     }
 
     /**
-     * Epilogue's rule on a finished tile of mr rows, whose columns are channels: row i += the biases at t[MR * NR, +
-     * NR) (when addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch
+     * Epilogue's rule on a finished tile of mr rows at acc[oo..], whose columns are channels: row i += the biases at
+     * t[0, NR) (when addBias), then ReLU (when relu). In vectors: as a scalar loop before the scatter, the ReLU's branch
      * on the sign of each value cost 28% of a 1024 -> 256 layer at 14x14 (a JFR profile, 2026-11-29, BENCHMARKS.md).
      */
-    private static void epilogue(float[] t, int mr, boolean addBias, boolean relu) {
+    private static void epilogue(float[] acc, int oo, float[] t, int mr, boolean addBias, boolean relu) {
         FloatVector zero = FloatVector.zero(Simd.F);
-        FloatVector b0 = addBias ? FloatVector.fromArray(Simd.F, t, MR * NR) : zero;
-        FloatVector b1 = addBias ? FloatVector.fromArray(Simd.F, t, MR * NR + L) : zero;
+        FloatVector b0 = addBias ? FloatVector.fromArray(Simd.F, t, 0) : zero;
+        FloatVector b1 = addBias ? FloatVector.fromArray(Simd.F, t, L) : zero;
         for (int i = 0; i < mr; i++) {
-            FloatVector v0 = FloatVector.fromArray(Simd.F, t, i * NR);
-            FloatVector v1 = FloatVector.fromArray(Simd.F, t, i * NR + L);
+            FloatVector v0 = FloatVector.fromArray(Simd.F, acc, oo + i * NR);
+            FloatVector v1 = FloatVector.fromArray(Simd.F, acc, oo + i * NR + L);
             if (addBias) {
                 v0 = v0.add(b0);
                 v1 = v1.add(b1);
@@ -297,20 +312,33 @@ final class PositionTiles implements Parallel.Task {
                 v0 = v0.blend(zero, v0.compare(VectorOperators.LT, 0f));
                 v1 = v1.blend(zero, v1.compare(VectorOperators.LT, 0f));
             }
-            v0.intoArray(t, i * NR);
-            v1.intoArray(t, i * NR + L);
+            v0.intoArray(acc, oo + i * NR);
+            v1.intoArray(acc, oo + i * NR + L);
         }
     }
 
     /**
-     * The micro-kernel for MR = 8: out (8 rows of NR floats) = sum over kk in [0, kdim) of x[xb + tap[kk] + i] (row i) x
-     * wt[wb + kk * NR .. + NR).
+     * The micro-kernel for MR = 8: out from oo (8 rows of NR floats) += sum over kk in [k0, k1) of x[xb + tap[kk] + i]
+     * (row i) x wt[wb + kk * NR .. + NR), one fma per tap in ascending order.
      */
-    static void tile(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
-        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-        FloatVector c70 = c00, c71 = c00;
-        for (int kk = 0; kk < kdim; kk++) {
+    static void tile(int k0, int k1, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out, int oo) {
+        FloatVector c00 = FloatVector.fromArray(Simd.F, out, oo);
+        FloatVector c01 = FloatVector.fromArray(Simd.F, out, oo + L);
+        FloatVector c10 = FloatVector.fromArray(Simd.F, out, oo + NR);
+        FloatVector c11 = FloatVector.fromArray(Simd.F, out, oo + NR + L);
+        FloatVector c20 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR + L);
+        FloatVector c70 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR);
+        FloatVector c71 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR + L);
+        for (int kk = k0; kk < k1; kk++) {
             int pb = wb + NR * kk, xa = xb + tap[kk];
             FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
             FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
@@ -356,29 +384,41 @@ final class PositionTiles implements Parallel.Task {
         c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
         c70 = (FloatVector) Simd.VECTOR_CLASS.cast(c70);
         c71 = (FloatVector) Simd.VECTOR_CLASS.cast(c71);
-        c00.intoArray(out, 0);
-        c01.intoArray(out, L);
-        c10.intoArray(out, NR);
-        c11.intoArray(out, NR + L);
-        c20.intoArray(out, 2 * NR);
-        c21.intoArray(out, 2 * NR + L);
-        c30.intoArray(out, 3 * NR);
-        c31.intoArray(out, 3 * NR + L);
-        c40.intoArray(out, 4 * NR);
-        c41.intoArray(out, 4 * NR + L);
-        c50.intoArray(out, 5 * NR);
-        c51.intoArray(out, 5 * NR + L);
-        c60.intoArray(out, 6 * NR);
-        c61.intoArray(out, 6 * NR + L);
-        c70.intoArray(out, 7 * NR);
-        c71.intoArray(out, 7 * NR + L);
+        c00.intoArray(out, oo);
+        c01.intoArray(out, oo + L);
+        c10.intoArray(out, oo + NR);
+        c11.intoArray(out, oo + NR + L);
+        c20.intoArray(out, oo + 2 * NR);
+        c21.intoArray(out, oo + 2 * NR + L);
+        c30.intoArray(out, oo + 3 * NR);
+        c31.intoArray(out, oo + 3 * NR + L);
+        c40.intoArray(out, oo + 4 * NR);
+        c41.intoArray(out, oo + 4 * NR + L);
+        c50.intoArray(out, oo + 5 * NR);
+        c51.intoArray(out, oo + 5 * NR + L);
+        c60.intoArray(out, oo + 6 * NR);
+        c61.intoArray(out, oo + 6 * NR + L);
+        c70.intoArray(out, oo + 7 * NR);
+        c71.intoArray(out, oo + 7 * NR + L);
     }
 
     /** tile with ROW_MR = 7 positions (row tiles), in the same order. */
-    static void tile7(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
-        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-        for (int kk = 0; kk < kdim; kk++) {
+    static void tile7(int k0, int k1, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out, int oo) {
+        FloatVector c00 = FloatVector.fromArray(Simd.F, out, oo);
+        FloatVector c01 = FloatVector.fromArray(Simd.F, out, oo + L);
+        FloatVector c10 = FloatVector.fromArray(Simd.F, out, oo + NR);
+        FloatVector c11 = FloatVector.fromArray(Simd.F, out, oo + NR + L);
+        FloatVector c20 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR + L);
+        for (int kk = k0; kk < k1; kk++) {
             int pb = wb + NR * kk, xa = xb + tap[kk];
             FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
             FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
@@ -419,28 +459,45 @@ final class PositionTiles implements Parallel.Task {
         c51 = (FloatVector) Simd.VECTOR_CLASS.cast(c51);
         c60 = (FloatVector) Simd.VECTOR_CLASS.cast(c60);
         c61 = (FloatVector) Simd.VECTOR_CLASS.cast(c61);
-        c00.intoArray(out, 0);
-        c01.intoArray(out, L);
-        c10.intoArray(out, NR);
-        c11.intoArray(out, NR + L);
-        c20.intoArray(out, 2 * NR);
-        c21.intoArray(out, 2 * NR + L);
-        c30.intoArray(out, 3 * NR);
-        c31.intoArray(out, 3 * NR + L);
-        c40.intoArray(out, 4 * NR);
-        c41.intoArray(out, 4 * NR + L);
-        c50.intoArray(out, 5 * NR);
-        c51.intoArray(out, 5 * NR + L);
-        c60.intoArray(out, 6 * NR);
-        c61.intoArray(out, 6 * NR + L);
+        c00.intoArray(out, oo);
+        c01.intoArray(out, oo + L);
+        c10.intoArray(out, oo + NR);
+        c11.intoArray(out, oo + NR + L);
+        c20.intoArray(out, oo + 2 * NR);
+        c21.intoArray(out, oo + 2 * NR + L);
+        c30.intoArray(out, oo + 3 * NR);
+        c31.intoArray(out, oo + 3 * NR + L);
+        c40.intoArray(out, oo + 4 * NR);
+        c41.intoArray(out, oo + 4 * NR + L);
+        c50.intoArray(out, oo + 5 * NR);
+        c51.intoArray(out, oo + 5 * NR + L);
+        c60.intoArray(out, oo + 6 * NR);
+        c61.intoArray(out, oo + 6 * NR + L);
     }
 
     /** tile with SHORT_MR = 10 positions, in the same order. */
-    static void tile10(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
-        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-        FloatVector c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00;
-        for (int kk = 0; kk < kdim; kk++) {
+    static void tile10(int k0, int k1, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out, int oo) {
+        FloatVector c00 = FloatVector.fromArray(Simd.F, out, oo);
+        FloatVector c01 = FloatVector.fromArray(Simd.F, out, oo + L);
+        FloatVector c10 = FloatVector.fromArray(Simd.F, out, oo + NR);
+        FloatVector c11 = FloatVector.fromArray(Simd.F, out, oo + NR + L);
+        FloatVector c20 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR + L);
+        FloatVector c70 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR);
+        FloatVector c71 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR + L);
+        FloatVector c80 = FloatVector.fromArray(Simd.F, out, oo + 8 * NR);
+        FloatVector c81 = FloatVector.fromArray(Simd.F, out, oo + 8 * NR + L);
+        FloatVector c90 = FloatVector.fromArray(Simd.F, out, oo + 9 * NR);
+        FloatVector c91 = FloatVector.fromArray(Simd.F, out, oo + 9 * NR + L);
+        for (int kk = k0; kk < k1; kk++) {
             int pb = wb + NR * kk, xa = xb + tap[kk];
             FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
             FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
@@ -496,35 +553,55 @@ final class PositionTiles implements Parallel.Task {
         c81 = (FloatVector) Simd.VECTOR_CLASS.cast(c81);
         c90 = (FloatVector) Simd.VECTOR_CLASS.cast(c90);
         c91 = (FloatVector) Simd.VECTOR_CLASS.cast(c91);
-        c00.intoArray(out, 0);
-        c01.intoArray(out, L);
-        c10.intoArray(out, NR);
-        c11.intoArray(out, NR + L);
-        c20.intoArray(out, 2 * NR);
-        c21.intoArray(out, 2 * NR + L);
-        c30.intoArray(out, 3 * NR);
-        c31.intoArray(out, 3 * NR + L);
-        c40.intoArray(out, 4 * NR);
-        c41.intoArray(out, 4 * NR + L);
-        c50.intoArray(out, 5 * NR);
-        c51.intoArray(out, 5 * NR + L);
-        c60.intoArray(out, 6 * NR);
-        c61.intoArray(out, 6 * NR + L);
-        c70.intoArray(out, 7 * NR);
-        c71.intoArray(out, 7 * NR + L);
-        c80.intoArray(out, 8 * NR);
-        c81.intoArray(out, 8 * NR + L);
-        c90.intoArray(out, 9 * NR);
-        c91.intoArray(out, 9 * NR + L);
+        c00.intoArray(out, oo);
+        c01.intoArray(out, oo + L);
+        c10.intoArray(out, oo + NR);
+        c11.intoArray(out, oo + NR + L);
+        c20.intoArray(out, oo + 2 * NR);
+        c21.intoArray(out, oo + 2 * NR + L);
+        c30.intoArray(out, oo + 3 * NR);
+        c31.intoArray(out, oo + 3 * NR + L);
+        c40.intoArray(out, oo + 4 * NR);
+        c41.intoArray(out, oo + 4 * NR + L);
+        c50.intoArray(out, oo + 5 * NR);
+        c51.intoArray(out, oo + 5 * NR + L);
+        c60.intoArray(out, oo + 6 * NR);
+        c61.intoArray(out, oo + 6 * NR + L);
+        c70.intoArray(out, oo + 7 * NR);
+        c71.intoArray(out, oo + 7 * NR + L);
+        c80.intoArray(out, oo + 8 * NR);
+        c81.intoArray(out, oo + 8 * NR + L);
+        c90.intoArray(out, oo + 9 * NR);
+        c91.intoArray(out, oo + 9 * NR + L);
     }
 
     /** tile with 12 positions (MR on AVX-512), in the same order. */
-    static void tile12(int kdim, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out) {
-        FloatVector c00 = FloatVector.zero(Simd.F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-        FloatVector c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00;
-        FloatVector c110 = c00, c111 = c00;
-        for (int kk = 0; kk < kdim; kk++) {
+    static void tile12(int k0, int k1, float[] x, int xb, int[] tap, float[] wt, int wb, float[] out, int oo) {
+        FloatVector c00 = FloatVector.fromArray(Simd.F, out, oo);
+        FloatVector c01 = FloatVector.fromArray(Simd.F, out, oo + L);
+        FloatVector c10 = FloatVector.fromArray(Simd.F, out, oo + NR);
+        FloatVector c11 = FloatVector.fromArray(Simd.F, out, oo + NR + L);
+        FloatVector c20 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(Simd.F, out, oo + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(Simd.F, out, oo + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(Simd.F, out, oo + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(Simd.F, out, oo + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(Simd.F, out, oo + 6 * NR + L);
+        FloatVector c70 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR);
+        FloatVector c71 = FloatVector.fromArray(Simd.F, out, oo + 7 * NR + L);
+        FloatVector c80 = FloatVector.fromArray(Simd.F, out, oo + 8 * NR);
+        FloatVector c81 = FloatVector.fromArray(Simd.F, out, oo + 8 * NR + L);
+        FloatVector c90 = FloatVector.fromArray(Simd.F, out, oo + 9 * NR);
+        FloatVector c91 = FloatVector.fromArray(Simd.F, out, oo + 9 * NR + L);
+        FloatVector c100 = FloatVector.fromArray(Simd.F, out, oo + 10 * NR);
+        FloatVector c101 = FloatVector.fromArray(Simd.F, out, oo + 10 * NR + L);
+        FloatVector c110 = FloatVector.fromArray(Simd.F, out, oo + 11 * NR);
+        FloatVector c111 = FloatVector.fromArray(Simd.F, out, oo + 11 * NR + L);
+        for (int kk = k0; kk < k1; kk++) {
             int pb = wb + NR * kk, xa = xb + tap[kk];
             FloatVector b0 = FloatVector.fromArray(Simd.F, wt, pb);
             FloatVector b1 = FloatVector.fromArray(Simd.F, wt, pb + L);
@@ -590,29 +667,29 @@ final class PositionTiles implements Parallel.Task {
         c101 = (FloatVector) Simd.VECTOR_CLASS.cast(c101);
         c110 = (FloatVector) Simd.VECTOR_CLASS.cast(c110);
         c111 = (FloatVector) Simd.VECTOR_CLASS.cast(c111);
-        c00.intoArray(out, 0);
-        c01.intoArray(out, L);
-        c10.intoArray(out, 1 * NR);
-        c11.intoArray(out, 1 * NR + L);
-        c20.intoArray(out, 2 * NR);
-        c21.intoArray(out, 2 * NR + L);
-        c30.intoArray(out, 3 * NR);
-        c31.intoArray(out, 3 * NR + L);
-        c40.intoArray(out, 4 * NR);
-        c41.intoArray(out, 4 * NR + L);
-        c50.intoArray(out, 5 * NR);
-        c51.intoArray(out, 5 * NR + L);
-        c60.intoArray(out, 6 * NR);
-        c61.intoArray(out, 6 * NR + L);
-        c70.intoArray(out, 7 * NR);
-        c71.intoArray(out, 7 * NR + L);
-        c80.intoArray(out, 8 * NR);
-        c81.intoArray(out, 8 * NR + L);
-        c90.intoArray(out, 9 * NR);
-        c91.intoArray(out, 9 * NR + L);
-        c100.intoArray(out, 10 * NR);
-        c101.intoArray(out, 10 * NR + L);
-        c110.intoArray(out, 11 * NR);
-        c111.intoArray(out, 11 * NR + L);
+        c00.intoArray(out, oo);
+        c01.intoArray(out, oo + L);
+        c10.intoArray(out, oo + 1 * NR);
+        c11.intoArray(out, oo + 1 * NR + L);
+        c20.intoArray(out, oo + 2 * NR);
+        c21.intoArray(out, oo + 2 * NR + L);
+        c30.intoArray(out, oo + 3 * NR);
+        c31.intoArray(out, oo + 3 * NR + L);
+        c40.intoArray(out, oo + 4 * NR);
+        c41.intoArray(out, oo + 4 * NR + L);
+        c50.intoArray(out, oo + 5 * NR);
+        c51.intoArray(out, oo + 5 * NR + L);
+        c60.intoArray(out, oo + 6 * NR);
+        c61.intoArray(out, oo + 6 * NR + L);
+        c70.intoArray(out, oo + 7 * NR);
+        c71.intoArray(out, oo + 7 * NR + L);
+        c80.intoArray(out, oo + 8 * NR);
+        c81.intoArray(out, oo + 8 * NR + L);
+        c90.intoArray(out, oo + 9 * NR);
+        c91.intoArray(out, oo + 9 * NR + L);
+        c100.intoArray(out, oo + 10 * NR);
+        c101.intoArray(out, oo + 10 * NR + L);
+        c110.intoArray(out, oo + 11 * NR);
+        c111.intoArray(out, oo + 11 * NR + L);
     }
 }

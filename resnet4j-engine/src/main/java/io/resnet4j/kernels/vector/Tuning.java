@@ -55,19 +55,24 @@ package io.resnet4j.kernels.vector;
  * @param touchMinPlane PositionTiles reading x in place (1x1, stride 1, unpadded) first reads each image through
  *                   in memory order on every thread that computes a part of it, where an image's planes hold at
  *                   least this many floats (see PositionTiles.touch); 0: never
+ * @param tileChunkTaps PositionTiles sums each task's tiles over this many taps at a time, all tiles before the next
+ *                   taps, so that a panel's weights come from memory once for all its tiles; 0: all taps per tile.
+ *                   64 (8 KiB of a panel on AVX-512): whole frozen ResNet-50 1.04-1.07x at batch 1 and 1.07-1.11x at
+ *                   batch 16 (TwoBuilds, both orders, Intel Xeon, BENCHMARKS.md seventeenth session); its layers with
+ *                   caches flushed: 3x3 at 7x7 and strided to 14x14 1.10-1.22x, 1x1 0.98-1.19x
  */
 record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightRows, int panelBlock,
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
-              int tilesMaxPositions, int tileRowWaste, int touchMinPlane) {
+              int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
                 || winogradMinChannels < 0 || winogradMaxChannels < winogradMinChannels || winogradWeightMaxChannels < 0
                 || weightOuterFloats < 0 || splitB < 0 || directMaxChannels < 0
                 || directWinogradChannels < 0 || directMaxTaps < 0 || gatherWaste < 0 || tilesMaxPositions < 0
-                || tileRowWaste < 0 || touchMinPlane < 0) {
+                || tileRowWaste < 0 || touchMinPlane < 0 || tileChunkTaps < 0) {
             throw new IllegalArgumentException("bad tuning kc=" + kc + " aBlock=" + aBlock + " gridChunk=" + gridChunk
                     + " weightRows=" + weightRows + " panelBlock=" + panelBlock + " weightGemmMinK=" + weightGemmMinK
                     + " weightGemmGroup=" + weightGemmGroup
@@ -75,7 +80,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
                     + winogradWeightMaxChannels + ") weightOuterFloats=" + weightOuterFloats + " splitB=" + splitB + " direct channels " + directMaxChannels
                     + " (over Winograd " + directWinogradChannels + ", taps " + directMaxTaps + ") gatherWaste="
                     + gatherWaste + " tilesMaxPositions=" + tilesMaxPositions + " tileRowWaste=" + tileRowWaste
-                    + " touchMinPlane=" + touchMinPlane);
+                    + " touchMinPlane=" + touchMinPlane + " tileChunkTaps=" + tileChunkTaps);
         }
     }
 
@@ -115,7 +120,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * and ResNet-50's layers.
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -130,7 +135,8 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
         MicroKernel kernel;
         int kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmGroup, winogradMinChannels,
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
-                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane;
+                directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane,
+                tileChunkTaps;
         boolean weightGemmStrided, subsample;
 
         Edit(Tuning t) {
@@ -156,13 +162,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             tilesMaxPositions = t.tilesMaxPositions;
             tileRowWaste = t.tileRowWaste;
             touchMinPlane = t.touchMinPlane;
+            tileChunkTaps = t.tileChunkTaps;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane);
+                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps);
         }
     }
 
@@ -262,6 +269,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** PositionTiles reads in-place images through first where their planes hold minPlane floats; 0: never. */
     Tuning withTouch(int minPlane) {
         return with(e -> e.touchMinPlane = minPlane);
+    }
+
+    /** PositionTiles sums taps in passes of this many over all of a task's tiles; 0: all taps in one pass. */
+    Tuning withTileChunk(int taps) {
+        return with(e -> e.tileChunkTaps = taps);
     }
 
     Tuning withGatherWaste(int percent) {

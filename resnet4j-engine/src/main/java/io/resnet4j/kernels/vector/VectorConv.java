@@ -410,7 +410,7 @@ public final class VectorConv implements ConvOps {
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
             ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch,
                     ws.padBatch, tuning.tileRowWaste(),
-                    tuning.touchMinPlane());
+                    tuning.touchMinPlane(), tuning.tileChunkTaps());
             return;
         }
         if (path == WINOGRAD) {

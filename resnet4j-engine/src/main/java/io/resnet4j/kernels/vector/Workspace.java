@@ -29,6 +29,8 @@ final class Workspace {
     // private to the task running on this thread
     float[] panel = new float[0];
     float[] tile = new float[0];
+    /** PositionTiles: one task's tiles (tiles x MR x NR floats). */
+    float[] tiles = new float[0];
     /** PositionTiles: the job, call and image this thread last read through (see PositionTiles.touch). */
     Object touchedJob;
     long touchedCall;

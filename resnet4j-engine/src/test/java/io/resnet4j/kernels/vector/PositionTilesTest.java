@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * unpadded 3x3 kernels, strides (phase planes), 1x1 in place (x with and without room for the last tile's reads,
  * which are then gathered), strided 1x1 (subsampled); on AVX-512 three of them take tiles of SHORT_MR positions (1x1
  * at 5x5 and 7x7, the 7x7 one gathering its last tile, and strided 1x1 to 3x3); the 1x1 at 13x14 reads its image
- * through first (Tuning.touchMinPlane), which changes no result.
+ * through first (Tuning.touchMinPlane), which changes no result. The default sums each task's tiles in passes of
+ * Tuning.tileChunkTaps taps, which leave a partial last pass on all but one geometry.
  */
 class PositionTilesTest {
     /** Every geometry has at least PositionTiles.MIN_TAPS taps. */
@@ -44,6 +45,24 @@ class PositionTilesTest {
             int xSlack = i % 2 == 0 ? 0 : i % 4 == 1 ? 9 : 5;
             checkAgainstGemm("tiles forward", tiles, g, rng, i % 3 != 2, i % 3 != 1, xSlack);
             i++;
+        }
+    }
+
+    /**
+     * The taps' passes over a task's tiles (Tuning.tileChunkTaps) change no result: one pass over all taps, and passes
+     * of 7 taps (a partial last one everywhere, mid-channel for the 3x3 kernels), each bitwise the GEMM's forward.
+     */
+    @Test
+    void tapPassesChangeNoResult() {
+        SplittableRandom rng = new SplittableRandom(37);
+        for (int taps : new int[] {0, 7}) {
+            VectorConv tiles = new VectorConv(Tuning.DEFAULT.withTiles(Integer.MAX_VALUE).withTileChunk(taps));
+            int i = 0;
+            for (ConvGeometry g : GEOMETRIES) {
+                checkAgainstGemm("tiles forward, passes of " + taps + " taps", tiles, g, rng, i % 2 == 0, i % 3 != 0,
+                        i % 2 == 0 ? 0 : 9);
+                i++;
+            }
         }
     }
 
