@@ -46,15 +46,29 @@ final class PositionTiles implements Parallel.Task {
      * Default reach (Tuning.tilesMaxPositions 49, A/B against the GEMM and Winograd with cold caches, ResNet-50's
      * layers, BENCHMARKS.md): 7x7 outputs, where at batch 1 3x3 512 ran 2.0x, 1x1 2048 -> 512 1.35-1.49x; strided
      * 3x3 up to 14x14 outputs (this constant: 1.35-1.61x). Larger outputs lost: 1x1 layers at 14x14 to 56x56
-     * 0.52-0.99x (each tile reads its taps from crs rows a plane apart), 3x3 256 at 14x14 0.80-0.96x.
+     * 0.52-0.99x (each tile reads its taps from crs rows a plane apart), 3x3 256 at 14x14 0.80-0.96x (0.72-0.80x with
+     * the taps' passes, Tuning.tileChunkTaps). With the passes, strided 3x3 to 28x28 gained at batch 1 (ResNet-50's
+     * 128@56 1.33x cold, 1.02x warm) but not at batch 16 (WRN-28-10's 160@32 0.85-0.93x; ResNet-50's 1.02-1.11x),
+     * and prepared weights have one form for every batch size (BENCHMARKS.md seventeenth session).
      */
     static final int STRIDED_MAX_POSITIONS = 196;
     /**
-     * Fewest taps of a 1x1 convolution taken up to STRIDED_MAX_POSITIONS outputs (Tuning.tiles): at 14x14 and batch
-     * 1, 1024 -> 256 ran 1.22-1.26x the GEMM's speed, 1024 -> 512 1.22x (1.11-1.13x at batch 2 and 4, 1.01x at 16),
-     * where 256 -> 1024 ran 0.99x and 512 -> 256 at 28x28 0.91x (same JVM, JDK 17, cold caches).
+     * Most outputs per image of a 1x1 convolution run here above Tuning.tilesMaxPositions, with at least
+     * POINTWISE_MIN_TAPS taps, or STRIDED_POINTWISE_MIN_TAPS when strided.
+     */
+    static final int POINTWISE_MAX_POSITIONS = 196;
+    /**
+     * Fewest taps of a 1x1 convolution taken up to POINTWISE_MAX_POSITIONS outputs (Tuning.tiles): at 14x14 and
+     * batch 1, 1024 -> 256 ran 1.22-1.26x the GEMM's speed, 1024 -> 512 1.22x (1.11-1.13x at batch 2 and 4, 1.01x at
+     * 16), where 256 -> 1024 ran 0.99x (0.87-0.88x with the passes) and 512 -> 256 at 28x28 0.91x (same JVM, JDK 17,
+     * cold caches).
      */
     static final int POINTWISE_MIN_TAPS = 1024;
+    /**
+     * The same for a strided 1x1 convolution: ResNet-50's 512 -> 1024 from 28x28 to 14x14 ran 1.21x cold and 1.07x
+     * warm at batch 1, 1.05-1.16x at batch 16 (with the passes; 256 -> 512 to 28x28 lost, 0.74-0.94x).
+     */
+    static final int STRIDED_POINTWISE_MIN_TAPS = 512;
     /**
      * Positions of a row tile (AVX-512 only: its 14 accumulators, two weight vectors and a broadcast need 17 of the
      * 32 registers): ResNet's output widths 7, 14, 28, 56 split into whole tiles, so no tile computes a junk column

@@ -46,8 +46,9 @@ package io.resnet4j.kernels.vector;
  * @param tilesMaxPositions inference (prepared weights): forward by PositionTiles (positions x channels register
  *                   tiles straight from the padded image) for convolutions of at least PositionTiles.MIN_TAPS taps
  *                   (c * r * s) with at most this many outputs per image (p * q), strided ones with a kernel larger
- *                   than 1x1 and 1x1 ones of at least PositionTiles.POINTWISE_MIN_TAPS taps up to
- *                   PositionTiles.STRIDED_MAX_POSITIONS; 0: never
+ *                   than 1x1 up to PositionTiles.STRIDED_MAX_POSITIONS, and 1x1 ones of at least
+ *                   PositionTiles.POINTWISE_MIN_TAPS taps (STRIDED_POINTWISE_MIN_TAPS when strided) up to
+ *                   PositionTiles.POINTWISE_MAX_POSITIONS; 0: never
  * @param tileRowWaste PositionTiles tiles each output row by PositionTiles.ROW_MR positions (no junk columns, no
  *                   tile across rows) where its MR-position tiles over the padded grid compute more than this
  *                   percentage of the outputs and the rows allow (see PositionTiles.tilePositions); 0: only tiles
@@ -255,10 +256,12 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      */
     boolean tiles(int crs, int r, int s, int sh, int sw, int p, int q) {
         long positions = (long) p * q;
-        int wider = Math.max(tilesMaxPositions, PositionTiles.STRIDED_MAX_POSITIONS);
+        boolean strided = sh > 1 || sw > 1;
+        int pointwiseTaps = strided ? PositionTiles.STRIDED_POINTWISE_MIN_TAPS : PositionTiles.POINTWISE_MIN_TAPS;
         return tilesMaxPositions > 0 && crs >= PositionTiles.MIN_TAPS && (positions <= tilesMaxPositions
-                || (sh > 1 || sw > 1) && r * s > 1 && positions <= wider
-                || r * s == 1 && crs >= PositionTiles.POINTWISE_MIN_TAPS && positions <= wider);
+                || strided && r * s > 1 && positions <= Math.max(tilesMaxPositions, PositionTiles.STRIDED_MAX_POSITIONS)
+                || r * s == 1 && crs >= pointwiseTaps
+                && positions <= Math.max(tilesMaxPositions, PositionTiles.POINTWISE_MAX_POSITIONS));
     }
 
     /** PositionTiles' row tiles where grid tiles compute more than percent of the outputs; 0: never. */

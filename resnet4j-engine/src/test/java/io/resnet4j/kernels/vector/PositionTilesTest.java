@@ -204,8 +204,8 @@ class PositionTilesTest {
     }
 
     /**
-     * The default tuning: outputs up to 7x7, strided 3x3 and 1x1 of at least POINTWISE_MIN_TAPS taps up to 14x14,
-     * at least MIN_TAPS taps.
+     * The default tuning: outputs up to 7x7, strided 3x3 up to 14x14, 1x1 of at least POINTWISE_MIN_TAPS taps (strided:
+     * STRIDED_POINTWISE_MIN_TAPS) up to 14x14, at least MIN_TAPS taps.
      */
     @Test
     void defaultTakesTilesForSmallOutputs() {
@@ -217,8 +217,14 @@ class PositionTilesTest {
                 .as("strided 1x1 to 7x7").isEqualTo(VectorConv.TILES);
         assertThat(conv.prepare(ConvGeometry.of(1, 256, 28, 28, 256, 3, 2, 1), w, 0).form())
                 .as("strided 3x3 to 14x14").isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 128, 56, 56, 128, 3, 2, 1), w, 0).form())
+                .as("strided 3x3 to 28x28").isNotEqualTo(VectorConv.TILES);
         assertThat(conv.prepare(ConvGeometry.of(1, 512, 28, 28, 1024, 1, 2, 0), w, 0).form())
-                .as("strided 1x1 to 14x14").isNotEqualTo(VectorConv.TILES);
+                .as("strided 1x1 of 512 taps to 14x14").isEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 256, 56, 56, 512, 1, 2, 0), w, 0).form())
+                .as("strided 1x1 of 256 taps to 28x28").isNotEqualTo(VectorConv.TILES);
+        assertThat(conv.prepare(ConvGeometry.of(1, 512, 30, 28, 1024, 1, 2, 0), w, 0).form())
+                .as("strided 1x1 of 512 taps to 15x14").isNotEqualTo(VectorConv.TILES);
         assertThat(conv.prepare(ConvGeometry.of(1, 256, 14, 14, 256, 3, 1, 1), w, 0).form())
                 .as("14x14: Winograd").isEqualTo(VectorConv.WINOGRAD);
         float[] wide = new float[1024 * 512];
