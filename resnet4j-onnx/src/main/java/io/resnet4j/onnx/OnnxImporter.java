@@ -311,6 +311,9 @@ final class OnnxImporter {
         Val x = in.get(0);
         switch (op) {
             case "Identity", "Dropout" -> {
+                if (op.equals("Dropout")) {
+                    dropoutInInferenceMode(a, in);
+                }
                 define(n, 0, x);
                 if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
                     throw new OnnxException("the mask output of Dropout is not supported");
@@ -383,6 +386,26 @@ final class OnnxImporter {
             if (i != output && !n.getOutput(i).isEmpty()) {
                 throw new OnnxException("output " + i + " ('" + n.getOutput(i) + "') is not supported");
             }
+        }
+    }
+
+    /**
+     * Dropout is the identity only in inference mode: is_test=1 up to opset 6 (its default, 0, is training mode), no
+     * training_mode input or a false one from opset 12. In training mode it drops values at random, which an
+     * inference import cannot reproduce.
+     */
+    private void dropoutInInferenceMode(Attrs a, List<Val> in) {
+        if (opset < 7 && a.i("is_test", 0) == 0) {
+            throw new OnnxException("is_test=0 (training mode, opsets 1 to 6) is not supported (inference only: set"
+                    + " is_test=1, or export the model in eval mode)");
+        }
+        Const mode = optionalConst(in, 2, "training_mode");
+        if (mode != null && Const.numel(mode.dims) != 1) {
+            throw new OnnxException("training_mode must be one boolean, not " + mode);
+        }
+        if (mode != null && (mode.l != null ? mode.l[0] != 0 : mode.f[0] != 0)) {
+            throw new OnnxException("training_mode=true is not supported (inference only: export the model in eval"
+                    + " mode)");
         }
     }
 

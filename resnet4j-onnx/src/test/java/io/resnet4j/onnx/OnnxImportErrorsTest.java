@@ -140,6 +140,38 @@ class OnnxImportErrorsTest {
         return AttributeProto.newBuilder().setName(name).setI(v).build();
     }
 
+    /**
+     * Dropout is imported as the identity in inference mode only: training mode (is_test=0, the default up to opset
+     * 6; a true training_mode input from opset 12) would drop values at random.
+     */
+    @Test
+    void dropoutInTrainingModeIsRefused() {
+        GraphProto.Builder old = GraphProto.newBuilder().addInput(input("x", 1, 2, 2, 2))
+                .addNode(node("Dropout", "drop", List.of("x"), "y")).addOutput(input("y"));
+        assertThatThrownBy(() -> OnnxModel.fromProto(model(old, 6), null, "m.onnx")).isInstanceOf(OnnxException.class)
+                .hasMessageContaining("'drop'").hasMessageContaining("is_test=0 (training mode, opsets 1 to 6)");
+        old.setNode(0, old.getNode(0).toBuilder().addAttribute(attr("is_test", 1)));
+        assertThat(OnnxModel.fromProto(model(old, 6), null, "m.onnx").module()).isNotNull();
+        for (int flag : new int[] {1, 0}) {
+            TensorProto mode = TensorProto.newBuilder().setName("mode").setDataType(Const.BOOL).addInt32Data(flag)
+                    .build();
+            GraphProto.Builder g = GraphProto.newBuilder().addInput(input("x", 1, 2, 2, 2)).addInitializer(mode)
+                    .addInitializer(Const.floatProto("ratio", new int[0], new float[] {0.5f}))
+                    .addNode(node("Dropout", "drop", List.of("x", "ratio", "mode"), "y")).addOutput(input("y"));
+            if (flag == 1) {
+                assertThatThrownBy(() -> OnnxModel.fromProto(model(g, 13), null, "m.onnx"))
+                        .isInstanceOf(OnnxException.class)
+                        .hasMessageContaining("'drop'").hasMessageContaining("training_mode=true is not supported");
+            } else {
+                assertThat(OnnxModel.fromProto(model(g, 13), null, "m.onnx").module()).isNotNull();
+            }
+        }
+        GraphProto.Builder twoInputs = GraphProto.newBuilder().addInput(input("x", 1, 2, 2, 2))
+                .addInitializer(Const.floatProto("ratio", new int[0], new float[] {0.5f}))
+                .addNode(node("Dropout", "drop", List.of("x", "ratio"), "y")).addOutput(input("y"));
+        assertThat(OnnxModel.fromProto(model(twoInputs, 13), null, "m.onnx").module()).isNotNull();
+    }
+
     @Test
     void formsOfOpsetsOneToSixThatNumpyRulesDoNotCoverAreHonouredOrRefused() {
         // BatchNormalization before opset 7 is in training mode unless is_test=1.

@@ -331,7 +331,8 @@ final class Downloader {
         }
     }
 
-    private static String mb(long bytes) {
-        return String.format("%.1f MB", bytes / 1e6);
+    /** A file's size for messages: MB to one decimal from 0.1 MB, bytes below (a tiny file is not "0.0 MB"). */
+    static String mb(long bytes) {
+        return bytes >= 100_000 ? String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6) : bytes + " bytes";
     }
 }

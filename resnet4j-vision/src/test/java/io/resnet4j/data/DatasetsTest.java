@@ -215,6 +215,14 @@ class DatasetsTest {
     }
 
     @Test
+    void sizesInMessagesAreMegabytesOrBytes() {
+        assertThat(Downloader.mb(29_515)).isEqualTo("29515 bytes");
+        assertThat(Downloader.mb(99_999)).isEqualTo("99999 bytes");
+        assertThat(Downloader.mb(100_000)).isEqualTo("0.1 MB");
+        assertThat(Downloader.mb(26_421_880)).isEqualTo("26.4 MB");
+    }
+
+    @Test
     void aFailedWriteNamesTheFileAndWhatToCheckNotAnExceptionClass() throws Exception {
         byte[] body = {1, 2, 3};
         served.put("/w/x.gz", body);
@@ -224,7 +232,7 @@ class DatasetsTest {
         Files.createDirectories(dir.resolve("x.gz"));
         assertThatThrownBy(() -> Downloader.download(f, dir, config(true))).isInstanceOf(DatasetException.class)
                 .hasMessageStartingWith("cannot write " + dir.resolve("x.gz") + ": it is a directory (check that " + dir
-                        + " is a writable directory with room for 0.0 MB); or fetch it by hand: curl")
+                        + " is a writable directory with room for 3 bytes); or fetch it by hand: curl")
                 .hasMessageNotContaining("Exception");
         // A file where the directory goes: creating it fails before anything is requested.
         Path file = tmp.resolve("cache/y");
