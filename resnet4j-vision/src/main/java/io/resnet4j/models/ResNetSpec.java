@@ -105,13 +105,17 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
         require(widthMultiplier >= 1, "width multiplier must be >= 1, got " + widthMultiplier);
         for (int w : widths) {
             require(w >= 1 && (long) w * widthMultiplier * block.expansion() <= MAX_CHANNELS,
-                    "stage widths must be in [1, " + MAX_CHANNELS + "] after widening, got " + widths + " x " + widthMultiplier);
+                    "stage widths must be in [1, " + MAX_CHANNELS + "] after widening, got " + widths + " x "
+                            + widthMultiplier);
         }
-        require(inputChannels >= 1 && inputChannels <= MAX_CHANNELS, "input channels must be >= 1, got " + inputChannels);
-        require(numClasses >= 1 && numClasses <= 1 << 20, "number of classes must be >= 1, got " + numClasses);
+        require(inputChannels >= 1 && inputChannels <= MAX_CHANNELS,
+                "input channels must be >= 1, got " + inputChannels);
+        require(numClasses >= 1 && numClasses <= 1 << 20,
+                "number of classes must be >= 1, got " + numClasses);
         require(residual || shortcut == Shortcut.A,
                 "a plain net has no shortcut connections, so it takes no shortcut option (got " + shortcut + "); "
-                        + "it is compared with the option-A ResNet, which has the same parameters (He et al. 2015 §4.1)");
+                        + "it is compared with the option-A ResNet, which has the same parameters"
+                        + " (He et al. 2015 §4.1)");
         require(!zeroInitLastBn || residual,
                 "zero-init of the last BN would silence every unit of a plain net; it needs skip connections");
         require(!zeroInitLastBn || !preActivation,
@@ -162,7 +166,8 @@ public record ResNetSpec(Block block, List<Integer> stageSizes, List<Integer> wi
      * 1000 classes.
      */
     public static ResNetSpec imagenet(Block block, int... stageSizes) {
-        return new ResNetSpec(block, ints(stageSizes), List.of(64, 128, 256, 512).subList(0, Math.min(4, stageSizes.length)),
+        List<Integer> widths = List.of(64, 128, 256, 512).subList(0, Math.min(4, stageSizes.length));
+        return new ResNetSpec(block, ints(stageSizes), widths,
                 Stem.IMAGENET, StridePlacement.V1_5, Shortcut.B, false, 1, false, true, 3, 1000);
     }
 

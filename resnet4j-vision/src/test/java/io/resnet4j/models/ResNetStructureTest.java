@@ -50,7 +50,8 @@ class ResNetStructureTest {
     @Test
     void theSpecCountsWhatTheBuilderAllocatesForEveryVariant() {
         List<ResNetSpec> specs = new ArrayList<>();
-        for (String name : List.of("resnet8", "resnet14", "preact-resnet8", "preact-resnet164", "wrn-10-2", "wrn-16-4")) {
+        for (String name : List.of("resnet8", "resnet14", "preact-resnet8", "preact-resnet164", "wrn-10-2",
+                "wrn-16-4")) {
             ResNetSpec s = ModelRegistry.spec(name);
             specs.add(s);
             specs.add(s.plain());
@@ -105,7 +106,8 @@ class ResNetStructureTest {
         // compares plain-18 with the option-A ResNet-18 (no extra parameters): 11,515,688 = 11,689,512 - 173,824,
         // the projections 64->128, 128->256, 256->512 (1x1 conv + BN): 8,448 + 33,280 + 132,096.
         assertThat(ResNet.build(ModelRegistry.spec("plain18")).parameterCount()).isEqualTo(11_515_688L);
-        assertThat(ResNet.build(ResNetSpec.resnet18().withShortcut(Shortcut.A)).parameterCount()).isEqualTo(11_515_688L);
+        assertThat(ResNet.build(ResNetSpec.resnet18().withShortcut(Shortcut.A)).parameterCount())
+                .isEqualTo(11_515_688L);
         assertThat(11_689_512L - 11_515_688L).isEqualTo(8_448 + 33_280 + 132_096);
     }
 
@@ -167,7 +169,8 @@ class ResNetStructureTest {
             for (Map.Entry<String, Tensor> e : net.namedBuffers().entrySet()) {
                 namedBuffers.add(e.getKey() + " " + dims(e.getValue().shape()));
             }
-            assertThat(namedBuffers).isEqualTo(buffers.stream().filter(b -> !b.contains("num_batches_tracked")).toList());
+            assertThat(namedBuffers)
+                    .isEqualTo(buffers.stream().filter(b -> !b.contains("num_batches_tracked")).toList());
         }
     }
 
@@ -227,7 +230,8 @@ class ResNetStructureTest {
         assertThat(conv(v1, "layer2.0.conv2").stride()).isEqualTo(1);
         assertThat(conv(v1, "layer2.0.downsample.0").stride()).isEqualTo(2);
         assertThat(v1.parameterCount()).isEqualTo(v15.parameterCount());
-        // Multiply-adds differ: v1 runs the 3x3 on the subsampled map (torchvision: 4.09 G for v1.5, paper 3.8 G for v1).
+        // Multiply-adds differ: v1 runs the 3x3 on the subsampled map (torchvision: 4.09 G for v1.5, paper 3.8 G for
+        // v1).
         assertThat(ModelSummary.of(v1, Shape.of(1, 3, 224, 224)).totalMacs())
                 .isLessThan(ModelSummary.of(v15, Shape.of(1, 3, 224, 224)).totalMacs());
     }
@@ -257,7 +261,8 @@ class ResNetStructureTest {
         // An identity unit keeps its whole pre-activation on the branch.
         Residual identity = (Residual) net.namedModules().get("layer2.1");
         assertThat(identity.shortcut()).isNull();
-        assertThat(identity.branch().children().keySet()).containsExactly("bn1", "relu1", "conv1", "bn2", "relu2", "conv2");
+        assertThat(identity.branch().children().keySet())
+                .containsExactly("bn1", "relu1", "conv1", "bn2", "relu2", "conv2");
         assertThat(net.children().keySet()).containsSubsequence("layer3", "bn_final", "relu_final", "avgpool");
     }
 
@@ -269,7 +274,8 @@ class ResNetStructureTest {
                 ResNetSpec.Stem.IMAGENET, StridePlacement.V1_5, Shortcut.B, true, 1, false, true, 3, 5);
         Sequential net = ResNet.build(spec, 3);
         Residual first = (Residual) net.namedModules().get("layer1.0");
-        assertThat(first.branch().children().keySet()).containsExactly("conv1", "bn2", "relu2", "conv2", "bn3", "relu3", "conv3");
+        assertThat(first.branch().children().keySet())
+                .containsExactly("conv1", "bn2", "relu2", "conv2", "bn3", "relu3", "conv3");
         assertThat(net.namedModules().get("layer2.0").children().keySet()).containsExactly("bn1", "relu1", "");
         assertThat(net.children().keySet()).containsExactly("conv1", "bn1", "relu", "maxpool", "layer1", "layer2",
                 "bn_final", "relu_final", "avgpool", "flatten", "fc");
@@ -279,7 +285,8 @@ class ResNetStructureTest {
     @Test
     void plainTwinsTrainLikeAnyNetwork() {
         runsForwardAndBackward(ResNet.build(ModelRegistry.spec("plain8"), 4), Shape.of(2, 3, 8, 8), Shape.of(2, 10));
-        runsForwardAndBackward(ResNet.build(ResNetSpec.preActResNet(11, ResNetSpec.Block.BOTTLENECK).plain(), 4), Shape.of(2, 3, 8, 8), Shape.of(2, 10));
+        runsForwardAndBackward(ResNet.build(ResNetSpec.preActResNet(11, ResNetSpec.Block.BOTTLENECK).plain(), 4),
+                Shape.of(2, 3, 8, 8), Shape.of(2, 10));
     }
 
     private static void runsForwardAndBackward(Sequential net, Shape in, Shape out) {
@@ -306,7 +313,8 @@ class ResNetStructureTest {
     @Test
     void zeroInitSetsTheLastBnOfEachBranchToZeroAndSurvivesInitialize() {
         // A two-stage bottleneck net stands in for resnet50 (same units, a fraction of the parameters).
-        Sequential net = ResNet.build(ResNetSpec.imagenet(ResNetSpec.Block.BOTTLENECK, 1, 1).withZeroInitLastBn(true), 7);
+        Sequential net = ResNet.build(
+                ResNetSpec.imagenet(ResNetSpec.Block.BOTTLENECK, 1, 1).withZeroInitLastBn(true), 7);
         Map<String, Parameter> p = net.namedParameters();
         assertThat(p.get("layer1.0.bn3.weight").value().data()).containsOnly(0f);
         assertThat(p.get("layer1.0.bn2.weight").value().data()).containsOnly(1f);
@@ -326,11 +334,14 @@ class ResNetStructureTest {
                 .hasMessageContaining("pre-activation");
         assertThatThrownBy(() -> ResNetSpec.resnet18().withInputChannels(0)).hasMessageContaining("input channels");
         assertThatThrownBy(() -> ResNetSpec.resnet18().withNumClasses(0)).hasMessageContaining("classes");
-        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, List.of(2, 2), List.of(64), ResNetSpec.Stem.CIFAR,
-                StridePlacement.V1_5, Shortcut.B, false, 1, false, true, 3, 10)).hasMessageContaining("same length");
-        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, List.of(2, 2), List.of(64, 32), ResNetSpec.Stem.CIFAR,
-                StridePlacement.V1_5, Shortcut.A, false, 1, false, true, 3, 10)).hasMessageContaining("use shortcut B");
-        assertThatThrownBy(() -> ModelRegistry.spec("resnet19")).hasMessageContaining("model resnet19").hasMessageContaining("6n+2");
+        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, List.of(2, 2), List.of(64),
+                ResNetSpec.Stem.CIFAR, StridePlacement.V1_5, Shortcut.B, false, 1, false, true, 3, 10))
+                .hasMessageContaining("same length");
+        assertThatThrownBy(() -> new ResNetSpec(ResNetSpec.Block.BASIC, List.of(2, 2), List.of(64, 32),
+                ResNetSpec.Stem.CIFAR, StridePlacement.V1_5, Shortcut.A, false, 1, false, true, 3, 10))
+                .hasMessageContaining("use shortcut B");
+        assertThatThrownBy(() -> ModelRegistry.spec("resnet19")).hasMessageContaining("model resnet19")
+                .hasMessageContaining("6n+2");
         assertThatThrownBy(() -> ModelRegistry.spec("vgg16")).hasMessageContaining("unknown model vgg16")
                 .hasMessageContaining("resnet50");
         assertThatThrownBy(() -> ModelRegistry.spec("wrn-28-0")).hasMessageContaining("widening factor");
@@ -400,7 +411,8 @@ class ResNetStructureTest {
         assertThat(ModelRegistry.spec("wrn-40-4").widthMultiplier()).isEqualTo(4);
         assertThat(ModelRegistry.spec("wrn-40-4").stageSizes()).containsExactly(6, 6, 6);
         // He et al. count the stem conv, the convs of the units and fc (WRN's 6n+4 also counts the projections).
-        for (String name : List.of("resnet18", "resnet50", "resnet110", "preact-resnet164", "preact-resnet1001", "plain34")) {
+        for (String name : List.of("resnet18", "resnet50", "resnet110", "preact-resnet164", "preact-resnet1001",
+                "plain34")) {
             ResNetSpec s = ModelRegistry.spec(name).withNumClasses(100);
             assertThat(s.depth()).as(name).isEqualTo(Integer.parseInt(name.replaceAll("\\D+(\\d+).*", "$1")));
             assertThat(ResNetSpec.parse(s.encode())).isEqualTo(s);
