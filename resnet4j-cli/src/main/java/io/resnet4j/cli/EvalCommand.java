@@ -61,7 +61,8 @@ final class EvalCommand extends BaseCommand {
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N test images.")
     Integer limit;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Also write confusion.json and confusion.png into DIR.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write confusion.json and confusion.png into DIR "
+            + "(created if missing, and removed again when the eval fails or Ctrl-C stops it before they are written).")
     Path out;
 
     @Option(names = "--quiet", description = "Print only the results (no model, data and progress lines).")
@@ -93,15 +94,20 @@ final class EvalCommand extends BaseCommand {
             UserFiles.requireNotDirectory(out.resolve(ConfusionMatrix.FILE_NAME));
             UserFiles.requireNotDirectory(out.resolve(ConfusionPlot.PNG));
         }
-        try {
-            return evaluate();
+        // Ctrl-C before the results are written leaves no --out behind either
+        try (Interrupts.Cleanup interrupted = out != null ? Interrupts.Cleanup.install(err()) : null) {
+            if (interrupted != null) {
+                interrupted.watch(out, created, "nothing written into " + out);
+            }
+            return evaluate(interrupted);
         } catch (Throwable t) {
             UserFiles.removeIfEmpty(created);   // a failed eval leaves no empty --out behind
             throw t;
         }
     }
 
-    private int evaluate() {
+    /** interrupted: null without --out. */
+    private int evaluate(Interrupts.Cleanup interrupted) {
         threads.apply();
         DataConfig config = data.config(err());
         Subject subject = onnx != null ? onnxSubject(config) : checkpointSubject(config);
@@ -154,10 +160,16 @@ final class EvalCommand extends BaseCommand {
                     Double.isNaN(cm.classAccuracy(c)) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * cm.classAccuracy(c)), n));
         }
         if (out != null) {
-            cm.write(out.resolve(ConfusionMatrix.FILE_NAME));
-            out().println("wrote " + out.resolve(ConfusionMatrix.FILE_NAME));
-            if (cm.size() <= ConfusionMatrix.MAX_DRAWN_CLASSES) {
-                out().println("wrote " + ConfusionPlot.write(cm, out.resolve(ConfusionPlot.PNG)));
+            List<Path> written = new ArrayList<>();
+            interrupted.writing(() -> {
+                cm.write(out.resolve(ConfusionMatrix.FILE_NAME));
+                written.add(out.resolve(ConfusionMatrix.FILE_NAME));
+                if (cm.size() <= ConfusionMatrix.MAX_DRAWN_CLASSES) {
+                    written.add(ConfusionPlot.write(cm, out.resolve(ConfusionPlot.PNG)));
+                }
+            }, "the results are written in " + out);
+            for (Path f : written) {
+                out().println("wrote " + f);
             }
         }
         out().flush();

@@ -66,6 +66,11 @@ final class ExperimentCommand implements Runnable {
                 "  ./resnet4j experiment degradation --out runs/degradation-fashion-mnist --report-only"
             })
     static final class Degradation extends BaseCommand {
+        /** What an interrupted experiment tells when its directory stays. */
+        static String continueNote(Path dir) {
+            return dir + " is kept; run the same command again to continue (finished networks are skipped)";
+        }
+
         @Mixin
         ThreadsOption threads;
 
@@ -148,16 +153,20 @@ final class ExperimentCommand implements Runnable {
                 // Checked (and created) before the data is loaded and hours of training start.
                 created.addAll(UserFiles.requireWritableDirectory("--out", out));
             }
-            try {
-                return run(seedList, created);
+            // Ctrl-C, as a failure, removes the directories created while they are empty; files are kept for a rerun
+            try (Interrupts.Cleanup interrupted = Interrupts.Cleanup.install(err())) {
+                if (out != null) {
+                    interrupted.watch(out, created, continueNote(out));
+                }
+                return run(seedList, created, interrupted);
             } catch (Throwable t) {
                 UserFiles.removeIfEmpty(created);   // a failed experiment leaves no empty directory behind
                 throw t;
             }
         }
 
-        /** The experiment; directories it creates are added to created. */
-        private int run(List<Long> seedList, List<Path> created) {
+        /** The experiment; directories it creates are added to created, and watched by interrupted. */
+        private int run(List<Long> seedList, List<Path> created, Interrupts.Cleanup interrupted) {
             DegradationConfig config;
             DataConfig dataConfig = data.config(err());
             DataChoice choice = DataChoice.resolve(data.dataset, data.dataDir, dataConfig, true, 32);   // folders are refused below
@@ -168,6 +177,7 @@ final class ExperimentCommand implements Runnable {
             Path dir = out != null ? out : Path.of("runs", "degradation-" + choice.id());
             if (out == null) {
                 created.addAll(UserFiles.requireWritableDirectory("the experiment directory", dir));
+                interrupted.watch(dir, created, continueNote(dir));
             }
             try {
                 config = new DegradationConfig(depths, seedList, epochs, batch, lr, schedule, momentum, weightDecay, augment,
