@@ -56,12 +56,22 @@ public final class Fixture {
      * checking that it is present and as new as its generator.
      */
     public static Fixture load(String module, String relative) {
+        return load(module, relative, null);
+    }
+
+    /**
+     * As {@link #load(String, String)}, naming {@code script} (e.g. "tools/reference/pil_images.py") in the command
+     * that writes the fixture when it is missing.
+     */
+    public static Fixture load(String module, String relative, String script) {
         Path root = repoRoot();
         Path file = root.resolve(module).resolve("src/test/resources/fixtures").resolve(relative);
         if (!Files.exists(file)) {
-            throw new AssertionError("missing fixture " + root.relativize(file)
-                    + ": generate it with the reference script in tools/reference (see tools/reference/README.md), e.g. "
-                    + PYTHON + " tools/reference/<generator>.py");
+            String how = script == null
+                    ? "generate it with the reference script in tools/reference (see tools/reference/README.md), e.g. "
+                            + PYTHON + " tools/reference/<generator>.py"
+                    : "generate it with " + PYTHON + " " + script;
+            throw new AssertionError("missing fixture " + root.relativize(file) + ": " + how);
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
