@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.resnet4j.cli.UserError;
 import io.resnet4j.testing.Fixture;
-import java.awt.image.DataBuffer;
-import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,10 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InputsTest {
     static final Path DIR = Fixture.repoRoot().resolve("resnet4j-cli/src/test/resources/fixtures/cli");
+    static final Path PIL_IMAGES = Fixture.repoRoot().resolve("resnet4j-vision/src/test/resources/fixtures/images");
     static Fixture fix;
 
     @TempDir
@@ -92,43 +85,43 @@ class InputsTest {
     }
 
     /**
-     * A YCCK JPEG (Adobe transform 2) of one flat colour decodes as PIL's convert("RGB"), not through ImageIO's
-     * CMYK profile, which gave (204, 255, 255); the vision module's ImageFilesTest covers CMYK and grey.
+     * Decodes {@code file}, one of the vision module's images that ImageIO reads differently from PIL, as RGB and
+     * as grey, and compares every sample with PIL's convert("RGB") / convert("L") (fixture from
+     * tools/reference/pil_images.py, entries named by the file's stem).
+     */
+    static void assertDecodesAsPil(String file) {
+        Fixture pil = Fixture.load("resnet4j-vision", "images/pil_images.bin", "tools/reference/pil_images.py");
+        String stem = file.substring(0, file.lastIndexOf('.'));
+        for (int channels : new int[] {3, 1}) {
+            String key = stem + (channels == 3 ? "_rgb" : "_l");
+            ImageInput.Planes planes = ImageInput.decode(PIL_IMAGES.resolve(file), channels);
+            int[] dims = pil.entry(key).dims();
+            assertThat(new int[] {planes.height(), planes.width()}).as(key + " shape")
+                    .containsExactly(dims[0], dims[1]);
+            int[] expected = pil.ints(key);
+            float[] want = new float[expected.length];
+            float[] got = new float[expected.length];
+            for (int i = 0; i < expected.length; i++) {
+                want[i] = expected[i];
+                got[i] = planes.values()[i % channels][i / channels];   // PIL's layout: row-major, channels last
+            }
+            assertThat(got).as(key).containsExactly(want);
+        }
+    }
+
+    /**
+     * A YCCK JPEG (Adobe transform 2) decodes as PIL's convert("RGB") and convert("L"), not through ImageIO's CMYK
+     * profile, which gave (204, 255, 255) for its first block; the vision module's ImageFilesTest covers CMYK.
      */
     @Test
-    void ycckJpegDecodesAsPil() throws IOException {
-        WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
-        for (int k = 0; k < 64; k++) {
-            r.setPixel(k % 8, k / 8, new int[] {0, 0, 200, 255});
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            writer.write(new IIOImage(r, null, null));
-        }
-        byte[] jpeg = bytes.toByteArray();
-        byte[] adobe = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 2};
-        ByteArrayOutputStream file = new ByteArrayOutputStream();
-        file.write(jpeg, 0, 2);
-        file.write(adobe);
-        file.write(jpeg, 2, jpeg.length - 2);
-        Path f = tmp.resolve("ycck.jpg");
-        Files.write(f, file.toByteArray());
-        ImageInput.Planes planes = ImageInput.decode(f, 3);
-        assertThat(new float[] {planes.values()[0][27], planes.values()[1][27], planes.values()[2][27]})
-                .containsExactly(154, 255, 255);
+    void ycckJpegDecodesAsPil() {
+        assertDecodesAsPil("ycck.jpg");
     }
 
     /** predict's decoder reads a 16-bit RGB PNG as the image folders do: each sample's high byte, as PIL. */
     @Test
-    void sixteenBitRgbPngKeepsEachSamplesHighByte() throws IOException {
-        Path f = io.resnet4j.testing.TestImages.sixteenBitRgbPng(tmp.resolve("rgb16.png"));
-        ImageInput.Planes rgb = ImageInput.decode(f, 3), grey = ImageInput.decode(f, 1);
-        assertThat(new float[] {rgb.values()[0][0], rgb.values()[1][0], rgb.values()[2][0], grey.values()[0][0]})
-                .containsExactly(1, 2, 255, 31);
-        assertThat(new float[] {rgb.values()[0][1], rgb.values()[1][1], rgb.values()[2][1], grey.values()[0][1]})
-                .containsExactly(128, 0, 1, 38);
+    void sixteenBitRgbPngKeepsEachSamplesHighByte() {
+        assertDecodesAsPil("rgb16.png");
     }
 
     @Test
