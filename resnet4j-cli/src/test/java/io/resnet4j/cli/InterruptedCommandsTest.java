@@ -112,7 +112,9 @@ class InterruptedCommandsTest {
                 assertThat(System.nanoTime()).as("the child did not print '%s' in time", marker).isLessThan(deadline);
                 Thread.sleep(50);
             }
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).inheritIO().start();
+            // the shell's own kill: procps (/bin/kill) is not on every Debian machine
+            Process kill = new ProcessBuilder("sh", "-c", "kill -INT \"$0\"", Long.toString(child.pid()))
+                    .inheritIO().start();
             assertThat(kill.waitFor()).isZero();
             assertThat(child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the child quit after SIGINT").isTrue();
             return new Interrupted(child.exitValue(), Files.readString(stderr, StandardCharsets.UTF_8));
