@@ -142,11 +142,6 @@ class ImageFolderTest {
         assertThat(v.get(2, 1, 1)).isEqualTo(254);   // grey replicated into R, G, B
     }
 
-    /**
-     * Grey with alpha (PNG colour type 4) and 16-bit grey keep their stored levels, as 8-bit grey does: getRGB
-     * would treat the samples as linear light and brighten them (a level of 17 came back as 73). 16-bit samples
-     * keep their high byte, as PIL does with 16-bit RGB.
-     */
     /** PIL's {@code convert("L")} (Convert.c, {@code L24}): luma in 16-bit fixed point. */
     static int pilLuma(int r, int g, int b) {
         return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
@@ -168,6 +163,11 @@ class ImageFolderTest {
         assertThat(v.get(0, 0, 1)).isEqualTo(124);
     }
 
+    /**
+     * Grey with alpha (PNG colour type 4) and 16-bit grey keep their stored levels, as 8-bit grey does: getRGB
+     * would treat the samples as linear light and brighten them (a level of 17 came back as 73). 16-bit samples
+     * keep their high byte, as PIL does with 16-bit RGB.
+     */
     @Test
     void greyWithAlphaAndSixteenBitGreyKeepTheirLevels() throws IOException {
         int w = 5, h = 3;
