@@ -403,7 +403,7 @@ final class OnnxImporter {
         if (mode != null && Const.numel(mode.dims) != 1) {
             throw new OnnxException("training_mode must be one boolean, not " + mode);
         }
-        if (mode != null && (mode.l != null ? mode.l[0] != 0 : mode.f[0] != 0)) {
+        if (mode != null && mode.get(0) != 0) {
             throw new OnnxException("training_mode=true is not supported (inference only: export the model in eval"
                     + " mode)");
         }
