@@ -21,10 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  *                NR = LANES where k takes an odd number of vectors)
  * dw^T tile (MR crs rows, NR output channels) += sum over img, g of col[row, img, g] x dyT[img, chunk][tile's block, g]
  * </pre>
- * Per position the micro-kernel loads two vectors of dyT and broadcasts six input values, for 12 FMAs into
- * 12 accumulators (MR = 6, NR = 2 * LANES); where k takes an odd number of vectors (16 channels on AVX-512),
- * one vector and twelve broadcasts (MR = 12, NR = LANES), so that no tile computes a vector of padding. The
- * broadcasts read z in place (no transpose; a broadcast never splits a cache line).
+ * Per position the micro-kernel loads two vectors of dyT and broadcasts MR = WIDE_ROWS input values (12 with 32
+ * vector registers, else 6), for 2 MR FMAs into 2 MR accumulators (NR = 2 * LANES); where k takes an odd number
+ * of vectors (16 channels on AVX-512), one vector and twelve broadcasts (MR = 12, NR = LANES), so that no tile
+ * computes a vector of padding. The broadcasts read z in place (no transpose; a broadcast never splits a cache
+ * line).
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
@@ -42,7 +43,7 @@ final class WeightOuter implements Parallel.Task {
     static final VectorSpecies<Float> F = Simd.F;
     static final Class<? extends Vector<Float>> VECTOR_CLASS = Simd.VECTOR_CLASS;
     static final int L = Simd.LANES;
-    /** Output channels of one tile (two vectors, or one: see above) and its crs rows (6, or 12). */
+    /** Output channels of one tile (two vectors, or one: see above) and its crs rows (WIDE_ROWS, or 12). */
     private int nr, mr;
     /**
      * Fewest multiply-adds of one group per accumulator float (see plan): 256 measured 1.3-2.2x on 64@8 and 64@7
@@ -64,6 +65,12 @@ final class WeightOuter implements Parallel.Task {
      * two threads.
      */
     static final int TARGET_TASKS = 8;
+    /**
+     * crs rows of the two-vector tile: 12 where there are 32 vector registers (AVX-512: 24 accumulators; against 6,
+     * 1.06-1.16x on CIFAR's layers at batch 128 and ResNet-50's at batch 16, JDK 17 and 25, ConvAB same JVM;
+     * BENCHMARKS.md, eighteenth session), else 6 (AVX2's 16 registers hold 12 accumulators).
+     */
+    static final int WIDE_ROWS = L >= 16 ? 12 : 6;
     static final long GROUP_SUMS_MAX = 1L << 22;
 
     private static final int MAIN = 0, REDUCE = 1;
@@ -94,7 +101,7 @@ final class WeightOuter implements Parallel.Task {
         crs = g.crs();
         boolean narrow = (kOut + L - 1) / L % 2 == 1;
         nr = narrow ? L : 2 * L;
-        mr = narrow ? 12 : 6;
+        mr = narrow ? 12 : WIDE_ROWS;
         kp = (kOut + nr - 1) / nr * nr;
         crsBlocks = (crs + mr - 1) / mr;
         oBlocks = kp / nr;
@@ -316,7 +323,9 @@ final class WeightOuter implements Parallel.Task {
                     for (int cb = 0; cb < crsBlocks; cb++) {
                         int r0 = cb * mr;
                         // rows past crs repeat the last one; their sums land in acc rows that are never read
-                        if (mr == 6) {
+                        if (nr == 2 * L && mr == 12) {
+                            wideTile(len, xb + g0, xs, off, r0, last, ds, d, acc, r0 * lda + ob * nr, lda);
+                        } else if (mr == 6) {
                             tile(len, xb + g0, xs, off[r0], off[Math.min(r0 + 1, last)], off[Math.min(r0 + 2, last)],
                                     off[Math.min(r0 + 3, last)], off[Math.min(r0 + 4, last)],
                                     off[Math.min(r0 + 5, last)], ds, d, acc, r0 * lda + ob * nr, lda);
@@ -406,6 +415,142 @@ final class WeightOuter implements Parallel.Task {
         c41.intoArray(acc, a4 + L);
         c50.intoArray(acc, a5);
         c51.intoArray(acc, a5 + L);
+    }
+
+    /**
+     * The 12-row two-vector micro-kernel (24 accumulators, AVX-512's 32 registers): acc tile (12 rows of 2 * LANES
+     * floats, row stride lda, from ai) += sum over i in [0, count) of z[xb + rowOff[min(r0 + j, last)] + i] (row j)
+     * x dyT[d + i * 2 LANES .. + 2 LANES).
+     */
+    static void wideTile(int count, int xb, float[] z, int[] rowOff, int r0, int last, float[] dyT, int d,
+                         float[] acc, int ai, int lda) {
+        int o0 = rowOff[r0];
+        int o1 = rowOff[Math.min(r0 + 1, last)];
+        int o2 = rowOff[Math.min(r0 + 2, last)];
+        int o3 = rowOff[Math.min(r0 + 3, last)];
+        int o4 = rowOff[Math.min(r0 + 4, last)];
+        int o5 = rowOff[Math.min(r0 + 5, last)];
+        int o6 = rowOff[Math.min(r0 + 6, last)];
+        int o7 = rowOff[Math.min(r0 + 7, last)];
+        int o8 = rowOff[Math.min(r0 + 8, last)];
+        int o9 = rowOff[Math.min(r0 + 9, last)];
+        int o10 = rowOff[Math.min(r0 + 10, last)];
+        int o11 = rowOff[Math.min(r0 + 11, last)];
+        FloatVector c0a = FloatVector.fromArray(F, acc, ai);
+        FloatVector c0b = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector c1a = FloatVector.fromArray(F, acc, ai + lda);
+        FloatVector c1b = FloatVector.fromArray(F, acc, ai + lda + L);
+        FloatVector c2a = FloatVector.fromArray(F, acc, ai + 2 * lda);
+        FloatVector c2b = FloatVector.fromArray(F, acc, ai + 2 * lda + L);
+        FloatVector c3a = FloatVector.fromArray(F, acc, ai + 3 * lda);
+        FloatVector c3b = FloatVector.fromArray(F, acc, ai + 3 * lda + L);
+        FloatVector c4a = FloatVector.fromArray(F, acc, ai + 4 * lda);
+        FloatVector c4b = FloatVector.fromArray(F, acc, ai + 4 * lda + L);
+        FloatVector c5a = FloatVector.fromArray(F, acc, ai + 5 * lda);
+        FloatVector c5b = FloatVector.fromArray(F, acc, ai + 5 * lda + L);
+        FloatVector c6a = FloatVector.fromArray(F, acc, ai + 6 * lda);
+        FloatVector c6b = FloatVector.fromArray(F, acc, ai + 6 * lda + L);
+        FloatVector c7a = FloatVector.fromArray(F, acc, ai + 7 * lda);
+        FloatVector c7b = FloatVector.fromArray(F, acc, ai + 7 * lda + L);
+        FloatVector c8a = FloatVector.fromArray(F, acc, ai + 8 * lda);
+        FloatVector c8b = FloatVector.fromArray(F, acc, ai + 8 * lda + L);
+        FloatVector c9a = FloatVector.fromArray(F, acc, ai + 9 * lda);
+        FloatVector c9b = FloatVector.fromArray(F, acc, ai + 9 * lda + L);
+        FloatVector c10a = FloatVector.fromArray(F, acc, ai + 10 * lda);
+        FloatVector c10b = FloatVector.fromArray(F, acc, ai + 10 * lda + L);
+        FloatVector c11a = FloatVector.fromArray(F, acc, ai + 11 * lda);
+        FloatVector c11b = FloatVector.fromArray(F, acc, ai + 11 * lda + L);
+        for (int i = 0; i < count; i++) {
+            FloatVector b0 = FloatVector.fromArray(F, dyT, d);
+            FloatVector b1 = FloatVector.fromArray(F, dyT, d + L);
+            int xi = xb + i;
+            FloatVector av = FloatVector.broadcast(F, z[xi + o0]);
+            c0a = av.fma(b0, c0a);
+            c0b = av.fma(b1, c0b);
+            av = FloatVector.broadcast(F, z[xi + o1]);
+            c1a = av.fma(b0, c1a);
+            c1b = av.fma(b1, c1b);
+            av = FloatVector.broadcast(F, z[xi + o2]);
+            c2a = av.fma(b0, c2a);
+            c2b = av.fma(b1, c2b);
+            av = FloatVector.broadcast(F, z[xi + o3]);
+            c3a = av.fma(b0, c3a);
+            c3b = av.fma(b1, c3b);
+            av = FloatVector.broadcast(F, z[xi + o4]);
+            c4a = av.fma(b0, c4a);
+            c4b = av.fma(b1, c4b);
+            av = FloatVector.broadcast(F, z[xi + o5]);
+            c5a = av.fma(b0, c5a);
+            c5b = av.fma(b1, c5b);
+            av = FloatVector.broadcast(F, z[xi + o6]);
+            c6a = av.fma(b0, c6a);
+            c6b = av.fma(b1, c6b);
+            av = FloatVector.broadcast(F, z[xi + o7]);
+            c7a = av.fma(b0, c7a);
+            c7b = av.fma(b1, c7b);
+            av = FloatVector.broadcast(F, z[xi + o8]);
+            c8a = av.fma(b0, c8a);
+            c8b = av.fma(b1, c8b);
+            av = FloatVector.broadcast(F, z[xi + o9]);
+            c9a = av.fma(b0, c9a);
+            c9b = av.fma(b1, c9b);
+            av = FloatVector.broadcast(F, z[xi + o10]);
+            c10a = av.fma(b0, c10a);
+            c10b = av.fma(b1, c10b);
+            av = FloatVector.broadcast(F, z[xi + o11]);
+            c11a = av.fma(b0, c11a);
+            c11b = av.fma(b1, c11b);
+            d += 2 * L;
+        }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c0a = (FloatVector) VECTOR_CLASS.cast(c0a);
+        c0b = (FloatVector) VECTOR_CLASS.cast(c0b);
+        c1a = (FloatVector) VECTOR_CLASS.cast(c1a);
+        c1b = (FloatVector) VECTOR_CLASS.cast(c1b);
+        c2a = (FloatVector) VECTOR_CLASS.cast(c2a);
+        c2b = (FloatVector) VECTOR_CLASS.cast(c2b);
+        c3a = (FloatVector) VECTOR_CLASS.cast(c3a);
+        c3b = (FloatVector) VECTOR_CLASS.cast(c3b);
+        c4a = (FloatVector) VECTOR_CLASS.cast(c4a);
+        c4b = (FloatVector) VECTOR_CLASS.cast(c4b);
+        c5a = (FloatVector) VECTOR_CLASS.cast(c5a);
+        c5b = (FloatVector) VECTOR_CLASS.cast(c5b);
+        c6a = (FloatVector) VECTOR_CLASS.cast(c6a);
+        c6b = (FloatVector) VECTOR_CLASS.cast(c6b);
+        c7a = (FloatVector) VECTOR_CLASS.cast(c7a);
+        c7b = (FloatVector) VECTOR_CLASS.cast(c7b);
+        c8a = (FloatVector) VECTOR_CLASS.cast(c8a);
+        c8b = (FloatVector) VECTOR_CLASS.cast(c8b);
+        c9a = (FloatVector) VECTOR_CLASS.cast(c9a);
+        c9b = (FloatVector) VECTOR_CLASS.cast(c9b);
+        c10a = (FloatVector) VECTOR_CLASS.cast(c10a);
+        c10b = (FloatVector) VECTOR_CLASS.cast(c10b);
+        c11a = (FloatVector) VECTOR_CLASS.cast(c11a);
+        c11b = (FloatVector) VECTOR_CLASS.cast(c11b);
+        c0a.intoArray(acc, ai);
+        c0b.intoArray(acc, ai + L);
+        c1a.intoArray(acc, ai + lda);
+        c1b.intoArray(acc, ai + lda + L);
+        c2a.intoArray(acc, ai + 2 * lda);
+        c2b.intoArray(acc, ai + 2 * lda + L);
+        c3a.intoArray(acc, ai + 3 * lda);
+        c3b.intoArray(acc, ai + 3 * lda + L);
+        c4a.intoArray(acc, ai + 4 * lda);
+        c4b.intoArray(acc, ai + 4 * lda + L);
+        c5a.intoArray(acc, ai + 5 * lda);
+        c5b.intoArray(acc, ai + 5 * lda + L);
+        c6a.intoArray(acc, ai + 6 * lda);
+        c6b.intoArray(acc, ai + 6 * lda + L);
+        c7a.intoArray(acc, ai + 7 * lda);
+        c7b.intoArray(acc, ai + 7 * lda + L);
+        c8a.intoArray(acc, ai + 8 * lda);
+        c8b.intoArray(acc, ai + 8 * lda + L);
+        c9a.intoArray(acc, ai + 9 * lda);
+        c9b.intoArray(acc, ai + 9 * lda + L);
+        c10a.intoArray(acc, ai + 10 * lda);
+        c10b.intoArray(acc, ai + 10 * lda + L);
+        c11a.intoArray(acc, ai + 11 * lda);
+        c11b.intoArray(acc, ai + 11 * lda + L);
     }
 
     /**

@@ -36,6 +36,8 @@ class WeightOuterTest {
             ConvGeometry.of(2, 5, 23, 23, 19, 1, 1, 0),
             ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
             ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1),
+            // two vectors of k, crs = 27: two whole blocks of 12 rows and one of 3 (of 6 at 8 lanes: 4 and 3)
+            ConvGeometry.of(2, 3, 10, 10, 32, 3, 1, 1),
             // k an odd number of vectors (3 at 16 lanes, 6 at 8): the one-vector tile
             ConvGeometry.of(2, 5, 9, 9, 48, 3, 1, 1),
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
