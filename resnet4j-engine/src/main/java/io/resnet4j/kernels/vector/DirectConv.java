@@ -21,7 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * value. Each block of output channels sweeps the whole image (bands of rows small enough for L1, every block
  * over a band before the next, measured 0.90-0.98x). Takes k >= KR, q >= LANES and at least 2 vectors per image
  * ({@link #fits}). Each output element sums its taps in the order (ch, u, v). Tasks: images, and blocks of
- * output channels when there are few images; the split depends on the shape only.
+ * output channels when there are few images; the split depends on the shape only. A task of a whole image pads
+ * it itself (stride 1: row by row as the first block reaches them, PAD_AHEAD), else the batch is padded first.
  */
 final class DirectConv implements Parallel.Task {
     /**
@@ -30,6 +31,14 @@ final class DirectConv implements Parallel.Task {
      * already left C2 no spare register).
      */
     static final int KR = Simd.LANES >= 16 ? 8 : 4, VR = 2;
+    /**
+     * A task that pads its own image (stride 1) pads its rows as the first block of output channels needs them,
+     * this many rows ahead, so that the cold reads of the input overlap the tiles' multiply-adds instead of
+     * waiting in one pass before them: at batch 128 the forward of 16@32 ran 1.04x, of 3 -> 16 at 32x32 1.06x,
+     * backward-data of 16@32 1.01x (same JVM against padding the whole image first; BENCHMARKS.md, eighteenth
+     * session).
+     */
+    static final int PAD_AHEAD = 1;
     /** Fewest tasks of a call: few images are split further by blocks of output channels. */
     static final int MIN_TASKS = 8;
     private static final VectorSpecies<Float> F = Simd.F;
@@ -101,13 +110,18 @@ final class DirectConv implements Parallel.Task {
         int kb0 = part * kBlocks / kParts, kb1 = (part + 1) * kBlocks / kParts;
         int p = g.p, q = g.q, phases = g.sh * g.sw, image = g.ch * phases * hp * wp;
         float[] xp = paddedBatch;
-        int xBase = img * image;
+        int xBase = img * image, padded = hp, xImg = g.xOff + img * g.ch * g.h * g.w;
         if (xp == null) {
             Workspace ws = Workspace.get();
             xp = ws.paddedImage = Workspace.grow(ws.paddedImage, ConvJobs.Pad.size(g.ch * phases, hp, wp));
-            ConvJobs.Pad.phases(g.x, g.xOff + img * g.ch * g.h * g.w, g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp,
-                    xp, 0);
             xBase = 0;
+            if (phases == 1) {
+                // padded rows as the first block of output channels reaches them (see PAD_AHEAD)
+                padded = 0;
+                java.util.Arrays.fill(xp, image, image + ConvJobs.Pad.SLACK, 0f);
+            } else {
+                ConvJobs.Pad.phases(g.x, xImg, g.ch, g.h, g.w, g.pt, g.pl, g.sh, g.sw, hp, wp, xp, 0);
+            }
         }
         int plane = p * q, yImg = yOff + img * k * plane;
         for (int kb = kb0; kb < kb1; kb++) {
@@ -116,6 +130,14 @@ final class DirectConv implements Parallel.Task {
                 int v = Math.min(v0, vectors - VR);
                 int a0 = v / rowVectors, b0 = Math.min((v - a0 * rowVectors) * L, q - L);
                 int a1 = (v + 1) / rowVectors, b1 = Math.min((v + 1 - a1 * rowVectors) * L, q - L);
+                if (padded < hp) {
+                    // the tile reads padded rows [a0, a1 + r)
+                    int need = Math.min(hp, a1 + g.r + PAD_AHEAD);
+                    if (need > padded) {
+                        ConvJobs.Pad.rows(g.x, xImg, g.ch, g.h, g.w, g.pt, g.pl, hp, wp, xp, 0, padded, need);
+                        padded = need;
+                    }
+                }
                 if (KR == 8) {
                     tile8(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
                             a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
