@@ -131,9 +131,12 @@ public final class VectorLoss implements LossOps {
             ex.intoArray(out, outAt + e);
             acc = acc.add(ex);
         }
+        // the lanes through memory (see LaneMath.run), added in lane order
+        float[] lanes = Workspace.get().lanes;
+        ((FloatVector) Simd.VECTOR_CLASS.cast(acc)).intoArray(lanes, 0);
         double sum = 0;
         for (int l = 0; l < LANES; l++) {
-            sum += acc.lane(l);
+            sum += lanes[l];
         }
         return sum;
     }

@@ -138,9 +138,10 @@ public final class VectorNorm implements NormOps {
      * the plane's variance keeps full precision when |mean| >> std.
      */
     private static void moments(int p0, int p1, int hw, float[] x, int xOff, double[] out) {
+        float[] lanes = Workspace.get().lanes;
         for (int p = p0; p < p1; p++) {
             int base = xOff + p * hw;
-            float m = (float) (LaneMath.sum(x, base, base + hw) / hw);
+            float m = (float) (LaneMath.sum(x, base, base + hw, lanes) / hw);
             FloatVector mv = FloatVector.broadcast(F, m);
             double s1 = 0, s2 = 0;
             for (int c0 = base, end = base + hw; c0 < end; c0 += LaneMath.CHUNK) {
@@ -167,11 +168,12 @@ public final class VectorNorm implements NormOps {
                     t1 += d;
                     t2 += d * d;
                 }
-                a1 = a1.add(b1);
-                a2 = a2.add(b2);
+                // the lanes through memory (see LaneMath.run), added in lane order
+                ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
+                ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
                 for (int l = 0; l < LANES; l++) {
-                    s1 += a1.lane(l);
-                    s2 += a2.lane(l);
+                    s1 += lanes[l];
+                    s2 += lanes[LANES + l];
                 }
                 s1 += t1;
                 s2 += t2;
@@ -399,15 +401,16 @@ public final class VectorNorm implements NormOps {
     private static void gradientSums(int p0, int p1, int c, int hw, float[] x, int xOff, float[] y, int yOff,
                                      float[] consts, float[] dy, int dyOff, float[] mean, float[] dx, int dxOff,
                                      double[] sums) {
+        float[] lanes = Workspace.get().lanes;
         for (int p = p0; p < p1; p++) {
             int j = p % c, k = p * hw;
             if (consts != null) {
-                maskedSums(hw, x, xOff + k, dy, dyOff + k, mean[j], consts, j, sums, 2 * p);
+                maskedSums(hw, x, xOff + k, dy, dyOff + k, mean[j], consts, j, sums, 2 * p, lanes);
             } else if (y != null) {
                 reluMask(hw, y, yOff + k, dy, dyOff + k, dx, dxOff + k);
-                plainSums(hw, x, xOff + k, dx, dxOff + k, mean[j], sums, 2 * p);
+                plainSums(hw, x, xOff + k, dx, dxOff + k, mean[j], sums, 2 * p, lanes);
             } else {
-                plainSums(hw, x, xOff + k, dy, dyOff + k, mean[j], sums, 2 * p);
+                plainSums(hw, x, xOff + k, dy, dyOff + k, mean[j], sums, 2 * p, lanes);
             }
         }
     }
@@ -442,7 +445,8 @@ public final class VectorNorm implements NormOps {
     }
 
     /** One plane: out[o] = sum(g), out[o + 1] = sum(g * (x - mu)), in float runs of LaneMath.CHUNK added in double. */
-    private static void plainSums(int hw, float[] x, int xb, float[] dy, int gb, float mu, double[] out, int o) {
+    private static void plainSums(int hw, float[] x, int xb, float[] dy, int gb, float mu, double[] out, int o,
+                                  float[] lanes) {
         FloatVector mv = FloatVector.broadcast(F, mu);
         double sumDy = 0, sumDyD = 0;
         for (int c0 = 0; c0 < hw; c0 += LaneMath.CHUNK) {
@@ -469,11 +473,12 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (x[xb + e] - mu);
             }
-            a1 = a1.add(b1);
-            a2 = a2.add(b2);
+            // the lanes through memory (see LaneMath.run), added in lane order
+            ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
+            ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
             for (int l = 0; l < LANES; l++) {
-                sumDy += a1.lane(l);
-                sumDyD += a2.lane(l);
+                sumDy += lanes[l];
+                sumDyD += lanes[LANES + l];
             }
             sumDy += t1;
             sumDyD += t2;
@@ -487,7 +492,7 @@ public final class VectorNorm implements NormOps {
      * in the same order as plainSums on the masked dy).
      */
     private static void maskedSums(int hw, float[] x, int xb, float[] dy, int gb, float mu, float[] consts, int j,
-                                   double[] out, int o) {
+                                   double[] out, int o, float[] lanes) {
         float m0 = consts[RELU_CONSTS * j], a0 = consts[RELU_CONSTS * j + 1], b0 = consts[RELU_CONSTS * j + 2];
         FloatVector m0v = FloatVector.broadcast(F, m0), a0v = FloatVector.broadcast(F, a0);
         FloatVector b0v = FloatVector.broadcast(F, b0), mv = FloatVector.broadcast(F, mu), zero = FloatVector.zero(F);
@@ -521,11 +526,12 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (xe - mu);
             }
-            a1 = a1.add(b1);
-            a2 = a2.add(b2);
+            // the lanes through memory (see LaneMath.run), added in lane order
+            ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
+            ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
             for (int l = 0; l < LANES; l++) {
-                sumDy += a1.lane(l);
-                sumDyD += a2.lane(l);
+                sumDy += lanes[l];
+                sumDyD += lanes[LANES + l];
             }
             sumDy += t1;
             sumDyD += t2;
