@@ -48,7 +48,7 @@ final class Downloader {
             } catch (IOException e) {
                 throw cannotWrite(file, dir, e);
             }
-            config.log().accept("downloading " + file.url() + " (" + mb(file.size()) + ") into " + dir);
+            config.log().accept("downloading " + file.url() + " (" + sizeText(file.size()) + ") into " + dir);
             HttpClient client = HttpClient.newBuilder()
                     .followRedirects(HttpClient.Redirect.NORMAL)
                     .connectTimeout(config.timeout())
@@ -138,7 +138,7 @@ final class Downloader {
     /** "cannot write DIR/NAME: why (check ...)": the file asked for, never the temporary one, and no class name. */
     private static DatasetException cannotWrite(DatasetSpec.RemoteFile file, Path dir, IOException e) {
         return new DatasetException(AtomicFiles.failure(dir.resolve(file.name()), e).getMessage() + " (check that "
-                + dir + " is a writable directory with room for " + mb(file.size()) + ")" + howToFetch(file, dir), e);
+                + dir + " is a writable directory with room for " + sizeText(file.size()) + ")" + howToFetch(file, dir), e);
     }
 
     private static String howToFetch(DatasetSpec.RemoteFile file, Path dir) {
@@ -332,7 +332,7 @@ final class Downloader {
     }
 
     /** A file's size for messages: MB to one decimal from 0.1 MB, bytes below (a tiny file is not "0.0 MB"). */
-    static String mb(long bytes) {
+    static String sizeText(long bytes) {
         return bytes >= 100_000 ? String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6) : bytes + " bytes";
     }
 }

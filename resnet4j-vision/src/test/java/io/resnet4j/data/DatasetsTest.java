@@ -216,10 +216,10 @@ class DatasetsTest {
 
     @Test
     void sizesInMessagesAreMegabytesOrBytes() {
-        assertThat(Downloader.mb(29_515)).isEqualTo("29515 bytes");
-        assertThat(Downloader.mb(99_999)).isEqualTo("99999 bytes");
-        assertThat(Downloader.mb(100_000)).isEqualTo("0.1 MB");
-        assertThat(Downloader.mb(26_421_880)).isEqualTo("26.4 MB");
+        assertThat(Downloader.sizeText(29_515)).isEqualTo("29515 bytes");
+        assertThat(Downloader.sizeText(99_999)).isEqualTo("99999 bytes");
+        assertThat(Downloader.sizeText(100_000)).isEqualTo("0.1 MB");
+        assertThat(Downloader.sizeText(26_421_880)).isEqualTo("26.4 MB");
     }
 
     @Test
