@@ -138,7 +138,8 @@ final class Downloader {
     /** "cannot write DIR/NAME: why (check ...)": the file asked for, never the temporary one, and no class name. */
     private static DatasetException cannotWrite(DatasetSpec.RemoteFile file, Path dir, IOException e) {
         return new DatasetException(AtomicFiles.failure(dir.resolve(file.name()), e).getMessage() + " (check that "
-                + dir + " is a writable directory with room for " + sizeText(file.size()) + ")" + howToFetch(file, dir), e);
+                + dir + " is a writable directory with room for " + sizeText(file.size()) + ")"
+                + howToFetch(file, dir), e);
     }
 
     private static String howToFetch(DatasetSpec.RemoteFile file, Path dir) {
