@@ -283,8 +283,8 @@ final class WeightOuter implements Parallel.Task {
                 // LANES columns from 2 LANES input floats: their even lanes. Lanes past c1 are junk, zeroed below
                 // or (past q) overwritten by the next row; the last row's spill falls into dst's slack
                 if (c1 > b && c1 - b <= L && sx + 2 * b + 2 * L <= x.length) {
-                    // the row in one vector (every strided layer of CIFAR's nets and ResNet-50's at 16 lanes):
-                    // without the loop, whose set-up cost more than its one pass, the unroll ran 1.3x
+                    // the row in one vector (CIFAR's strided layers at 16 lanes, q = 16 and 8): without the loop,
+                    // whose set-up cost more than its one pass, their unroll ran 1.4-1.5x
                     evenLanes(x, sx + 2 * b, dst, d + b);
                     b = c1;
                 }
