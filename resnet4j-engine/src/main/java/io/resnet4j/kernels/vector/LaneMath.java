@@ -94,10 +94,17 @@ final class LaneMath {
             tail += a[e];
         }
         ((FloatVector) Simd.VECTOR_CLASS.cast(s0.add(s1))).intoArray(lanes, 0);
-        double total = 0;
+        return addLanes(0, lanes, 0) + tail;
+    }
+
+    /**
+     * acc + lanes[from] + lanes[from + 1] + ... + lanes[from + LANES - 1], added in double in that order: a vector's
+     * lanes after the vector was stored into lanes (see run: v.lane(l) in a loop calls laneHelper).
+     */
+    static double addLanes(double acc, float[] lanes, int from) {
         for (int l = 0; l < LANES; l++) {
-            total += lanes[l];
+            acc += lanes[from + l];
         }
-        return total + tail;
+        return acc;
     }
 }

@@ -131,14 +131,10 @@ public final class VectorLoss implements LossOps {
             ex.intoArray(out, outAt + e);
             acc = acc.add(ex);
         }
-        // the lanes through memory (see LaneMath.run), added in lane order
+        // the lanes through memory, added in lane order (LaneMath.addLanes)
         float[] lanes = Workspace.get().lanes;
         ((FloatVector) Simd.VECTOR_CLASS.cast(acc)).intoArray(lanes, 0);
-        double sum = 0;
-        for (int l = 0; l < LANES; l++) {
-            sum += lanes[l];
-        }
-        return sum;
+        return LaneMath.addLanes(0, lanes, 0);
     }
 
     /** a[at + j] = a[at + j] * coef + shift for j < k, one fma each. */

@@ -168,13 +168,11 @@ public final class VectorNorm implements NormOps {
                     t1 += d;
                     t2 += d * d;
                 }
-                // the lanes through memory (see LaneMath.run), added in lane order
+                // the lanes through memory, added in lane order (LaneMath.addLanes)
                 ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
                 ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-                for (int l = 0; l < LANES; l++) {
-                    s1 += lanes[l];
-                    s2 += lanes[LANES + l];
-                }
+                s1 = LaneMath.addLanes(s1, lanes, 0);
+                s2 = LaneMath.addLanes(s2, lanes, LANES);
                 s1 += t1;
                 s2 += t2;
             }
@@ -473,13 +471,11 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (x[xb + e] - mu);
             }
-            // the lanes through memory (see LaneMath.run), added in lane order
+            // the lanes through memory, added in lane order (LaneMath.addLanes)
             ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
             ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-            for (int l = 0; l < LANES; l++) {
-                sumDy += lanes[l];
-                sumDyD += lanes[LANES + l];
-            }
+            sumDy = LaneMath.addLanes(sumDy, lanes, 0);
+            sumDyD = LaneMath.addLanes(sumDyD, lanes, LANES);
             sumDy += t1;
             sumDyD += t2;
         }
@@ -526,13 +522,11 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (xe - mu);
             }
-            // the lanes through memory (see LaneMath.run), added in lane order
+            // the lanes through memory, added in lane order (LaneMath.addLanes)
             ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
             ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-            for (int l = 0; l < LANES; l++) {
-                sumDy += lanes[l];
-                sumDyD += lanes[LANES + l];
-            }
+            sumDy = LaneMath.addLanes(sumDy, lanes, 0);
+            sumDyD = LaneMath.addLanes(sumDyD, lanes, LANES);
             sumDy += t1;
             sumDyD += t2;
         }
