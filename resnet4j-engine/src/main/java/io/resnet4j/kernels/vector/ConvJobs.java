@@ -285,10 +285,7 @@ final class ConvJobs {
                                 // L phase columns from 2 L input floats: their even lanes. The vector stores may
                                 // write junk past j1, within [d, end) only: later stores of this call overwrite it
                                 for (; j < j1 && sx + 2 * L <= x.length && d + j + L <= end; j += L, sx += 2 * L) {
-                                    FloatVector lo = FloatVector.fromArray(Simd.F, x, sx);
-                                    FloatVector hi = FloatVector.fromArray(Simd.F, x, sx + L);
-                                    lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF)
-                                            .intoArray(xp, d + j);
+                                    LaneMath.evenLanes(x, sx, xp, d + j);
                                 }
                                 j = Math.min(j, j1);
                                 sx = src + si * w + j * sw + pv - pl;

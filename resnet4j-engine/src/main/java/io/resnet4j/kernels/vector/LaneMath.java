@@ -97,6 +97,13 @@ final class LaneMath {
         return addLanes(0, lanes, 0) + tail;
     }
 
+    /** dst[d, d + LANES) = x[s], x[s + 2], ..., x[s + 2 LANES - 2] (2 LANES floats read from s). */
+    static void evenLanes(float[] x, int s, float[] dst, int d) {
+        FloatVector lo = FloatVector.fromArray(F, x, s);
+        FloatVector hi = FloatVector.fromArray(F, x, s + LANES);
+        lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER_HALF).intoArray(dst, d);
+    }
+
     /**
      * acc + lanes[from] + lanes[from + 1] + ... + lanes[from + LANES - 1], added in double in that order: a vector's
      * lanes after the vector was stored into lanes (see run: v.lane(l) in a loop calls laneHelper).

@@ -141,8 +141,7 @@ public final class VectorShortcut implements ShortcutOps {
         int b = 0;
         // A block reads columns 2b .. 2b + 2 * LANES - 1 of the row.
         for (; 2 * b + 2 * LANES <= w; b += LANES) {
-            FloatVector lo = FloatVector.fromArray(F, x, src + 2 * b), hi = FloatVector.fromArray(F, x, src + 2 * b + LANES);
-            lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF).intoArray(y, dst + b);
+            LaneMath.evenLanes(x, src + 2 * b, y, dst + b);
         }
         for (int q = (w + 1) / 2; b < q; b++) {
             y[dst + b] = x[src + 2 * b];

@@ -285,11 +285,11 @@ final class WeightOuter implements Parallel.Task {
                 if (c1 > b && c1 - b <= L && sx + 2 * b + 2 * L <= x.length) {
                     // the row in one vector (CIFAR's strided layers at 16 lanes, q = 16 and 8): without the loop,
                     // whose set-up cost more than its one pass, their unroll ran 1.4-1.5x
-                    evenLanes(x, sx + 2 * b, dst, d + b);
+                    LaneMath.evenLanes(x, sx + 2 * b, dst, d + b);
                     b = c1;
                 }
                 for (; b < c1 && sx + 2 * b + 2 * L <= x.length; b += L) {
-                    evenLanes(x, sx + 2 * b, dst, d + b);
+                    LaneMath.evenLanes(x, sx + 2 * b, dst, d + b);
                 }
             }
             for (; b < c1; b++) {
@@ -299,13 +299,6 @@ final class WeightOuter implements Parallel.Task {
                 dst[d + b] = 0f;
             }
         }
-    }
-
-    /** dst[d, d + LANES) = x[s], x[s + 2], ..., x[s + 2 LANES - 2]. */
-    private static void evenLanes(float[] x, int s, float[] dst, int d) {
-        FloatVector lo = FloatVector.fromArray(F, x, s);
-        FloatVector hi = FloatVector.fromArray(F, x, s + L);
-        lo.rearrange(LaneMath.EVEN).blend(hi.rearrange(LaneMath.EVEN), LaneMath.UPPER_HALF).intoArray(dst, d);
     }
 
     private void main(int group) {
