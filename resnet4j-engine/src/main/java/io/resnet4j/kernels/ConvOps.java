@@ -29,4 +29,13 @@ public interface ConvOps {
      */
     void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
                  float[] y, int yOff);
+
+    /**
+     * The inference forward above onto a residual that y already holds: y = y + conv(x, w), then + bias, then ReLU
+     * when relu; a residual unit's last convolution, its add and its ReLU in one pass over y. Equal to the forward
+     * above into another buffer followed by ElementwiseOps.add (relu false) or addRelu, up to rounding: a path may
+     * start each sum from the residual (y + conv + bias rounds differently from conv + bias + y).
+     */
+    void forwardAdd(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                    float[] y, int yOff);
 }

@@ -143,6 +143,12 @@ public final class ConvAB {
                             float[] y, int yOff) {
             conv.forward(g, x, xOff, w, bias, biasOff, relu, y, yOff);
         }
+
+        @Override
+        public void forwardAdd(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff,
+                               boolean relu, float[] y, int yOff) {
+            conv.forwardAdd(g, x, xOff, w, bias, biasOff, relu, y, yOff);
+        }
     }
 
     public static void main(String[] args) {

@@ -25,6 +25,18 @@ public final class ScalarConv implements ConvOps {
         return new PreparedConv(this, g, 0, copy);
     }
 
+    /** The reference: the forward into a buffer of its own, then y = y + (conv + bias), then ReLU. */
+    @Override
+    public void forwardAdd(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
+                           float[] y, int yOff) {
+        float[] branch = new float[g.outputSize()];
+        forward(g, x, xOff, w, bias, biasOff, false, branch, 0);
+        for (int e = 0; e < branch.length; e++) {
+            float v = y[yOff + e] + branch[e];
+            y[yOff + e] = relu && v < 0f ? 0f : v;
+        }
+    }
+
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
                         float[] y, int yOff) {

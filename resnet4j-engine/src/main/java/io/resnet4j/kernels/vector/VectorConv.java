@@ -53,7 +53,7 @@ public final class VectorConv implements ConvOps {
 
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] y, int yOff) {
-        forward(g, x, xOff, w, wOff, null, null, 0, false, y, yOff);
+        forward(g, x, xOff, w, wOff, null, null, 0, false, false, y, yOff);
     }
 
     /**
@@ -73,20 +73,20 @@ public final class VectorConv implements ConvOps {
         return xs;
     }
 
-    /** Forward with w (wOff) as given, or prepared weights with the epilogue (see convolve). */
+    /** Forward with w (wOff) as given, or prepared weights with the epilogue, onto y's residual when add (see convolve). */
     private void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] prepared, float[] bias,
-                         int biasOff, boolean relu, float[] y, int yOff) {
+                         int biasOff, boolean relu, boolean add, float[] y, int yOff) {
         if (subsampled(g)) {
             int pq = g.p() * g.q();
             convolve(g.n(), g.c(), 1, pq, g.k(), 1, 1, 1, 1, 0, 0, 1, pq, samples(g, x, xOff, Workspace.get()), 0, w,
-                    wOff, false, prepared, bias, biasOff, relu, y, yOff);
+                    wOff, false, prepared, bias, biasOff, relu, add, y, yOff);
             return;
         }
         boolean pw = pointwise(g);
         int h = pw ? 1 : g.h(), wd = pw ? g.h() * g.w() : g.w();
         int p = pw ? 1 : g.p(), q = pw ? g.p() * g.q() : g.q();
         convolve(g.n(), g.c(), h, wd, g.k(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), p, q,
-                x, xOff, w, wOff, false, prepared, bias, biasOff, relu, y, yOff);
+                x, xOff, w, wOff, false, prepared, bias, biasOff, relu, add, y, yOff);
     }
 
     /**
@@ -179,7 +179,14 @@ public final class VectorConv implements ConvOps {
     public void forward(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff, boolean relu,
                         float[] y, int yOff) {
         w.check(this, g);
-        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, y, yOff);
+        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, false, y, yOff);
+    }
+
+    @Override
+    public void forwardAdd(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff,
+                           boolean relu, float[] y, int yOff) {
+        w.check(this, g);
+        forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, true, y, yOff);
     }
 
     @Override
@@ -193,7 +200,7 @@ public final class VectorConv implements ConvOps {
             int pq = g.p() * g.q();
             float[] dxs = ws.subsampled = Workspace.grow(ws.subsampled, (long) g.n() * g.c() * pq);
             convolve(g.n(), g.k(), 1, pq, g.c(), 1, 1, 1, 1, 0, 0, 1, pq, dy, dyOff, w, wOff, true, null, null, 0,
-                    false, dxs, 0);
+                    false, false, dxs, 0);
             ws.subsample.execute(true, dx, dxOff, g.n() * g.c(), g.h(), g.w(), g.strideH(), g.strideW(), g.p(), g.q(),
                     dxs);
             return;
@@ -205,7 +212,7 @@ public final class VectorConv implements ConvOps {
             int h = pw ? 1 : g.p(), wd = pw ? g.p() * g.q() : g.q();
             int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
             convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
-                    dy, dyOff, w, wOff, true, null, null, 0, false, dx, dxOff);
+                    dy, dyOff, w, wOff, true, null, null, 0, false, false, dx, dxOff);
             return;
         }
         int mr = kernel.mr, crs = g.c() * r * s;
@@ -389,11 +396,13 @@ public final class VectorConv implements ConvOps {
      * image, compute too many columns more than packed ones (Tuning.gather: 7x7 outputs at batch 16).
      * flipped: w holds the weights (c, k, r, s) of the convolution whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
      * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
-     * applies.
+     * applies. add (prepared only): y holds a residual, and y = relu(y + conv + bias) (ConvOps.forwardAdd); the GEMM
+     * and PositionTiles start each sum from the residual, Winograd and DirectConv write the convolution (with its
+     * bias) to scratch first, then add it.
      */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                           float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] prepared, float[] bias,
-                          int biasOff, boolean relu, float[] y, int yOff) {
+                          int biasOff, boolean relu, boolean add, float[] y, int yOff) {
         Workspace ws = Workspace.get();
         long tiles = (long) n * ((p + 1) / 2) * ((q + 1) / 2);
         int path = path(c, h, k, r, s, sh, sw, pt, pl, p, q, tiles, prepared != null);
@@ -402,13 +411,26 @@ public final class VectorConv implements ConvOps {
             // Winograd's form leads the prepared data (see prepare)
             path = WINOGRAD;
         }
+        if (add && (path == WINOGRAD || path == DIRECT)) {
+            // their tiles are written in shapes of their own (interleaved 2x2 outputs, overlapping vectors)
+            int len = n * k * p * q;
+            float[] branch = ws.branch = Workspace.grow(ws.branch, len);
+            convolve(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, w, wOff, flipped, prepared, bias, biasOff,
+                    false, false, branch, 0);
+            if (relu) {
+                VectorElementwise.INSTANCE.addRelu(len, y, yOff, branch, 0, y, yOff);
+            } else {
+                VectorElementwise.INSTANCE.add(len, y, yOff, branch, 0, y, yOff);
+            }
+            return;
+        }
         if (path == TILES) {
             // PositionTiles' panels end the prepared data, after Winograd's form where there is one
             long wtOff = prepared.length - PositionTiles.weightSize(k, c * r * s);
             PositionTiles job = ws.positionTiles;
             job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
-            ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch,
+            ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, add, y, yOff, tap, ws.paddedBatch,
                     ws.padBatch, tuning.tileRowWaste(),
                     tuning.touchMinPlane(), tuning.tileChunkTaps());
             return;
@@ -462,7 +484,7 @@ public final class VectorConv implements ConvOps {
         job.m = k;
         job.n = n * p * cq;
         job.kdim = crs;
-        job.accumulate = false;
+        job.accumulate = add;
         job.ap = ap;
         job.c = y;
         job.cOff = yOff;

@@ -69,6 +69,8 @@ final class Workspace {
     final ConvJobs.Subsample subsample = new ConvJobs.Subsample();
     /** A strided 1x1 convolution's input samples (or gradient of them), see ConvJobs.Subsample. */
     float[] subsampled = new float[0];
+    /** A convolution's output before it is added to the residual (VectorConv.forwardAdd on Winograd or DirectConv). */
+    float[] branch = new float[0];
     /**
      * The pointwise geometry a strided 1x1 convolution's backward-weight runs as, by the strided one (kept so
      * that a training step allocates nothing; cleared past SUB_GEOMETRIES entries).

@@ -63,6 +63,65 @@ class PreparedConvTest {
         }
     }
 
+    /**
+     * forwardAdd onto a residual (a residual unit's last convolution, add and ReLU in one pass) against the scalar
+     * reference's forward, add and ReLU, on every geometry above and on ones that take PositionTiles (1x1 with many
+     * taps at 14x14, strided; 3x3 at 7x7), each prepared form at least once, every micro-kernel tile.
+     */
+    @Test
+    void forwardAddEqualsTheForwardFollowedByTheResidualAdd() {
+        SplittableRandom rng = new SplittableRandom(25);
+        MicroKernel[] tiles = MicroKernel.all();
+        List<ConvGeometry> gs = all();
+        gs.addAll(List.of(ConvGeometry.of(1, 1024, 14, 14, 40, 1, 1, 0), ConvGeometry.of(2, 512, 14, 14, 72, 1, 2, 0),
+                ConvGeometry.of(1, 288, 7, 7, 40, 3, 1, 1), ConvGeometry.of(1, 48, 28, 28, 40, 3, 2, 1)));
+        java.util.Set<Integer> forms = new java.util.TreeSet<>();
+        int i = 0;
+        for (ConvGeometry g : gs) {
+            VectorConv conv = i % 3 == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
+            boolean withBias = i % 3 != 2, relu = i % 2 == 0;
+            i++;
+            int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
+            float[] x = random(rng, xOff + g.inputSize() + 4), w = random(rng, wOff + g.weightSize() + 4);
+            float[] bias = withBias ? random(rng, bOff + g.k() + 2) : null;
+            float[] residual = random(rng, yOff + g.outputSize() + 4);
+            PreparedConv prepared = conv.prepare(g.withBatch(1), w, wOff);
+            forms.add(prepared.form());
+            float[] actual = residual.clone();
+            conv.forwardAdd(g, x, xOff, prepared, bias, bOff, relu, actual, yOff);
+
+            ScalarConv ref = ScalarConv.INSTANCE;
+            float[] expected = residual.clone(), magnitude = residual.clone();
+            ref.forwardAdd(g, x, xOff, ref.prepare(g, w, wOff), bias, bOff, relu, expected, yOff);
+            float[] conv0 = new float[yOff + g.outputSize()];
+            ref.forward(g, abs(x), xOff, abs(w), wOff, conv0, yOff);
+            int pq = g.p() * g.q();
+            for (int e = 0; e < g.outputSize(); e++) {
+                magnitude[yOff + e] = Math.abs(residual[yOff + e]) + conv0[yOff + e]
+                        + (bias != null ? Math.abs(bias[bOff + e / pq % g.k()]) : 0f);
+            }
+            VectorConvTest.compare("forwardAdd bias " + withBias + " relu " + relu, conv, g, residual, expected,
+                    magnitude, actual, yOff, g.outputSize());
+        }
+        assertThat(forms).as("prepared forms covered").containsExactly(VectorConv.PACKED, VectorConv.WINOGRAD,
+                VectorConv.DIRECT, VectorConv.TILES);
+    }
+
+    /** The scalar reference's forwardAdd is its forward, then the add and the ReLU, element by element. */
+    @Test
+    void scalarForwardAddIsTheForwardThenTheAdd() {
+        SplittableRandom rng = new SplittableRandom(26);
+        ConvGeometry g = ConvGeometry.of(2, 5, 7, 6, 3, 3, 2, 1);
+        ScalarConv ref = ScalarConv.INSTANCE;
+        float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+        float[] residual = random(rng, g.outputSize()), branch = new float[g.outputSize()], actual = residual.clone();
+        ref.forward(g, x, 0, ref.prepare(g, w, 0), bias, 0, false, branch, 0);
+        ref.forwardAdd(g, x, 0, ref.prepare(g, w, 0), bias, 0, true, actual, 0);
+        for (int e = 0; e < actual.length; e++) {
+            assertThat(actual[e]).isEqualTo(Math.max(residual[e] + branch[e], 0f));
+        }
+    }
+
     /** y (g's output from yOff) plus the bias of its channel (bias null: none), then ReLU: the epilogue's rule. */
     static void biasRelu(ConvGeometry g, float[] y, int yOff, float[] bias, int bOff, boolean relu) {
         int pq = g.p() * g.q();
