@@ -126,6 +126,33 @@ public final class FusedConv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        ConvGeometry g = prepareFor(x);
+        Tensor output = newOutput(outShape, x);
+        Kernels.CONV.forward(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);
+        return output;
+    }
+
+    /**
+     * A residual unit's last convolution, its add and its ReLU in one pass (ConvOps.forwardAdd): residual =
+     * residual + conv(x) + b, then ReLU when reluAfter; returns residual, which must have this convolution's output
+     * shape and not share x's buffer. Only for a convolution without its own ReLU (that would come before the add).
+     */
+    Tensor forwardAdd(Tensor x, Tensor residual, boolean reluAfter) {
+        if (relu) {
+            throw new IllegalStateException("FusedConv2d.forwardAdd: this convolution applies its own ReLU before any add");
+        }
+        ConvGeometry g = prepareFor(x);
+        if (!residual.shape().equals(outShape) || residual.data() == x.data()) {
+            throw new IllegalArgumentException("FusedConv2d.forwardAdd: residual " + residual.shape() + " for output "
+                    + outShape + (residual.data() == x.data() ? ", sharing the input's buffer" : ""));
+        }
+        Kernels.CONV.forwardAdd(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, reluAfter,
+                residual.data(), 0);
+        return residual;
+    }
+
+    /** The geometry of x's shape, with the weights prepared for it. */
+    private ConvGeometry prepareFor(Tensor x) {
         ConvGeometry g = geometry(x.shape());
         if (g != geometry) {
             geometry = g;
@@ -138,9 +165,7 @@ public final class FusedConv2d extends Module {
             previous = prepared;
             prepared = other;
         }
-        Tensor output = newOutput(outShape, x);
-        Kernels.CONV.forward(g, x.data(), 0, prepared, bias == null ? null : bias.data(), 0, relu, output.data(), 0);
-        return output;
+        return g;
     }
 
     @Override

@@ -104,6 +104,19 @@ final class Memory {
         changeHold(t, -1);
     }
 
+    /** The holds on t's buffer when it is one of the activation pool's, else -1 (a tensor from elsewhere). */
+    int activationHolds(Tensor t) {
+        for (int k = 0; k < activations.size(); k++) {
+            Pool p = activations.get(k);
+            for (int i = 0; i < p.size; i++) {
+                if (p.buffers[i].data() == t.data()) {
+                    return p.holds[i];
+                }
+            }
+        }
+        return -1;
+    }
+
     private void changeHold(Tensor t, int delta) {
         if (!changeHold(gradients, t, delta)) {
             changeHold(activations, t, delta);

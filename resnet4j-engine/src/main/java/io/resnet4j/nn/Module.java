@@ -285,6 +285,14 @@ public abstract class Module {
     }
 
     /**
+     * Whether t is a buffer of the frozen network's activation pool held exactly {@code holds} times: by the caller's
+     * own holds alone, so that no other module reads it later and the caller may write over it.
+     */
+    protected final boolean pooledAndHeld(Tensor t, int holds) {
+        return memory.activationHolds(t) == holds;
+    }
+
+    /**
      * Starts a pass over this module as a recomputed segment (the plain forward, or with {@code replay} its
      * repetition before backward): until {@link #endSegment} the outputs of the modules it runs go to scratch.
      */

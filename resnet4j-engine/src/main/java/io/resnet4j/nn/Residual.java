@@ -79,6 +79,10 @@ public final class Residual extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        FusedConv2d tail = addingTail();
+        if (tail != null) {
+            return forwardAdd(x, tail);
+        }
         if (pooledOutputs()) {
             return forwardPooled(x);
         }
@@ -150,6 +154,55 @@ public final class Residual extends Module {
             }
             if (branchOut != null) {
                 release(branchOut);
+            }
+            release(x);
+        }
+    }
+
+    /**
+     * In a frozen network (FusedConv2d exists only there), the branch's last convolution when it can run onto the
+     * shortcut's result (FusedConv2d.forwardAdd): the branch is a plain sequence ending in a convolution without a
+     * ReLU of its own.
+     */
+    private FusedConv2d addingTail() {
+        if (branch instanceof Sequential s && !s.recompute() && s.last() instanceof FusedConv2d c && !c.relu()) {
+            return c;
+        }
+        return null;
+    }
+
+    /**
+     * Frozen, with the branch's last convolution run onto the shortcut's result (ConvOps.forwardAdd: the branch's
+     * own output is never stored, and no separate pass adds the two). The shortcut runs first; with pooled outputs
+     * its result is written over where only this unit holds it (a projection's output, or an x from the pool that
+     * no other module reads later), else copied into an output buffer first (an x from the caller, which must stay
+     * as it was; and every unpooled call, so that pooled or not a frozen network gives the same bits).
+     */
+    private Tensor forwardAdd(Tensor x, FusedConv2d tail) {
+        hold(x);
+        Tensor head = null;
+        shortcutOut = null;
+        branchOut = null;
+        try {
+            shortcutOut = hold(shortcut == null ? x : shortcut.forward(x));
+            head = hold(((Sequential) branch).forwardHead(x));
+            if (!tail.outputShape(head.shape()).equals(shortcutOut.shape())) {
+                outputShape(x.shape());
+            }
+            int ours = shortcutOut.data() == x.data() ? 2 : 1;
+            Tensor target = shortcutOut;
+            if (!pooledAndHeld(shortcutOut, ours) || shortcutOut.data() == head.data()) {
+                target = newOutput(shortcutOut.shape(), head);
+                target.copyFrom(shortcutOut);
+            }
+            output = tail.forwardAdd(head, target, reluAfterAdd);
+            return output;
+        } finally {
+            if (head != null) {
+                release(head);
+            }
+            if (shortcutOut != null) {
+                release(shortcutOut);
             }
             release(x);
         }

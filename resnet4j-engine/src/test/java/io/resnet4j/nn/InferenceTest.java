@@ -132,6 +132,38 @@ class InferenceTest {
     }
 
     /**
+     * A frozen residual unit runs its branch's last convolution onto the shortcut's result (ConvOps.forwardAdd),
+     * post-activation and pre-activation (no ReLU after the add, a last convolution without bias): outputs within
+     * rounding of the original's, the caller's input left as it was, and a unit whose input comes from the pool
+     * (only it reads it) writing over that input, so a chain of identity units takes two buffers of its shape.
+     */
+    @Test
+    void residualUnitsAddTheirLastConvolutionOntoTheShortcut() {
+        Sequential post = new Sequential();
+        post.add("conv1", new Conv2d(6, 6, 3, 1, 1, false)).add("bn1", new BatchNorm2d(6)).add("relu", new ReLU())
+                .add("conv2", new Conv2d(6, 6, 3, 1, 1, false)).add("bn2", new BatchNorm2d(6));
+        Sequential pre = new Sequential();
+        pre.add("bn1", new BatchNorm2d(6)).add("relu1", new ReLU()).add("conv1", new Conv2d(6, 6, 3, 1, 1, false))
+                .add("bn2", new BatchNorm2d(6)).add("relu2", new ReLU()).add("conv2", new Conv2d(6, 6, 3, 1, 1, false));
+        Sequential post2 = new Sequential();
+        post2.add("conv1", new Conv2d(6, 6, 1, 1, 0, false)).add("bn1", new BatchNorm2d(6))
+                .add("relu", new ReLU()).add("conv2", new Conv2d(6, 6, 3, 1, 1, false)).add("bn2", new BatchNorm2d(6));
+        Sequential net = new Sequential(new Residual(post, null, true), new Residual(pre, null, false),
+                new Residual(post2, null, true));
+        net.initialize(11);
+        randomizeNorms(net, 12);
+        Module frozen = Inference.freeze(net);
+        Tensor x = Checks.randn(13, 2, 6, 10, 10);
+        float[] before = x.data().clone();
+        assertSameOutputs(net, frozen, x, 2e-5);
+        assertThat(x.data()).as("the caller's input").isEqualTo(before);
+        // per call: the first unit copies x into buffer B and adds onto it from its branch's A; the others write
+        // over B in place, their branches in A and C (the pre-activation unit's batch norm, ReLU, conv: A, C, A)
+        long bytes = 4L * x.numel();
+        assertThat(frozen.bufferUse().outputBytes()).as("activation buffers").isEqualTo(3 * bytes);
+    }
+
+    /**
      * Inputs alternating between two sizes reuse both prepared forms; a third size evicts the older one. Each call's
      * output is bitwise that of a fresh FusedConv2d at its size.
      */
