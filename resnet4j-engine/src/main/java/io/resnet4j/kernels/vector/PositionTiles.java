@@ -95,7 +95,7 @@ final class PositionTiles implements Parallel.Task {
      * row.
      */
     private int mr, perRow;
-    private boolean relu, add, rows, touch;
+    private boolean relu, rows, touch;
     /** Taps per pass over the chunk's tiles (Tuning.tileChunkTaps; 0: all). */
     private int chunkTaps;
     /** Counts execute calls: each thread reads an image through once per call (see touch). */
@@ -140,10 +140,10 @@ final class PositionTiles implements Parallel.Task {
     /**
      * Runs the convolution (g set: x, batch, channels, input h x w, kernel, stride, padding, p x q outputs) of k
      * output channels with prepared weights wt (from wtOff), epilogue bias (null: none) and relu, into y (n, k, p,
-     * q), or onto the residual y holds (add: each tile's sums start from it). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
+     * q). tap: at least crs ints of scratch; padded: a buffer for the padded batch, returned grown when it had to
      * pad; tileRowWaste and touchMinPlane: Tuning's (see tilePositions and touch).
      */
-    float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, boolean add, float[] y, int yOff,
+    float[] execute(int k, float[] wt, int wtOff, float[] bias, int biasOff, boolean relu, float[] y, int yOff,
                     int[] tap, float[] padded, ConvJobs.PadBatch padBatch, int tileRowWaste, int touchMinPlane,
                     int chunkTaps) {
         this.k = k;
@@ -153,7 +153,6 @@ final class PositionTiles implements Parallel.Task {
         this.bias = bias;
         this.biasOff = biasOff;
         this.relu = relu;
-        this.add = add;
         this.y = y;
         this.yOff = yOff;
         this.tap = tap;
@@ -239,25 +238,10 @@ final class PositionTiles implements Parallel.Task {
             ws.touchSink = touch(xs, base, Math.min(xs.length, base + imgStride));
         }
         int t0 = chunk * tilesPerChunk, t1 = Math.min(posTiles, t0 + tilesPerChunk);
-        int pq = g.p * g.q, size = MR * NR;
+        int pq = g.p * g.q, q = g.q, size = MR * NR;
         // the chunk's tiles, summed over taps [k0, k1) for all tiles before the next taps (see chunkTaps)
         float[] acc = ws.tiles = Workspace.grow(ws.tiles, (long) (t1 - t0) * size);
         java.util.Arrays.fill(acc, 0, (t1 - t0) * size, 0f);
-        int[] at = ws.runs = Workspace.grow(ws.runs, MR);
-        if (add) {
-            // the residual's tiles, transposed as the stores below (junk positions stay 0)
-            for (int tl = t0; tl < t1; tl++) {
-                outputsOf(tl, at);
-                for (int o = 0; o < o1; o++) {
-                    int src = yOff + (img * k + panel * NR + o) * pq, oo = (tl - t0) * size + o;
-                    for (int i = 0; i < mr; i++) {
-                        if (at[i] >= 0) {
-                            acc[oo + i * NR] = y[src + at[i]];
-                        }
-                    }
-                }
-            }
-        }
         int step = chunkTaps > 0 ? chunkTaps : crs;
         for (int k0 = 0; k0 < crs; k0 += step) {
             int k1 = Math.min(crs, k0 + step);
@@ -277,9 +261,14 @@ final class PositionTiles implements Parallel.Task {
                 }
             }
         }
+        int[] at = ws.runs = Workspace.grow(ws.runs, MR);
         for (int tl = t0; tl < t1; tl++) {
-            int oo = (tl - t0) * size;
-            outputsOf(tl, at);
+            int g0 = tileStart(tl), oo = (tl - t0) * size;
+            // where each of the tile's positions goes in an output plane (-1: junk column or past the grid)
+            for (int i = 0; i < mr; i++) {
+                int gi = g0 + i, a = gi / wp, col = gi - a * wp;
+                at[i] = gi < grid && col < q ? a * q + col : -1;
+            }
             if (addBias || relu) {
                 epilogue(acc, oo, t, mr, addBias, relu);
             }
@@ -310,15 +299,6 @@ final class PositionTiles implements Parallel.Task {
             sum += x[e];
         }
         return sum;
-    }
-
-    /** Where each of tile tl's positions goes in an output plane, into at[0, mr) (-1: junk column or past the grid). */
-    private void outputsOf(int tl, int[] at) {
-        int g0 = tileStart(tl), q = g.q;
-        for (int i = 0; i < mr; i++) {
-            int gi = g0 + i, a = gi / wp, col = gi - a * wp;
-            at[i] = gi < grid && col < q ? a * q + col : -1;
-        }
     }
 
     /** The grid position of tile tl's first output: a row's (rows), or mr positions a tile over the grid. */

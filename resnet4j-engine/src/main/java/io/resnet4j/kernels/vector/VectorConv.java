@@ -182,6 +182,13 @@ public final class VectorConv implements ConvOps {
         forward(g, x, xOff, null, 0, w.data(), bias, biasOff, relu, false, y, yOff);
     }
 
+    /**
+     * The GEMM (packed or gathered panels) starts each tile's sums from the residual: its accumulate mode. The other
+     * paths write their tiles in shapes of their own (Winograd's interleaved 2x2 outputs, DirectConv's overlapping
+     * vectors, PositionTiles' transposed tiles): they write to scratch, and a pass adds it. PositionTiles reading
+     * the residual as it stores each element ran 0.71-0.84x the separate pass (ResNet-50's 7x7 and 14x14 layers at
+     * batch 1, caches flushed), against 1.06-1.40x for the GEMM's layers (BENCHMARKS.md nineteenth session).
+     */
     @Override
     public void forwardAdd(ConvGeometry g, float[] x, int xOff, PreparedConv w, float[] bias, int biasOff,
                            boolean relu, float[] y, int yOff) {
@@ -397,8 +404,8 @@ public final class VectorConv implements ConvOps {
      * flipped: w holds the weights (c, k, r, s) of the convolution whose transpose this is, and the weights used are w'[o, ch, u, v] = w[ch, o, r-1-u, s-1-v]. prepared: not
      * null, the weights already in the chosen path's form (see prepare; w unused), and the epilogue (bias, relu)
      * applies. add (prepared only): y holds a residual, and y = relu(y + conv + bias) (ConvOps.forwardAdd); the GEMM
-     * and PositionTiles start each sum from the residual, Winograd and DirectConv write the convolution (with its
-     * bias) to scratch first, then add it.
+     * starts each sum from the residual, the other paths write the convolution (with its bias) to scratch first,
+     * then add it (see forwardAdd).
      */
     private void convolve(int n, int c, int h, int wd, int k, int r, int s, int sh, int sw, int pt, int pl, int p, int q,
                           float[] x, int xOff, float[] w, int wOff, boolean flipped, float[] prepared, float[] bias,
@@ -411,8 +418,7 @@ public final class VectorConv implements ConvOps {
             // Winograd's form leads the prepared data (see prepare)
             path = WINOGRAD;
         }
-        if (add && (path == WINOGRAD || path == DIRECT)) {
-            // their tiles are written in shapes of their own (interleaved 2x2 outputs, overlapping vectors)
+        if (add && path != PACKED) {
             int len = n * k * p * q;
             float[] branch = ws.branch = Workspace.grow(ws.branch, len);
             convolve(n, c, h, wd, k, r, s, sh, sw, pt, pl, p, q, x, xOff, w, wOff, flipped, prepared, bias, biasOff,
@@ -430,7 +436,7 @@ public final class VectorConv implements ConvOps {
             PositionTiles job = ws.positionTiles;
             job.g.set(x, xOff, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
             int[] tap = ws.rowOffsets = Workspace.grow(ws.rowOffsets, c * r * s);
-            ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, add, y, yOff, tap, ws.paddedBatch,
+            ws.paddedBatch = job.execute(k, prepared, (int) wtOff, bias, biasOff, relu, y, yOff, tap, ws.paddedBatch,
                     ws.padBatch, tuning.tileRowWaste(),
                     tuning.touchMinPlane(), tuning.tileChunkTaps());
             return;

@@ -95,8 +95,8 @@ class ConvAllocationTest {
     }
 
     /**
-     * The prepared forward (bias, ReLU) of g, whose weights take the given form, allocates nothing once warm, after
-     * trainingCalls plain forward calls.
+     * The prepared forward (bias, ReLU) of g, whose weights take the given form, and its forwardAdd onto a residual
+     * allocate nothing once warm, after trainingCalls plain forward calls.
      */
     private static void assertWarmPreparedForwardAllocatesNothing(ConvGeometry g, int form, int trainingCalls) {
         float[] x = new float[g.inputSize()], w = new float[g.weightSize()], y = new float[g.outputSize()];
@@ -111,6 +111,8 @@ class ConvAllocationTest {
             conv.forward(g, x, 0, w, 0, y, 0);
         }
         Checks.assertWarmAllocatesNothing(() -> conv.forward(g, x, 0, prepared, bias, 0, true, y, 0), g.toString());
+        Checks.assertWarmAllocatesNothing(() -> conv.forwardAdd(g, x, 0, prepared, bias, 0, true, y, 0),
+                "forwardAdd " + g);
     }
 
     private static void assertWarmPassesAllocateNothing(ConvGeometry g) {
