@@ -137,7 +137,7 @@ public final class FusedConv2d extends Module {
      * residual + conv(x) + b, then ReLU when reluAfter; returns residual, which must have this convolution's output
      * shape and not share x's buffer. Only for a convolution without its own ReLU (that would come before the add).
      */
-    Tensor forwardAdd(Tensor x, Tensor residual, boolean reluAfter) {
+    public Tensor forwardAdd(Tensor x, Tensor residual, boolean reluAfter) {
         if (relu) {
             throw new IllegalStateException("FusedConv2d.forwardAdd: this convolution applies its own ReLU before any add");
         }

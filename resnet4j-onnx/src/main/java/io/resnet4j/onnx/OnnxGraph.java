@@ -3,6 +3,7 @@ package io.resnet4j.onnx;
 import io.resnet4j.kernels.Kernels;
 import io.resnet4j.nn.BatchNorm2d;
 import io.resnet4j.nn.Conv2d;
+import io.resnet4j.nn.FusedConv2d;
 import io.resnet4j.nn.FusedLinear;
 import io.resnet4j.nn.Inference;
 import io.resnet4j.nn.Linear;
@@ -69,6 +70,56 @@ public final class OnnxGraph extends Module {
         @Override
         Tensor[] backward(Tensor gradOut) {
             return new Tensor[] {module.backward(gradOut)};
+        }
+    }
+
+    /**
+     * A frozen graph's Conv (no ReLU of its own), the Add of its output and one other value, and the Relu after
+     * that when there is one, as one step: the convolution runs onto the other value (FusedConv2d.forwardAdd), so
+     * its own output is never stored and no pass adds the two. in = {the Conv's input, the other value}. The other
+     * value's buffer is written over where only this step reads it (overwrite), else copied into the step's own
+     * buffer first; operands that broadcast run as the three steps would.
+     */
+    static final class ConvAddStep extends Step {
+        final FusedConv2d conv;
+        final boolean relu, overwrite;
+        private Tensor output;
+
+        ConvAddStep(String onnxName, String name, FusedConv2d conv, boolean relu, boolean overwrite, int x, int other,
+                    int out) {
+            super(onnxName, "Conv+Add" + (relu ? "+Relu" : ""), name, new int[] {x, other}, out);
+            this.conv = conv;
+            this.relu = relu;
+            this.overwrite = overwrite;
+        }
+
+        @Override
+        Tensor forward(Tensor[] inputs) {
+            Tensor x = inputs[0], other = inputs[1];
+            Shape convShape = conv.outputShape(x.shape());
+            if (convShape.equals(other.shape())) {
+                Tensor target = other;
+                if (!overwrite || other.data() == x.data()) {
+                    output = reuseTensor(output, convShape);
+                    output.copyFrom(other);
+                    target = output;
+                }
+                return conv.forwardAdd(x, target, relu);
+            }
+            Tensor branch = conv.forward(x);
+            Shape s = Broadcast.shape(branch.shape(), other.shape(), onnxName);
+            output = reuseTensor(output, s);
+            Broadcast.copy(other, output.data(), s);
+            Broadcast.accumulate(branch, output.data(), s);
+            if (relu) {
+                Kernels.ELEMENTWISE.relu(output.numel(), output.data(), 0, output.data(), 0);
+            }
+            return output;
+        }
+
+        @Override
+        Tensor[] backward(Tensor gradOut) {
+            throw new UnsupportedOperationException("a frozen graph is inference-only (" + onnxName + ")");
         }
     }
 
@@ -166,8 +217,9 @@ public final class OnnxGraph extends Module {
     /**
      * An inference copy of this graph (Inference.freeze for ONNX graphs): each Conv that runs as a Conv2d becomes
      * a FusedConv2d, with the BatchNormalization after it folded in and the Relu after that applied as each output
-     * tile is finished, where each of those values feeds only the next step (not a graph output); each Gemm that
-     * runs as a Linear becomes a FusedLinear. The fused steps own copies of their weights; every other step (and
+     * tile is finished, where each of those values feeds only the next step (not a graph output); a Conv left
+     * without a Relu whose output feeds only an Add of two values runs onto the other value, with the Relu after the
+     * Add (ConvAddStep, as a frozen residual unit does); each Gemm that runs as a Linear becomes a FusedLinear. The fused steps own copies of their weights; every other step (and
      * its module) is shared with this graph, so use one graph or the other, not both at once. The copy is in eval
      * mode and refuses train(true).
      */
@@ -182,15 +234,33 @@ public final class OnnxGraph extends Module {
             uses[v]++;
         }
         java.util.Map<Integer, Step> byInput = new java.util.HashMap<>();
-        for (Step s : steps) {
+        // per value: the step that computes it, and the index of the last step that reads it
+        Step[] producer = new Step[valueCount];
+        int[] lastRead = new int[valueCount];
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
             for (int v : s.in) {
                 byInput.put(v, s);
+                lastRead[v] = i;
             }
+            producer[s.out] = s;
+        }
+        java.util.Set<Integer> graphOutputs = new java.util.HashSet<>();
+        for (int v : outputs) {
+            graphOutputs.add(v);
         }
         List<Step> frozen = new ArrayList<>();
         java.util.Map<String, Module> modules = new java.util.LinkedHashMap<>();
         java.util.Set<Step> absorbed = new java.util.HashSet<>();
+        // a Conv + Add (+ Relu) runs where the Add was: its other operand may come later than the Conv
+        java.util.Map<Step, Step> replaced = new java.util.HashMap<>();
         for (Step s : steps) {
+            if (replaced.containsKey(s)) {
+                Step step = replaced.get(s);
+                frozen.add(step);
+                modules.put(step.name, ((ConvAddStep) step).conv);
+                continue;
+            }
             if (absorbed.contains(s)) {
                 continue;
             }
@@ -211,7 +281,26 @@ public final class OnnxGraph extends Module {
                     absorbed.add(next);
                     out = next.out;
                 }
-                step = new ModuleStep(s.onnxName, s.opType, s.name, Inference.fuse(conv, bn, relu), s.in[0], out);
+                FusedConv2d fused = Inference.fuse(conv, bn, relu);
+                Step add = relu || uses[out] != 1 ? null : byInput.get(out);
+                // the first of the Add's Convs in step order claims it (a projection's or the branch's last)
+                if (add instanceof AddStep a && a.constant == null && a.in.length == 2 && a.in[0] != a.in[1]
+                        && !replaced.containsKey(a)) {
+                    int other = a.in[0] == out ? a.in[1] : a.in[0];
+                    Step after = uses[a.out] == 1 ? byInput.get(a.out) : null;
+                    boolean reluAfter = after instanceof ModuleStep nr && nr.module instanceof ReLU;
+                    absorbed.add(a);
+                    if (reluAfter) {
+                        absorbed.add(after);
+                    }
+                    // the other operand is read last by this Add, not a graph output, and in a buffer of its own
+                    boolean overwrite = lastRead[other] == steps.indexOf(a) && !graphOutputs.contains(other)
+                            && ownsOutput(producer[other]);
+                    replaced.put(a, new ConvAddStep(a.onnxName, s.name, fused, reluAfter, overwrite, s.in[0], other,
+                            reluAfter ? after.out : a.out));
+                    continue;
+                }
+                step = new ModuleStep(s.onnxName, s.opType, s.name, fused, s.in[0], out);
             } else if (s instanceof ModuleStep ms && ms.module instanceof Linear fc) {
                 FusedLinear fused = new FusedLinear(fc.inFeatures(), fc.outFeatures(), fc.weight().value(), fc.bias().value());
                 step = new ModuleStep(s.onnxName, s.opType, s.name, fused, s.in[0], s.out);
@@ -228,6 +317,16 @@ public final class OnnxGraph extends Module {
         }
         g.train(false);
         return g;
+    }
+
+    /**
+     * Whether a step's output is a buffer of its own (its module's output or the Add's), not a view of its input
+     * (Flatten, Reshape, Identity) nor a graph input: freeze lets a Conv + Add write over such a value once no
+     * later step reads it.
+     */
+    private static boolean ownsOutput(Step s) {
+        return s instanceof AddStep || s instanceof ModuleStep m && (m.module instanceof Conv2d
+                || m.module instanceof BatchNorm2d || m.module instanceof ReLU || m.module instanceof io.resnet4j.nn.MaxPool2d);
     }
 
     public List<String> inputNames() {
@@ -254,6 +353,11 @@ public final class OnnxGraph extends Module {
     /** Number of computation steps left after folding. */
     public int stepCount() {
         return steps.size();
+    }
+
+    /** How many steps run the given operator (a fused Conv + Add step's is "Conv+Add" or "Conv+Add+Relu"). */
+    long stepsOf(String opType) {
+        return steps.stream().filter(s -> s.opType.equals(opType)).count();
     }
 
     @Override

@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OnnxExportModelsTest {
     @ParameterizedTest
-    @CsvSource({"resnet20, 32", "resnet18, 32", "resnet50, 32", "preact-resnet20, 32", "wrn-10-2, 32", "plain20, 32"})
-    void registryModelExportsRunInOnnxRuntime(String name, int size) throws Exception {
+    @CsvSource({"resnet20, 32, 9, 0", "resnet18, 32, 8, 0", "resnet50, 32, 16, 0", "preact-resnet20, 32, 0, 9",
+            "wrn-10-2, 32, 0, 3", "plain20, 32, 0, 0"})
+    void registryModelExportsRunInOnnxRuntime(String name, int size, int convAddRelu, int convAdd) throws Exception {
         Sequential net = ModelRegistry.build(name, 11);
         OnnxExportTest.randomiseBatchNorm(net, 12);
         net.train(false);
@@ -46,5 +47,17 @@ class OnnxExportModelsTest {
         OnnxModel back = OnnxModel.load(file);
         assertThat(back.module().namedParameters().keySet()).containsExactlyInAnyOrderElementsOf(net.namedParameters().keySet());
         assertThat(OnnxResNetImportTest.relError(back.module().forward(x).data(), ours)).as(name + " re-imported").isLessThan(1e-6);
+
+        // frozen: each residual unit's last Conv runs onto the other operand of its Add (with the Relu after it)
+        OnnxGraph frozen = back.module().freeze();
+        assertThat(frozen.stepsOf("Conv+Add+Relu")).as(name).isEqualTo(convAddRelu);
+        assertThat(frozen.stepsOf("Conv+Add")).as(name).isEqualTo(convAdd);
+        assertThat(frozen.stepsOf("Add")).as(name).isZero();
+        float[] input = x.data().clone();
+        for (int call = 0; call < 2; call++) {
+            assertThat(OnnxResNetImportTest.relError(frozen.forward(x).data(), ours)).as(name + " frozen, call " + call)
+                    .isLessThan(1e-4);
+        }
+        assertThat(x.data()).as("the input").isEqualTo(input);
     }
 }

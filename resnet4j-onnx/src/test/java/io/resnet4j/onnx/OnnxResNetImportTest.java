@@ -102,6 +102,45 @@ class OnnxResNetImportTest {
         }
     }
 
+    /**
+     * A frozen Conv + Add writes over the Add's other operand only where no later step reads it and it is no graph
+     * input: the graph's input x as an operand, and Relu(x) read again by a later Add, each stay as they were.
+     */
+    @Test
+    void frozenConvAddLeavesOperandsThatAreStillRead() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        float[] w = new float[4 * 4 * 3 * 3];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (rng.nextDouble() - 0.5);
+        }
+        io.resnet4j.onnx.proto.OnnxProto.GraphProto.Builder g = io.resnet4j.onnx.proto.OnnxProto.GraphProto.newBuilder()
+                .addInput(OnnxImportErrorsTest.input("x", 1, 4, 6, 6))
+                .addInitializer(Const.floatProto("w", new int[] {4, 4, 3, 3}, w))
+                .addNode(OnnxImportErrorsTest.node("Relu", "r", List.of("x"), "a"))
+                .addNode(OnnxImportErrorsTest.node("Conv", "c1", List.of("a", "w"), "c",
+                        OnnxImportErrorsTest.ints("pads", 1, 1, 1, 1)))
+                .addNode(OnnxImportErrorsTest.node("Add", "add1", List.of("c", "x"), "s"))
+                .addNode(OnnxImportErrorsTest.node("Conv", "c2", List.of("s", "w"), "d",
+                        OnnxImportErrorsTest.ints("pads", 1, 1, 1, 1)))
+                .addNode(OnnxImportErrorsTest.node("Add", "add2", List.of("d", "a"), "t"))
+                .addNode(OnnxImportErrorsTest.node("Add", "add3", List.of("t", "a"), "y"))
+                .addOutput(OnnxImportErrorsTest.input("y"));
+        OnnxGraph graph = OnnxModel.fromProto(OnnxImportErrorsTest.model(g), null, "m.onnx").module();
+        Tensor x = new Tensor(Shape.of(1, 4, 6, 6));
+        for (int i = 0; i < x.numel(); i++) {
+            x.data()[i] = (float) (rng.nextDouble() - 0.5);
+        }
+        float[] input = x.data().clone();
+        float[] expected = graph.forward(x).data().clone();
+        OnnxGraph frozen = graph.freeze();
+        assertThat(frozen.stepsOf("Conv+Add")).isEqualTo(2);
+        assertThat(frozen.stepsOf("Add")).isEqualTo(1);
+        for (int call = 0; call < 2; call++) {
+            assertThat(relError(frozen.forward(x).data(), expected)).as("call %d", call).isLessThan(1e-5);
+            assertThat(x.data()).as("the graph's input").isEqualTo(input);
+        }
+    }
+
     @Test
     void importedResNetFineTunesWithPyTorchsGradients() throws IOException {
         Fixture f = Fixture.load(MODULE, "onnx/resnet20_io.bin");
