@@ -7,10 +7,13 @@ import io.resnet4j.nn.CrossEntropyLoss;
 import io.resnet4j.nn.Inference;
 import io.resnet4j.nn.Module;
 import io.resnet4j.nn.Sequential;
+import io.resnet4j.onnx.OnnxException;
+import io.resnet4j.onnx.OnnxGraph;
 import io.resnet4j.optim.Sgd;
 import io.resnet4j.optim.SgdConfig;
 import io.resnet4j.tensor.Shape;
 import io.resnet4j.tensor.Tensor;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
@@ -28,7 +31,8 @@ import picocli.CommandLine.Option;
             "  ./resnet4j bench --model resnet50 --batch 8 --mode infer --threads 1",
             "  ./resnet4j bench --model resnet50 --batch 1 --mode frozen",
             "  ./resnet4j bench --model resnet110 --batch 128 --mode train --recompute block",
-            "  ./resnet4j bench --model resnet18 --batch 32 --mode infer --input-size 112"
+            "  ./resnet4j bench --model resnet18 --batch 32 --mode infer --input-size 112",
+            "  ./resnet4j bench --model resnet50.onnx --batch 1 --mode frozen"
         })
 final class BenchCommand extends BaseCommand {
     enum Mode { train, infer, frozen }
@@ -77,16 +81,15 @@ final class BenchCommand extends BaseCommand {
         if (mode != Mode.train && recompute.mode != RecomputeOption.Mode.none) {
             throw badFlag("--recompute applies to --mode train (inference keeps no activations for a backward)");
         }
+        if (model.isOnnx()) {
+            return onnx(Path.of(model.model));
+        }
         ResNetSpec spec = model.spec();
         int t = threads.apply();
         Sequential net = recompute.apply(ResNet.build(spec, 0));
         Shape in = model.inputShape(spec, net, batch);
-        Tensor x = new Tensor(in);
         SplittableRandom rng = new SplittableRandom(0);
-        float[] d = x.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (float) (rng.nextDouble() * 2 - 1);
-        }
+        Tensor x = randomInput(in, rng);
         Runnable step;
         if (mode == Mode.infer) {
             net.train(false);
@@ -111,9 +114,58 @@ final class BenchCommand extends BaseCommand {
                 sgd.step(0.01);
             };
         }
-        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode%s, %d thread%s; kernels: %s", model.model,
-                LayerShapes.text(in), mode, recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words,
-                t, t == 1 ? "" : "s", Kernels.describe()));
+        return measure(model.model, in, recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words, t,
+                step);
+    }
+
+    /**
+     * An ONNX file (FILE.onnx): its imported graph in eval mode (infer) or frozen as predict and eval run it
+     * (OnnxGraph.freeze), on random inputs of its own shape with --batch images (--input-size: another height and
+     * width).
+     */
+    private int onnx(Path file) {
+        if (mode == Mode.train) {
+            throw badFlag("--mode train takes a registry model; an ONNX file is measured in infer or frozen mode");
+        }
+        if (model.inChannels != null || model.numClasses != null) {
+            throw badFlag("--in-channels and --num-classes apply to registry models; an ONNX file has its own");
+        }
+        int t = threads.apply();
+        Networks.OnnxNetwork o = Networks.loadOnnx(file, model.inputSize, false);
+        OnnxGraph graph = o.model().module();
+        if (graph.inputNames().size() != 1) {
+            throw new UserError(file + " takes " + graph.inputNames().size() + " inputs " + graph.inputNames()
+                    + "; bench feeds one");
+        }
+        Shape declared = o.model().inputShape(), in = declared.withBatch(batch);
+        if (!in.equals(declared)) {
+            try {
+                graph = Networks.loadReshaped(file, in).module();
+            } catch (OnnxException | IllegalArgumentException e) {
+                throw new UserError("--batch " + batch + " does not fit " + file.getFileName() + " (made for input "
+                        + declared + "): " + ErrorPolicy.oneLine(e.getMessage()));
+            }
+        }
+        graph.train(false);
+        Module run = mode == Mode.frozen ? graph.freeze() : graph;
+        Tensor x = randomInput(in, new SplittableRandom(0));
+        return measure(o.description(), in, "", t, () -> run.forward(x));
+    }
+
+    /** Uniform in [-1, 1). */
+    private static Tensor randomInput(Shape in, SplittableRandom rng) {
+        Tensor x = new Tensor(in);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    /** Prints the set-up, times the steps (Timing.imagesPerSecond) and prints the blocks and their median. */
+    private int measure(String name, Shape in, String extra, int t, Runnable step) {
+        out().println(String.format(Locale.ROOT, "%s, input %s, %s mode%s, %d thread%s; kernels: %s", name,
+                LayerShapes.text(in), mode, extra, t, t == 1 ? "" : "s", Kernels.describe()));
         out().println(String.format(Locale.ROOT, "warm-up %d step%s%s, then %d blocks of %d step%s", warmup,
                 warmup == 1 ? "" : "s", warmupSeconds > 0 ? String.format(Locale.ROOT, " and at least %.3g s", warmupSeconds) : "",
                 blocks, steps, steps == 1 ? "" : "s"));

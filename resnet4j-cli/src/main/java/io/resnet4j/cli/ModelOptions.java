@@ -15,8 +15,8 @@ final class ModelOptions {
     CommandSpec mixee;
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "A model name from 'resnet4j models', e.g. resnet50 or resnet20 (summary and predict: or an "
-                    + "ONNX file, FILE.onnx).")
+            description = "A model name from 'resnet4j models', e.g. resnet50 or resnet20 (summary, predict, eval and "
+                    + "bench: or an ONNX file, FILE.onnx).")
     String model;
 
     Integer inChannels;
@@ -53,7 +53,7 @@ final class ModelOptions {
         String name = requireModel();
         if (isOnnx()) {
             throw new ParameterException(mixee.commandLine(), "--model " + name + ": this command takes a registry "
-                    + "model name ('resnet4j models'); ONNX files go to summary, predict and eval");
+                    + "model name ('resnet4j models'); ONNX files go to summary, predict, eval and bench");
         }
         ResNetSpec spec;
         try {

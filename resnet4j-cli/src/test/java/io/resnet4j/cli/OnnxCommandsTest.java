@@ -196,6 +196,20 @@ class OnnxCommandsTest {
         assertThat(at64.out()).contains("layer1.0.add (Add)").contains("layer3.2.conv2 (Conv)").contains("(1, 64, 16, 16)");
     }
 
+    /** bench on an ONNX file: its graph in infer mode and frozen, at another batch size and input size. */
+    @Test
+    void benchMeasuresAnOnnxFile() {
+        Path file = dir.resolve("resnet20-bench.onnx");
+        assertThat(Cli.run("export", "--model", "resnet20", "--out", file.toString()).exitCode()).isZero();
+        for (String mode : List.of("infer", "frozen")) {
+            Cli.Result r = Cli.run("bench", "--model", file.toString(), "--mode", mode, "--batch", "3", "--input-size",
+                    "40", "--warmup", "1", "--warmup-seconds", "0", "--blocks", "2", "--steps", "1", "--threads", "1");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("resnet20-bench.onnx (ONNX from resnet4j").contains("input (3, 3, 40, 40)")
+                    .contains(mode + " mode").containsPattern("img/s: [0-9]+\\.[0-9]");
+        }
+    }
+
     @Test
     void summaryOfPyTorchsExportWithBatchNormFolded() {
         Path file = Fixture.repoRoot().resolve("resnet4j-onnx/src/test/resources/fixtures/onnx/resnet20.onnx");
@@ -245,7 +259,10 @@ class OnnxCommandsTest {
                 .contains("--input-size 16 does not fit flat.onnx (made for 8x8 inputs)");
         assertThat(ErrorPathsTest.oneLineError(Cli.run("summary", "--model", onnx.toString(), "--in-channels", "3")))
                 .contains("do not apply to an ONNX file");
-        assertThat(ErrorPathsTest.oneLineError(Cli.run("bench", "--model", onnx.toString()))).contains("registry");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("bench", "--model", onnx.toString(), "--mode", "train")))
+                .contains("registry");
+        assertThat(ErrorPathsTest.oneLineError(Cli.run("bench", "--model", onnx.toString(), "--num-classes", "3")))
+                .contains("apply to registry models");
 
         // Unsupported operators: every one listed with its node, on one line.
         ModelProto proto = OnnxExport.toProto(flat, Shape.of(1, 1, 8, 8));

@@ -139,7 +139,8 @@ public final class FusedConv2d extends Module {
      */
     public Tensor forwardAdd(Tensor x, Tensor residual, boolean reluAfter) {
         if (relu) {
-            throw new IllegalStateException("FusedConv2d.forwardAdd: this convolution applies its own ReLU before any add");
+            throw new IllegalStateException(
+                    "FusedConv2d.forwardAdd: this convolution applies its own ReLU before any add");
         }
         ConvGeometry g = prepareFor(x);
         if (!residual.shape().equals(outShape) || residual.data() == x.data()) {

@@ -219,9 +219,9 @@ public final class OnnxGraph extends Module {
      * a FusedConv2d, with the BatchNormalization after it folded in and the Relu after that applied as each output
      * tile is finished, where each of those values feeds only the next step (not a graph output); a Conv left
      * without a Relu whose output feeds only an Add of two values runs onto the other value, with the Relu after the
-     * Add (ConvAddStep, as a frozen residual unit does); each Gemm that runs as a Linear becomes a FusedLinear. The fused steps own copies of their weights; every other step (and
-     * its module) is shared with this graph, so use one graph or the other, not both at once. The copy is in eval
-     * mode and refuses train(true).
+     * Add (ConvAddStep, as a frozen residual unit does); each Gemm that runs as a Linear becomes a FusedLinear. The
+     * fused steps own copies of their weights; every other step (and its module) is shared with this graph, so use
+     * one graph or the other, not both at once. The copy is in eval mode and refuses train(true).
      */
     public OnnxGraph freeze() {
         int[] uses = new int[valueCount];
@@ -326,7 +326,8 @@ public final class OnnxGraph extends Module {
      */
     private static boolean ownsOutput(Step s) {
         return s instanceof AddStep || s instanceof ModuleStep m && (m.module instanceof Conv2d
-                || m.module instanceof BatchNorm2d || m.module instanceof ReLU || m.module instanceof io.resnet4j.nn.MaxPool2d);
+                || m.module instanceof BatchNorm2d || m.module instanceof ReLU
+                || m.module instanceof io.resnet4j.nn.MaxPool2d);
     }
 
     public List<String> inputNames() {

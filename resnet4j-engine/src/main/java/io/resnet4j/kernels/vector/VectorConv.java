@@ -73,7 +73,7 @@ public final class VectorConv implements ConvOps {
         return xs;
     }
 
-    /** Forward with w (wOff) as given, or prepared weights with the epilogue, onto y's residual when add (see convolve). */
+    /** Forward with w (wOff) as given, or prepared weights with the epilogue, onto y's residual when add (convolve). */
     private void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] prepared, float[] bias,
                          int biasOff, boolean relu, boolean add, float[] y, int yOff) {
         if (subsampled(g)) {
