@@ -38,8 +38,10 @@ import java.util.SplittableRandom;
  * forward pass of the Inference.freeze copy (each fused convolution timed as one call). A batch norm followed by
  * a ReLU that the network runs as one kernel (Sequential's fusion) is timed so, on a fresh pair of the same
  * shape ("bn+relu"), and the batch norm that a residual unit runs fused with its add and ReLU on a fresh one-BN
- * unit ("bn+add+relu": forward, and backward with the unit's mask and gradient add). Convolution calls also
- * report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
+ * unit ("bn+add+relu": forward, and backward with the unit's mask and gradient add; in the network a unit after
+ * another applies that one's mask in its add instead, Residual's chain, which this does not show). A frozen unit's
+ * last convolution is timed as it runs, onto the shortcut's result ("+add": FusedConv2d.forwardAdd). Convolution
+ * calls also report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
  * the direct convolution's).
  *
  * <pre>
@@ -170,10 +172,16 @@ public final class StepProfile {
         return t;
     }
 
-    /** Collects the kernel calls of a training step, propagating shapes through the network. */
+    /**
+     * Collects the kernel calls of a training step, propagating shapes through the network. The calls read random
+     * data and write into buffers shared by all calls of the same shape (each call's own would take ResNet-50's
+     * training at batch 16 past a 12 GiB heap); calls that update their operand in place get their own.
+     */
     static final class Walker {
         private final List<Op> ops;
         private final boolean train;
+        private final Map<Shape, Tensor> inputs = new java.util.HashMap<>();
+        private final Map<Integer, float[]> outputs = new java.util.HashMap<>();
         private long seed = 7;
         /** The network's first layer: a training step does not compute its input's gradient. */
         private boolean firstLayer = true;
@@ -181,6 +189,16 @@ public final class StepProfile {
         Walker(List<Op> ops, boolean train) {
             this.ops = ops;
             this.train = train;
+        }
+
+        /** Random data of shape s, shared by every call that reads that shape. */
+        private Tensor input(Shape s) {
+            return inputs.computeIfAbsent(s, k -> random(k, seed++));
+        }
+
+        /** A buffer of len floats for calls to write into, shared by every call of that length. */
+        private float[] output(int len) {
+            return outputs.computeIfAbsent(len, float[]::new);
         }
 
         /** Stage of a module path: "stem", "layer1", ... or "head". */
@@ -204,7 +222,7 @@ public final class StepProfile {
                 }
                 Residual unit = new Residual(new Sequential(new BatchNorm2d(head.c())), null, true);
                 String st = stage(path);
-                Tensor x = random(head, seed++), dy = random(head, seed++);
+                Tensor x = input(head), dy = input(head);
                 unit.train(train);
                 ops.add(new Op("bn+add+relu " + st, path + " bn+add+relu fwd", () -> unit.forward(x)));
                 if (train) {
@@ -235,13 +253,28 @@ public final class StepProfile {
         }
 
         private Shape walkModule(Module m, String path, Shape in) {
+            if (m instanceof Residual r && r.branch() instanceof Sequential b && !b.layers().isEmpty()
+                    && b.layers().get(b.layers().size() - 1) instanceof FusedConv2d tail && !tail.relu()) {
+                // frozen: the branch's last convolution runs onto the shortcut's result (FusedConv2d.forwardAdd)
+                Shape head = walkLayers(b, path, in, b.children().size() - 1);
+                if (r.shortcut() != null) {
+                    walk(r.shortcut(), path + ".downsample", in);
+                }
+                String name = List.copyOf(b.children().keySet()).get(b.children().size() - 1);
+                Shape out = tail.outputShape(head);
+                Tensor x = input(head), onto = random(out, seed++);
+                ops.add(new Op("conv fwd " + stage(path), fusedShape(tail, path + "." + name, head) + " +add"
+                        + (r.reluAfterAdd() ? " +relu" : ""), () -> tail.forwardAdd(x, onto, r.reluAfterAdd()),
+                        macs(tail, head)));
+                return out;
+            }
             if (m instanceof Residual r) {
                 Shape out = walk(r.branch(), path, in);
                 if (r.shortcut() != null) {
                     walk(r.shortcut(), path + ".downsample", in);
                 }
                 int len = out.numel();
-                Tensor a = random(out, seed++), b = random(out, seed++), y = new Tensor(out), d = new Tensor(out);
+                Tensor a = input(out), b = input(out), y = new Tensor(out), d = new Tensor(out);
                 String st = stage(path);
                 if (r.reluAfterAdd()) {
                     ops.add(new Op("add+relu " + st, path + " fwd addRelu",
@@ -267,13 +300,13 @@ public final class StepProfile {
             if (m instanceof Conv2d c) {
                 ConvGeometry g = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
                         c.stride(), c.padding());
-                float[] x = random(in, seed++).data(), w = random(c.weight().shape(), seed++).data();
-                float[] y = new float[g.outputSize()], dy = random(out, seed++).data();
+                float[] x = input(in).data(), w = input(c.weight().shape()).data();
+                float[] y = output(g.outputSize()), dy = input(out).data();
                 String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d", path, c.kernel(), c.kernel(),
                         c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w());
                 ops.add(new Op("conv fwd " + st, shape, () -> Kernels.CONV.forward(g, x, 0, w, 0, y, 0), g.macs()));
                 if (train) {
-                    float[] dx = new float[g.inputSize()], dw = new float[g.weightSize()];
+                    float[] dx = output(g.inputSize()), dw = output(g.weightSize());
                     if (!first) {
                         ops.add(new Op("conv bwd-data " + st, shape,
                                 () -> Kernels.CONV.backwardData(g, dy, 0, w, 0, dx, 0), g.macs()));
@@ -284,16 +317,23 @@ public final class StepProfile {
                 return out;
             }
             if (m instanceof FusedConv2d c) {
-                Tensor x = random(in, seed++);
-                String shape = String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d%s%s", path, c.kernel(), c.kernel(),
-                        c.stride(), c.inChannels(), c.outChannels(), in.h(), in.w(), c.bias() != null ? " +bias" : "",
-                        c.relu() ? " +relu" : "");
-                long macs = ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(),
-                        c.stride(), c.padding()).macs();
-                ops.add(new Op("conv fwd " + st, shape, () -> c.forward(x), macs));
+                Tensor x = input(in);
+                ops.add(new Op("conv fwd " + st, fusedShape(c, path, in) + (c.relu() ? " +relu" : ""),
+                        () -> c.forward(x), macs(c, in)));
                 return out;
             }
             return timeModule(m, path, in, out, st);
+        }
+
+        /** "path 3x3 s1 64->64 @56x56 +bias": a fused convolution's label. */
+        private static String fusedShape(FusedConv2d c, String path, Shape in) {
+            return String.format(Locale.ROOT, "%s %dx%d s%d %d->%d @%dx%d%s", path, c.kernel(), c.kernel(), c.stride(),
+                    c.inChannels(), c.outChannels(), in.h(), in.w(), c.bias() != null ? " +bias" : "");
+        }
+
+        private static long macs(FusedConv2d c, Shape in) {
+            return ConvGeometry.of(in.n(), c.inChannels(), in.h(), in.w(), c.outChannels(), c.kernel(), c.stride(),
+                    c.padding()).macs();
         }
 
         /** The batch norm and the ReLU after it as the network runs them: one fused kernel each way. */
@@ -307,7 +347,7 @@ public final class StepProfile {
             String kind = m instanceof Sequential ? "bn+relu" : m instanceof BatchNorm2d ? "bn" : m instanceof ReLU ? "relu"
                     : m.getClass().getSimpleName();
             String group = m instanceof Sequential || m instanceof BatchNorm2d || m instanceof ReLU ? kind + " " + st : "other";
-            Tensor x = random(in, seed++), dy = random(out, seed++);
+            Tensor x = input(in), dy = input(out);
             m.train(train);
             ops.add(new Op(group, path + " " + kind + " fwd", () -> m.forward(x)));
             if (train) {
