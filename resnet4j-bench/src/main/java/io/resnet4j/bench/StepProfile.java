@@ -41,8 +41,8 @@ import java.util.SplittableRandom;
  * unit ("bn+add+relu": forward, and backward with the unit's mask and gradient add; in the network a unit after
  * another applies that one's mask in its add instead, Residual's chain, which this does not show). A frozen unit's
  * last convolution is timed as it runs, onto the shortcut's result ("+add": FusedConv2d.forwardAdd). Convolution
- * calls also report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's count as
- * the direct convolution's).
+ * calls also report their GFLOP/s (2 flops per multiply-add of the direct method, whatever the path: Winograd's
+ * count as the direct convolution's).
  *
  * <pre>
  * usage: StepProfile [--model resnet20] [--batch 128] [--mode train|infer|frozen] [--threads 2] [--rounds 15] [--warm-s 5]
