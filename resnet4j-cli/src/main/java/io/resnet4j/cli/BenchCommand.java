@@ -114,8 +114,8 @@ final class BenchCommand extends BaseCommand {
                 sgd.step(0.01);
             };
         }
-        return measure(model.model, in, recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words, t,
-                step);
+        String extra = recompute.mode == RecomputeOption.Mode.none ? "" : ", " + recompute.mode.words;
+        return measure(model.model, in, extra, t, step);
     }
 
     /**

@@ -261,10 +261,10 @@ class ResidualBlockTest {
     }
 
     /**
-     * In a Sequential, a unit after one that ends in a ReLU hands back its input gradient with that ReLU's mask applied
-     * (Residual.backward with before, ElementwiseOps.addReluBackward) and the unit before skips its ReLU backward: input
-     * and parameter gradients bitwise those of the units' plain backward calls one by one, over identity, option-A
-     * and no-ReLU (pre-activation style) units, two steps.
+     * In a Sequential, a unit after one that ends in a ReLU hands back its input gradient with that ReLU's mask
+     * applied (Residual.backward with before, ElementwiseOps.addReluBackward) and the unit before skips its ReLU
+     * backward: input and parameter gradients bitwise those of the units' plain backward calls one by one, over
+     * identity, option-A and no-ReLU (pre-activation style) units, two steps.
      */
     @Test
     void chainedUnitsHandBackMaskedGradientsBitwiseAsSeparateCalls() {

@@ -133,7 +133,8 @@ public final class VectorElementwise implements ElementwiseOps {
         int e = from;
         for (; e <= to - LANES; e += LANES) {
             FloatVector v = FloatVector.fromArray(F, a, aOff + e).add(FloatVector.fromArray(F, b, bOff + e));
-            zero.blend(v, FloatVector.fromArray(F, y, yOff + e).compare(VectorOperators.GT, 0f)).intoArray(dx, dxOff + e);
+            FloatVector out = FloatVector.fromArray(F, y, yOff + e);
+            zero.blend(v, out.compare(VectorOperators.GT, 0f)).intoArray(dx, dxOff + e);
         }
         for (; e < to; e++) {
             float v = a[aOff + e] + b[bOff + e];

@@ -78,7 +78,8 @@ class PreparedConvTest {
         java.util.Set<Integer> forms = new java.util.TreeSet<>();
         int i = 0;
         for (ConvGeometry g : gs) {
-            VectorConv conv = i % 3 == 0 ? VectorConv.INSTANCE : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
+            VectorConv conv = i % 3 == 0 ? VectorConv.INSTANCE
+                    : new VectorConv(Tuning.DEFAULT.withKernel(tiles[i % tiles.length]));
             boolean withBias = i % 3 != 2, relu = i % 2 == 0;
             i++;
             int xOff = 3, wOff = 5, yOff = 2, bOff = 1;
