@@ -148,6 +148,12 @@ public final class OnnxGraph extends Module {
             }
             output = reuseTensor(output, s);
             float[] y = output.data();
+            if (constant == null && inputs.length == 2 && shapes[0].equals(s) && shapes[1].equals(s)) {
+                // two run-time values of one shape (a residual unit's join): one pass
+                Kernels.ELEMENTWISE.add(y.length, inputs[0].data(), 0, inputs[1].data(), 0, y, 0);
+                inShapes = shapes;
+                return output;
+            }
             if (constant != null) {
                 Broadcast.copy(constant, y, s);
             } else {
