@@ -75,6 +75,10 @@ public final class ConvAB {
             // PositionTiles summing a task's tiles N taps at a time: tilechunkN
             return new VectorConv(d.withTileChunk(Integer.parseInt(name.substring("tilechunk".length()))));
         }
+        if (name.startsWith("gatherwaste")) {
+            // the GEMM gathers its panels where that computes at most N% of the packed columns: gatherwasteN
+            return new VectorConv(d.withGatherWaste(Integer.parseInt(name.substring("gatherwaste".length()))));
+        }
         if (name.startsWith("directconv")) {
             // DirectConv for forward and stride-1 backward-data up to N channels, Winograd shapes too: directconvN
             int channels = Integer.parseInt(name.substring("directconv".length()));
