@@ -19,8 +19,6 @@ import java.util.List;
 public final class Sequential extends Module {
     private final List<Module> layers = new ArrayList<>();
     private boolean recompute;
-    /** Whether the last backward's gradient carries the mask of the unit before this sequence (see backward). */
-    private boolean handedMasked;
     private Tensor input, output;
 
     public Sequential(Module... modules) {
@@ -129,28 +127,14 @@ public final class Sequential extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
-        return backward(gradOutput, false, null);
-    }
-
-    /** The residual unit this sequence ends with, directly or as the end of a nested sequence; else null. */
-    private Residual lastUnit() {
-        Module m = last();
-        return m instanceof Residual r ? r : m instanceof Sequential s ? s.lastUnit() : null;
-    }
-
-    /**
-     * backward in a chain of residual units that may span nested sequences (a network's stages): a unit after
-     * another that ends in a ReLU hands it back its gradient with that ReLU's mask applied (Residual.backward(Tensor,
-     * boolean, Residual): one pass instead of an add and a ReLU backward). masked: gradOutput already carries the
-     * mask of the unit this sequence ends with; beforeFirst: the unit before this sequence's first module (null:
-     * none). Afterwards handedMasked says whether the returned gradient carries beforeFirst's mask.
-     */
-    private Tensor backward(Tensor gradOutput, boolean masked, Residual beforeFirst) {
         if (recompute) {
             requireForward(input, gradOutput, output == null ? null : output.shape());
             forwardLayersAsSegment(input, true);
         }
         Tensor g = gradOutput;
+        // a residual unit after another that ends in a ReLU hands it back its gradient with that ReLU's mask applied
+        // (Residual.backward(Tensor, boolean, Residual): one pass instead of an add and a ReLU backward)
+        boolean masked = false;
         for (int i = layers.size() - 1; i >= 0; i--) {
             Module m = layers.get(i);
             if (m instanceof ReLU relu && relu.adopted() && i > 0 && layers.get(i - 1) instanceof BatchNorm2d bn) {
@@ -158,22 +142,14 @@ public final class Sequential extends Module {
                 i--;
                 continue;
             }
-            Module previous = i > 0 ? layers.get(i - 1) : null;
-            Residual before = previous == null ? beforeFirst
-                    : previous instanceof Residual r ? r : previous instanceof Sequential s ? s.lastUnit() : null;
             if (m instanceof Residual r) {
-                Residual masking = before != null && r.masksFor(before) ? before : null;
-                g = r.backward(g, masked, masking);
-                masked = masking != null;
-            } else if (m instanceof Sequential s) {
-                g = s.backward(g, masked, before);
-                masked = s.handedMasked;
-            } else {
-                g = m.backward(g);
-                masked = false;
+                Residual before = i > 0 && layers.get(i - 1) instanceof Residual p && r.masksFor(p) ? p : null;
+                g = r.backward(g, masked, before);
+                masked = before != null;
+                continue;
             }
+            g = m.backward(g);
         }
-        handedMasked = masked;
         return g;
     }
 
