@@ -14,12 +14,6 @@ public interface ElementwiseOps {
     /** y = max(a + b, 0): the residual join of a basic block. */
     void addRelu(int len, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff);
 
-    /**
-     * dx = y > 0 ? a + b : 0, where y is a ReLU's output: a residual unit's two input gradients added and passed
-     * back through the ReLU that made its input, in one pass (bitwise add, then reluBackward).
-     */
-    void addReluBackward(int len, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, float[] dx, int dxOff);
-
     /** y += x. */
     void accumulate(int len, float[] x, int xOff, float[] y, int yOff);
 

@@ -246,33 +246,13 @@ public final class Residual extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
-        return backward(gradOutput, false, null);
-    }
-
-    /**
-     * Whether this unit's backward can apply before's ReLU mask to its input gradient (backward(Tensor, boolean,
-     * Residual)): before ends in a ReLU, and both kept their tensors for backward, before's output being this unit's
-     * input.
-     */
-    boolean masksFor(Residual before) {
-        return before.reluAfterAdd && before.saved && saved && input != null && before.output != null
-                && input.data() == before.output.data() && input.shape().equals(before.output.shape());
-    }
-
-    /**
-     * backward in Sequential's chain of units, bitwise the plain one. gradMasked: gradOutput already carries this
-     * unit's ReLU mask (the next unit applied it while adding its paths' gradients), so the ReLU's backward pass is
-     * skipped. before (not null, masksFor(before)): the input gradient comes out with before's ReLU mask applied,
-     * the add of the two paths' gradients and that ReLU's backward in one pass (ElementwiseOps.addReluBackward).
-     */
-    Tensor backward(Tensor gradOutput, boolean gradMasked, Residual before) {
         requireForward(saved ? output : null, gradOutput, output == null ? null : output.shape());
         if (recompute) {
             // The activations inside were not kept: run the paths again (this unit's own output is still intact).
             forwardPathsAsSegment(input, true);
         }
         Tensor g = gradOutput;
-        if (reluAfterAdd && !gradMasked) {
+        if (reluAfterAdd) {
             g = newGradient(output.shape(), gradOutput);
             Kernels.ELEMENTWISE.reluBackward(output.numel(), output.data(), 0, gradOutput.data(), 0, g.data(), 0);
         }
@@ -282,12 +262,7 @@ public final class Residual extends Module {
         Tensor viaBranch = hold(branch.backward(g));
         Tensor viaShortcut = shortcut == null ? g : shortcut.backward(g);
         Tensor gradInput = newGradient(viaBranch.shape(), viaShortcut);
-        if (before != null) {
-            Kernels.ELEMENTWISE.addReluBackward(viaBranch.numel(), viaBranch.data(), 0, viaShortcut.data(), 0,
-                    before.output.data(), 0, gradInput.data(), 0);
-        } else {
-            Kernels.ELEMENTWISE.add(viaBranch.numel(), viaBranch.data(), 0, viaShortcut.data(), 0, gradInput.data(), 0);
-        }
+        Kernels.ELEMENTWISE.add(viaBranch.numel(), viaBranch.data(), 0, viaShortcut.data(), 0, gradInput.data(), 0);
         release(viaBranch);
         release(g);
         return gradInput;

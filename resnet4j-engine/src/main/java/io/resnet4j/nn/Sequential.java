@@ -132,20 +132,11 @@ public final class Sequential extends Module {
             forwardLayersAsSegment(input, true);
         }
         Tensor g = gradOutput;
-        // a residual unit after another that ends in a ReLU hands it back its gradient with that ReLU's mask applied
-        // (Residual.backward(Tensor, boolean, Residual): one pass instead of an add and a ReLU backward)
-        boolean masked = false;
         for (int i = layers.size() - 1; i >= 0; i--) {
             Module m = layers.get(i);
             if (m instanceof ReLU relu && relu.adopted() && i > 0 && layers.get(i - 1) instanceof BatchNorm2d bn) {
                 g = bn.backwardRelu(g);
                 i--;
-                continue;
-            }
-            if (m instanceof Residual r) {
-                Residual before = i > 0 && layers.get(i - 1) instanceof Residual p && r.masksFor(p) ? p : null;
-                g = r.backward(g, masked, before);
-                masked = before != null;
                 continue;
             }
             g = m.backward(g);

@@ -260,57 +260,6 @@ class ResidualBlockTest {
         }
     }
 
-    /**
-     * In a Sequential, a unit after one that ends in a ReLU hands back its input gradient with that ReLU's mask
-     * applied (Residual.backward with before, ElementwiseOps.addReluBackward) and the unit before skips its ReLU
-     * backward: input and parameter gradients bitwise those of the units' plain backward calls one by one, over
-     * identity, option-A and no-ReLU (pre-activation style) units, two steps.
-     */
-    @Test
-    void chainedUnitsHandBackMaskedGradientsBitwiseAsSeparateCalls() {
-        Residual[][] units = new Residual[2][];
-        for (int copy = 0; copy < 2; copy++) {
-            Residual noRelu = new Residual(basicBlock(6, 6, 1).branch(), null, false);
-            units[copy] = new Residual[] {basicBlock(3, 3, 1), basicBlock(3, 3, 1), basicBlock(3, 6, 2), noRelu,
-                    basicBlock(6, 6, 1), basicBlock(6, 6, 1)};
-        }
-        Sequential chained = new Sequential();
-        Sequential separate = new Sequential();
-        for (int u = 0; u < units[0].length; u++) {
-            chained.add("u" + u, units[0][u]);
-            separate.add("u" + u, units[1][u]);
-        }
-        chained.initialize(151);
-        separate.initialize(151);
-        randomizeBn(chained, 152);
-        randomizeBn(separate, 152);
-        for (int step = 0; step < 2; step++) {
-            Tensor x = Checks.randn(153 + step, 2, 3, 8, 8);
-            chained.zeroGrad();
-            separate.zeroGrad();
-            Tensor out = chained.forward(x);
-            Tensor h = x;
-            for (Residual unit : units[1]) {
-                h = unit.forward(h);
-            }
-            Checks.assertBitwiseEqual(out.data(), h.data(), "step " + step + ": output");
-            assertThat(units[0][1].masksFor(units[0][0])).as("identity after identity").isTrue();
-            assertThat(units[0][4].masksFor(units[0][3])).as("after a unit without ReLU").isFalse();
-            Tensor dy = Checks.randn(155 + step, out.shape().dims());
-            Tensor dx = chained.backward(dy);
-            Tensor g = dy;
-            for (int u = units[1].length - 1; u >= 0; u--) {
-                g = units[1][u].backward(g);
-            }
-            Checks.assertBitwiseEqual(dx.data(), g.data(), "step " + step + ": input gradient");
-            Map<String, Parameter> a = chained.namedParameters(), b = separate.namedParameters();
-            for (String name : a.keySet()) {
-                Checks.assertBitwiseEqual(a.get(name).grad().data(), b.get(name).grad().data(),
-                        "step " + step + ": gradient of " + name);
-            }
-        }
-    }
-
     @Test
     void finiteDifferencesWithoutPostActivation() {
         // A pre-activation-style unit: no ReLU after the add, a projection-free identity shortcut.

@@ -41,15 +41,6 @@ public final class ScalarElementwise implements ElementwiseOps {
     }
 
     @Override
-    public void addReluBackward(int len, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, float[] dx,
-                                int dxOff) {
-        for (int e = 0; e < len; e++) {
-            float v = a[aOff + e] + b[bOff + e];
-            dx[dxOff + e] = y[yOff + e] > 0f ? v : 0f;
-        }
-    }
-
-    @Override
     public void accumulate(int len, float[] x, int xOff, float[] y, int yOff) {
         for (int e = 0; e < len; e++) {
             y[yOff + e] += x[xOff + e];

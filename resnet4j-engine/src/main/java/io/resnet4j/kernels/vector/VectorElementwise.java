@@ -103,45 +103,6 @@ public final class VectorElementwise implements ElementwiseOps {
         sum(len, a, aOff, b, bOff, y, yOff, true);
     }
 
-    // ---- dx = y > 0 ? a + b : 0 ----
-
-    @Override
-    public void addReluBackward(int len, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, float[] dx,
-                                int dxOff) {
-        int blocks = blocks(len), grain = Split.grain(blocks, BLOCK);
-        if (grain >= blocks) {
-            addReluBackward(0, len, a, aOff, b, bOff, y, yOff, dx, dxOff);
-        } else {
-            Split.Args s = Split.args();
-            s.x0 = a;
-            s.o0 = aOff;
-            s.x1 = b;
-            s.o1 = bOff;
-            s.x2 = y;
-            s.o2 = yOff;
-            s.x3 = dx;
-            s.o3 = dxOff;
-            s.i0 = len;
-            Split.run(blocks, grain, s, (t, b0, b1) -> addReluBackward(b0 * BLOCK, Math.min(t.i0, b1 * BLOCK), t.x0,
-                    t.o0, t.x1, t.o1, t.x2, t.o2, t.x3, t.o3));
-        }
-    }
-
-    private static void addReluBackward(int from, int to, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff,
-                                        float[] dx, int dxOff) {
-        FloatVector zero = FloatVector.zero(F);
-        int e = from;
-        for (; e <= to - LANES; e += LANES) {
-            FloatVector v = FloatVector.fromArray(F, a, aOff + e).add(FloatVector.fromArray(F, b, bOff + e));
-            FloatVector out = FloatVector.fromArray(F, y, yOff + e);
-            zero.blend(v, out.compare(VectorOperators.GT, 0f)).intoArray(dx, dxOff + e);
-        }
-        for (; e < to; e++) {
-            float v = a[aOff + e] + b[bOff + e];
-            dx[dxOff + e] = y[yOff + e] > 0f ? v : 0f;
-        }
-    }
-
     @Override
     public void accumulate(int len, float[] x, int xOff, float[] y, int yOff) {
         sum(len, y, yOff, x, xOff, y, yOff, false);
