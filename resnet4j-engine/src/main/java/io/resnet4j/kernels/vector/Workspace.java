@@ -69,7 +69,7 @@ final class Workspace {
     final ConvJobs.Subsample subsample = new ConvJobs.Subsample();
     /** A strided 1x1 convolution's input samples (or gradient of them), see ConvJobs.Subsample. */
     float[] subsampled = new float[0];
-    /** A convolution's output before it is added to the residual (VectorConv.forwardAdd on Winograd or DirectConv). */
+    /** A convolution's output before it is added to the residual (VectorConv.forwardAdd off the GEMM's path). */
     float[] branch = new float[0];
     /**
      * The pointwise geometry a strided 1x1 convolution's backward-weight runs as, by the strided one (kept so
