@@ -93,8 +93,7 @@ final class LaneMath {
         for (; e < to; e++) {
             tail += a[e];
         }
-        ((FloatVector) Simd.VECTOR_CLASS.cast(s0.add(s1))).intoArray(lanes, 0);
-        return addLanes(0, lanes, 0) + tail;
+        return addLanes(0, s0.add(s1), lanes) + tail;
     }
 
     /** dst[d, d + LANES) = x[s], x[s + 2], ..., x[s + 2 LANES - 2] (2 LANES floats read from s). */
@@ -105,12 +104,13 @@ final class LaneMath {
     }
 
     /**
-     * acc + lanes[from] + lanes[from + 1] + ... + lanes[from + LANES - 1], added in double in that order: a vector's
-     * lanes after the vector was stored into lanes (see run: v.lane(l) in a loop calls laneHelper).
+     * acc + v's lane 0 + lane 1 + ... + lane LANES - 1, added in double in that order. The lanes go through memory,
+     * lanes[0, LANES) (see run: v.lane(l) in a loop calls laneHelper).
      */
-    static double addLanes(double acc, float[] lanes, int from) {
+    static double addLanes(double acc, FloatVector v, float[] lanes) {
+        ((FloatVector) Simd.VECTOR_CLASS.cast(v)).intoArray(lanes, 0);
         for (int l = 0; l < LANES; l++) {
-            acc += lanes[from + l];
+            acc += lanes[l];
         }
         return acc;
     }

@@ -131,10 +131,7 @@ public final class VectorLoss implements LossOps {
             ex.intoArray(out, outAt + e);
             acc = acc.add(ex);
         }
-        // the lanes through memory, added in lane order (LaneMath.addLanes)
-        float[] lanes = Workspace.get().lanes;
-        ((FloatVector) Simd.VECTOR_CLASS.cast(acc)).intoArray(lanes, 0);
-        return LaneMath.addLanes(0, lanes, 0);
+        return LaneMath.addLanes(0, acc, Workspace.get().lanes);
     }
 
     /** a[at + j] = a[at + j] * coef + shift for j < k, one fma each. */

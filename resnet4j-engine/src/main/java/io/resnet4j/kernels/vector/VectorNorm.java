@@ -168,11 +168,8 @@ public final class VectorNorm implements NormOps {
                     t1 += d;
                     t2 += d * d;
                 }
-                // the lanes through memory, added in lane order (LaneMath.addLanes)
-                ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
-                ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-                s1 = LaneMath.addLanes(s1, lanes, 0);
-                s2 = LaneMath.addLanes(s2, lanes, LANES);
+                s1 = LaneMath.addLanes(s1, a1.add(b1), lanes);
+                s2 = LaneMath.addLanes(s2, a2.add(b2), lanes);
                 s1 += t1;
                 s2 += t2;
             }
@@ -471,11 +468,8 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (x[xb + e] - mu);
             }
-            // the lanes through memory, added in lane order (LaneMath.addLanes)
-            ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
-            ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-            sumDy = LaneMath.addLanes(sumDy, lanes, 0);
-            sumDyD = LaneMath.addLanes(sumDyD, lanes, LANES);
+            sumDy = LaneMath.addLanes(sumDy, a1.add(b1), lanes);
+            sumDyD = LaneMath.addLanes(sumDyD, a2.add(b2), lanes);
             sumDy += t1;
             sumDyD += t2;
         }
@@ -522,11 +516,8 @@ public final class VectorNorm implements NormOps {
                 t1 += g;
                 t2 += g * (xe - mu);
             }
-            // the lanes through memory, added in lane order (LaneMath.addLanes)
-            ((FloatVector) Simd.VECTOR_CLASS.cast(a1.add(b1))).intoArray(lanes, 0);
-            ((FloatVector) Simd.VECTOR_CLASS.cast(a2.add(b2))).intoArray(lanes, LANES);
-            sumDy = LaneMath.addLanes(sumDy, lanes, 0);
-            sumDyD = LaneMath.addLanes(sumDyD, lanes, LANES);
+            sumDy = LaneMath.addLanes(sumDy, a1.add(b1), lanes);
+            sumDyD = LaneMath.addLanes(sumDyD, a2.add(b2), lanes);
             sumDy += t1;
             sumDyD += t2;
         }

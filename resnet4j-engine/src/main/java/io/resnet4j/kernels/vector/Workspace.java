@@ -20,8 +20,8 @@ final class Workspace {
     float[] groupSums = new float[0];
     /** Training batch norm: per-plane sums (phase 1, VectorNorm) and per-channel constants of phase 2. */
     double[] planeSums = new double[0];
-    /** Two vectors' lanes, stored to be added in double (LaneMath.sum, VectorNorm, VectorLoss). */
-    final float[] lanes = new float[2 * Simd.LANES];
+    /** A vector's lanes, stored to be added in double (LaneMath.addLanes: LaneMath.sum, VectorNorm, VectorLoss). */
+    final float[] lanes = new float[Simd.LANES];
     float[] channelConsts = new float[0];
     int[] rowOffsets = new int[0];
     /** PositionTiles' last tile read in place: its taps gathered (crs x MR floats) and their offsets (crs ints). */
