@@ -62,7 +62,8 @@ final class EvalCommand extends BaseCommand {
     Integer limit;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Also write confusion.json and confusion.png into DIR "
-            + "(created if missing, and removed again when the eval fails or Ctrl-C stops it before they are written).")
+            + "(created if missing, and removed again when the eval fails or Ctrl-C or SIGTERM stops it before they "
+            + "are written).")
     Path out;
 
     @Option(names = "--quiet", description = "Print only the results (no model, data and progress lines).")
@@ -94,7 +95,7 @@ final class EvalCommand extends BaseCommand {
             UserFiles.requireNotDirectory(out.resolve(ConfusionMatrix.FILE_NAME));
             UserFiles.requireNotDirectory(out.resolve(ConfusionPlot.PNG));
         }
-        // Ctrl-C before the results are written leaves no --out behind either
+        // Ctrl-C or SIGTERM before the results are written leaves no --out behind either
         try (Interrupts.Cleanup interrupted = out != null ? Interrupts.Cleanup.install(err()) : null) {
             if (interrupted != null) {
                 interrupted.watch(out, created, "nothing written into " + out);

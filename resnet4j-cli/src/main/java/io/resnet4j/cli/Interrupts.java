@@ -1,55 +1,66 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.train.Trainer;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
- * Ctrl-C. During training the first press asks the trainer to stop after the current epoch (its checkpoint is
- * written, so the run can be resumed); a second press quits at once (the last checkpoint is the previous
- * epoch's). During eval and experiment a press quits at once, after removing the output directories the command
- * created while they are still empty ({@link Cleanup}). Uses {@code sun.misc.Signal} through reflection, where
- * it exists; elsewhere Ctrl-C quits as usual.
+ * Ctrl-C (SIGINT) and SIGTERM. During training the first Ctrl-C asks the trainer to stop after the current epoch
+ * (its checkpoint is written, so the run can be resumed); a second one quits at once (the last checkpoint is the
+ * previous epoch's), and so does SIGTERM (what kill, systemd and container runtimes send: they allow seconds, not
+ * an epoch). During eval and experiment either signal quits at once, after removing the output directories the
+ * command created while they are still empty ({@link Cleanup}). Exit codes 130 and 143 (128 + the signal's number),
+ * as for a program the signal ended. Uses {@code sun.misc.Signal} through reflection, where it exists; elsewhere
+ * the JVM's own handling applies.
  */
 final class Interrupts {
     private Interrupts() {
     }
 
-    /** Installs the handler for the run in {@code runDir}; returns false when signals cannot be handled here. */
+    /** Exit code after SIGINT (Ctrl-C), 128 + 2. */
+    static final int SIGINT_EXIT = 130;
+    /** Exit code after SIGTERM, 128 + 15. */
+    static final int SIGTERM_EXIT = 143;
+
+    /** Installs the handlers for the run in {@code runDir}; returns false when signals cannot be handled here. */
     static boolean onInterrupt(Runnable firstPress, PrintWriter err, Path runDir) {
         Presses presses = new Presses(firstPress, err, runDir, Interrupts::halt);
-        return install(presses::press) != null;
+        boolean interrupt = install("INT", presses::press) != null;
+        boolean terminate = install("TERM", presses::terminate) != null;
+        return interrupt && terminate;
     }
 
     /**
-     * Makes Ctrl-C run {@code onPress} until the returned handle is closed, which puts the previous handler back;
-     * null when signals cannot be handled here.
+     * Makes the signal (by its name without SIG: INT, TERM) run {@code onSignal} until the returned handle is
+     * closed, which puts the previous handler back; null when signals cannot be handled here.
      */
-    static Handle install(Runnable onPress) {
+    static Handle install(String name, Runnable onSignal) {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
-            Object sigint = signal.getConstructor(String.class).newInstance("INT");
+            Object sig = signal.getConstructor(String.class).newInstance(name);
             Object proxy = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (p, m, args) -> {
                 if (m.getName().equals("handle")) {
-                    onPress.run();
+                    onSignal.run();
                     return null;
                 }
                 return switch (m.getName()) {
-                    case "toString" -> "resnet4j interrupt handler";
+                    case "toString" -> "resnet4j SIG" + name + " handler";
                     case "hashCode" -> System.identityHashCode(p);
                     case "equals" -> p == args[0];
                     default -> null;
                 };
             });
             Method handle = signal.getMethod("handle", signal, handler);
-            Object previous = handle.invoke(null, sigint, proxy);
+            Object previous = handle.invoke(null, sig, proxy);
             return () -> {
                 try {
-                    handle.invoke(null, sigint, previous);
+                    handle.invoke(null, sig, previous);
                 } catch (ReflectiveOperationException | RuntimeException e) {
                     // ours stays installed: a later press reports and quits, as during the command
                 }
@@ -65,20 +76,20 @@ final class Interrupts {
         void close();
     }
 
-    /** Ends the JVM at once with {@link TrainCommand#STOPPED}, as an interrupted program. */
-    private static void halt() {
-        Runtime.getRuntime().halt(TrainCommand.STOPPED);
+    /** Ends the JVM at once with the exit code, as a program the signal ended. */
+    private static void halt(int exitCode) {
+        Runtime.getRuntime().halt(exitCode);
     }
 
-    /** What each press does, apart from the signal plumbing (and with the halt replaceable, for tests). */
+    /** What each signal does, apart from the signal plumbing (and with the halt replaceable, for tests). */
     static final class Presses {
         private final Runnable firstPress;
         private final PrintWriter err;
         private final Path runDir;
-        private final Runnable halt;
+        private final IntConsumer halt;
         private int count;
 
-        Presses(Runnable firstPress, PrintWriter err, Path runDir, Runnable halt) {
+        Presses(Runnable firstPress, PrintWriter err, Path runDir, IntConsumer halt) {
             this.firstPress = firstPress;
             this.err = err;
             this.runDir = runDir;
@@ -92,16 +103,30 @@ final class Interrupts {
                 err.flush();
                 firstPress.run();
             } else {
-                err.println("quitting; resume from the last epoch's checkpoint with ./resnet4j train --resume "
-                        + runDir);
+                err.println("quitting; " + resumeNote());
                 err.flush();
-                halt.run();
+                halt.accept(SIGINT_EXIT);
             }
+        }
+
+        /** SIGTERM: quits at once, whatever Ctrl-C did before. */
+        synchronized void terminate() {
+            err.println();
+            err.println("terminated (SIGTERM); " + resumeNote());
+            err.flush();
+            halt.accept(SIGTERM_EXIT);
+        }
+
+        /** Where the run continues from, or that no epoch finished (so no checkpoint exists yet). */
+        private String resumeNote() {
+            return Files.exists(runDir.resolve(Trainer.LAST))
+                    ? "resume from the last epoch's checkpoint with ./resnet4j train --resume " + runDir
+                    : "no epoch had finished, so there is no checkpoint to resume from";
         }
     }
 
     /**
-     * Ctrl-C during a command that writes into an output directory: the directories the command created (as
+     * Ctrl-C or SIGTERM during a command that writes into an output directory: the directories the command created (as
      * {@link UserFiles#requireWritableDirectory} returned them) are removed while they are empty, as after a
      * failure, and the command quits. No file is deleted: eval writes its files in {@link #writing}, which a press
      * waits for, and the experiment keeps its files so that the same command continues it. A directory the user
@@ -109,30 +134,37 @@ final class Interrupts {
      */
     static final class Cleanup implements AutoCloseable {
         private final PrintWriter err;
-        private final Runnable halt;
-        private Handle handle;
+        private final IntConsumer halt;
+        private Handle interrupt, terminate;
         private Path dir;
         private List<Path> created = List.of();
         private String keptNote;
 
-        /** halt: ends the command (the JVM), for tests replaceable. */
-        Cleanup(PrintWriter err, Runnable halt) {
+        /** halt: ends the command (the JVM) with the exit code, for tests replaceable. */
+        Cleanup(PrintWriter err, IntConsumer halt) {
             this.err = err;
             this.halt = halt;
         }
 
-        /** A cleanup that halts the JVM, the Ctrl-C handler until it is closed (where signals can be handled). */
+        /**
+         * A cleanup that halts the JVM, the SIGINT and SIGTERM handler until it is closed (where signals can be
+         * handled).
+         */
         static Cleanup install(PrintWriter err) {
             Cleanup c = new Cleanup(err, Interrupts::halt);
-            c.handle = Interrupts.install(c::press);
+            c.interrupt = Interrupts.install("INT", c::press);
+            c.terminate = Interrupts.install("TERM", c::terminate);
             return c;
         }
 
-        /** Puts the previous Ctrl-C handler back. */
+        /** Puts the previous handlers back. */
         @Override
         public void close() {
-            if (handle != null) {
-                handle.close();
+            if (interrupt != null) {
+                interrupt.close();
+            }
+            if (terminate != null) {
+                terminate.close();
             }
         }
 
@@ -152,20 +184,30 @@ final class Interrupts {
             this.keptNote = keptNote;
         }
 
-        synchronized void press() {
+        /** Ctrl-C. */
+        void press() {
+            quit("interrupted", SIGINT_EXIT);
+        }
+
+        /** SIGTERM. */
+        void terminate() {
+            quit("terminated (SIGTERM)", SIGTERM_EXIT);
+        }
+
+        private synchronized void quit(String what, int exitCode) {
             String message;
             if (dir == null) {
-                message = "interrupted";
+                message = what;
             } else {
                 UserFiles.removeIfEmpty(created);
                 boolean removed = !created.isEmpty() && Files.notExists(created.get(created.size() - 1));
-                message = "interrupted; " + (removed ? "removed " + dir + " (created by this command, still empty)"
+                message = what + "; " + (removed ? "removed " + dir + " (created by this command, still empty)"
                         : keptNote);
             }
             err.println();
             err.println(message);
             err.flush();
-            halt.run();
+            halt.accept(exitCode);
         }
     }
 }

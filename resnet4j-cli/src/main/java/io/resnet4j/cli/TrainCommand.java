@@ -53,7 +53,7 @@ import picocli.CommandLine.Option;
             "With no --epochs: a short budget of " + TrainCommand.BUDGET_EPOCHS + " epochs on "
                     + TrainCommand.BUDGET_TRAIN + " training and " + TrainCommand.BUDGET_TEST
                     + " test images, batch " + TrainCommand.BUDGET_BATCH + ", no augmentation (a few minutes on 2 cores).",
-            "Ctrl-C stops after the current epoch (Ctrl-C twice: at once); --resume continues a stopped run.",
+            "Ctrl-C stops after the current epoch (Ctrl-C twice, or SIGTERM: at once); --resume continues a stopped run.",
             "Deep nets at large batches (resnet1202 at batch 128 keeps 16 GiB of activations) fit with --recompute block "
                     + "(with --resume too: it changes memory and time, not results)."
         },
@@ -74,7 +74,7 @@ final class TrainCommand extends BaseCommand {
     static final int BUDGET_BATCH = 64;
     static final String CONFIG = RunReport.CONFIG_JSON;
     /** Exit code of a run stopped early by Ctrl-C (128 + SIGINT), its checkpoint written. */
-    static final int STOPPED = 130;
+    static final int STOPPED = Interrupts.SIGINT_EXIT;
 
     enum Schedule { cosine, step, constant }
 

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ctrl-C during eval and experiment, for real: the CLI runs in a child JVM and gets SIGINT (kill -INT) once it
- * has started working. What the command created goes; what the user had stays as it was. Linux only: the child
+ * Ctrl-C during eval and experiment, and SIGTERM during eval and train, for real: the CLI runs in a child JVM and
+ * gets the signal (kill -INT, kill -TERM) once it has started working. What the command created goes; what the user had stays as it was. Linux only: the child
  * is started through GNU env's --default-signal.
  */
 @EnabledOnOs(OS.LINUX)
@@ -84,19 +84,49 @@ class InterruptedCommandsTest {
         assertThat(Files.readString(had.resolve("notes.txt"))).isEqualTo("mine");
     }
 
+    @Test
+    void sigtermDuringEvalRemovesTheOutDirectoriesItCreatedAndExitsWith143() throws Exception {
+        Path out = dir.resolve("term/eval");
+        Interrupted r = signal("TERM", "evaluating", "eval", "--checkpoint", model.toString(), "--batch", "1",
+                "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(Interrupts.SIGTERM_EXIT);
+        assertThat(dir.resolve("term")).as("--out and its parent, both created by eval").doesNotExist();
+        assertThat(r.err()).contains("terminated (SIGTERM); removed " + out + " (created by this command, still empty)")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void sigtermDuringTrainingQuitsAtOnceNamingTheCheckpointToResume() throws Exception {
+        Path run = dir.resolve("term-run");
+        Interrupted r = signal("TERM", "epoch 1/", "train", "--dataset", "bundled", "--model", "resnet8",
+                "--epochs", "1000", "--train-limit", "64", "--test-limit", "32", "--batch", "32",
+                "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(Interrupts.SIGTERM_EXIT);
+        assertThat(r.err()).contains("terminated (SIGTERM); resume from the last epoch's checkpoint with "
+                + "./resnet4j train --resume " + run).doesNotContain("Exception");
+        assertThat(run.resolve("last.safetensors")).isNotEmptyFile();
+        assertThat(run.resolve("model.safetensors")).as("the run did not get to its end").doesNotExist();
+    }
+
     /** The child's exit code and stderr. */
     private record Interrupted(int exitCode, String err) {
     }
 
-    /**
-     * Runs the CLI with args in a child JVM (working directory: the test's directory), sends it SIGINT once its
-     * stdout shows marker, and waits for it to end.
-     */
+    /** {@link #signal} with SIGINT. */
     private static Interrupted interrupt(String marker, String... args) throws IOException, InterruptedException {
+        return signal("INT", marker, args);
+    }
+
+    /**
+     * Runs the CLI with args in a child JVM (working directory: the test's directory), sends it the signal (INT,
+     * TERM) once its stdout shows marker, and waits for it to end.
+     */
+    private static Interrupted signal(String name, String marker, String... args)
+            throws IOException, InterruptedException {
         // A process started in the background without job control (as CI may run the build) ignores SIGINT, and
         // so would its children: the JVM then installs no handler for it. GNU env (coreutils 8.31+) restores the
         // default disposition before it starts the child JVM.
-        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT",
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"), "-Xmx1g", "-Djava.awt.headless=true",
                 Main.class.getName()));
         command.addAll(List.of(args));
@@ -113,10 +143,10 @@ class InterruptedCommandsTest {
                 Thread.sleep(50);
             }
             // the shell's own kill: procps (/bin/kill) is not on every Debian machine
-            Process kill = new ProcessBuilder("sh", "-c", "kill -INT \"$0\"", Long.toString(child.pid()))
+            Process kill = new ProcessBuilder("sh", "-c", "kill -" + name + " \"$0\"", Long.toString(child.pid()))
                     .inheritIO().start();
             assertThat(kill.waitFor()).isZero();
-            assertThat(child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the child quit after SIGINT").isTrue();
+            assertThat(child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("the child quit after SIG" + name).isTrue();
             return new Interrupted(child.exitValue(), Files.readString(stderr, StandardCharsets.UTF_8));
         } finally {
             child.destroyForcibly();
