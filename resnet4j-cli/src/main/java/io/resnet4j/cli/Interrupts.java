@@ -1,5 +1,6 @@
 package io.resnet4j.cli;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.train.Trainer;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
@@ -76,8 +77,12 @@ final class Interrupts {
         void close();
     }
 
-    /** Ends the JVM at once with the exit code, as a program the signal ended. */
+    /**
+     * Ends the JVM at once with the exit code, as a program the signal ended; a checkpoint or file being written
+     * loses its temporary file, and its target stays as it was.
+     */
     private static void halt(int exitCode) {
+        AtomicFiles.deleteUnfinished();
         Runtime.getRuntime().halt(exitCode);
     }
 

@@ -106,6 +106,8 @@ class InterruptedCommandsTest {
                 + "./resnet4j train --resume " + run).doesNotContain("Exception");
         assertThat(run.resolve("last.safetensors")).isNotEmptyFile();
         assertThat(run.resolve("model.safetensors")).as("the run did not get to its end").doesNotExist();
+        assertThat(list(run)).as("no temporary file of a checkpoint being written when the signal came")
+                .noneMatch(n -> n.endsWith(".tmp"));
     }
 
     /** The child's exit code and stderr. */

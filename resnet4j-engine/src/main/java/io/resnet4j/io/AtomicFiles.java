@@ -17,13 +17,34 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whole-file writes that readers see entirely or not at all (temporary file, fsync, rename), and synced appends:
  * checkpoints, metrics, exported models, downloads, run reports, plots and experiment results.
  */
 public final class AtomicFiles {
+    /** The temporary files of writes in progress, for {@link #deleteUnfinished}. */
+    private static final Set<Path> UNFINISHED = ConcurrentHashMap.newKeySet();
+
     private AtomicFiles() {
+    }
+
+    /**
+     * Deletes the temporary files of the writes still in progress (their targets stay as before those writes), for
+     * a process about to end with Runtime.halt, which runs no finally block: a signal handler that quits mid-epoch
+     * would otherwise leave a hidden ".last.safetensors.*.tmp" of the checkpoint being written. A write whose
+     * temporary file goes this way fails (its rename finds no file) and leaves its target untouched.
+     */
+    public static void deleteUnfinished() {
+        for (Path tmp : UNFINISHED) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort: the target is intact either way
+            }
+        }
     }
 
     /** What goes into the file: written to the temporary file's channel (which is then forced to disk). */
@@ -52,6 +73,7 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             step = "creating a temporary file in " + dir;
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            UNFINISHED.add(tmp);
             step = "writing the temporary file " + tmp;
             if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
                 // Temporary files are created owner-only; the result is an ordinary file (rw-r--r--).
@@ -70,6 +92,7 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            UNFINISHED.remove(tmp);
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
@@ -81,6 +104,7 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // the write's own error is the one to report
                 }
+                UNFINISHED.remove(tmp);
             }
         }
     }

@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,6 +36,48 @@ class AtomicFilesTest {
         assertThat(Files.readString(target)).isEqualTo("old");
         try (Stream<Path> files = Files.list(target.getParent())) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("model.safetensors");
+        }
+    }
+
+    @Test
+    void deleteUnfinishedRemovesTheTemporaryFileOfAWriteInProgressAndTheWriteFails() throws Exception {
+        Path target = tmp.resolve("last.safetensors");
+        AtomicFiles.write(target, "epoch 1".getBytes(StandardCharsets.UTF_8));
+        CountDownLatch writing = new CountDownLatch(1), halted = new CountDownLatch(1);
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try {
+                AtomicFiles.writeWith(target, ch -> {
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap("half of epoch 2".getBytes(StandardCharsets.UTF_8)));
+                    writing.countDown();
+                    try {
+                        halted.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(" and the rest".getBytes(StandardCharsets.UTF_8)));
+                });
+                outcome.set(new AssertionError("the write went through"));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        writer.start();
+        assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(names(tmp)).hasSize(2).contains("last.safetensors")
+                .anySatisfy(n -> assertThat(n).startsWith(".last.safetensors.").endsWith(".tmp"));
+        AtomicFiles.deleteUnfinished();
+        assertThat(names(tmp)).containsExactly("last.safetensors");
+        halted.countDown();
+        writer.join(10_000);
+        assertThat(outcome.get()).isInstanceOf(IOException.class).hasMessageStartingWith("cannot write " + target);
+        assertThat(Files.readString(target)).isEqualTo("epoch 1");
+        assertThat(names(tmp)).containsExactly("last.safetensors");
+    }
+
+    private static java.util.List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
