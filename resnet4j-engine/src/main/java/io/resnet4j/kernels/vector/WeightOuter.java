@@ -29,6 +29,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
+ * <p>Channel path ({@link #channels}): where k takes an odd number of vectors (the one-vector tile), the
+ * convolution is stride-1 "same" with r * s > 1 and c a multiple of LANES, the roles turn: each image is gathered
+ * into z' (s, hz, q, c), channels innermost, one copy per kernel column v (z'[v, i, b] = x[:, i - pt, b + v - pl]),
+ * so that tap (u, v) of output position g reads the vector of channels at z'[v, g + u * q]; dy is read in place
+ * and broadcast, 8 output channels by 3 vectors of (u, channel block) per tile, 8 broadcasts and 3 loads per 24
+ * multiply-adds. CIFAR's 16@32 backward-weight at batch 128 ran 1.21-1.33x on one thread, 1.14-1.20x on two (same
+ * JVM, alternating; BENCHMARKS.md, twentieth session); 16@16 1.22x, 16@8 1.09x, 16@56 1.12x, 32 -> 48 at 16x16 1.07x.
  * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 512 x 128; see {@link #fits}): tasks
  * are groups of images, each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 8 groups but
  * no group smaller than MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8,
@@ -82,6 +89,14 @@ final class WeightOuter implements Parallel.Task {
     int[] rowOff;
     private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages, planeR;
     private boolean inPlace, shifted;
+    /** Whether the channel-vector path runs (see plan), and whether plan may choose it. */
+    boolean channels, channelsAllowed = true;
+    /** Channel path: vectors of channels (c / LANES), tile columns per kernel column (r * cVectors up to a multiple
+     * of 3), acc row length, acc rows (k up to a multiple of 8), floats of one z' copy. */
+    private int cVectors, perColumn, ldc, kRows, copyFloats;
+    /** Gather offsets of one vector of channels: l * h * w, for planeFloats = h * w. */
+    private int[] gatherIdx = new int[L];
+    private int gatherPlane = -1;
     /**
      * Stride 1 with q == w: which floats of a z plane of kernel column v come from x, valid[v * planeR + t] for
      * t = i * q + b in [0, planeR), planeR = hz * q rounded up to LANES (false past hz * q).
@@ -105,13 +120,28 @@ final class WeightOuter implements Parallel.Task {
         kp = (kOut + nr - 1) / nr * nr;
         crsBlocks = (crs + mr - 1) / mr;
         oBlocks = kp / nr;
+        channels = channelsAllowed && narrow && !inPlace && g.sh == 1 && g.sw == 1 && g.p == g.h && g.q == g.w
+                && g.ch % L == 0 && g.r * g.s > 1 && g.pt >= 0 && g.pt < g.r && g.pl >= 0 && g.pl < g.s;
+        if (channels) {
+            cVectors = g.ch / L;
+            perColumn = (g.r * cVectors + 2) / 3 * 3;
+            ldc = g.s * perColumn * L;
+            kRows = (kOut + CHANNEL_ROWS - 1) / CHANNEL_ROWS * CHANNEL_ROWS;
+            copyFloats = hz * g.q * g.ch;
+            if (gatherPlane != g.h * g.w) {
+                gatherPlane = g.h * g.w;
+                for (int l = 0; l < L; l++) {
+                    gatherIdx[l] = l * gatherPlane;
+                }
+            }
+        }
         long macs = (long) kOut * crs * g.images * pq;
         int want = (int) Math.max(1, Math.min(TARGET_TASKS, macs / GemmDriver.MIN_TASK_MACS));
         want = (int) Math.min(want, Math.max(1, GROUP_SUMS_MAX / ((long) kOut * crs)));
         want = Math.min(want, g.images);
         // each group zeroes its accumulators, writes them out and the reduction reads them back: a group takes at
         // least MACS_PER_SUM multiply-adds per accumulator float, but two groups where there are two images
-        long accFloats = (long) crsBlocks * mr * kp, imageMacs = Math.max(1, (long) kOut * crs * pq);
+        long accFloats = accFloats(), imageMacs = Math.max(1, (long) kOut * crs * pq);
         long minImages = Math.max(1, (MACS_PER_SUM * accFloats + imageMacs - 1) / imageMacs);
         want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
@@ -132,9 +162,14 @@ final class WeightOuter implements Parallel.Task {
      * a chunk's transposed dy within maxFloats (its L2 share; larger images measured slower than WeightGemm).
      */
     boolean fits(long maxFloats) {
-        return (long) crsBlocks * mr * kp <= ACC_MAX
-                && (inPlace ? 0 : (long) zSize) + (long) Math.min(pq, CHUNK) * kp
+        return accFloats() <= ACC_MAX
+                && (inPlace ? 0 : (long) zSize) + (channels ? 0 : (long) Math.min(pq, CHUNK) * kp)
                 <= Math.min(maxFloats, Integer.MAX_VALUE - 16);
+    }
+
+    /** Floats of one task's accumulators (after plan). */
+    private long accFloats() {
+        return channels ? (long) kRows * ldc : (long) crsBlocks * mr * kp;
     }
 
     long groupSumsSize() {
@@ -302,6 +337,10 @@ final class WeightOuter implements Parallel.Task {
     }
 
     private void main(int group) {
+        if (channels) {
+            mainChannels(group);
+            return;
+        }
         int lda = kp, rows = crsBlocks * mr, last = crs - 1, nr = this.nr, mr = this.mr;
         int[] off = rowOff;
         Workspace ws = Workspace.get();
@@ -348,6 +387,225 @@ final class WeightOuter implements Parallel.Task {
                 }
             }
         }
+    }
+
+    /** Output channels of the channel path's tile (broadcast rows). */
+    static final int CHANNEL_ROWS = 8;
+    /**
+     * Positions per call of the channel path's tile. CIFAR's 16@32 at batch 128, one thread, against the one-vector
+     * tile in the same JVM: 512 1.22-1.36x, 384 1.27x, 768 1.16x, 1024 1.22x, 256 0.79x (twice, unexplained).
+     */
+    static final int CHANNEL_CHUNK = 512;
+
+    /**
+     * The channel path: acc (kRows, ldc), acc[o, (v * perColumn + u * cVectors + cb) * LANES + l] = dw[o, ch, u, v]
+     * for ch = cb * LANES + l. Each image's z' (buildChannels) then, per chunk of positions, block of 8 output
+     * channels (their dy rows stay in L1 while the tiles sweep them; kernel columns outside measured 0.90x) and
+     * kernel column v, tiles of 3 vectors of (u, cb): the one-vector path's 12 broadcasts per 12 multiply-adds
+     * become 8 per 24.
+     */
+    private void mainChannels(int group) {
+        int lda = ldc, q = g.q, c = g.ch, nj = g.r * cVectors, lastK = kOut - 1;
+        Workspace ws = Workspace.get();
+        float[] acc = ws.partial = Workspace.grow(ws.partial, (long) kRows * lda);
+        java.util.Arrays.fill(acc, 0, kRows * lda, 0f);
+        float[] zs = ws.cols = Workspace.grow(ws.cols, (long) zSize + L);
+        int i0 = group * groupImages, i1 = Math.min(g.images, i0 + groupImages);
+        for (int img = i0; img < i1; img++) {
+            buildChannels(img, zs);
+            int dyImg = dyOff + img * kOut * pq;
+            for (int g0 = 0; g0 < pq; g0 += CHANNEL_CHUNK) {
+                int len = Math.min(CHANNEL_CHUNK, pq - g0);
+                for (int ob = 0; ob < kRows; ob += CHANNEL_ROWS) {
+                    for (int v = 0; v < g.s; v++) {
+                        int zb = v * copyFloats + g0 * c;
+                        for (int j0 = 0; j0 < perColumn; j0 += 3) {
+                            // columns past nj repeat the last one; their sums land in acc columns never read
+                            int ja = j0, jb = Math.min(j0 + 1, nj - 1), jc = Math.min(j0 + 2, nj - 1);
+                            channelTile(len, zs, zb, (ja / cVectors * q) * c + ja % cVectors * L,
+                                    (jb / cVectors * q) * c + jb % cVectors * L,
+                                    (jc / cVectors * q) * c + jc % cVectors * L, c, dy, dyImg + g0, pq, ob, lastK,
+                                    acc, ob * lda + (v * perColumn + j0) * L, lda);
+                        }
+                    }
+                }
+            }
+        }
+        for (int o = 0; o < kOut; o++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int u = 0; u < g.r; u++) {
+                    for (int v = 0; v < g.s; v++) {
+                        int row = (ch * g.r + u) * g.s + v;
+                        float sum = acc[o * lda + (v * perColumn + u * cVectors + ch / L) * L + ch % L];
+                        if (groups == 1) {
+                            dw[dwOff + o * crs + row] += sum;
+                        } else {
+                            groupSums[(group * kOut + o) * crs + row] = sum;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One image's z' into dst: (s, hz, q, ch), z'[v, i, b, ch] = x[img, ch, i - pt, b + v - pl], zero outside x.
+     * The copy of kernel column pl (no column shift) is gathered (one vector of channels per position), the
+     * others are it shifted by whole positions, with zero columns at the edges.
+     */
+    private void buildChannels(int img, float[] dst) {
+        int hw = g.h * g.w, w = g.w, c = g.ch, row = w * c, base = g.pl * copyFloats;
+        float[] x = g.x;
+        int[] idx = gatherIdx;
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < hz; i++) {
+            int si = i - g.pt, d = base + i * row;
+            if (si < 0 || si >= g.h) {
+                for (int t = 0; t < row; t += L) {
+                    zero.intoArray(dst, d + t);
+                }
+                continue;
+            }
+            for (int cb = 0; cb < c; cb += L) {
+                int s0 = g.xOff + (img * c + cb) * hw + si * w;
+                for (int b = 0; b < w; b++) {
+                    FloatVector.fromArray(F, x, s0 + b, idx, 0).intoArray(dst, d + b * c + cb);
+                }
+            }
+        }
+        for (int v = 0; v < g.s; v++) {
+            int shift = v - g.pl;
+            if (shift == 0) {
+                continue;
+            }
+            // columns b with b + shift inside [0, w): [b0, b1)
+            int b0 = Math.max(0, -shift), b1 = Math.min(w, w - shift);
+            for (int i = 0; i < hz; i++) {
+                int src = base + i * row, d = v * copyFloats + i * row;
+                for (int t = 0; t < b0 * c; t += L) {
+                    zero.intoArray(dst, d + t);
+                }
+                for (int t = b0 * c; t < b1 * c; t += L) {
+                    FloatVector.fromArray(F, dst, src + t + shift * c).intoArray(dst, d + t);
+                }
+                for (int t = Math.max(b0, b1) * c; t < row; t += L) {
+                    zero.intoArray(dst, d + t);
+                }
+            }
+        }
+    }
+
+    /**
+     * The channel path's micro-kernel: acc tile (8 rows, row stride lda, of 3 vectors from ai) += sum over i in
+     * [0, count) of dy[d + min(ob + t, lastK) * pq + i] (row t) x z[zb + o_j + i * c] (vector j).
+     */
+    static void channelTile(int count, float[] z, int zb, int o0, int o1, int o2, int c, float[] dy, int d, int pq,
+                            int ob, int lastK, float[] acc, int ai, int lda) {
+        int d0 = d + Math.min(ob, lastK) * pq, d1 = d + Math.min(ob + 1, lastK) * pq;
+        int d2 = d + Math.min(ob + 2, lastK) * pq, d3 = d + Math.min(ob + 3, lastK) * pq;
+        int d4 = d + Math.min(ob + 4, lastK) * pq, d5 = d + Math.min(ob + 5, lastK) * pq;
+        int d6 = d + Math.min(ob + 6, lastK) * pq, d7 = d + Math.min(ob + 7, lastK) * pq;
+        int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda, a4 = ai + 4 * lda, a5 = ai + 5 * lda;
+        int a6 = ai + 6 * lda, a7 = ai + 7 * lda;
+        FloatVector c00 = FloatVector.fromArray(F, acc, ai), c01 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector c02 = FloatVector.fromArray(F, acc, ai + 2 * L), c10 = FloatVector.fromArray(F, acc, a1);
+        FloatVector c11 = FloatVector.fromArray(F, acc, a1 + L), c12 = FloatVector.fromArray(F, acc, a1 + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, a2), c21 = FloatVector.fromArray(F, acc, a2 + L);
+        FloatVector c22 = FloatVector.fromArray(F, acc, a2 + 2 * L), c30 = FloatVector.fromArray(F, acc, a3);
+        FloatVector c31 = FloatVector.fromArray(F, acc, a3 + L), c32 = FloatVector.fromArray(F, acc, a3 + 2 * L);
+        FloatVector c40 = FloatVector.fromArray(F, acc, a4), c41 = FloatVector.fromArray(F, acc, a4 + L);
+        FloatVector c42 = FloatVector.fromArray(F, acc, a4 + 2 * L), c50 = FloatVector.fromArray(F, acc, a5);
+        FloatVector c51 = FloatVector.fromArray(F, acc, a5 + L), c52 = FloatVector.fromArray(F, acc, a5 + 2 * L);
+        FloatVector c60 = FloatVector.fromArray(F, acc, a6), c61 = FloatVector.fromArray(F, acc, a6 + L);
+        FloatVector c62 = FloatVector.fromArray(F, acc, a6 + 2 * L), c70 = FloatVector.fromArray(F, acc, a7);
+        FloatVector c71 = FloatVector.fromArray(F, acc, a7 + L), c72 = FloatVector.fromArray(F, acc, a7 + 2 * L);
+        for (int i = 0; i < count; i++) {
+            int zi = zb + i * c;
+            FloatVector x0 = FloatVector.fromArray(F, z, zi + o0);
+            FloatVector x1 = FloatVector.fromArray(F, z, zi + o1);
+            FloatVector x2 = FloatVector.fromArray(F, z, zi + o2);
+            FloatVector b = FloatVector.broadcast(F, dy[d0 + i]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            c02 = x2.fma(b, c02);
+            b = FloatVector.broadcast(F, dy[d1 + i]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            c12 = x2.fma(b, c12);
+            b = FloatVector.broadcast(F, dy[d2 + i]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            c22 = x2.fma(b, c22);
+            b = FloatVector.broadcast(F, dy[d3 + i]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+            c32 = x2.fma(b, c32);
+            b = FloatVector.broadcast(F, dy[d4 + i]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            c42 = x2.fma(b, c42);
+            b = FloatVector.broadcast(F, dy[d5 + i]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+            c52 = x2.fma(b, c52);
+            b = FloatVector.broadcast(F, dy[d6 + i]);
+            c60 = x0.fma(b, c60);
+            c61 = x1.fma(b, c61);
+            c62 = x2.fma(b, c62);
+            b = FloatVector.broadcast(F, dy[d7 + i]);
+            c70 = x0.fma(b, c70);
+            c71 = x1.fma(b, c71);
+            c72 = x2.fma(b, c72);
+        }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+        c02 = (FloatVector) VECTOR_CLASS.cast(c02);
+        c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+        c12 = (FloatVector) VECTOR_CLASS.cast(c12);
+        c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+        c22 = (FloatVector) VECTOR_CLASS.cast(c22);
+        c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+        c32 = (FloatVector) VECTOR_CLASS.cast(c32);
+        c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+        c42 = (FloatVector) VECTOR_CLASS.cast(c42);
+        c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) VECTOR_CLASS.cast(c51);
+        c52 = (FloatVector) VECTOR_CLASS.cast(c52);
+        c60 = (FloatVector) VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) VECTOR_CLASS.cast(c61);
+        c62 = (FloatVector) VECTOR_CLASS.cast(c62);
+        c70 = (FloatVector) VECTOR_CLASS.cast(c70);
+        c71 = (FloatVector) VECTOR_CLASS.cast(c71);
+        c72 = (FloatVector) VECTOR_CLASS.cast(c72);
+        c00.intoArray(acc, ai);
+        c01.intoArray(acc, ai + L);
+        c02.intoArray(acc, ai + 2 * L);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + L);
+        c12.intoArray(acc, a1 + 2 * L);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + L);
+        c22.intoArray(acc, a2 + 2 * L);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + L);
+        c32.intoArray(acc, a3 + 2 * L);
+        c40.intoArray(acc, a4);
+        c41.intoArray(acc, a4 + L);
+        c42.intoArray(acc, a4 + 2 * L);
+        c50.intoArray(acc, a5);
+        c51.intoArray(acc, a5 + L);
+        c52.intoArray(acc, a5 + 2 * L);
+        c60.intoArray(acc, a6);
+        c61.intoArray(acc, a6 + L);
+        c62.intoArray(acc, a6 + 2 * L);
+        c70.intoArray(acc, a7);
+        c71.intoArray(acc, a7 + L);
+        c72.intoArray(acc, a7 + 2 * L);
     }
 
     /**

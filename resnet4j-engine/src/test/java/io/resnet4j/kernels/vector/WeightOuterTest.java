@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * WeightOuter run directly (not through VectorConv's choice) against the scalar reference: the unrolled input
  * of every kind (in place, "same" stride 1 by whole-plane shifts, row by row for strides, crops and wider
  * padding), channel counts off the tile (k not a multiple of 16, crs not of 6 or 12), both tiles (k an odd or
- * even number of vectors), one and several image groups, chunks across an image (in place too); and bitwise
- * equal on one and two threads.
+ * even number of vectors), the channel path and, on its shapes, the one-vector tile it replaces, one and several
+ * image groups, chunks across an image (in place too); and bitwise equal on one and two threads.
  */
 class WeightOuterTest {
     private static final List<ConvGeometry> GEOMETRIES = List.of(
@@ -43,21 +43,53 @@ class WeightOuterTest {
             new ConvGeometry(2, 5, 9, 8, 6, 3, 3, 1, 1, 0, 1, 1, 2),
             new ConvGeometry(2, 4, 10, 9, 5, 3, 2, 2, 1, 1, 0, 2, 1),
             new ConvGeometry(1, 3, 7, 12, 4, 2, 3, 1, 2, 1, 0, 0, 1),
-            new ConvGeometry(2, 4, 10, 23, 5, 3, 3, 2, 3, 1, 2, 0, 1));
+            new ConvGeometry(2, 4, 10, 23, 5, 3, 3, 2, 3, 1, 2, 0, 1),
+            // the channel path (k an odd number of vectors at 8 and 16 lanes, c whole vectors): k past the tile's 8
+            // rows, two channel vectors (four at 8 lanes), 5x5, pads 0 and 2, several groups, chunks across an image
+            ConvGeometry.of(3, 16, 7, 9, 33, 3, 1, 1),
+            ConvGeometry.of(2, 32, 6, 5, 40, 3, 1, 1),
+            ConvGeometry.of(2, 16, 9, 7, 40, 5, 1, 2),
+            new ConvGeometry(2, 16, 6, 7, 33, 3, 3, 1, 1, 0, 2, 2, 0),
+            ConvGeometry.of(24, 16, 8, 8, 40, 3, 1, 1),
+            ConvGeometry.of(1, 16, 40, 30, 40, 3, 1, 1));
 
     @Test
     void matchesTheScalarReference() {
         SplittableRandom rng = new SplittableRandom(21);
+        int channelPath = 0;
         for (ConvGeometry g : GEOMETRIES) {
             int xOff = 3, yOff = 2, wOff = 5;
             float[] x = random(rng, xOff + g.inputSize() + 4), dy = random(rng, yOff + g.outputSize() + 4);
             float[] dw0 = random(rng, wOff + g.weightSize() + 4);
-            float[] expected = dw0.clone(), magnitude = abs(dw0), actual = dw0.clone();
+            float[] expected = dw0.clone(), magnitude = abs(dw0);
             ScalarConv.INSTANCE.backwardWeight(g, x, xOff, dy, yOff, expected, wOff);
             ScalarConv.INSTANCE.backwardWeight(g, abs(x), xOff, abs(dy), yOff, magnitude, wOff);
-            run(g, x, xOff, dy, yOff, actual, wOff);
-            VectorConvTest.compare("WeightOuter", "outer", g, dw0, expected, magnitude, actual, wOff, g.weightSize());
+            for (boolean channels : new boolean[]{true, false}) {
+                float[] actual = dw0.clone();
+                WeightOuter job = run(g, x, xOff, dy, yOff, actual, wOff, channels);
+                channelPath += job.channels ? 1 : 0;
+                VectorConvTest.compare("WeightOuter", job.channels ? "channels" : "outer", g, dw0, expected, magnitude,
+                        actual, wOff, g.weightSize());
+            }
         }
+        assertThat(channelPath).as("geometries on the channel path").isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void theChannelPathTakesSameStrideOneLayersOfWholeChannelVectorsWhereKTakesAnOddNumberOfVectors() {
+        assertThat(channels(ConvGeometry.of(2, 16, 7, 9, 40, 3, 1, 1))).isTrue();
+        assertThat(channels(ConvGeometry.of(128, 16, 32, 32, 16, 3, 1, 1))).as("CIFAR's 16@32").isEqualTo(Simd.LANES == 16);
+        assertThat(channels(ConvGeometry.of(2, 16, 7, 9, 32, 3, 1, 1))).as("k two vectors at 16 lanes, four at 8").isFalse();
+        assertThat(channels(ConvGeometry.of(2, 12, 7, 9, 40, 3, 1, 1))).as("c not whole vectors").isFalse();
+        assertThat(channels(ConvGeometry.of(2, 16, 8, 8, 40, 3, 2, 1))).as("strided").isFalse();
+        assertThat(channels(ConvGeometry.of(2, 16, 7, 9, 40, 3, 1, 0))).as("not the input's size").isFalse();
+        assertThat(channels(ConvGeometry.of(2, 16, 7, 9, 40, 1, 1, 0))).as("1x1: read in place").isFalse();
+    }
+
+    private static boolean channels(ConvGeometry g) {
+        WeightOuter job = new WeightOuter();
+        bind(job, g, null, 0);
+        return job.channels;
     }
 
     @Test
@@ -66,7 +98,7 @@ class WeightOuterTest {
         int threads = Parallel.threads();
         try {
             for (ConvGeometry g : List.of(ConvGeometry.of(24, 16, 16, 16, 32, 3, 1, 1), ConvGeometry.of(40, 4, 8, 8, 6, 3, 1, 1),
-                    ConvGeometry.of(16, 8, 12, 12, 16, 3, 2, 1))) {
+                    ConvGeometry.of(16, 8, 12, 12, 16, 3, 2, 1), ConvGeometry.of(24, 16, 8, 8, 40, 3, 1, 1))) {
                 float[] x = random(rng, g.inputSize()), dy = random(rng, g.outputSize());
                 float[] one = new float[g.weightSize()], two = new float[g.weightSize()];
                 Parallel.setThreads(1);
@@ -113,7 +145,14 @@ class WeightOuterTest {
     }
 
     private static void run(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        run(g, x, xOff, dy, dyOff, dw, dwOff, true);
+    }
+
+    /** Runs the pass (channels: whether plan may take the channel path); returns the job, to tell its path. */
+    private static WeightOuter run(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff,
+                                   boolean channels) {
         WeightOuter job = new WeightOuter();
+        job.channelsAllowed = channels;
         bind(job, g, x, xOff);
         assertThat(job.fits(Long.MAX_VALUE)).as("%s fits", g).isTrue();
         job.dy = dy;
@@ -122,5 +161,6 @@ class WeightOuterTest {
         job.dwOff = dwOff;
         job.groupSums = new float[(int) job.groupSumsSize()];
         job.execute();
+        return job;
     }
 }
