@@ -29,6 +29,9 @@ package io.resnet4j.kernels.vector;
  * @param weightOuterFloats backward-weight (where no Winograd) as outer products over the output positions
  *                   (WeightOuter) where each task unrolls and transposes one image at a time into at most this
  *                   many floats (Zen 3: so they stay in L2; see WEIGHT_OUTER_FLOATS); 0: never
+ * @param weightChannels WeightOuter's channel path where it applies (k an odd number of vectors, stride-1 "same"
+ *                   convolutions with whole vectors of channels: dy broadcast, the input gathered channels-innermost);
+ *                   false: the one-vector tile there
  * @param splitB     the GEMM's task split (GemmDriver.plan): 0, column blocks first (rows only when the columns
  *                   give fewer than half the tasks); w > 0, the split that reads the least A plus w times B
  * @param directMaxChannels most input and output channels of a forward or stride-1 backward-data convolution
@@ -66,7 +69,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
-              int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps) {
+              int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps, boolean weightChannels) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
@@ -121,7 +124,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * and ResNet-50's layers.
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -138,7 +141,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
                 directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane,
                 tileChunkTaps;
-        boolean weightGemmStrided, subsample;
+        boolean weightGemmStrided, subsample, weightChannels;
 
         Edit(Tuning t) {
             kernel = t.kernel;
@@ -164,13 +167,14 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             tileRowWaste = t.tileRowWaste;
             touchMinPlane = t.touchMinPlane;
             tileChunkTaps = t.tileChunkTaps;
+            weightChannels = t.weightChannels;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps);
+                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps, weightChannels);
         }
     }
 
@@ -243,6 +247,11 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withWeightOuter(int floats) {
         return with(e -> e.weightOuterFloats = floats);
+    }
+
+    /** WeightOuter's channel path where it applies (see weightChannels), or the one-vector tile there. */
+    Tuning withWeightChannels(boolean on) {
+        return with(e -> e.weightChannels = on);
     }
 
     /** PositionTiles up to maxPositions outputs per image (see tilesMaxPositions); 0: never. */

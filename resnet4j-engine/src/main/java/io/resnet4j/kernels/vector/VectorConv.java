@@ -274,6 +274,7 @@ public final class VectorConv implements ConvOps {
                     g.padLeft(), g.p(), g.q());
             job.kOut = g.k();
             job.rowOff = ws.rowOffsets = Workspace.grow(ws.rowOffsets, g.c() * g.r() * g.s());
+            job.channelsAllowed = tuning.weightChannels();
             job.plan();
             if (job.fits(tuning.weightOuterFloats())) {
                 job.dy = dy;

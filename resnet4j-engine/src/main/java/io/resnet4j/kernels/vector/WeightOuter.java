@@ -89,7 +89,7 @@ final class WeightOuter implements Parallel.Task {
     int[] rowOff;
     private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages, planeR;
     private boolean inPlace, shifted;
-    /** Whether the channel-vector path runs (see plan), and whether plan may choose it. */
+    /** Whether the channel path runs (see plan), and whether plan may choose it (Tuning.weightChannels). */
     boolean channels, channelsAllowed = true;
     /** Channel path: vectors of channels (c / LANES), tile columns per kernel column (r * cVectors up to a multiple
      * of 3), acc row length, acc rows (k up to a multiple of 8), floats of one z' copy. */
