@@ -29,8 +29,9 @@ package io.resnet4j.kernels.vector;
  * @param weightOuterFloats backward-weight (where no Winograd) as outer products over the output positions
  *                   (WeightOuter) where each task unrolls and transposes one image at a time into at most this
  *                   many floats (Zen 3: so they stay in L2; see WEIGHT_OUTER_FLOATS); 0: never
- * @param weightChannels WeightOuter's channel path where it applies (k an odd number of vectors, stride-1 "same"
- *                   convolutions with whole vectors of channels: dy broadcast, the input gathered channels-innermost);
+ * @param weightChannels WeightOuter's channel path where it applies (AVX-512, k an odd number of vectors, stride-1
+ *                   "same" convolutions with whole vectors of channels: dy broadcast, the input gathered
+ *                   channels-innermost);
  *                   false: the one-vector tile there
  * @param splitB     the GEMM's task split (GemmDriver.plan): 0, column blocks first (rows only when the columns
  *                   give fewer than half the tasks); w > 0, the split that reads the least A plus w times B

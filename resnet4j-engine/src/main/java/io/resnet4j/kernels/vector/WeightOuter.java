@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Its index is linear in the loop counter, so C2 drops the range checks and unrolls: a loop that wrapped
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
- * <p>Channel path ({@link #channels}): where k takes an odd number of vectors (the one-vector tile), the
+ * <p>Channel path ({@link #channels}; AVX-512 only, its tile holds 24 accumulators): where k takes an odd number
+ * of vectors (the one-vector tile), the
  * convolution is stride-1 "same" with r * s > 1 and c a multiple of LANES, the roles turn: each image is gathered
  * into z' (s, hz, q, c), channels innermost, one copy per kernel column v (z'[v, i, b] = x[:, i - pt, b + v - pl]),
  * so that tap (u, v) of output position g reads the vector of channels at z'[v, g + u * q]; dy is read in place
@@ -120,8 +121,9 @@ final class WeightOuter implements Parallel.Task {
         kp = (kOut + nr - 1) / nr * nr;
         crsBlocks = (crs + mr - 1) / mr;
         oBlocks = kp / nr;
-        channels = channelsAllowed && narrow && !inPlace && g.sh == 1 && g.sw == 1 && g.p == g.h && g.q == g.w
-                && g.ch % L == 0 && g.r * g.s > 1 && g.pt >= 0 && g.pt < g.r && g.pl >= 0 && g.pl < g.s;
+        // the tile's 24 accumulators need 32 vector registers (AVX-512), as the 12-row two-vector tile's
+        channels = channelsAllowed && L >= 16 && narrow && !inPlace && g.sh == 1 && g.sw == 1 && g.p == g.h
+                && g.q == g.w && g.ch % L == 0 && g.r * g.s > 1 && g.pt >= 0 && g.pt < g.r && g.pl >= 0 && g.pl < g.s;
         if (channels) {
             cVectors = g.ch / L;
             perColumn = (g.r * cVectors + 2) / 3 * 3;
