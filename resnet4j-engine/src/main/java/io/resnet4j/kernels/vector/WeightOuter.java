@@ -30,13 +30,13 @@ import jdk.incubator.vector.VectorSpecies;
  * rows of the padded image ran at half the speed, nested loops with vector phis box on JDK 17, and the
  * padded image's own grid (junk columns between rows) cost 2 of 10 multiply-adds at 8x8 and 2 of 9 at 7x7.
  * <p>Channel path ({@link #channels}; AVX-512 only, its tile holds 24 accumulators): where k takes an odd number
- * of vectors (the one-vector tile), the
- * convolution is stride-1 "same" with r * s > 1 and c a multiple of LANES, the roles turn: each image is gathered
- * into z' (s, hz, q, c), channels innermost, one copy per kernel column v (z'[v, i, b] = x[:, i - pt, b + v - pl]),
- * so that tap (u, v) of output position g reads the vector of channels at z'[v, g + u * q]; dy is read in place
- * and broadcast, 8 output channels by 3 vectors of (u, channel block) per tile, 8 broadcasts and 3 loads per 24
- * multiply-adds. CIFAR's 16@32 backward-weight at batch 128 ran 1.21-1.33x on one thread, 1.14-1.20x on two (same
- * JVM, alternating; BENCHMARKS.md, twentieth session); 16@16 1.22x, 16@8 1.09x, 16@56 1.12x, 32 -> 48 at 16x16 1.07x.
+ * of vectors (the one-vector tile), the convolution is stride-1 "same" with r * s > 1 and c a multiple of LANES,
+ * the roles turn: each image is gathered into z' (s, hz, q, c), channels innermost, one copy per kernel column v
+ * (z'[v, i, b] = x[:, i - pt, b + v - pl]), so that tap (u, v) of output position g reads the vector of channels
+ * at z'[v, g + u * q]; dy is read in place and broadcast, 8 output channels by 3 vectors of (u, channel block) per
+ * tile, 8 broadcasts and 3 loads per 24 multiply-adds. Two threads, separate JVMs: CIFAR's 16@32 at batch 128 and
+ * Fashion-MNIST's 16@28 at batch 64 1.17x; one thread, same JVM: 1.22-1.35x at 16 channels of 8x8 to 56x56, 1.16x
+ * from 32 to 48 channels at 16x16 (BENCHMARKS.md, twentieth session).
  * <p>For small weights (every CIFAR layer, ResNet-50's 1x1 layers up to 512 x 128; see {@link #fits}): tasks
  * are groups of images, each with all of dw^T in its accumulators (at most ACC_MAX floats), up to 8 groups but
  * no group smaller than MACS_PER_SUM multiply-adds per accumulator float (small images with many channels, 64@8,
@@ -92,10 +92,12 @@ final class WeightOuter implements Parallel.Task {
     private boolean inPlace, shifted;
     /** Whether the channel path runs (see plan), and whether plan may choose it (Tuning.weightChannels). */
     boolean channels, channelsAllowed = true;
-    /** Channel path: vectors of channels (c / LANES), tile columns per kernel column (r * cVectors up to a multiple
-     * of 3), acc row length, acc rows (k up to a multiple of 8), floats of one z' copy. */
+    /**
+     * Channel path: vectors of channels (c / LANES), tile columns per kernel column (r * cVectors up to a multiple
+     * of 3), acc row length, acc rows (k up to a multiple of 8), floats of one z' copy.
+     */
     private int cVectors, perColumn, ldc, kRows, copyFloats;
-    /** Gather offsets of one vector of channels: l * h * w, for planeFloats = h * w. */
+    /** Gather offsets of one vector of channels, l * gatherPlane for the plane size gatherPlane = h * w. */
     private int[] gatherIdx = new int[L];
     private int gatherPlane = -1;
     /**
@@ -480,8 +482,8 @@ final class WeightOuter implements Parallel.Task {
             if (shift == 0) {
                 continue;
             }
-            // columns b with b + shift inside [0, w): [b0, b1)
-            int b0 = Math.max(0, -shift), b1 = Math.min(w, w - shift);
+            // columns b with b + shift inside [0, w): [b0, b1), empty when |shift| >= w
+            int b0 = Math.min(w, Math.max(0, -shift)), b1 = Math.max(b0, Math.min(w, w - shift));
             for (int i = 0; i < hz; i++) {
                 int src = base + i * row, d = v * copyFloats + i * row;
                 for (int t = 0; t < b0 * c; t += L) {
@@ -490,7 +492,7 @@ final class WeightOuter implements Parallel.Task {
                 for (int t = b0 * c; t < b1 * c; t += L) {
                     FloatVector.fromArray(F, dst, src + t + shift * c).intoArray(dst, d + t);
                 }
-                for (int t = Math.max(b0, b1) * c; t < row; t += L) {
+                for (int t = b1 * c; t < row; t += L) {
                     zero.intoArray(dst, d + t);
                 }
             }

@@ -51,7 +51,10 @@ class WeightOuterTest {
             ConvGeometry.of(2, 16, 9, 7, 40, 5, 1, 2),
             new ConvGeometry(2, 16, 6, 7, 33, 3, 3, 1, 1, 0, 2, 2, 0),
             ConvGeometry.of(24, 16, 8, 8, 40, 3, 1, 1),
-            ConvGeometry.of(1, 16, 40, 30, 40, 3, 1, 1));
+            ConvGeometry.of(1, 16, 40, 30, 40, 3, 1, 1),
+            // images narrower than the kernel's reach: copies that are all zero columns
+            ConvGeometry.of(2, 16, 3, 1, 40, 5, 1, 2),
+            new ConvGeometry(2, 16, 4, 2, 33, 5, 5, 1, 1, 0, 4, 4, 0));
 
     @Test
     void matchesTheScalarReference() {
