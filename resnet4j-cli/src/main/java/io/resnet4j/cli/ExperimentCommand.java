@@ -153,7 +153,8 @@ final class ExperimentCommand implements Runnable {
                 // Checked (and created) before the data is loaded and hours of training start.
                 created.addAll(UserFiles.requireWritableDirectory("--out", out));
             }
-            // Ctrl-C or SIGTERM, as a failure, removes the directories created while they are empty; files are kept for a rerun
+            // Ctrl-C or SIGTERM, as a failure, removes the directories created while they are empty; files are kept for
+            // a rerun
             try (Interrupts.Cleanup interrupted = Interrupts.Cleanup.install(err())) {
                 if (out != null) {
                     interrupted.watch(out, created, continueNote(out));

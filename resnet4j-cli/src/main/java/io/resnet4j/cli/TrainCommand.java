@@ -53,7 +53,8 @@ import picocli.CommandLine.Option;
             "With no --epochs: a short budget of " + TrainCommand.BUDGET_EPOCHS + " epochs on "
                     + TrainCommand.BUDGET_TRAIN + " training and " + TrainCommand.BUDGET_TEST
                     + " test images, batch " + TrainCommand.BUDGET_BATCH + ", no augmentation (a few minutes on 2 cores).",
-            "Ctrl-C stops after the current epoch (Ctrl-C twice, or SIGTERM: at once); --resume continues a stopped run.",
+            "Ctrl-C stops after the current epoch (Ctrl-C twice, or SIGTERM: at once); --resume continues a stopped "
+                    + "run.",
             "Deep nets at large batches (resnet1202 at batch 128 keeps 16 GiB of activations) fit with --recompute block "
                     + "(with --resume too: it changes memory and time, not results)."
         },

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Ctrl-C during eval and experiment, and SIGTERM during eval and train, for real: the CLI runs in a child JVM and
- * gets the signal (kill -INT, kill -TERM) once it has started working. What the command created goes; what the user had stays as it was. Linux only: the child
- * is started through GNU env's --default-signal.
+ * gets the signal (kill -INT, kill -TERM) once it has started working. What the command created goes; what the user
+ * had stays as it was. Linux only: the child is started through GNU env's --default-signal.
  */
 @EnabledOnOs(OS.LINUX)
 class InterruptedCommandsTest {
