@@ -33,6 +33,9 @@ import java.util.SplittableRandom;
  * <p>Variants share compiled methods, so one variant's JIT profile can slow another: a static switch selecting
  * old code inside one build made the old batch norm path up to 3x slower than alone (BENCHMARKS.md, seventh
  * session). A few percent between variants is not proof; for two commits use TwoBuilds (one class loader each).
+ * On two threads WeightOuter's channel path ran 119-181 GFLOP/s from JVM to JVM next to the one-vector tile, and
+ * 149-168 alone; with the default 1 s warm-up its tile had only an OSR compilation (BENCHMARKS.md, twentieth
+ * session): for a kernel a pass calls few times, warm up longer ({@code --warm-s 5}) and run each variant alone.
  *
  * <p>With {@code --flush-mb} the pool's worker has time to park during each sweep, so on two threads every timed
  * call also pays its wake-up: sub-millisecond calls (batch-1 layers) look worse on two threads than they run in a
