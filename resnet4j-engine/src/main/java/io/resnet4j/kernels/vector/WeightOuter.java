@@ -97,9 +97,8 @@ final class WeightOuter implements Parallel.Task {
      * of 3), acc row length, acc rows (k up to a multiple of 8), floats of one z' copy.
      */
     private int cVectors, perColumn, ldc, kRows, copyFloats;
-    /** Gather offsets of one vector of channels, l * gatherPlane for the plane size gatherPlane = h * w. */
-    private int[] gatherIdx = new int[L];
-    private int gatherPlane = -1;
+    /** Gather offsets of one vector of channels: l * h * w. */
+    private final int[] gatherIdx = new int[L];
     /**
      * Stride 1 with q == w: which floats of a z plane of kernel column v come from x, valid[v * planeR + t] for
      * t = i * q + b in [0, planeR), planeR = hz * q rounded up to LANES (false past hz * q).
@@ -132,11 +131,8 @@ final class WeightOuter implements Parallel.Task {
             ldc = g.s * perColumn * L;
             kRows = (kOut + CHANNEL_ROWS - 1) / CHANNEL_ROWS * CHANNEL_ROWS;
             copyFloats = hz * g.q * g.ch;
-            if (gatherPlane != g.h * g.w) {
-                gatherPlane = g.h * g.w;
-                for (int l = 0; l < L; l++) {
-                    gatherIdx[l] = l * gatherPlane;
-                }
+            for (int l = 0; l < L; l++) {
+                gatherIdx[l] = l * g.h * g.w;
             }
         }
         long macs = (long) kOut * crs * g.images * pq;
@@ -150,7 +146,8 @@ final class WeightOuter implements Parallel.Task {
         want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
         groups = (g.images + groupImages - 1) / groupImages;
-        shifted = !inPlace && g.sh == 1 && g.sw == 1 && g.q == g.w;
+        // the unroll's masks (the channel path gathers instead)
+        shifted = !channels && !inPlace && g.sh == 1 && g.sw == 1 && g.q == g.w;
         if (shifted) {
             planValid();
         }
@@ -409,7 +406,7 @@ final class WeightOuter implements Parallel.Task {
      * become 8 per 24.
      */
     private void mainChannels(int group) {
-        int lda = ldc, q = g.q, c = g.ch, nj = g.r * cVectors, lastK = kOut - 1;
+        int lda = ldc, c = g.ch, nj = g.r * cVectors, lastK = kOut - 1;
         Workspace ws = Workspace.get();
         float[] acc = ws.partial = Workspace.grow(ws.partial, (long) kRows * lda);
         java.util.Arrays.fill(acc, 0, kRows * lda, 0f);
@@ -425,11 +422,9 @@ final class WeightOuter implements Parallel.Task {
                         int zb = v * copyFloats + g0 * c;
                         for (int j0 = 0; j0 < perColumn; j0 += 3) {
                             // columns past nj repeat the last one; their sums land in acc columns never read
-                            int ja = j0, jb = Math.min(j0 + 1, nj - 1), jc = Math.min(j0 + 2, nj - 1);
-                            channelTile(len, zs, zb, (ja / cVectors * q) * c + ja % cVectors * L,
-                                    (jb / cVectors * q) * c + jb % cVectors * L,
-                                    (jc / cVectors * q) * c + jc % cVectors * L, c, dy, dyImg + g0, pq, ob, lastK,
-                                    acc, ob * lda + (v * perColumn + j0) * L, lda);
+                            channelTile(len, zs, zb, columnOffset(j0), columnOffset(Math.min(j0 + 1, nj - 1)),
+                                    columnOffset(Math.min(j0 + 2, nj - 1)), c, dy, dyImg + g0, pq, ob, lastK, acc,
+                                    ob * lda + (v * perColumn + j0) * L, lda);
                         }
                     }
                 }
@@ -450,6 +445,11 @@ final class WeightOuter implements Parallel.Task {
                 }
             }
         }
+    }
+
+    /** Offset in a z' copy of tile column j = (u, cb) from an output position: row u, channel block cb. */
+    private int columnOffset(int j) {
+        return j / cVectors * g.q * g.ch + j % cVectors * L;
     }
 
     /**
