@@ -23,6 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #fits}). Each output element sums its taps in the order (ch, u, v). Tasks: images, and blocks of
  * output channels when there are few images; the split depends on the shape only. A task of a whole image pads
  * it itself (stride 1: row by row as the first block reaches them, PAD_AHEAD), else the batch is padded first.
+ * <p>Flat mode, rows narrower than a vector (q < LANES, at least 2 vectors of positions per image: {@link #fitsFlat};
+ * Tuning.directFlat): the image is unrolled along the kernel's columns (ColumnPlanes: z (ch, s, ph, hz, q), tap i
+ * of output position g = a * q + b at z[tab[i] + g]), so an image's p * q outputs are one run and a vector covers
+ * several output rows (the last one ending at the image's last position, overlapping). The same tiles, the same
+ * order of sums. Against Winograd or the GEMM's packed panels (ConvAB, same JVM, 2 threads, caches flushed):
+ * CIFAR's 32 -> 64 stride 2 at 16x16 forward 1.23x; Fashion-MNIST's 32@14 forward and backward-data 1.61x,
+ * 32 -> 64 stride 2 at 14x14 forward 1.43x (BENCHMARKS.md, twenty-first session).
  */
 final class DirectConv implements Parallel.Task {
     /**
@@ -53,6 +60,10 @@ final class DirectConv implements Parallel.Task {
     private int yOff, biasOff;
     private boolean relu;
     private int k, hp, wp, crs, kBlocks, kParts, vectors, rowVectors;
+    /** Flat mode (rows narrower than a vector): the image unrolled along the kernel's columns, zImage floats. */
+    private boolean flat;
+    private int zImage;
+    private final ColumnPlanes planes = new ColumnPlanes(g);
 
     /**
      * Whether the shape suits the tiles: one whole vector per row and 2 per image (needed), KR output channels
@@ -60,6 +71,11 @@ final class DirectConv implements Parallel.Task {
      */
     static boolean fits(int k, int p, int q) {
         return k >= KR && q >= L && (long) p * ((q + L - 1) / L) >= VR;
+    }
+
+    /** Whether flat mode suits the shape: rows narrower than a vector, 2 vectors of positions, KR output channels. */
+    static boolean fitsFlat(int k, int p, int q) {
+        return k >= KR && q < L && (long) p * q >= VR * L;
     }
 
     /**
@@ -80,14 +96,27 @@ final class DirectConv implements Parallel.Task {
         hp = p - 1 + (r + sh - 1) / sh;
         wp = q - 1 + (s + sw - 1) / sw;
         crs = c * r * s;
-        ConvJobs.Pad.tapOffsets(c, r, s, sh, sw, hp, wp, tab);
+        flat = q < L;
+        if (flat) {
+            planes.plan(true);
+            zImage = Math.toIntExact(planes.floats());
+            planes.tapOffsets(tab);
+        } else {
+            ConvJobs.Pad.tapOffsets(c, r, s, sh, sw, hp, wp, tab);
+        }
         this.tab = tab;
         kBlocks = (k + KR - 1) / KR;
         kParts = Math.min(kBlocks, Math.max(1, (MIN_TASKS + n - 1) / n));
         rowVectors = (q + L - 1) / L;
-        vectors = p * rowVectors;
+        vectors = flat ? (p * q + L - 1) / L : p * rowVectors;
         try {
-            if (kParts > 1) {
+            if (flat && kParts > 1) {
+                Workspace ws = Workspace.get();
+                paddedBatch = ws.paddedBatch = Workspace.grow(ws.paddedBatch, (long) n * zImage + L);
+                for (int img = 0; img < n; img++) {
+                    planes.unroll(img, paddedBatch, img * zImage);
+                }
+            } else if (kParts > 1) {
                 Workspace ws = Workspace.get();
                 paddedBatch = ws.paddedBatch = Workspace.grow(ws.paddedBatch,
                         ConvJobs.Pad.size(n * c * phases, hp, wp));
@@ -108,6 +137,10 @@ final class DirectConv implements Parallel.Task {
     public void run(int task) {
         int img = task / kParts, part = task - img * kParts;
         int kb0 = part * kBlocks / kParts, kb1 = (part + 1) * kBlocks / kParts;
+        if (flat) {
+            runFlat(img, kb0, kb1);
+            return;
+        }
         int p = g.p, q = g.q, phases = g.sh * g.sw, image = g.ch * phases * hp * wp;
         float[] xp = paddedBatch;
         int xBase = img * image, padded = hp, xImg = g.xOff + img * g.ch * g.h * g.w;
@@ -144,6 +177,36 @@ final class DirectConv implements Parallel.Task {
                 } else {
                     tile(xp, xBase + a0 * wp + b0, xBase + a1 * wp + b1, tab, crs, wk, wo, y, yBlock, a0 * q + b0,
                             a1 * q + b1, plane, rows, bias, biasOff + o0, relu);
+                }
+            }
+        }
+    }
+
+    /**
+     * Flat mode: output channel blocks [kb0, kb1) of image img, vectors over the image's positions g = a * q + b
+     * (rows of q < LANES columns), read from its column planes z at tab[i] + g.
+     */
+    private void runFlat(int img, int kb0, int kb1) {
+        int plane = g.p * g.q, yImg = yOff + img * k * plane;
+        float[] z = paddedBatch;
+        int zBase = img * zImage;
+        if (z == null) {
+            Workspace ws = Workspace.get();
+            z = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) zImage + L);
+            zBase = 0;
+            planes.unroll(img, z, 0);
+        }
+        for (int kb = kb0; kb < kb1; kb++) {
+            int o0 = kb * KR, rows = Math.min(KR, k - o0), wo = kb * crs * KR, yBlock = yImg + o0 * plane;
+            for (int v0 = 0; v0 < vectors; v0 += VR) {
+                int v = Math.min(v0, vectors - VR);
+                int b0 = Math.min(v * L, plane - L), b1 = Math.min((v + 1) * L, plane - L);
+                if (KR == 8) {
+                    tile8(z, zBase + b0, zBase + b1, tab, crs, wk, wo, y, yBlock, b0, b1, plane, rows, bias,
+                            biasOff + o0, relu);
+                } else {
+                    tile(z, zBase + b0, zBase + b1, tab, crs, wk, wo, y, yBlock, b0, b1, plane, rows, bias,
+                            biasOff + o0, relu);
                 }
             }
         }

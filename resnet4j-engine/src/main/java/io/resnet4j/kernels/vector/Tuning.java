@@ -40,6 +40,9 @@ package io.resnet4j.kernels.vector;
  *                   0: never
  * @param directWinogradChannels the same in place of Winograd (at most directMaxChannels)
  * @param directMaxTaps most taps (r * s) of a DirectConv kernel
+ * @param directFlat DirectConv also for output rows narrower than a vector (q < LANES), its vectors then running
+ *                   across rows over the image unrolled along the kernel's columns (ColumnPlanes); false: those
+ *                   shapes take Winograd or the GEMM
  * @param subsample  a strided, unpadded 1x1 convolution runs as the pointwise one on its input's samples (all three
  *                   passes, ConvJobs.Subsample); false: gathered from the stride's phase planes (forward,
  *                   DirectConv's or the GEMM's), col2im (backward-data), im2col chunks (backward-weight)
@@ -70,7 +73,8 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
               int weightGemmMinK, boolean weightGemmStrided, int weightGemmGroup, int winogradMinChannels,
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
-              int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps, boolean weightChannels) {
+              int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps, boolean weightChannels,
+              boolean directFlat) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
@@ -122,10 +126,12 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * 1.05-1.15x), strided backward-weight as WeightGemm on the phase planes (ResNet-50's strided 3x3 layers:
      * 1.24-2.16x over WeightGrid) (A/B-measured, see BENCHMARKS.md). On Zen 5 with AVX-512 (48 KiB L1d, 1 MiB L2) the
      * same constants: kc 192-512, A blocks of 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's
-     * and ResNet-50's layers.
+     * and ResNet-50's layers. DirectConv's flat mode for rows narrower than a vector (Intel Xeon, AVX-512, against
+     * Winograd or packed panels: 1.15-1.61x on CIFAR's and Fashion-MNIST's strided and 14x14 layers; with 8 lanes
+     * 1.12-1.6x; BENCHMARKS.md, twenty-first session).
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true, true);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -142,7 +148,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
                 directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane,
                 tileChunkTaps;
-        boolean weightGemmStrided, subsample, weightChannels;
+        boolean weightGemmStrided, subsample, weightChannels, directFlat;
 
         Edit(Tuning t) {
             kernel = t.kernel;
@@ -169,13 +175,15 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             touchMinPlane = t.touchMinPlane;
             tileChunkTaps = t.tileChunkTaps;
             weightChannels = t.weightChannels;
+            directFlat = t.directFlat;
         }
 
         Tuning build() {
             return new Tuning(kernel, kc, aBlock, gridChunk, weightRows, panelBlock, weightGemmMinK, weightGemmStrided,
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
-                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps, weightChannels);
+                    gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps, weightChannels,
+                    directFlat);
         }
     }
 
@@ -209,7 +217,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     boolean direct(int c, int k, int r, int s, int p, int q, boolean winograd) {
         int channels = Math.max(c, k);
         return r * s <= directMaxTaps && channels <= directMaxChannels && (!winograd || channels <= directWinogradChannels)
-                && DirectConv.fits(k, p, q);
+                && (DirectConv.fits(k, p, q) || directFlat && DirectConv.fitsFlat(k, p, q));
     }
 
     /** Winograd for channel counts in [min, max] (backward-weight: [min, weightMax]); min 0 turns it off. */
@@ -253,6 +261,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
     /** WeightOuter's channel path where it applies (see weightChannels), or the one-vector tile there. */
     Tuning withWeightChannels(boolean on) {
         return with(e -> e.weightChannels = on);
+    }
+
+    Tuning withDirectFlat(boolean on) {
+        return with(e -> e.directFlat = on);
     }
 
     /** PositionTiles up to maxPositions outputs per image (see tilesMaxPositions); 0: never. */

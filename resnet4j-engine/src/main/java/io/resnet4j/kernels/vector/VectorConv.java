@@ -7,8 +7,9 @@ import io.resnet4j.kernels.PreparedConv;
 /**
  * 2-D convolution on the Vector API, all three passes, any kernel size, stride and (asymmetric) padding.
  * <pre>
- * up to 3x3, up to 64 channels (Tuning.direct; where Winograd applies, up to 16): forward and stride-1
- *                  backward-data straight from the padded image, no panels (DirectConv)
+ * up to 3x3, up to 64 channels (Tuning.direct; where Winograd applies, up to 16, AVX-512 32): forward and
+ *                  stride-1 backward-data straight from the padded image, no panels (DirectConv); rows narrower
+ *                  than a vector from the image unrolled along the kernel's columns (DirectConv's flat mode)
  * 3x3, stride 1, 16 to 512 channels (Tuning.winogradFor): forward and backward-data by Winograd F(2x2, 3x3)
  *                  (Winograd: per 2x2 output tile and channel pair 16 multiply-adds instead of 36, as 16 GEMMs)
  * forward:         y (k, n*p*q) = w (k, crs) . col (crs, n*p*q)   one packed GEMM over the batch; the panels

@@ -3,7 +3,6 @@ package io.resnet4j.kernels.vector;
 import io.resnet4j.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.Vector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,9 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * position g = a * q + b, a in [0, p), b in [0, q)                 (an image's output positions, in order)
  * z[img] (ch, s, ph, hz, q): z[img][ch, v, pu, i, b] = x[img, ch, i * sh + pu - pt, b * sw + v - pl], zero
- *                outside x; ph = min(sh, r) row phases, hz = p + (r - 1) / sh rows. Tap (u, v) of output (a, b)
- *                reads z[img][ch, v, u % sh, a + u / sh, b]: contiguous in g. An unpadded 1x1 stride-1
- *                convolution reads x itself.
+ *                outside x; ph = min(sh, r) row phases, hz = p + (r - 1) / sh rows (ColumnPlanes). Tap (u, v) of
+ *                output (a, b) reads z[img][ch, v, u % sh, a + u / sh, b]: contiguous in g. An unpadded 1x1
+ *                stride-1 convolution reads x itself.
  * col[(ch, u, v), img, g] = z[img][rowOff[(ch, u, v)] + g]
  * dyT[img, chunk] (kp / NR, len, NR): dyT[o / NR, g - g0, o % NR] = dy[img, o, a, b], 0 for o >= k, for the
  *                chunk's positions g in [g0, g0 + len) (k rounded up to kp, a multiple of NR = 2 * LANES, or of
@@ -88,8 +87,10 @@ final class WeightOuter implements Parallel.Task {
     int dyOff, dwOff, kOut;
     /** Offsets of the crs rows inside one image's z. */
     int[] rowOff;
-    private int phase, ph, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages, planeR;
-    private boolean inPlace, shifted;
+    private int phase, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages;
+    private boolean inPlace;
+    /** The unrolled image z (see the class comment). */
+    private final ColumnPlanes planes = new ColumnPlanes(g);
     /** Whether the channel path runs (see plan), and whether plan may choose it (Tuning.weightChannels). */
     boolean channels, channelsAllowed = true;
     /**
@@ -99,22 +100,12 @@ final class WeightOuter implements Parallel.Task {
     private int cVectors, perColumn, ldc, kRows, copyFloats;
     /** Gather offsets of one vector of channels: l * h * w. */
     private final int[] gatherIdx = new int[L];
-    /**
-     * Stride 1 with q == w: which floats of a z plane of kernel column v come from x, valid[v * planeR + t] for
-     * t = i * q + b in [0, planeR), planeR = hz * q rounded up to LANES (false past hz * q).
-     */
-    private boolean[] valid = new boolean[0];
 
     /** Plans the split and fills rowOff; call after setting g, kOut and rowOff (at least crs ints). */
     void plan() {
-        ph = Math.min(g.sh, g.r);
-        hz = g.p + (g.r - 1) / g.sh;
         pq = g.p * g.q;
         inPlace = g.r == 1 && g.s == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0
                 && g.p == g.h && g.q == g.w;
-        long z = inPlace ? (long) g.ch * pq : (long) g.ch * g.s * ph * hz * g.q;
-        // beyond int range fits() is false (the grid and GEMM paths run instead)
-        zSize = (int) Math.min(z, Integer.MAX_VALUE);
         crs = g.crs();
         boolean narrow = (kOut + L - 1) / L % 2 == 1;
         nr = narrow ? L : 2 * L;
@@ -125,6 +116,12 @@ final class WeightOuter implements Parallel.Task {
         // the tile's 24 accumulators need 32 vector registers (AVX-512), as the 12-row two-vector tile's
         channels = channelsAllowed && L >= 16 && narrow && !inPlace && g.sh == 1 && g.sw == 1 && g.p == g.h
                 && g.q == g.w && g.ch % L == 0 && g.r * g.s > 1 && g.pt >= 0 && g.pt < g.r && g.pl >= 0 && g.pl < g.s;
+        // the unroll's masks (the channel path gathers instead)
+        planes.plan(!channels && !inPlace);
+        hz = planes.hz;
+        long z = inPlace ? (long) g.ch * pq : planes.floats();
+        // beyond int range fits() is false (the grid and GEMM paths run instead)
+        zSize = (int) Math.min(z, Integer.MAX_VALUE);
         if (channels) {
             cVectors = g.ch / L;
             perColumn = (g.r * cVectors + 2) / 3 * 3;
@@ -146,16 +143,7 @@ final class WeightOuter implements Parallel.Task {
         want = (int) Math.max(Math.min(2, want), Math.min(want, g.images / minImages));
         groupImages = (g.images + want - 1) / want;
         groups = (g.images + groupImages - 1) / groupImages;
-        // the unroll's masks (the channel path gathers instead)
-        shifted = !channels && !inPlace && g.sh == 1 && g.sw == 1 && g.q == g.w;
-        if (shifted) {
-            planValid();
-        }
-        int[] offsets = rowOff;
-        for (int kg = 0; kg < crs; kg++) {
-            int ch = kg / (g.r * g.s), u = kg / g.s % g.r, v = kg % g.s;
-            offsets[kg] = (((ch * g.s + v) * ph + u % g.sh) * hz + u / g.sh) * g.q;
-        }
+        planes.tapOffsets(rowOff);
     }
 
     /**
@@ -232,111 +220,6 @@ final class WeightOuter implements Parallel.Task {
         }
     }
 
-    /** The valid table (see its field) for stride 1, q == w: rows [pt, pt + h) and the columns each v keeps. */
-    private void planValid() {
-        int q = g.q, plane = hz * q;
-        planeR = (plane + L - 1) / L * L;
-        if (valid.length < g.s * planeR) {
-            valid = new boolean[g.s * planeR];
-        }
-        int i0 = Math.min(hz, Math.max(0, g.pt)), i1 = Math.max(i0, Math.min(hz, g.h + g.pt));
-        for (int v = 0; v < g.s; v++) {
-            int b0 = columnFrom(v), b1 = columnTo(v, b0);
-            for (int t = 0; t < planeR; t++) {
-                int i = t / q, b = t % q;
-                valid[v * planeR + t] = t < plane && i >= i0 && i < i1 && b >= b0 && b < b1;
-            }
-        }
-    }
-
-    /** First output column b whose input column b * sw + v - pl lies inside [0, w). */
-    private int columnFrom(int v) {
-        return Math.min(g.q, Math.max(0, (g.pl - v + g.sw - 1) / g.sw));
-    }
-
-    /** End of the output columns (from b0) whose input column lies inside [0, w). */
-    private int columnTo(int v, int b0) {
-        return g.w - 1 + g.pl - v < 0 ? b0 : Math.max(b0, Math.min(g.q, (g.w - 1 + g.pl - v) / g.sw + 1));
-    }
-
-    /**
-     * One image's z into dst from base (dst holds LANES floats of slack past z). Stride 1 with q == w (a "same"
-     * convolution): each (ch, v) plane is the image shifted by v - pl, read with the valid table as mask, whole
-     * vectors (a plane's last vector spills zeros into the next plane, written after it). Per-plane
-     * System.arraycopy and Arrays.fill calls with row fix-ups took a tenth of the pass at 64@8. Otherwise row by
-     * row, in plain loops (rows are short; per-row calls cost more than the copying).
-     */
-    private void unroll(int img, float[] dst, int base) {
-        int hw = g.h * g.w, q = g.q;
-        float[] x = g.x;
-        for (int ch = 0; ch < g.ch; ch++) {
-            int src = g.xOff + (img * g.ch + ch) * hw;
-            for (int v = 0; v < g.s; v++) {
-                int b0 = columnFrom(v), b1 = columnTo(v, b0);
-                for (int pu = 0; pu < ph; pu++) {
-                    int d = base + ((ch * g.s + v) * ph + pu) * hz * q;
-                    if (shifted) {
-                        shiftedPlane(x, src - g.pt * g.w + v - g.pl, v * planeR, dst, d);
-                    } else {
-                        rows(x, src, v, pu, b0, b1, dst, d);
-                    }
-                }
-            }
-        }
-    }
-
-    /** z plane (hz, q), planeR floats from d: x from xs where valid from vo, else 0 (stride 1, q == w). */
-    private void shiftedPlane(float[] x, int xs, int vo, float[] dst, int d) {
-        boolean[] ok = valid;
-        if (xs >= 0 && xs + planeR <= x.length) {
-            FloatVector zero = FloatVector.zero(F);
-            for (int t = 0; t < planeR; t += L) {
-                VectorMask<Float> m = VectorMask.fromArray(F, ok, vo + t);
-                zero.blend(FloatVector.fromArray(F, x, xs + t), m).intoArray(dst, d + t);
-            }
-        } else {
-            for (int t = 0; t < planeR; t++) {
-                dst[d + t] = ok[vo + t] ? x[xs + t] : 0f;
-            }
-        }
-    }
-
-    /** z plane (hz, q) of kernel column v and row phase pu, row by row. */
-    private void rows(float[] x, int src, int v, int pu, int b0, int b1, float[] dst, int d) {
-        int q = g.q, sw = g.sw;
-        for (int i = 0; i < hz; i++, d += q) {
-            int si = i * g.sh + pu - g.pt;
-            int c0 = b0, c1 = b1;
-            if (si < 0 || si >= g.h) {
-                c0 = q;
-                c1 = q;
-            }
-            for (int b = 0; b < c0; b++) {
-                dst[d + b] = 0f;
-            }
-            int sx = src + si * g.w + v - g.pl, b = c0;
-            if (sw == 2) {
-                // LANES columns from 2 LANES input floats: their even lanes. Lanes past c1 are junk, zeroed below
-                // or (past q) overwritten by the next row; the last row's spill falls into dst's slack
-                if (c1 > b && c1 - b <= L && sx + 2 * b + 2 * L <= x.length) {
-                    // the row in one vector (CIFAR's strided layers at 16 lanes, q = 16 and 8): without the loop,
-                    // whose set-up cost more than its one pass, their unroll ran 1.4-1.5x
-                    LaneMath.evenLanes(x, sx + 2 * b, dst, d + b);
-                    b = c1;
-                }
-                for (; b < c1 && sx + 2 * b + 2 * L <= x.length; b += L) {
-                    LaneMath.evenLanes(x, sx + 2 * b, dst, d + b);
-                }
-            }
-            for (; b < c1; b++) {
-                dst[d + b] = x[sx + b * sw];
-            }
-            for (b = c1; b < q; b++) {
-                dst[d + b] = 0f;
-            }
-        }
-    }
-
     private void main(int group) {
         if (channels) {
             mainChannels(group);
@@ -356,7 +239,7 @@ final class WeightOuter implements Parallel.Task {
             if (inPlace) {
                 xb = g.xOff + img * zSize;
             } else {
-                unroll(img, xs, 0);
+                planes.unroll(img, xs, 0);
             }
             for (int g0 = 0; g0 < pq; g0 += CHUNK) {
                 int len = Math.min(CHUNK, pq - g0);

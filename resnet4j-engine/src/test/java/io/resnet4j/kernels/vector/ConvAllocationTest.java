@@ -93,14 +93,15 @@ class ConvAllocationTest {
 
     /**
      * The reverse order: the prepared forward with its epilogue compiled first (as frozen inference before
-     * training), then the three training passes of the same geometry allocate nothing once warm. DirectConv,
-     * Winograd and the GEMM.
+     * training), then the three training passes of the same geometry allocate nothing once warm. DirectConv (rows of
+     * whole vectors, and flat: 7x7 outputs), Winograd and the GEMM.
      */
     @Test
     void trainingPassesAfterInferenceAllocateNothing() {
         List<ConvGeometry> geometries = List.of(ConvGeometry.of(2, 16, 16, 16, 16, 3, 1, 1),
-                ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1), ConvGeometry.of(2, 64, 14, 14, 96, 1, 1, 0));
-        int[] forms = {VectorConv.DIRECT, VectorConv.WINOGRAD, VectorConv.PACKED};
+                ConvGeometry.of(2, 64, 8, 8, 64, 3, 1, 1), ConvGeometry.of(2, 64, 14, 14, 96, 1, 1, 0),
+                ConvGeometry.of(2, 16, 13, 13, 16, 3, 2, 1));
+        int[] forms = {VectorConv.DIRECT, VectorConv.WINOGRAD, VectorConv.PACKED, VectorConv.DIRECT};
         for (int i = 0; i < geometries.size(); i++) {
             assertWarmPreparedForwardAllocatesNothing(geometries.get(i), forms[i], 0);
             assertWarmPassesAllocateNothing(geometries.get(i));

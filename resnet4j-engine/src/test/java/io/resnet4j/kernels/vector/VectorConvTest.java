@@ -198,6 +198,69 @@ class VectorConvTest {
         assertThat(fitted).as("geometries DirectConv fits").isGreaterThan(20);
     }
 
+    /**
+     * DirectConv's flat mode (rows narrower than a vector: vectors across rows over the image unrolled along the
+     * kernel's columns, ColumnPlanes), every pass against the reference on 1 and 2 threads, and the prepared forward
+     * with each epilogue against the reference plus bias and ReLU: "same" convolutions (the shifted planes with their
+     * masks), strides 2 and 3 in either direction (row phases, the even-lane copies), a stride above the kernel,
+     * 1x1, 5x5 and 7x7 kernels, asymmetric padding, k not a multiple of 8, few images (the batch unrolled before the
+     * tasks) and many (each task unrolls its image).
+     */
+    @Test
+    void flatDirectConvolutionMatchesTheReference() {
+        SplittableRandom rng = new SplittableRandom(47);
+        VectorConv direct = new VectorConv(Tuning.DEFAULT.withDirect(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        int threads = Parallel.threads(), flat = 0, i = 0;
+        try {
+            for (ConvGeometry g : FLAT) {
+                Parallel.setThreads(1 + i % 2);
+                flat += DirectConv.fitsFlat(g.k(), g.p(), g.q()) ? 1 : 0;
+                checkAllPasses(direct, g, rng);
+                float[] x = random(rng, g.inputSize()), w = random(rng, g.weightSize()), bias = random(rng, g.k());
+                float[] expected = new float[g.outputSize()], magnitude = new float[g.outputSize()];
+                float[] actual = new float[g.outputSize()];
+                ScalarConv.INSTANCE.forward(g, x, 0, w, 0, expected, 0);
+                ScalarConv.INSTANCE.forward(g, abs(x), 0, abs(w), 0, magnitude, 0);
+                boolean withBias = i % 3 != 2, relu = i % 3 != 1;
+                int plane = g.p() * g.q();
+                for (int e = 0; e < expected.length; e++) {
+                    float b = withBias ? bias[e / plane % g.k()] : 0f;
+                    expected[e] += b;
+                    magnitude[e] += Math.abs(b);
+                    if (relu && expected[e] < 0f) {
+                        expected[e] = 0f;
+                    }
+                }
+                direct.forward(g, x, 0, direct.prepare(g, w, 0), withBias ? bias : null, 0, relu, actual, 0);
+                compare("prepared forward, bias " + withBias + " relu " + relu, direct, g, actual, expected, magnitude,
+                        actual, 0, g.outputSize());
+                i++;
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+        // with 8 lanes only rows under 8 columns are flat
+        assertThat(flat).as("geometries in flat mode").isGreaterThanOrEqualTo(Simd.LANES >= 16 ? FLAT.size() : 9);
+    }
+
+    /** Shapes for DirectConv's flat mode (see above); 9 of them have rows under 8 columns. */
+    static final List<ConvGeometry> FLAT = List.of(
+            ConvGeometry.of(2, 5, 7, 7, 9, 3, 1, 1),
+            ConvGeometry.of(9, 4, 7, 7, 8, 3, 1, 1),
+            ConvGeometry.of(3, 6, 13, 13, 10, 3, 2, 1),
+            ConvGeometry.of(1, 16, 13, 13, 16, 3, 2, 1),
+            ConvGeometry.of(2, 5, 12, 12, 9, 1, 2, 1),
+            ConvGeometry.of(2, 3, 6, 6, 17, 7, 1, 3),
+            new ConvGeometry(1, 4, 20, 20, 8, 3, 3, 3, 3, 1, 1, 1, 1),
+            new ConvGeometry(2, 3, 21, 21, 9, 2, 2, 3, 3, 0, 0, 0, 0),
+            new ConvGeometry(2, 3, 13, 9, 11, 3, 3, 1, 2, 2, 1, 0, 1),
+            // rows of 8-15 columns: flat with 16 lanes, rows of whole vectors with 8
+            ConvGeometry.of(2, 4, 14, 14, 12, 3, 1, 1),
+            ConvGeometry.of(2, 7, 28, 28, 9, 3, 2, 1),
+            new ConvGeometry(2, 3, 11, 9, 8, 3, 3, 2, 1, 0, 1, 1, 1),
+            ConvGeometry.of(1, 6, 9, 9, 17, 5, 1, 2),
+            ConvGeometry.of(12, 32, 14, 14, 32, 3, 1, 1));
+
     /** Shapes for DirectConv: k % KR != 0, q % LANES != 0, 2 or 3 vectors per image, few images. */
     static final List<ConvGeometry> DIRECT = List.of(
             ConvGeometry.of(3, 3, 32, 32, 16, 3, 1, 1),
