@@ -97,6 +97,7 @@ public final class ConvAB {
             case "no-outer" -> new VectorConv(d.withWeightOuter(0));
             case "no-weight-channels" -> new VectorConv(d.withWeightChannels(false));
             case "no-direct-flat" -> new VectorConv(d.withDirectFlat(false));
+            case "no-data-phases" -> new VectorConv(d.withDataPhases(false));
             case "no-tiles" -> new VectorConv(d.withTiles(0));
             case "tiles" -> new VectorConv(d.withTiles(Integer.MAX_VALUE));
             case "weightgemm16" -> new VectorConv(d.withWeightOuter(0).withWeightGemmMinK(16));

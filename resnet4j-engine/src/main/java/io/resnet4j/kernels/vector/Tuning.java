@@ -43,6 +43,8 @@ package io.resnet4j.kernels.vector;
  * @param directFlat DirectConv also for output rows narrower than a vector (q < LANES), its vectors then running
  *                   across rows over the image unrolled along the kernel's columns (ColumnPlanes); false: those
  *                   shapes take Winograd or the GEMM
+ * @param dataPhases strided backward-data as one stride-1 convolution per phase of dx on DirectConv's tiles
+ *                   (DataPhases) where every phase suits them; false: col2im
  * @param subsample  a strided, unpadded 1x1 convolution runs as the pointwise one on its input's samples (all three
  *                   passes, ConvJobs.Subsample); false: gathered from the stride's phase planes (forward,
  *                   DirectConv's or the GEMM's), col2im (backward-data), im2col chunks (backward-weight)
@@ -74,7 +76,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
               int winogradMaxChannels, int winogradWeightMaxChannels, int weightOuterFloats, int splitB,
               int directMaxChannels, int directWinogradChannels, int directMaxTaps, boolean subsample, int gatherWaste,
               int tilesMaxPositions, int tileRowWaste, int touchMinPlane, int tileChunkTaps, boolean weightChannels,
-              boolean directFlat) {
+              boolean directFlat, boolean dataPhases) {
     Tuning {
         if (kc < 1 || aBlock < kc || gridChunk < Simd.LANES || gridChunk % Simd.LANES != 0 || weightRows < 3
                 || weightRows % 3 != 0 || panelBlock < 1 || panelBlock > 64 || weightGemmMinK < 1 || weightGemmGroup < 1
@@ -131,7 +133,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * 1.12-1.6x; BENCHMARKS.md, twenty-first session).
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true, true);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true, true, true);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
@@ -148,7 +150,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
                 winogradMaxChannels, winogradWeightMaxChannels, weightOuterFloats, splitB, directMaxChannels,
                 directWinogradChannels, directMaxTaps, gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane,
                 tileChunkTaps;
-        boolean weightGemmStrided, subsample, weightChannels, directFlat;
+        boolean weightGemmStrided, subsample, weightChannels, directFlat, dataPhases;
 
         Edit(Tuning t) {
             kernel = t.kernel;
@@ -176,6 +178,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
             tileChunkTaps = t.tileChunkTaps;
             weightChannels = t.weightChannels;
             directFlat = t.directFlat;
+            dataPhases = t.dataPhases;
         }
 
         Tuning build() {
@@ -183,7 +186,7 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
                     weightGemmGroup, winogradMinChannels, winogradMaxChannels, winogradWeightMaxChannels,
                     weightOuterFloats, splitB, directMaxChannels, directWinogradChannels, directMaxTaps, subsample,
                     gatherWaste, tilesMaxPositions, tileRowWaste, touchMinPlane, tileChunkTaps, weightChannels,
-                    directFlat);
+                    directFlat, dataPhases);
         }
     }
 
@@ -265,6 +268,10 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
 
     Tuning withDirectFlat(boolean on) {
         return with(e -> e.directFlat = on);
+    }
+
+    Tuning withDataPhases(boolean on) {
+        return with(e -> e.dataPhases = on);
     }
 
     /** PositionTiles up to maxPositions outputs per image (see tilesMaxPositions); 0: never. */

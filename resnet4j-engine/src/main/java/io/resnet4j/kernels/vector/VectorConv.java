@@ -18,6 +18,8 @@ import io.resnet4j.kernels.PreparedConv;
  *                  would add more than a third (q = 5), the im2col columns are written into the packed panels
  * backward-data:   stride 1: the transposed convolution is a convolution of dy with the flipped, transposed
  *                  weights (padding r - 1 - pad), run by the forward path;
+ *                  strided, few channels, dx's phases in whole tiles: each phase of dx a stride-1 convolution of
+ *                  dy with a flipped sub-kernel on DirectConv's tiles, then interleaved (DataPhases);
  *                  otherwise: dcol = w^T . dy panel by panel, scattered into dx (col2im), one task per image
  * backward-weight: dw (k, crs) += dy (k, n*p*q) . col^T. Small weights of images whose unrolled input and
  *                  transposed dy fit L2 (every CIFAR layer): outer products over the positions (WeightOuter).
@@ -221,6 +223,13 @@ public final class VectorConv implements ConvOps {
             int p = pw ? 1 : g.h(), q = pw ? g.h() * g.w() : g.w();
             convolve(g.n(), k, h, wd, c, r, s, 1, 1, r - 1 - g.padTop(), s - 1 - g.padLeft(), p, q,
                     dy, dyOff, w, wOff, true, null, null, 0, false, false, dx, dxOff);
+            return;
+        }
+        DataPhases phases = ws.dataPhases;
+        if (tuning.dataPhases() && phases.plan(tuning, g.n(), g.c(), g.h(), g.w(), g.k(), r, s, g.strideH(),
+                g.strideW(), g.padTop(), g.padLeft(), g.p(), g.q())) {
+            float[] wt = ws.phaseWeights = Workspace.grow(ws.phaseWeights, (long) g.c() * g.k() * r * s);
+            phases.execute(dy, dyOff, w, wOff, wt, ws.packA, dx, dxOff);
             return;
         }
         int mr = kernel.mr, crs = g.c() * r * s;

@@ -62,6 +62,9 @@ final class Workspace {
     final WeightOuter weightOuter = new WeightOuter();
     final Winograd winograd = new Winograd();
     final DirectConv direct = new DirectConv();
+    final DataPhases dataPhases = new DataPhases();
+    /** DataPhases: a task's phases of one image, and a phase's flipped sub-kernel. */
+    float[] phaseOutputs = new float[0], phaseWeights = new float[0];
     final PositionTiles positionTiles = new PositionTiles();
     final Gemv gemv = new Gemv();
     final ConvJobs.PadBatch padBatch = new ConvJobs.PadBatch();

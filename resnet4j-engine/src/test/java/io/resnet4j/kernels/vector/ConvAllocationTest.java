@@ -29,6 +29,15 @@ class ConvAllocationTest {
     }
 
     @Test
+    void warmBackwardDataByPhasesAllocatesNothing() {
+        // 32x32 to 16x16: dx's phases are 16x16 (whole tiles at 8 and 16 lanes)
+        ConvGeometry g = ConvGeometry.of(4, 16, 32, 32, 24, 3, 2, 1);
+        assertThat(new DataPhases().plan(Tuning.DEFAULT, g.n(), g.c(), g.h(), g.w(), g.k(), 3, 3, 2, 2, 1, 1, g.p(),
+                g.q())).as("backward-data by phases").isTrue();
+        assertWarmPassesAllocateNothing(g);
+    }
+
+    @Test
     void warmChannelPathBackwardWeightAllocatesNothing() {
         // k = 40: an odd number of vectors; 16 input channels: whole vectors
         ConvGeometry g = ConvGeometry.of(4, 16, 12, 12, 40, 3, 1, 1);

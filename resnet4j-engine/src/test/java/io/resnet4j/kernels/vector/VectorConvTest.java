@@ -243,6 +243,37 @@ class VectorConvTest {
         assertThat(flat).as("geometries in flat mode").isGreaterThanOrEqualTo(Simd.LANES >= 16 ? FLAT.size() : 9);
     }
 
+    /**
+     * Strided backward-data by phases (DataPhases: a stride-1 convolution per phase of dx on DirectConv's tiles, then
+     * interleaved): every pass against the reference on 1 and 2 threads, for shapes it takes at 8 and 16 lanes: 3x3
+     * stride 2 (phases of 8x8 and 16x16, 1 to 4 taps), 2x2 stride 2 and 3x3 stride 3 (one tap per phase), 5x5
+     * stride 2, a 2x2 kernel at stride 3 (a row and a column phase without taps: zeros), a stride of 2 x 1,
+     * output channels not a multiple of 8.
+     */
+    @Test
+    void stridedBackwardDataByPhasesMatchesTheReference() {
+        SplittableRandom rng = new SplittableRandom(53);
+        int threads = Parallel.threads(), i = 0;
+        try {
+            for (ConvGeometry g : List.of(
+                    ConvGeometry.of(2, 16, 32, 32, 32, 3, 2, 1),
+                    ConvGeometry.of(3, 12, 16, 16, 20, 3, 2, 1),
+                    ConvGeometry.of(9, 8, 16, 16, 16, 3, 2, 1),
+                    ConvGeometry.of(2, 8, 16, 16, 24, 2, 2, 0),
+                    new ConvGeometry(2, 10, 24, 24, 12, 3, 3, 3, 3, 0, 0, 0, 0),
+                    ConvGeometry.of(1, 9, 32, 32, 11, 5, 2, 2),
+                    new ConvGeometry(2, 8, 24, 24, 16, 2, 2, 3, 3, 0, 0, 0, 0),
+                    new ConvGeometry(2, 16, 16, 16, 8, 3, 3, 2, 1, 1, 1, 1, 1))) {
+                Parallel.setThreads(1 + i++ % 2);
+                assertThat(new DataPhases().plan(Tuning.DEFAULT, g.n(), g.c(), g.h(), g.w(), g.k(), g.r(), g.s(),
+                        g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.p(), g.q())).as("%s by phases", g).isTrue();
+                checkAllPasses(VectorConv.INSTANCE, g, rng);
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
     /** Shapes for DirectConv's flat mode (see above); 9 of them have rows under 8 columns. */
     static final List<ConvGeometry> FLAT = List.of(
             ConvGeometry.of(2, 5, 7, 7, 9, 3, 1, 1),
