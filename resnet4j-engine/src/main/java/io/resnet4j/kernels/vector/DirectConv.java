@@ -49,6 +49,7 @@ final class DirectConv implements Parallel.Task {
     /** Fewest tasks of a call: few images are split further by blocks of output channels. */
     static final int MIN_TASKS = 8;
     private static final VectorSpecies<Float> F = Simd.F;
+    private static final Class<? extends jdk.incubator.vector.Vector<Float>> VECTOR_CLASS = Simd.VECTOR_CLASS;
     private static final int L = Simd.LANES;
 
     /** The input and the convolution's shape (images, ch, h, w, r, s, sh, sw, pt, pl, p, q). */
@@ -240,6 +241,15 @@ final class DirectConv implements Parallel.Task {
             c30 = a0.fma(b, c30);
             c31 = a1.fma(b, c31);
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) VECTOR_CLASS.cast(c31);
         int r0 = yBlock, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane;
         c00.intoArray(y, r0 + y0);
         c01.intoArray(y, r0 + y1);
@@ -296,6 +306,23 @@ final class DirectConv implements Parallel.Task {
             c70 = a0.fma(b, c70);
             c71 = a1.fma(b, c71);
         }
+        // exact classes for the stores (Simd.VECTOR_CLASS)
+        c00 = (FloatVector) VECTOR_CLASS.cast(c00);
+        c01 = (FloatVector) VECTOR_CLASS.cast(c01);
+        c10 = (FloatVector) VECTOR_CLASS.cast(c10);
+        c11 = (FloatVector) VECTOR_CLASS.cast(c11);
+        c20 = (FloatVector) VECTOR_CLASS.cast(c20);
+        c21 = (FloatVector) VECTOR_CLASS.cast(c21);
+        c30 = (FloatVector) VECTOR_CLASS.cast(c30);
+        c31 = (FloatVector) VECTOR_CLASS.cast(c31);
+        c40 = (FloatVector) VECTOR_CLASS.cast(c40);
+        c41 = (FloatVector) VECTOR_CLASS.cast(c41);
+        c50 = (FloatVector) VECTOR_CLASS.cast(c50);
+        c51 = (FloatVector) VECTOR_CLASS.cast(c51);
+        c60 = (FloatVector) VECTOR_CLASS.cast(c60);
+        c61 = (FloatVector) VECTOR_CLASS.cast(c61);
+        c70 = (FloatVector) VECTOR_CLASS.cast(c70);
+        c71 = (FloatVector) VECTOR_CLASS.cast(c71);
         int r = yBlock;
         c00.intoArray(y, r + y0);
         c01.intoArray(y, r + y1);
