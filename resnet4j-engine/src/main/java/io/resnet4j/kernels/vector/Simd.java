@@ -11,10 +11,11 @@ public final class Simd {
     public static final int LANES = F.length();
 
     /**
-     * F's vector class (Float512Vector on AVX-512; not public), a constant to C2. The micro-kernels, WeightOuter and
-     * PositionTiles cast their accumulators to it before storing them, {@code c = (FloatVector) VECTOR_CLASS.cast(c)},
-     * and C2 knows their exact class while it parses (in DirectConv the casts cost resnet20 training 2-4%, and it has
-     * none). It parses a big kernel's vector calls before it has inlined the calls that produced their receivers, so
+     * F's vector class (Float512Vector on AVX-512; not public), a constant to C2. The micro-kernels, WeightOuter,
+     * PositionTiles and DirectConv cast their accumulators to it before storing them, {@code c = (FloatVector)
+     * VECTOR_CLASS.cast(c)}, and C2 knows their exact class while it parses (DirectConv's casts measured level in the
+     * twenty-first session, 2-4% of resnet20 training in the thirteenth). It parses a big kernel's vector calls before
+     * it has inlined the calls that produced their receivers, so
      * the accumulators reach intoArray typed as FloatVector, and without the exact class C2 inlines intoArray only
      * behind a type-profile guard. When the class-check traps that C2 adds up over every method it inlines into one
      * compilation pass PerMethodTrapLimit (100), it makes a virtual call instead: the store intrinsic fails and every
