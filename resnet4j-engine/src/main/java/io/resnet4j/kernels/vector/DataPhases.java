@@ -36,7 +36,9 @@ final class DataPhases implements Parallel.Task {
     private final int[][] tabs = new int[MAX_STRIDE * MAX_STRIDE][0];
     private final ConvJobs.Geometry[] geometry = new ConvJobs.Geometry[MAX_STRIDE * MAX_STRIDE];
     private final ColumnPlanes[] planes = new ColumnPlanes[MAX_STRIDE * MAX_STRIDE];
-    private int n, c, k, h, w, r, s, sh, sw, pt, pl, image, zMax;
+    /** The forward convolution's shape (x unused: dx's images, channels and size) and its output channels k. */
+    private final ConvJobs.Geometry conv = new ConvJobs.Geometry();
+    private int k, image, zMax;
     private float[] dx;
     private int dxOff;
 
@@ -81,17 +83,8 @@ final class DataPhases implements Parallel.Task {
         if (out + L > Integer.MAX_VALUE || z + L > Integer.MAX_VALUE) {
             return false;
         }
-        this.n = n;
-        this.c = c;
+        conv.set(null, 0, n, c, h, wd, r, s, sh, sw, pt, pl, p, q);
         this.k = k;
-        this.h = h;
-        this.w = wd;
-        this.r = r;
-        this.s = s;
-        this.sh = sh;
-        this.sw = sw;
-        this.pt = pt;
-        this.pl = pl;
         this.image = (int) out;
         this.zMax = (int) z;
         return true;
@@ -117,7 +110,7 @@ final class DataPhases implements Parallel.Task {
 
     /** Taps (k * M * N) of phase i, 0 where it has no outputs or no taps. */
     private int phaseTaps(int i) {
-        int f = i / sw, e = i % sw;
+        int f = i / conv.sw, e = i % conv.sw;
         return rows[f] == 0 || cols[e] == 0 ? 0 : k * taps[f] * tapCols[e];
     }
 
@@ -127,27 +120,28 @@ final class DataPhases implements Parallel.Task {
      */
     void execute(float[] dy, int dyOff, float[] wgt, int wOff, float[] wt, Packing.PackA pack, float[] dxArray,
                  int dxOffset) {
-        int kr = DirectConv.KR, blocks = (c + kr - 1) / kr * kr;
-        for (int f = 0; f < sh; f++) {
-            for (int e = 0; e < sw; e++) {
-                int i = f * sw + e, m = taps[f], nn = tapCols[e], crs = phaseTaps(i);
+        int kr = DirectConv.KR, blocks = (conv.ch + kr - 1) / kr * kr;
+        for (int f = 0; f < conv.sh; f++) {
+            for (int e = 0; e < conv.sw; e++) {
+                int i = f * conv.sw + e, m = taps[f], nn = tapCols[e], crs = phaseTaps(i);
                 if (crs == 0) {
                     continue;
                 }
-                int u0 = (f + pt) % sh, v0 = (e + pl) % sw;
-                for (int ch = 0; ch < c; ch++) {
+                int u0 = (f + conv.pt) % conv.sh, v0 = (e + conv.pl) % conv.sw;
+                for (int ch = 0; ch < conv.ch; ch++) {
                     for (int o = 0; o < k; o++) {
                         for (int mi = 0; mi < m; mi++) {
-                            int u = u0 + (m - 1 - mi) * sh, src = wOff + ((o * c + ch) * r + u) * s + v0;
+                            int u = u0 + (m - 1 - mi) * conv.sh;
+                            int src = wOff + ((o * conv.ch + ch) * conv.r + u) * conv.s + v0;
                             int dst = ((ch * k + o) * m + mi) * nn;
                             for (int ni = 0; ni < nn; ni++) {
-                                wt[dst + ni] = wgt[src + (nn - 1 - ni) * sw];
+                                wt[dst + ni] = wgt[src + (nn - 1 - ni) * conv.sw];
                             }
                         }
                     }
                 }
                 packed[i] = Workspace.grow(packed[i], (long) blocks * crs);
-                pack.pack(false, c, crs, wt, 0, crs, kr, packed[i]);
+                pack.pack(false, conv.ch, crs, wt, 0, crs, kr, packed[i]);
                 tabs[i] = Workspace.grow(tabs[i], crs);
                 planes[i].tapOffsets(tabs[i]);
                 geometry[i].x = dy;
@@ -157,7 +151,7 @@ final class DataPhases implements Parallel.Task {
         this.dx = dxArray;
         this.dxOff = dxOffset;
         try {
-            Parallel.forEach(n, this);
+            Parallel.forEach(conv.images, this);
         } finally {
             for (ConvJobs.Geometry g : geometry) {
                 g.x = null;
@@ -173,15 +167,15 @@ final class DataPhases implements Parallel.Task {
         float[] z = ws.paddedImage = Workspace.grow(ws.paddedImage, (long) zMax + L);
         float[] out = ws.phaseOutputs = Workspace.grow(ws.phaseOutputs, (long) image + L);
         int kr = DirectConv.KR;
-        for (int i = 0; i < sh * sw; i++) {
+        for (int i = 0; i < conv.sh * conv.sw; i++) {
             int crs = phaseTaps(i);
             if (crs == 0) {
                 continue;
             }
-            int f = i / sw, e = i % sw, plane = rows[f] * cols[e], vectors = (plane + L - 1) / L;
+            int f = i / conv.sw, e = i % conv.sw, plane = rows[f] * cols[e], vectors = (plane + L - 1) / L;
             planes[i].unroll(img, z, 0);
-            for (int o0 = 0; o0 < c; o0 += kr) {
-                int rowsOut = Math.min(kr, c - o0), wo = o0 * crs, yBlock = outOff[i] + o0 * plane;
+            for (int o0 = 0; o0 < conv.ch; o0 += kr) {
+                int rowsOut = Math.min(kr, conv.ch - o0), wo = o0 * crs, yBlock = outOff[i] + o0 * plane;
                 for (int v0 = 0; v0 < vectors; v0 += DirectConv.VR) {
                     int v = Math.min(v0, vectors - DirectConv.VR);
                     int b0 = Math.min(v * L, plane - L), b1 = Math.min((v + 1) * L, plane - L);
@@ -195,33 +189,34 @@ final class DataPhases implements Parallel.Task {
                 }
             }
         }
-        interleave(out, dxOff + img * c * h * w);
+        interleave(out, dxOff + img * conv.ch * conv.h * conv.w);
     }
 
     /** The image's phases (out) into dx from d0; every element written once. */
     private void interleave(float[] out, int d0) {
-        for (int ch = 0; ch < c; ch++) {
-            for (int ih = 0; ih < h; ih++) {
-                int f = ih % sh, i = ih / sh, d = d0 + (ch * h + ih) * w;
+        for (int ch = 0; ch < conv.ch; ch++) {
+            for (int ih = 0; ih < conv.h; ih++) {
+                int f = ih % conv.sh, i = ih / conv.sh, d = d0 + (ch * conv.h + ih) * conv.w;
                 if (taps[f] == 0) {
-                    java.util.Arrays.fill(dx, d, d + w, 0f);
+                    java.util.Arrays.fill(dx, d, d + conv.w, 0f);
                     continue;
                 }
                 int iw = 0;
-                if (sw == 2 && tapCols[0] > 0 && tapCols[1] > 0) {
+                if (conv.sw == 2 && tapCols[0] > 0 && tapCols[1] > 0) {
                     // LANES columns from LANES / 2 of each column phase
                     int even = outOff[f * 2] + (ch * rows[f] + i) * cols[0];
                     int odd = outOff[f * 2 + 1] + (ch * rows[f] + i) * cols[1];
-                    for (; iw + L <= w; iw += L) {
+                    for (; iw + L <= conv.w; iw += L) {
                         FloatVector a = FloatVector.fromArray(Simd.F, out, even + iw / 2);
                         FloatVector b = FloatVector.fromArray(Simd.F, out, odd + iw / 2);
                         a.rearrange(LaneMath.ZIP_LO).blend(b.rearrange(LaneMath.ZIP_LO), LaneMath.ODD_LANES)
                                 .intoArray(dx, d + iw);
                     }
                 }
-                for (; iw < w; iw++) {
-                    int e = iw % sw, j = iw / sw;
-                    dx[d + iw] = tapCols[e] == 0 ? 0f : out[outOff[f * sw + e] + (ch * rows[f] + i) * cols[e] + j];
+                for (; iw < conv.w; iw++) {
+                    int e = iw % conv.sw, j = iw / conv.sw;
+                    dx[d + iw] = tapCols[e] == 0 ? 0f
+                            : out[outOff[f * conv.sw + e] + (ch * rows[f] + i) * cols[e] + j];
                 }
             }
         }
