@@ -130,10 +130,12 @@ record Tuning(MicroKernel kernel, int kc, int aBlock, int gridChunk, int weightR
      * same constants: kc 192-512, A blocks of 64-128 K floats and blocks of 8 or 16 panels agreed within 3% on CIFAR's
      * and ResNet-50's layers. DirectConv's flat mode for rows narrower than a vector (Intel Xeon, AVX-512, against
      * Winograd or packed panels: 1.15-1.61x on CIFAR's and Fashion-MNIST's strided and 14x14 layers; with 8 lanes
-     * 1.12-1.6x; BENCHMARKS.md, twenty-first session).
+     * 1.12-1.6x), strided backward-data by phases where they take whole tiles (CIFAR's strided layers 1.10-1.31x
+     * against col2im; BENCHMARKS.md, twenty-first session).
      */
     static final Tuning DEFAULT = new Tuning(MicroKernel.choose(), 384, 65536, 1024, 48, 16, 64, true, 1024, 16, 512, 0,
-            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true, true, true);
+            WEIGHT_OUTER_FLOATS, 2, 64, Simd.LANES >= 16 ? 32 : 16, 9, true, 120, 49, TILE_ROW_WASTE, 128, 64, true, true,
+            true);
 
     /**
      * Channels up to which Winograd pays for transforming the weights on every call at any batch size. Above,
