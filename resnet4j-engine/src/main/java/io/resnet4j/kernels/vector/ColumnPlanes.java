@@ -22,8 +22,10 @@ final class ColumnPlanes {
     private static final int L = Simd.LANES;
 
     private final ConvJobs.Geometry g;
-    /** Row phases and rows of a plane (after plan). */
-    int ph, hz;
+    /** Rows of a plane (after plan). */
+    int hz;
+    /** Row phases (after plan). */
+    private int ph;
     private int planeR;
     private boolean shifted;
     /**

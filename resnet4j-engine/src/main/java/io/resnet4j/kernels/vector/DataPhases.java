@@ -172,21 +172,11 @@ final class DataPhases implements Parallel.Task {
             if (crs == 0) {
                 continue;
             }
-            int f = i / conv.sw, e = i % conv.sw, plane = rows[f] * cols[e], vectors = (plane + L - 1) / L;
+            int plane = rows[i / conv.sw] * cols[i % conv.sw];
             planes[i].unroll(img, z, 0);
             for (int o0 = 0; o0 < conv.ch; o0 += kr) {
-                int rowsOut = Math.min(kr, conv.ch - o0), wo = o0 * crs, yBlock = outOff[i] + o0 * plane;
-                for (int v0 = 0; v0 < vectors; v0 += DirectConv.VR) {
-                    int v = Math.min(v0, vectors - DirectConv.VR);
-                    int b0 = Math.min(v * L, plane - L), b1 = Math.min((v + 1) * L, plane - L);
-                    if (kr == 8) {
-                        DirectConv.tile8(z, b0, b1, tabs[i], crs, packed[i], wo, out, yBlock, b0, b1, plane, rowsOut,
-                                null, 0, false);
-                    } else {
-                        DirectConv.tile(z, b0, b1, tabs[i], crs, packed[i], wo, out, yBlock, b0, b1, plane, rowsOut,
-                                null, 0, false);
-                    }
-                }
+                DirectConv.flatBlock(z, 0, tabs[i], crs, packed[i], o0 * crs, out, outOff[i] + o0 * plane, plane,
+                        Math.min(kr, conv.ch - o0), null, 0, false);
             }
         }
         interleave(out, dxOff + img * conv.ch * conv.h * conv.w);

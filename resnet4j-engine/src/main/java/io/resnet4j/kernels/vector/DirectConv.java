@@ -109,7 +109,7 @@ final class DirectConv implements Parallel.Task {
         kBlocks = (k + KR - 1) / KR;
         kParts = Math.min(kBlocks, Math.max(1, (MIN_TASKS + n - 1) / n));
         rowVectors = (q + L - 1) / L;
-        vectors = flat ? (p * q + L - 1) / L : p * rowVectors;
+        vectors = p * rowVectors;
         try {
             if (flat && kParts > 1) {
                 Workspace ws = Workspace.get();
@@ -198,17 +198,27 @@ final class DirectConv implements Parallel.Task {
             planes.unroll(img, z, 0);
         }
         for (int kb = kb0; kb < kb1; kb++) {
-            int o0 = kb * KR, rows = Math.min(KR, k - o0), wo = kb * crs * KR, yBlock = yImg + o0 * plane;
-            for (int v0 = 0; v0 < vectors; v0 += VR) {
-                int v = Math.min(v0, vectors - VR);
-                int b0 = Math.min(v * L, plane - L), b1 = Math.min((v + 1) * L, plane - L);
-                if (KR == 8) {
-                    tile8(z, zBase + b0, zBase + b1, tab, crs, wk, wo, y, yBlock, b0, b1, plane, rows, bias,
-                            biasOff + o0, relu);
-                } else {
-                    tile(z, zBase + b0, zBase + b1, tab, crs, wk, wo, y, yBlock, b0, b1, plane, rows, bias,
-                            biasOff + o0, relu);
-                }
+            int o0 = kb * KR;
+            flatBlock(z, zBase, tab, crs, wk, kb * crs * KR, y, yImg + o0 * plane, plane, Math.min(KR, k - o0), bias,
+                    biasOff + o0, relu);
+        }
+    }
+
+    /**
+     * One block of rows (at most KR) output channels over a flat plane of positions (at least 2 LANES): every pair
+     * of vectors from z (zBase + position) by the tile, the last pair ending at the plane's end (see runFlat).
+     */
+    static void flatBlock(float[] z, int zBase, int[] tab, int taps, float[] wk, int wo, float[] y, int yBlock,
+                          int plane, int rows, float[] bias, int biasOff, boolean relu) {
+        int vectors = (plane + L - 1) / L;
+        for (int v0 = 0; v0 < vectors; v0 += VR) {
+            int v = Math.min(v0, vectors - VR);
+            int b0 = Math.min(v * L, plane - L), b1 = Math.min((v + 1) * L, plane - L);
+            if (KR == 8) {
+                tile8(z, zBase + b0, zBase + b1, tab, taps, wk, wo, y, yBlock, b0, b1, plane, rows, bias, biasOff,
+                        relu);
+            } else {
+                tile(z, zBase + b0, zBase + b1, tab, taps, wk, wo, y, yBlock, b0, b1, plane, rows, bias, biasOff, relu);
             }
         }
     }

@@ -87,7 +87,7 @@ final class WeightOuter implements Parallel.Task {
     int dyOff, dwOff, kOut;
     /** Offsets of the crs rows inside one image's z. */
     int[] rowOff;
-    private int phase, hz, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages;
+    private int phase, zSize, kp, crs, pq, crsBlocks, oBlocks, groups, groupImages;
     private boolean inPlace;
     /** The unrolled image z (see the class comment). */
     private final ColumnPlanes planes = new ColumnPlanes(g);
@@ -118,7 +118,6 @@ final class WeightOuter implements Parallel.Task {
                 && g.q == g.w && g.ch % L == 0 && g.r * g.s > 1 && g.pt >= 0 && g.pt < g.r && g.pl >= 0 && g.pl < g.s;
         // the unroll's masks (the channel path gathers instead)
         planes.plan(!channels && !inPlace);
-        hz = planes.hz;
         long z = inPlace ? (long) g.ch * pq : planes.floats();
         // beyond int range fits() is false (the grid and GEMM paths run instead)
         zSize = (int) Math.min(z, Integer.MAX_VALUE);
@@ -127,7 +126,7 @@ final class WeightOuter implements Parallel.Task {
             perColumn = (g.r * cVectors + 2) / 3 * 3;
             ldc = g.s * perColumn * L;
             kRows = (kOut + CHANNEL_ROWS - 1) / CHANNEL_ROWS * CHANNEL_ROWS;
-            copyFloats = hz * g.q * g.ch;
+            copyFloats = planes.hz * g.q * g.ch;
             for (int l = 0; l < L; l++) {
                 gatherIdx[l] = l * g.h * g.w;
             }
@@ -345,7 +344,7 @@ final class WeightOuter implements Parallel.Task {
         float[] x = g.x;
         int[] idx = gatherIdx;
         FloatVector zero = FloatVector.zero(F);
-        for (int i = 0; i < hz; i++) {
+        for (int i = 0; i < planes.hz; i++) {
             int si = i - g.pt, d = base + i * row;
             if (si < 0 || si >= g.h) {
                 for (int t = 0; t < row; t += L) {
@@ -367,7 +366,7 @@ final class WeightOuter implements Parallel.Task {
             }
             // columns b with b + shift inside [0, w): [b0, b1), empty when |shift| >= w
             int b0 = Math.min(w, Math.max(0, -shift)), b1 = Math.max(b0, Math.min(w, w - shift));
-            for (int i = 0; i < hz; i++) {
+            for (int i = 0; i < planes.hz; i++) {
                 int src = base + i * row, d = v * copyFloats + i * row;
                 for (int t = 0; t < b0 * c; t += L) {
                     zero.intoArray(dst, d + t);
